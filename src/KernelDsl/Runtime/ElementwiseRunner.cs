@@ -1,0 +1,191 @@
+using System;
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace KernelDsl.Runtime;
+
+/// <summary>
+/// Runs a generated <see cref="IElementwiseKernel"/> over its operands: pins them, splits large
+/// ranges across cores (<see cref="KernelOptions"/>), and within each range runs the widest
+/// accelerated vector width, then each narrower one on what is left, then one lane at a time, so a
+/// range of any length is covered with no masked loads and no reads past the end.
+/// </summary>
+/// <remarks>
+/// Callers (generated code) validate the operands first: every input has the destination's length,
+/// and no input partially overlaps the destination (exact aliasing is fine, since each element is
+/// read before it is written).
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public static unsafe class ElementwiseRunner
+{
+    /// <summary>Chunks are multiples of this many elements: whole 512-bit vectors and cache lines.</summary>
+    private const int ChunkAlignment = 64;
+
+    /// <summary>Runs <paramref name="kernel"/> over one input.</summary>
+    public static void Run<TKernel>(in TKernel kernel, int workPerElement, Span<float> destination, ReadOnlySpan<float> input0)
+        where TKernel : struct, IElementwiseKernel
+    {
+        fixed (float* d = destination, p0 = input0)
+        {
+            KernelOperands.PointerBuffer inputs = default;
+            inputs[0] = (nint)p0;
+            RunPinned(kernel, workPerElement, new KernelOperands(inputs, d), destination.Length);
+        }
+    }
+
+    /// <summary>Runs <paramref name="kernel"/> over two inputs.</summary>
+    public static void Run<TKernel>(in TKernel kernel, int workPerElement, Span<float> destination, ReadOnlySpan<float> input0, ReadOnlySpan<float> input1)
+        where TKernel : struct, IElementwiseKernel
+    {
+        fixed (float* d = destination, p0 = input0, p1 = input1)
+        {
+            KernelOperands.PointerBuffer inputs = default;
+            inputs[0] = (nint)p0;
+            inputs[1] = (nint)p1;
+            RunPinned(kernel, workPerElement, new KernelOperands(inputs, d), destination.Length);
+        }
+    }
+
+    /// <summary>Runs <paramref name="kernel"/> over three inputs.</summary>
+    public static void Run<TKernel>(in TKernel kernel, int workPerElement, Span<float> destination, ReadOnlySpan<float> input0, ReadOnlySpan<float> input1, ReadOnlySpan<float> input2)
+        where TKernel : struct, IElementwiseKernel
+    {
+        fixed (float* d = destination, p0 = input0, p1 = input1, p2 = input2)
+        {
+            KernelOperands.PointerBuffer inputs = default;
+            inputs[0] = (nint)p0;
+            inputs[1] = (nint)p1;
+            inputs[2] = (nint)p2;
+            RunPinned(kernel, workPerElement, new KernelOperands(inputs, d), destination.Length);
+        }
+    }
+
+    /// <summary>Runs <paramref name="kernel"/> over four to eight inputs.</summary>
+    public static void Run<TKernel>(in TKernel kernel, int workPerElement, Span<float> destination, ReadOnlySpan<float> input0, ReadOnlySpan<float> input1, ReadOnlySpan<float> input2, ReadOnlySpan<float> input3,
+        ReadOnlySpan<float> input4 = default, ReadOnlySpan<float> input5 = default, ReadOnlySpan<float> input6 = default, ReadOnlySpan<float> input7 = default)
+        where TKernel : struct, IElementwiseKernel
+    {
+        fixed (float* d = destination, p0 = input0, p1 = input1, p2 = input2, p3 = input3, p4 = input4, p5 = input5, p6 = input6, p7 = input7)
+        {
+            KernelOperands.PointerBuffer inputs = default;
+            inputs[0] = (nint)p0;
+            inputs[1] = (nint)p1;
+            inputs[2] = (nint)p2;
+            inputs[3] = (nint)p3;
+            inputs[4] = (nint)p4;
+            inputs[5] = (nint)p5;
+            inputs[6] = (nint)p6;
+            inputs[7] = (nint)p7;
+            RunPinned(kernel, workPerElement, new KernelOperands(inputs, d), destination.Length);
+        }
+    }
+
+    /// <summary>Runs <paramref name="kernel"/> over scalars only (every element of the destination gets the same value).</summary>
+    public static void Run<TKernel>(in TKernel kernel, int workPerElement, Span<float> destination)
+        where TKernel : struct, IElementwiseKernel
+    {
+        fixed (float* d = destination)
+        {
+            RunPinned(kernel, workPerElement, new KernelOperands(default, d), destination.Length);
+        }
+    }
+
+    /// <summary>
+    /// How many threads a kernel of <paramref name="length"/> elements and
+    /// <paramref name="workPerElement"/> operations per element should use.
+    /// </summary>
+    public static int ChooseWorkerCount(long length, int workPerElement)
+    {
+        int maxWorkers = Math.Min(KernelOptions.MaxDegreeOfParallelism, Environment.ProcessorCount);
+        if (maxWorkers <= 1)
+        {
+            return 1;
+        }
+
+        // Kernels that do more arithmetic per element are worth splitting sooner; the threshold is
+        // stated for a kernel of about four operations per element.
+        long threshold = Math.Max(ChunkAlignment, KernelOptions.ParallelThreshold * 4 / Math.Max(4, workPerElement));
+        if (length < threshold)
+        {
+            return 1;
+        }
+
+        return (int)Math.Min(maxWorkers, Math.Max(1, length / ChunkAlignment));
+    }
+
+    private static void RunPinned<TKernel>(in TKernel kernel, int workPerElement, in KernelOperands operands, nint length)
+        where TKernel : struct, IElementwiseKernel
+    {
+        if (length == 0)
+        {
+            return;
+        }
+
+        int workers = ChooseWorkerCount(length, workPerElement);
+        if (workers == 1)
+        {
+            ExecuteRange(kernel, operands, 0, length);
+            return;
+        }
+
+        // A few chunks per worker, so a worker that starts late or is interrupted does not hold up
+        // the rest.
+        nint chunkCount = workers * 4;
+        nint chunkLength = (length + chunkCount - 1) / chunkCount;
+        chunkLength = (chunkLength + ChunkAlignment - 1) / ChunkAlignment * ChunkAlignment;
+        chunkCount = (length + chunkLength - 1) / chunkLength;
+        var job = new ChunkedJob<TKernel>(kernel, operands, length, chunkLength);
+        ParallelBatch<ChunkedJob<TKernel>>.Run(job, (int)chunkCount, workers);
+    }
+
+    /// <summary>Runs elements [start, end) on this thread, widest vectors first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void ExecuteRange<TKernel>(in TKernel kernel, in KernelOperands operands, nint start, nint end)
+        where TKernel : struct, IElementwiseKernel
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            start = ExecuteWholeVectors<TKernel, Simd512>(kernel, operands, start, end);
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            start = ExecuteWholeVectors<TKernel, Simd256>(kernel, operands, start, end);
+        }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            start = ExecuteWholeVectors<TKernel, Simd128>(kernel, operands, start, end);
+        }
+
+        if (start < end)
+        {
+            kernel.Execute<SimdScalar>(operands, start, end);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nint ExecuteWholeVectors<TKernel, V>(in TKernel kernel, in KernelOperands operands, nint start, nint end)
+        where TKernel : struct, IElementwiseKernel
+        where V : struct, ISimdFloat<V>
+    {
+        nint wholeEnd = start + ((end - start) & ~(nint)(V.Count - 1));
+        if (wholeEnd > start)
+        {
+            kernel.Execute<V>(operands, start, wholeEnd);
+        }
+
+        return wholeEnd;
+    }
+
+    private readonly struct ChunkedJob<TKernel>(TKernel kernel, KernelOperands operands, nint length, nint chunkLength) : IParallelJob
+        where TKernel : struct, IElementwiseKernel
+    {
+        public void RunChunk(int chunkIndex)
+        {
+            nint start = chunkIndex * chunkLength;
+            ExecuteRange(kernel, operands, start, Math.Min(start + chunkLength, length));
+        }
+    }
+}

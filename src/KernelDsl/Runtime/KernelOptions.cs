@@ -1,0 +1,49 @@
+using System;
+using System.Threading;
+
+namespace KernelDsl;
+
+/// <summary>
+/// Process-wide settings of the generated kernels' runtime. The defaults suit most programs; tests
+/// and benchmarks change them to force or forbid multicore execution.
+/// </summary>
+public static class KernelOptions
+{
+    /// <summary>
+    /// The default <see cref="ParallelThreshold"/>: about 256 KiB of float32 per input, below which
+    /// the cost of waking a second core exceeds the time it saves (measured by the
+    /// <c>ParallelThresholdBenchmarks</c>; see docs/performance.md).
+    /// </summary>
+    public const long DefaultParallelThreshold = 1 << 16;
+
+    private static long s_parallelThreshold = DefaultParallelThreshold;
+    private static int s_maxDegreeOfParallelism = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Elementwise kernels with at least this many elements (scaled down for kernels that do more
+    /// work per element) are split across cores. Must be at least 1.
+    /// </summary>
+    public static long ParallelThreshold
+    {
+        get => Volatile.Read(ref s_parallelThreshold);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1L);
+            Volatile.Write(ref s_parallelThreshold, value);
+        }
+    }
+
+    /// <summary>
+    /// The most cores one kernel call uses (defaults to <see cref="Environment.ProcessorCount"/>);
+    /// 1 runs every kernel on the calling thread.
+    /// </summary>
+    public static int MaxDegreeOfParallelism
+    {
+        get => Volatile.Read(ref s_maxDegreeOfParallelism);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            Volatile.Write(ref s_maxDegreeOfParallelism, value);
+        }
+    }
+}

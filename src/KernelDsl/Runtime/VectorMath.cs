@@ -1,0 +1,169 @@
+using System.Runtime.CompilerServices;
+
+namespace KernelDsl.Runtime;
+
+/// <summary>
+/// Vectorized float32 transcendental functions, written once against <see cref="ISimdFloat{TSelf}"/>
+/// and instantiated by the JIT for each width. Fused kernels call these; elementwise speed is won
+/// here, so each function is a short branch-free polynomial or rational approximation with FMA.
+/// </summary>
+/// <remarks>
+/// Accuracy is measured against a float64 reference by <c>VectorMathAccuracyTests</c> and recorded in
+/// <c>docs/performance.md</c>. Each function states its bound in ulp (units in the last place of the
+/// float32 result) over the domain the test sweeps.
+/// </remarks>
+public static class VectorMath
+{
+    /// <summary>
+    /// e^x. Range reduction x = n·ln2 + r with |r| ≤ ln2/2 (ln2 split in two parts so n·ln2 is
+    /// exact), a degree-6 polynomial for e^r (Cephes' expf coefficients), then scaling by 2^n in two
+    /// steps so subnormal results round once. Overflows to +∞ above ~88.72, underflows to 0 below
+    /// ~-103.97; NaN propagates. Error ≤ 1 ulp.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V Exp<V>(V x) where V : struct, ISimdFloat<V>
+    {
+        V clamped = V.Min(V.Max(x, V.Create(-104f)), V.Create(89f));
+        V n = V.Round(clamped * V.Create(1.44269504088896341f));
+        V r = V.FusedMultiplyAdd(n, V.Create(-0.693359375f), clamped);
+        r = V.FusedMultiplyAdd(n, V.Create(2.12194440e-4f), r);
+
+        V p = V.Create(1.9875691500e-4f);
+        p = V.FusedMultiplyAdd(p, r, V.Create(1.3981999507e-3f));
+        p = V.FusedMultiplyAdd(p, r, V.Create(8.3334519073e-3f));
+        p = V.FusedMultiplyAdd(p, r, V.Create(4.1665795894e-2f));
+        p = V.FusedMultiplyAdd(p, r, V.Create(1.6666665459e-1f));
+        p = V.FusedMultiplyAdd(p, r, V.Create(5.0000001201e-1f));
+        p = V.FusedMultiplyAdd(p, r * r, r + V.Create(1f));
+
+        // 2^n = 2^n1 · 2^n2 with both factors normal floats: p · 2^n1 is exact, so a subnormal result
+        // is rounded only by the last multiplication.
+        V n1 = V.Min(V.Max(n, V.Create(-126f)), V.Create(127f));
+        V result = p * V.PowerOfTwo(n1) * V.PowerOfTwo(n - n1);
+        return V.Select(V.IsNaN(x), x, result);
+    }
+
+    /// <summary>
+    /// Natural logarithm. x = 2^e · m with m in [√½, √2), a degree-9 polynomial for log(1 + f)
+    /// (Cephes' logf coefficients), and e·ln2 added in two parts. Subnormal inputs are scaled by 2^23
+    /// first. log(0) = -∞, log(x &lt; 0) = NaN, log(+∞) = +∞. Error ≤ 1 ulp.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V Log<V>(V x) where V : struct, ISimdFloat<V>
+    {
+        V subnormal = V.LessThan(x, V.Create(1.17549435e-38f));
+        V scaled = V.Select(subnormal, x * V.Create(8388608f), x);
+        V e = V.Exponent(scaled) - V.Select(subnormal, V.Create(23f), V.Create(0f));
+        V m = V.Significand(scaled);
+
+        V large = V.GreaterThan(m, V.Create(1.41421356237f));
+        m = V.Select(large, m * V.Create(0.5f), m);
+        e = V.Select(large, e + V.Create(1f), e);
+
+        V f = m - V.Create(1f);
+        V z = f * f;
+        V p = V.Create(7.0376836292e-2f);
+        p = V.FusedMultiplyAdd(p, f, V.Create(-1.1514610310e-1f));
+        p = V.FusedMultiplyAdd(p, f, V.Create(1.1676998740e-1f));
+        p = V.FusedMultiplyAdd(p, f, V.Create(-1.2420140846e-1f));
+        p = V.FusedMultiplyAdd(p, f, V.Create(1.4249322787e-1f));
+        p = V.FusedMultiplyAdd(p, f, V.Create(-1.6668057665e-1f));
+        p = V.FusedMultiplyAdd(p, f, V.Create(2.0000714765e-1f));
+        p = V.FusedMultiplyAdd(p, f, V.Create(-2.4999993993e-1f));
+        p = V.FusedMultiplyAdd(p, f, V.Create(3.3333331174e-1f));
+        V y = p * f * z;
+        y = V.FusedMultiplyAdd(e, V.Create(-2.12194440e-4f), y);
+        y = V.FusedMultiplyAdd(z, V.Create(-0.5f), y);
+        V result = V.FusedMultiplyAdd(e, V.Create(0.693359375f), f + y);
+
+        // Special values, in order of precedence: NaN and negatives give NaN, zero gives -∞, +∞ stays.
+        result = V.Select(V.Equal(x, V.Create(float.PositiveInfinity)), x, result);
+        result = V.Select(V.Equal(x, V.Create(0f)), V.Create(float.NegativeInfinity), result);
+        V invalid = V.Or(V.LessThan(x, V.Create(0f)), V.IsNaN(x));
+        return V.Select(invalid, V.Create(float.NaN), result);
+    }
+
+    /// <summary>
+    /// Hyperbolic tangent as a rational function x·P(x²)/Q(x²) on [-9, 9] (degree 13/6 minimax,
+    /// the form used by Eigen's fast tanh), ±1 beyond, x itself for |x| &lt; 0.0004. One division,
+    /// no exponential: this is what keeps a fused GELU memory-bound. Error ≤ 2 ulp on [-9, 9].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V Tanh<V>(V x) where V : struct, ISimdFloat<V>
+    {
+        V clamped = V.Min(V.Max(x, V.Create(-7.90531110763549805f)), V.Create(7.90531110763549805f));
+        V x2 = clamped * clamped;
+        V p = V.Create(-2.76076847742355e-16f);
+        p = V.FusedMultiplyAdd(p, x2, V.Create(2.00018790482477e-13f));
+        p = V.FusedMultiplyAdd(p, x2, V.Create(-8.60467152213735e-11f));
+        p = V.FusedMultiplyAdd(p, x2, V.Create(5.12229709037114e-08f));
+        p = V.FusedMultiplyAdd(p, x2, V.Create(1.48572235717979e-05f));
+        p = V.FusedMultiplyAdd(p, x2, V.Create(6.37261928875436e-04f));
+        p = V.FusedMultiplyAdd(p, x2, V.Create(4.89352455891786e-03f));
+        p *= clamped;
+        V q = V.Create(1.19825839466702e-06f);
+        q = V.FusedMultiplyAdd(q, x2, V.Create(1.18534705686654e-04f));
+        q = V.FusedMultiplyAdd(q, x2, V.Create(2.26843463243900e-03f));
+        q = V.FusedMultiplyAdd(q, x2, V.Create(4.89352518554385e-03f));
+        V result = p / q;
+
+        V tiny = V.LessThan(V.Abs(x), V.Create(0.0004f));
+        result = V.Select(tiny, x, result);
+        // Beyond ~9.01 tanh rounds to exactly ±1 in float32.
+        V saturated = V.GreaterThan(V.Abs(x), V.Create(9.010913f));
+        return V.Select(saturated, V.Select(V.LessThan(x, V.Create(0f)), V.Create(-1f), V.Create(1f)), result);
+    }
+
+    /// <summary>
+    /// Logistic sigmoid 1 / (1 + e^-x), on <see cref="Exp{V}"/>: saturates cleanly to 0 and 1.
+    /// Error ≤ 2 ulp.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V Sigmoid<V>(V x) where V : struct, ISimdFloat<V>
+        => V.Create(1f) / (V.Create(1f) + Exp(-x));
+
+    /// <summary>
+    /// Error function as a rational function x·P(x²)/Q(x²) on [-4, 4] (degree 13/8, the form used
+    /// by Eigen's fast erf); erf(±4) already rounds to ±1 in float32. Error ≤ 3 ulp.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V Erf<V>(V x) where V : struct, ISimdFloat<V>
+    {
+        V clamped = V.Min(V.Max(x, V.Create(-4f)), V.Create(4f));
+        V x2 = clamped * clamped;
+        V p = V.Create(-2.72614225801306e-10f);
+        p = V.FusedMultiplyAdd(p, x2, V.Create(2.77068142495902e-08f));
+        p = V.FusedMultiplyAdd(p, x2, V.Create(-2.10102402082508e-06f));
+        p = V.FusedMultiplyAdd(p, x2, V.Create(-5.69250639462346e-05f));
+        p = V.FusedMultiplyAdd(p, x2, V.Create(-7.34990630326855e-04f));
+        p = V.FusedMultiplyAdd(p, x2, V.Create(-2.95459980854025e-03f));
+        p = V.FusedMultiplyAdd(p, x2, V.Create(-1.60960333262415e-02f));
+        p *= clamped;
+        V q = V.Create(-1.45660718464996e-05f);
+        q = V.FusedMultiplyAdd(q, x2, V.Create(-2.13374055278905e-04f));
+        q = V.FusedMultiplyAdd(q, x2, V.Create(-1.68282697438203e-03f));
+        q = V.FusedMultiplyAdd(q, x2, V.Create(-7.37332916720468e-03f));
+        q = V.FusedMultiplyAdd(q, x2, V.Create(-1.42647390514189e-02f));
+        return p / q;
+    }
+
+    /// <summary>
+    /// x^y as e^(y·log|x|), with the sign and special cases of <c>MathF.Pow</c>: a negative base gives
+    /// a negative result for odd integer y and NaN for non-integer y; x^0 = 1 and 1^y = 1 even for NaN.
+    /// A negative zero base is treated as +0.
+    /// The error grows with |y·log x|: ≤ 1 + |y·ln x| ulp approximately (see docs/performance.md).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V Pow<V>(V x, V y) where V : struct, ISimdFloat<V>
+    {
+        V magnitude = Exp(y * Log(V.Abs(x)));
+        V negativeBase = V.LessThan(x, V.Create(0f));
+        V yIsInteger = V.Equal(V.Round(y), y);
+        V half = y * V.Create(0.5f);
+        V yIsOdd = V.And(yIsInteger, V.NotEqual(V.Round(half), half));
+        V result = V.Select(V.And(negativeBase, yIsOdd), -magnitude, magnitude);
+        result = V.Select(negativeBase, V.Select(yIsInteger, result, V.Create(float.NaN)), result);
+        V one = V.Create(1f);
+        return V.Select(V.Or(V.Equal(y, V.Create(0f)), V.Equal(x, one)), one, result);
+    }
+}
