@@ -1,0 +1,22 @@
+using System;
+using KernelDsl.Compiler.Common;
+
+namespace KernelDsl.Compiler.Graph;
+
+/// <summary>
+/// One node of a <see cref="KernelGraph"/>: an op applied to earlier nodes (by index). Leaves carry
+/// a parameter index or a constant. Value equality makes structurally equal nodes equal, which is
+/// how <see cref="GraphBuilder"/> shares common subexpressions.
+/// </summary>
+/// <param name="Op">The operation.</param>
+/// <param name="Operands">Indices of the operand nodes, all smaller than this node's own index.</param>
+/// <param name="Parameter">For <see cref="Op.Input"/> and <see cref="Op.ScalarInput"/>: the kernel parameter's index; else -1.</param>
+/// <param name="ConstantBits">For <see cref="Op.Constant"/>: the float's bits (bits, so +0 and -0 differ and NaN equals itself).</param>
+public sealed record GraphNode(Op Op, EquatableArray<int> Operands, int Parameter = -1, int ConstantBits = 0)
+{
+    /// <summary>For <see cref="Op.Constant"/>: the value.</summary>
+    public float Constant => BitConverter.ToSingle(BitConverter.GetBytes(ConstantBits), 0);
+
+    /// <summary>A constant node.</summary>
+    public static GraphNode OfConstant(float value) => new(Op.Constant, EquatableArray<int>.Empty, ConstantBits: BitConverter.ToInt32(BitConverter.GetBytes(value), 0));
+}

@@ -1,0 +1,70 @@
+using System.Collections.Generic;
+
+namespace KernelDsl.Compiler.Graph;
+
+/// <summary>
+/// Checks the invariants every pass must preserve, so a broken pass is caught at the pass that broke
+/// it rather than as wrong generated code. Returns the problems found (none for a valid graph).
+/// </summary>
+public static class GraphValidator
+{
+    public static IReadOnlyList<string> Validate(KernelGraph graph, bool compositesAllowed)
+    {
+        var problems = new List<string>();
+        if (graph.Output < 0 || graph.Output >= graph.Nodes.Count)
+        {
+            problems.Add($"output %{graph.Output} is not a node");
+        }
+
+        for (int i = 0; i < graph.Nodes.Count; i++)
+        {
+            GraphNode node = graph.Nodes[i];
+            if (node.Operands.Count != OpInfo.Arity(node.Op))
+            {
+                problems.Add($"%{i} {node.Op} has {node.Operands.Count} operands, expected {OpInfo.Arity(node.Op)}");
+            }
+
+            foreach (int operand in node.Operands)
+            {
+                if (operand < 0 || operand >= i)
+                {
+                    problems.Add($"%{i} {node.Op} uses %{operand}, which does not come before it");
+                }
+            }
+
+            if (node.Op is Op.Input or Op.ScalarInput)
+            {
+                ParameterKind expected = node.Op == Op.Input ? ParameterKind.Tensor : ParameterKind.Scalar;
+                if (node.Parameter < 0 || node.Parameter >= graph.Parameters.Count || graph.Parameters[node.Parameter].Kind != expected)
+                {
+                    problems.Add($"%{i} {node.Op} refers to parameter {node.Parameter}, which is not a {expected} parameter");
+                }
+            }
+
+            if (!compositesAllowed && OpInfo.IsComposite(node.Op))
+            {
+                problems.Add($"%{i} {node.Op} is a composite op that should have been lowered");
+            }
+
+            bool wantsMask = node.Op == Op.Where;
+            for (int k = 0; k < node.Operands.Count; k++)
+            {
+                bool isMask = node.Operands[k] < i && OpInfo.IsComparison(graph.Nodes[node.Operands[k]].Op);
+                bool shouldBeMask = wantsMask && k == 0;
+                if (isMask != shouldBeMask && node.Operands[k] < i)
+                {
+                    problems.Add(shouldBeMask
+                        ? $"%{i} Where needs a comparison as its condition"
+                        : $"%{i} {node.Op} uses the mask %{node.Operands[k]} as a number");
+                }
+            }
+        }
+
+        if (graph.Output >= 0 && graph.Output < graph.Nodes.Count && OpInfo.IsComparison(graph.Nodes[graph.Output].Op))
+        {
+            problems.Add("the output is a mask, not a float tensor");
+        }
+
+        return problems;
+    }
+}

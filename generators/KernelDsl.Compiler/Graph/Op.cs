@@ -1,0 +1,96 @@
+namespace KernelDsl.Compiler.Graph;
+
+/// <summary>The operations of the graph IR.</summary>
+public enum Op
+{
+    // Leaves.
+    /// <summary>A tensor parameter of the kernel (<see cref="GraphNode.Parameter"/>).</summary>
+    Input,
+    /// <summary>A float parameter of the kernel (<see cref="GraphNode.Parameter"/>), the same for every element.</summary>
+    ScalarInput,
+    /// <summary>A float literal (<see cref="GraphNode.Constant"/>).</summary>
+    Constant,
+
+    // Elementwise primitives: every backend implements these.
+    Neg,
+    Abs,
+    Sqrt,
+    Exp,
+    Log,
+    Tanh,
+    Sigmoid,
+    Erf,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Min,
+    Max,
+    Pow,
+    Less,
+    LessEqual,
+    Greater,
+    GreaterEqual,
+    Equal,
+    NotEqual,
+    /// <summary>Select(condition, whenTrue, whenFalse).</summary>
+    Where,
+
+    // Composites: front ends produce them, LowerComposites rewrites them into primitives.
+    Relu,
+    Gelu,
+    Silu,
+    /// <summary>LeakyRelu(x, alpha).</summary>
+    LeakyRelu,
+    /// <summary>Clamp(x, min, max).</summary>
+    Clamp,
+}
+
+/// <summary>Facts about each <see cref="Op"/>: arity, category, spelling and cost.</summary>
+public static class OpInfo
+{
+    /// <summary>How many operands the op takes.</summary>
+    public static int Arity(Op op) => op switch
+    {
+        Op.Input or Op.ScalarInput or Op.Constant => 0,
+        Op.Neg or Op.Abs or Op.Sqrt or Op.Exp or Op.Log or Op.Tanh or Op.Sigmoid or Op.Erf
+            or Op.Relu or Op.Gelu or Op.Silu => 1,
+        Op.Where or Op.Clamp => 3,
+        _ => 2,
+    };
+
+    /// <summary>Whether the op yields a boolean mask rather than floats.</summary>
+    public static bool IsComparison(Op op) => op is Op.Less or Op.LessEqual or Op.Greater or Op.GreaterEqual or Op.Equal or Op.NotEqual;
+
+    /// <summary>Whether <see cref="Passes.LowerComposites"/> must rewrite the op before code generation.</summary>
+    public static bool IsComposite(Op op) => op is Op.Relu or Op.Gelu or Op.Silu or Op.LeakyRelu or Op.Clamp;
+
+    /// <summary>The infix operator of arithmetic ops, or null.</summary>
+    public static string? InfixSymbol(Op op) => op switch
+    {
+        Op.Add => "+",
+        Op.Sub => "-",
+        Op.Mul => "*",
+        Op.Div => "/",
+        Op.Less => "<",
+        Op.LessEqual => "<=",
+        Op.Greater => ">",
+        Op.GreaterEqual => ">=",
+        Op.Equal => "==",
+        Op.NotEqual => "!=",
+        _ => null,
+    };
+
+    /// <summary>
+    /// A rough cost in simple vector instructions per element, used to decide how large a kernel
+    /// must be before it is worth spreading across cores.
+    /// </summary>
+    public static int Cost(Op op) => op switch
+    {
+        Op.Input or Op.ScalarInput or Op.Constant => 0,
+        Op.Div or Op.Sqrt => 4,
+        Op.Exp or Op.Log or Op.Tanh or Op.Sigmoid or Op.Erf => 16,
+        Op.Pow => 40,
+        _ => 1,
+    };
+}

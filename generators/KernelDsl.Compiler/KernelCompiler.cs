@@ -1,0 +1,62 @@
+using System;
+using System.Collections.Generic;
+using KernelDsl.Compiler.Fusion;
+using KernelDsl.Compiler.Graph;
+using KernelDsl.Compiler.Loops;
+using KernelDsl.Compiler.Passes;
+using KernelDsl.Compiler.Rendering;
+
+namespace KernelDsl.Compiler;
+
+/// <summary>A named graph-to-graph pass of the pipeline.</summary>
+public sealed record CompilerPass(string Name, Func<KernelGraph, KernelGraph> Run);
+
+/// <summary>The result of compiling one kernel: the generated file.</summary>
+public sealed record CompiledKernel(string HintName, string Source);
+
+/// <summary>
+/// The compiler pipeline, front end output to generated source:
+/// graph passes (each followed by the validator) → fusion → loop lowering → rendering.
+/// </summary>
+public static class KernelCompiler
+{
+    /// <summary>The graph passes, in order.</summary>
+    public static readonly IReadOnlyList<CompilerPass> Passes = new[]
+    {
+        new CompilerPass("lower-composites", LowerComposites.Run),
+        new CompilerPass("simplify", Simplify.Run),
+    };
+
+    /// <summary>Compiles <paramref name="spec"/> to C#.</summary>
+    /// <param name="dumpStages">Append each stage's printable form to the generated file, as a comment.</param>
+    /// <exception cref="InvalidOperationException">A pass produced an invalid graph: a compiler bug, reported with the pass's name.</exception>
+    public static CompiledKernel Compile(KernelSpec spec, bool dumpStages = false)
+    {
+        var dumps = new List<(string Stage, string Text)>();
+        KernelGraph graph = spec.Graph;
+        Check(graph, "front end", compositesAllowed: true);
+        dumps.Add(("front end", graph.Dump()));
+
+        for (int i = 0; i < Passes.Count; i++)
+        {
+            graph = Passes[i].Run(graph);
+            Check(graph, Passes[i].Name, compositesAllowed: false);
+            dumps.Add((Passes[i].Name, graph.Dump()));
+        }
+
+        FusionPlan plan = FusionPlanner.Plan(graph);
+        LoopProgram program = LoopLowering.Lower(graph, plan.Groups[0]);
+        dumps.Add(("loops", program.Dump()));
+        string source = KernelFileEmitter.Emit(spec with { Graph = graph }, program, dumpStages ? dumps : null);
+        return new CompiledKernel(spec.HintName, source);
+    }
+
+    private static void Check(KernelGraph graph, string stage, bool compositesAllowed)
+    {
+        IReadOnlyList<string> problems = GraphValidator.Validate(graph, compositesAllowed);
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException($"after {stage} the graph is invalid: {string.Join("; ", problems)}\n{graph.Dump()}");
+        }
+    }
+}

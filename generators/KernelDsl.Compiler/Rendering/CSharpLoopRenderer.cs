@@ -1,0 +1,117 @@
+using System.Globalization;
+using KernelDsl.Compiler.Common;
+using KernelDsl.Compiler.Graph;
+using KernelDsl.Compiler.Loops;
+
+namespace KernelDsl.Compiler.Rendering;
+
+/// <summary>
+/// Prints a <see cref="LoopProgram"/> as a C# struct implementing the runtime's
+/// <c>IElementwiseKernel</c>: one generic loop body over <c>ISimdFloat&lt;V&gt;</c>, which the runtime
+/// instantiates for Vector512, Vector256, Vector128 and one lane.
+/// </summary>
+public static class CSharpLoopRenderer
+{
+    /// <summary>The alias under which generated files import <c>global::KernelDsl.Runtime</c>.</summary>
+    public const string Runtime = "KernelRuntime";
+
+    /// <summary>The name of the loop struct generated for a kernel method.</summary>
+    public static string StructName(string methodName) => "__" + methodName + "Loop";
+
+    public static void Render(CodeWriter w, KernelSpec spec, LoopProgram program)
+    {
+        string name = StructName(spec.MethodName);
+        string constructor = program.ScalarInputs.Count == 0
+            ? ""
+            : "(" + string.Join(", ", System.Linq.Enumerable.Select(program.ScalarInputs, p => "float " + ScalarName(p))) + ")";
+
+        w.Line("/// <summary>");
+        w.Line($"/// The fused loop of <c>{spec.MethodName}</c>. {Escape(program.FusionReason)}");
+        w.Line("/// </summary>");
+        w.Line(KernelFileEmitter.GeneratedCodeAttribute);
+        using (w.Block($"private readonly struct {name}{constructor} : {Runtime}.IElementwiseKernel"))
+        {
+            w.Line("/// <summary>Estimated vector instructions per element: kernels that do more per element go multicore at smaller sizes.</summary>");
+            w.Line($"public const int WorkPerElement = {program.WorkPerElement.ToString(CultureInfo.InvariantCulture)};");
+            w.Line();
+            w.Line("/// <summary>Computes elements [start, end); the runtime passes a multiple of <c>V.Count</c> elements.</summary>");
+            w.Line($"public void Execute<V>(in {Runtime}.KernelOperands operands, nint start, nint end)");
+            w.Line($"    where V : struct, {Runtime}.ISimdFloat<V>");
+            using (w.Indented("{", "}"))
+            {
+                for (int slot = 0; slot < program.TensorInputs.Count; slot++)
+                {
+                    w.Line($"ref float {InputName(program.TensorInputs[slot])} = ref operands.Input({slot.ToString(CultureInfo.InvariantCulture)});");
+                }
+
+                w.Line("ref float destination = ref operands.Destination;");
+                if (program.Invariants.Count > 0)
+                {
+                    w.Line();
+                    w.Line("// Loop-invariant values: computed once per call, not per element.");
+                    foreach (LoopStatement statement in program.Invariants)
+                    {
+                        RenderStatement(w, program, statement);
+                    }
+                }
+
+                w.Line();
+                using (w.Block("for (nint i = start; i < end; i += V.Count)"))
+                {
+                    foreach (LoopStatement statement in program.Body)
+                    {
+                        RenderStatement(w, program, statement);
+                    }
+
+                    w.Line($"V.Store({ValueName(program.Stored)}, ref destination, i);");
+                }
+            }
+        }
+    }
+
+    private static void RenderStatement(CodeWriter w, LoopProgram program, LoopStatement statement)
+    {
+        string code = $"V {ValueName(statement.Value)} = {Expression(program, statement.Node)};";
+        w.Line(statement.Expression is null ? code : code + " // " + statement.Expression);
+    }
+
+    private static string Expression(LoopProgram program, GraphNode node)
+    {
+        string Operand(int k) => ValueName(node.Operands[k]);
+        string? infix = node.Op is Op.Add or Op.Sub or Op.Mul or Op.Div ? OpInfo.InfixSymbol(node.Op) : null;
+        if (infix is not null)
+        {
+            return $"{Operand(0)} {infix} {Operand(1)}";
+        }
+
+        return node.Op switch
+        {
+            Op.Input => $"V.Load(ref {InputName(Parameter(program, node))}, i)",
+            Op.ScalarInput => $"V.Create({ScalarName(Parameter(program, node))})",
+            Op.Constant => $"V.Create({KernelGraph.FormatFloat(node.Constant)})",
+            Op.Neg => $"-{Operand(0)}",
+            Op.Abs or Op.Sqrt or Op.Min or Op.Max => $"V.{node.Op}({Args(node)})",
+            Op.Exp or Op.Log or Op.Tanh or Op.Sigmoid or Op.Erf or Op.Pow => $"{Runtime}.VectorMath.{node.Op}({Args(node)})",
+            Op.Less => $"V.LessThan({Args(node)})",
+            Op.LessEqual => $"V.LessThanOrEqual({Args(node)})",
+            Op.Greater => $"V.GreaterThan({Args(node)})",
+            Op.GreaterEqual => $"V.GreaterThanOrEqual({Args(node)})",
+            Op.Equal => $"V.Equal({Args(node)})",
+            Op.NotEqual => $"V.NotEqual({Args(node)})",
+            Op.Where => $"V.Select({Args(node)})",
+            _ => throw new System.InvalidOperationException($"the C# renderer has no rule for {node.Op}; composite ops must be lowered first"),
+        };
+    }
+
+    private static KernelParameter Parameter(LoopProgram program, GraphNode node) => program.Parameters[node.Parameter];
+
+    private static string Args(GraphNode node) => string.Join(", ", System.Linq.Enumerable.Select(node.Operands, ValueName));
+
+    private static string ValueName(int value) => "v" + value.ToString(CultureInfo.InvariantCulture);
+
+    private static string InputName(KernelParameter parameter) => "in_" + parameter.Name.TrimStart('@');
+
+    private static string ScalarName(KernelParameter parameter) => "arg_" + parameter.Name.TrimStart('@');
+
+    private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+}
