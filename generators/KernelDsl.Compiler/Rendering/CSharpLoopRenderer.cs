@@ -35,6 +35,8 @@ public static class CSharpLoopRenderer
             w.Line($"public const int WorkPerElement = {program.WorkPerElement.ToString(CultureInfo.InvariantCulture)};");
             w.Line();
             w.Line("/// <summary>Computes elements [start, end); the runtime passes a multiple of <c>V.Count</c> elements.</summary>");
+            w.Line("// Optimized on first call: a kernel runs few times but long, so tiered JIT would spend them in unoptimized code.");
+            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
             w.Line($"public void Execute<V>(in {Runtime}.KernelOperands operands, nint start, nint end)");
             w.Line($"    where V : struct, {Runtime}.ISimdFloat<V>");
             using (w.Indented("{", "}"))

@@ -140,7 +140,7 @@ public static unsafe class ElementwiseRunner
     }
 
     /// <summary>Runs elements [start, end) on this thread, widest vectors first.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ExecuteRange<TKernel>(in TKernel kernel, in KernelOperands operands, nint start, nint end)
         where TKernel : struct, IElementwiseKernel
     {

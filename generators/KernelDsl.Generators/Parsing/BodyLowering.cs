@@ -1,0 +1,258 @@
+using System.Collections.Generic;
+using System.Linq;
+using KernelDsl.Compiler.Graph;
+using KernelDsl.Generators.Diagnostics;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace KernelDsl.Generators.Parsing;
+
+/// <summary>
+/// The C# front end: turns the bound operation tree of a kernel body into graph nodes. Each
+/// construct it does not support becomes a KD0005 diagnostic on that construct; it never throws on
+/// user code. When the body does not bind (the user is mid-edit) it gives up quietly, since the C#
+/// compiler already reports why.
+/// </summary>
+internal sealed class BodyLowering
+{
+    private const string Supported = "a kernel body may use the Tensor<float> operators + - * / and unary -, float literals and parameters, 'var' locals, and the functions of KernelDsl.Ops";
+
+    private readonly GraphBuilder _builder;
+    private readonly IMethodSymbol _method;
+    private readonly Dictionary<ILocalSymbol, int> _locals = new(SymbolEqualityComparer.Default);
+    private readonly List<DiagnosticInfo> _diagnostics = new();
+
+    private BodyLowering(GraphBuilder builder, IMethodSymbol method)
+    {
+        _builder = builder;
+        _method = method;
+    }
+
+    /// <summary>True when the body contains code that does not bind; the C# compiler reports it.</summary>
+    public bool HasCompileErrors { get; private set; }
+
+    public IReadOnlyList<DiagnosticInfo> Diagnostics => _diagnostics;
+
+    /// <summary>Lowers <paramref name="body"/> (an <see cref="IMethodBodyOperation"/>) and returns the output node, or null on failure.</summary>
+    public static (int? Output, BodyLowering Lowering) Lower(IOperation body, GraphBuilder builder, IMethodSymbol method)
+    {
+        var lowering = new BodyLowering(builder, method);
+        int? output = lowering.LowerMethodBody(body);
+        return (lowering._diagnostics.Count == 0 && !lowering.HasCompileErrors ? output : null, lowering);
+    }
+
+    private int? LowerMethodBody(IOperation body)
+    {
+        IBlockOperation? block = body switch
+        {
+            IMethodBodyOperation m => m.BlockBody ?? m.ExpressionBody,
+            IBlockOperation b => b,
+            _ => null,
+        };
+
+        if (block is null)
+        {
+            HasCompileErrors = true;
+            return null;
+        }
+
+        foreach (IOperation statement in block.Operations)
+        {
+            switch (statement)
+            {
+                case IVariableDeclarationGroupOperation group:
+                    foreach (IVariableDeclaratorOperation declarator in group.Declarations.SelectMany(d => d.Declarators))
+                    {
+                        IVariableInitializerOperation? initializer = declarator.Initializer ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer;
+                        if (initializer is null)
+                        {
+                            Report(declarator, $"the local '{declarator.Symbol.Name}' without an initializer", "declare each local with its value: var y = x * x;");
+                            continue;
+                        }
+
+                        if (Lower(initializer.Value) is int value)
+                        {
+                            _locals[declarator.Symbol] = value;
+                        }
+                    }
+
+                    break;
+                case IReturnOperation { ReturnedValue: { } returned }:
+                    return Lower(returned);
+                case IInvalidOperation:
+                    HasCompileErrors = true;
+                    return null;
+                default:
+                    Report(statement, Describe(statement), "a kernel body is a single expression, or 'var' locals followed by 'return'");
+                    break;
+            }
+        }
+
+        // No return: the body does not compile, and the C# compiler says so.
+        HasCompileErrors = true;
+        return null;
+    }
+
+    private int? Lower(IOperation operation)
+    {
+        if (operation is IInvalidOperation || operation.Type?.TypeKind == TypeKind.Error)
+        {
+            HasCompileErrors = true;
+            return null;
+        }
+
+        if (operation.ConstantValue is { HasValue: true, Value: { } constant } && IsNumeric(constant))
+        {
+            return _builder.Constant(System.Convert.ToSingle(constant, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        switch (operation)
+        {
+            case IParameterReferenceOperation parameter:
+                return _builder.Parameter(parameter.Parameter.Ordinal);
+
+            case ILocalReferenceOperation local:
+                // A local missing from the table failed to lower, and that was reported already.
+                return _locals.TryGetValue(local.Local, out int value) ? value : null;
+
+            case IConversionOperation conversion when IsTransparent(conversion):
+                return Lower(conversion.Operand);
+
+            case IUnaryOperation { OperatorKind: UnaryOperatorKind.Minus } unary:
+                return Apply(Op.Neg, unary.Operand);
+
+            case IUnaryOperation { OperatorKind: UnaryOperatorKind.Plus } unary:
+                return Lower(unary.Operand);
+
+            case IBinaryOperation binary when ArithmeticOp(binary) is Op op:
+                return Apply(op, binary.LeftOperand, binary.RightOperand);
+
+            case IBinaryOperation binary when IsComparison(binary.OperatorKind):
+                Report(binary, $"the comparison operator in '{Snippet(binary)}'", "compare with KernelDsl.Ops.LessThan, GreaterThan, Equal, ... and choose with Where(condition, a, b)");
+                return null;
+
+            case IInvocationOperation invocation:
+                return LowerInvocation(invocation);
+
+            case IConditionalOperation conditional:
+                Report(conditional, "the conditional operator ?:", "choose elementwise with KernelDsl.Ops.Where(condition, whenTrue, whenFalse)");
+                return null;
+
+            case IFieldReferenceOperation or IPropertyReferenceOperation:
+                Report(operation, $"reading '{Snippet(operation)}'", "a kernel may read only its parameters and constants; pass the value as a float parameter");
+                return null;
+
+            default:
+                Report(operation, Describe(operation), Supported);
+                return null;
+        }
+    }
+
+    private int? LowerInvocation(IInvocationOperation invocation)
+    {
+        IMethodSymbol target = invocation.TargetMethod;
+        if (target.ContainingType?.ToDisplayString() != OpsCatalog.OpsTypeName)
+        {
+            string name = SymbolEqualityComparer.Default.Equals(target.OriginalDefinition, _method.OriginalDefinition)
+                ? $"the recursive call to '{target.Name}'"
+                : $"the call to '{target.ContainingType?.Name}.{target.Name}'";
+            Report(invocation, name, "call only the functions of KernelDsl.Ops, or write the computation out in the kernel body");
+            return null;
+        }
+
+        if (OpsCatalog.Find(target.Name, target.Parameters.Length) is not Op op)
+        {
+            Report(invocation, $"'Ops.{target.Name}' with {target.Parameters.Length} arguments", "this KernelDsl.Ops function runs eagerly but has no fused form yet");
+            return null;
+        }
+
+        IOperation[] arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).Select(a => a.Value).ToArray();
+        return Apply(op, arguments);
+    }
+
+    private int? Apply(Op op, params IOperation[] operands)
+    {
+        var lowered = new int[operands.Length];
+        bool failed = false;
+        for (int i = 0; i < operands.Length; i++)
+        {
+            // Lower every operand, even after a failure, so every problem in the body is reported.
+            if (Lower(operands[i]) is int value)
+            {
+                lowered[i] = value;
+            }
+            else
+            {
+                failed = true;
+            }
+        }
+
+        return failed ? null : _builder.Apply(op, lowered);
+    }
+
+    private static Op? ArithmeticOp(IBinaryOperation binary)
+    {
+        if (binary.OperatorMethod is { } method && !IsTensorsNamespace(method.ContainingNamespace))
+        {
+            return null; // a user-defined operator
+        }
+
+        return binary.OperatorKind switch
+        {
+            BinaryOperatorKind.Add => Op.Add,
+            BinaryOperatorKind.Subtract => Op.Sub,
+            BinaryOperatorKind.Multiply => Op.Mul,
+            BinaryOperatorKind.Divide => Op.Div,
+            _ => null,
+        };
+    }
+
+    private static bool IsComparison(BinaryOperatorKind kind) => kind is BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual
+        or BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual or BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals;
+
+    private static bool IsTensorsNamespace(INamespaceSymbol? ns) => ns?.ToDisplayString() == "System.Numerics.Tensors";
+
+    /// <summary>Conversions that do not change values: numeric widening to float, and a tensor viewed as a tensor span.</summary>
+    private static bool IsTransparent(IConversionOperation conversion)
+    {
+        if (conversion.Conversion.IsIdentity)
+        {
+            return true;
+        }
+
+        ITypeSymbol? from = conversion.Operand.Type;
+        ITypeSymbol? to = conversion.Type;
+        if (to?.SpecialType == SpecialType.System_Single && conversion.Conversion.IsImplicit && conversion.Conversion.IsNumeric)
+        {
+            return true;
+        }
+
+        return from is INamedTypeSymbol { Name: "Tensor" } && IsTensorsNamespace(from.ContainingNamespace)
+            && to is INamedTypeSymbol { Name: "ReadOnlyTensorSpan" or "TensorSpan" } && IsTensorsNamespace(to.ContainingNamespace);
+    }
+
+    private static bool IsNumeric(object value) => value is float or double or int or long or short or byte or sbyte or uint or ulong or ushort or decimal;
+
+    private void Report(IOperation operation, string construct, string hint)
+        => _diagnostics.Add(DiagnosticInfo.Create(KernelDiagnostics.UnsupportedConstruct, LocationInfo.From(operation.Syntax), Capitalize(construct), hint));
+
+    private static string Describe(IOperation operation) => operation.Kind switch
+    {
+        OperationKind.Loop => "a loop",
+        OperationKind.Conditional => "an if statement",
+        OperationKind.ExpressionStatement => $"the statement '{Snippet(operation)}'",
+        OperationKind.SimpleAssignment or OperationKind.CompoundAssignment => $"the assignment '{Snippet(operation)}'",
+        OperationKind.AnonymousFunction => "a lambda",
+        OperationKind.ObjectCreation => $"creating an object ('{Snippet(operation)}')",
+        OperationKind.ArrayCreation => "creating an array",
+        _ => $"'{Snippet(operation)}'",
+    };
+
+    private static string Snippet(IOperation operation)
+    {
+        string text = string.Join(" ", operation.Syntax.ToString().Split((char[]?)null, System.StringSplitOptions.RemoveEmptyEntries));
+        return text.Length <= 48 ? text : text.Substring(0, 45) + "...";
+    }
+
+    private static string Capitalize(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text.Substring(1);
+}
