@@ -144,7 +144,7 @@ public static class KernelFileEmitter
         w.Line($"/// the fused equivalent of calling <c>{spec.MethodName}</c> itself, which evaluates the expression eagerly.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentNullException\">A tensor argument is null.</exception>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">The tensors' shapes differ, or one is a strided view.</exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">The tensors' shapes differ.</exception>");
         w.Line(GeneratedCodeAttribute);
         using (w.Block($"{spec.Accessibility} static {Tensors}.Tensor<float> {spec.MethodName}Fused({signature})"))
         {
@@ -153,8 +153,14 @@ public static class KernelFileEmitter
                 w.Line($"global::System.ArgumentNullException.ThrowIfNull({p.Name});");
             }
 
+            w.Line("// Strided views (transposes, slices) are copied to dense memory: this overload allocates anyway.");
+            foreach (KernelParameter p in parameters.Where(p => p.Kind == ParameterKind.Tensor))
+            {
+                w.Line($"{Tensors}.Tensor<float> {DenseName(p)} = {p.Name}.IsDense ? {p.Name} : {p.Name}.ToDenseTensor();");
+            }
+
             w.Line($"{Tensors}.Tensor<float> {destination} = {Tensors}.Tensor.CreateFromShapeUninitialized<float>({first.Name}.Lengths);");
-            string arguments = string.Join(", ", parameters.Select(p => p.Kind == ParameterKind.Tensor ? p.Name + ".AsReadOnlyTensorSpan()" : p.Name)
+            string arguments = string.Join(", ", parameters.Select(p => p.Kind == ParameterKind.Tensor ? DenseName(p) + ".AsReadOnlyTensorSpan()" : p.Name)
                 .Concat(new[] { destination + ".AsTensorSpan()" }));
             w.Line($"{spec.MethodName}({arguments});");
             w.Line($"return {destination};");
@@ -174,4 +180,6 @@ public static class KernelFileEmitter
     }
 
     private static string Plain(KernelParameter parameter) => parameter.Name.TrimStart('@');
+
+    private static string DenseName(KernelParameter parameter) => "dense_" + Plain(parameter);
 }

@@ -18,7 +18,7 @@ public static class VectorMath
     /// e^x. Range reduction x = n·ln2 + r with |r| ≤ ln2/2 (ln2 split in two parts so n·ln2 is
     /// exact), a degree-6 polynomial for e^r (Cephes' expf coefficients), then scaling by 2^n in two
     /// steps so subnormal results round once. Overflows to +∞ above ~88.72, underflows to 0 below
-    /// ~-103.97; NaN propagates. Error ≤ 1 ulp.
+    /// ~-103.97; NaN propagates.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Exp<V>(V x) where V : struct, ISimdFloat<V>
@@ -46,7 +46,7 @@ public static class VectorMath
     /// <summary>
     /// Natural logarithm. x = 2^e · m with m in [√½, √2), a degree-9 polynomial for log(1 + f)
     /// (Cephes' logf coefficients), and e·ln2 added in two parts. Subnormal inputs are scaled by 2^23
-    /// first. log(0) = -∞, log(x &lt; 0) = NaN, log(+∞) = +∞. Error ≤ 1 ulp.
+    /// first. log(0) = -∞, log(x &lt; 0) = NaN, log(+∞) = +∞.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Log<V>(V x) where V : struct, ISimdFloat<V>
@@ -86,7 +86,7 @@ public static class VectorMath
     /// <summary>
     /// Hyperbolic tangent as a rational function x·P(x²)/Q(x²) on [-9, 9] (degree 13/6 minimax,
     /// the form used by Eigen's fast tanh), ±1 beyond, x itself for |x| &lt; 0.0004. One division,
-    /// no exponential: this is what keeps a fused GELU memory-bound. Error ≤ 2 ulp on [-9, 9].
+    /// no exponential: this is what keeps a fused GELU memory-bound.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Tanh<V>(V x) where V : struct, ISimdFloat<V>
@@ -115,16 +115,21 @@ public static class VectorMath
     }
 
     /// <summary>
-    /// Logistic sigmoid 1 / (1 + e^-x), on <see cref="Exp{V}"/>: saturates cleanly to 0 and 1.
-    /// Error ≤ 2 ulp.
+    /// Logistic sigmoid. With t = e^-|x| (which never overflows): 1 / (1 + t) for x ≥ 0 and
+    /// t / (1 + t) for x &lt; 0, so tiny results far below -88 keep their relative accuracy instead of
+    /// flushing to 0 when e^-x overflows.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Sigmoid<V>(V x) where V : struct, ISimdFloat<V>
-        => V.Create(1f) / (V.Create(1f) + Exp(-x));
+    {
+        V t = Exp(-V.Abs(x));
+        V reciprocal = V.Create(1f) / (V.Create(1f) + t);
+        return V.Select(V.LessThan(x, V.Create(0f)), t * reciprocal, reciprocal);
+    }
 
     /// <summary>
     /// Error function as a rational function x·P(x²)/Q(x²) on [-4, 4] (degree 13/8, the form used
-    /// by Eigen's fast erf); erf(±4) already rounds to ±1 in float32. Error ≤ 3 ulp.
+    /// by Eigen's fast erf), clamped to [-1, 1]; erf(±4) already rounds to ±1 in float32.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Erf<V>(V x) where V : struct, ISimdFloat<V>
@@ -144,7 +149,8 @@ public static class VectorMath
         q = V.FusedMultiplyAdd(q, x2, V.Create(-1.68282697438203e-03f));
         q = V.FusedMultiplyAdd(q, x2, V.Create(-7.37332916720468e-03f));
         q = V.FusedMultiplyAdd(q, x2, V.Create(-1.42647390514189e-02f));
-        return p / q;
+        // Near ±4 the rational overshoots ±1 by a few ulp; erf rounds to exactly ±1 there.
+        return V.Min(V.Max(p / q, V.Create(-1f)), V.Create(1f));
     }
 
     /// <summary>

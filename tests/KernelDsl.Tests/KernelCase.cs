@@ -1,0 +1,60 @@
+using System;
+
+namespace KernelDsl.Tests;
+
+/// <summary>The range random inputs are drawn from: uniform, or log-uniform in magnitude with a random sign.</summary>
+public sealed record Domain(double Low, double High, bool LogScale = false, bool RandomSign = false)
+{
+    public float Sample(Random random)
+    {
+        double value = LogScale
+            ? Math.Exp(Math.Log(Low) + random.NextDouble() * (Math.Log(High) - Math.Log(Low)))
+            : Low + random.NextDouble() * (High - Low);
+        return (float)(RandomSign && random.Next(2) == 0 ? -value : value);
+    }
+}
+
+/// <summary>
+/// One row of the differential table: a kernel of <see cref="TestKernels"/>, its float64 reference
+/// (per element, from the inputs' float values widened to double), where its inputs come from, and
+/// its stated tolerance: a result r is accepted against reference e when
+/// |r - e| ≤ <see cref="AbsoluteTolerance"/> + <see cref="RelativeTolerance"/>·|e|, NaN must meet NaN,
+/// and an infinite (or float-overflowing) reference must be met exactly. The eager body runs on
+/// System.Numerics.Tensors, whose own accuracy is looser for some functions (its Tanh is off by
+/// ~6e-8 absolute near 0, its Exp by ~2 ulp): <see cref="EagerTolerance"/> states that where needed.
+/// </summary>
+public sealed record KernelCase(
+    string Kernel,
+    Func<double[], double[], double> Reference,
+    Domain[] Domains,
+    double RelativeTolerance,
+    double AbsoluteTolerance,
+    float[]? Scalars = null,
+    float[]? Specials = null,
+    (double Relative, double Absolute)? EagerTolerance = null)
+{
+    /// <summary>One float32 ulp near 1, relative: the tolerance of a correctly rounded operation is half of this.</summary>
+    public const double Ulp = 1.1920929e-7;
+
+    public float[] ScalarArguments => Scalars ?? [];
+
+    public override string ToString() => Kernel;
+
+    /// <summary>Whether <paramref name="actual"/> matches the float64 <paramref name="expected"/> within this case's tolerance.</summary>
+    public bool Accepts(float actual, double expected, bool eager = false)
+    {
+        (double relative, double absolute) = eager && EagerTolerance is { } e ? e : (RelativeTolerance, AbsoluteTolerance);
+        if (double.IsNaN(expected))
+        {
+            return float.IsNaN(actual);
+        }
+
+        float rounded = (float)expected;
+        if (float.IsInfinity(rounded))
+        {
+            return actual == rounded;
+        }
+
+        return Math.Abs(actual - expected) <= absolute + relative * Math.Abs(expected);
+    }
+}

@@ -1,0 +1,56 @@
+using System;
+using System.Linq;
+using System.Threading.Tasks;
+using KernelDsl.Runtime;
+using Xunit;
+
+namespace KernelDsl.Tests;
+
+/// <summary>Splitting across cores: when it happens, and that results do not depend on it.</summary>
+public sealed class ParallelTests
+{
+    [Fact]
+    public void SmallKernelsStayOnOneThreadAndLargeOnesSplit()
+    {
+        Assert.Equal(1, ElementwiseRunner.ChooseWorkerCount(1000, workPerElement: 4));
+        if (Environment.ProcessorCount > 1)
+        {
+            Assert.True(ElementwiseRunner.ChooseWorkerCount(1 << 22, workPerElement: 4) > 1);
+            // Expensive kernels split sooner than cheap ones.
+            long cheapThreshold = Enumerable.Range(6, 20).Select(p => 1L << p).First(n => ElementwiseRunner.ChooseWorkerCount(n, 2) > 1);
+            long costlyThreshold = Enumerable.Range(6, 20).Select(p => 1L << p).First(n => ElementwiseRunner.ChooseWorkerCount(n, 64) > 1);
+            Assert.True(costlyThreshold < cheapThreshold);
+        }
+    }
+
+    [Fact]
+    public void OptionsRejectInvalidValues()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => KernelOptions.ParallelThreshold = 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => KernelOptions.MaxDegreeOfParallelism = 0);
+    }
+
+    [Fact]
+    public void ConcurrentCallersGetTheSameResultsAsSequentialOnes()
+    {
+        // Many threads each running large (hence multicore) kernels at once: batches must not be shared.
+        const int n = (1 << 18) + 5;
+        var x = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            x[i] = (i % 1000 - 500) * 0.01f;
+        }
+
+        var expected = new float[n];
+        TestKernels.GeluTanh(x, expected);
+        Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ =>
+        {
+            var actual = new float[n];
+            for (int repeat = 0; repeat < 5; repeat++)
+            {
+                TestKernels.GeluTanh(x, actual);
+                Assert.Equal(expected, actual);
+            }
+        });
+    }
+}

@@ -1,0 +1,42 @@
+using System;
+using System.Linq;
+using System.Runtime.Intrinsics;
+
+namespace KernelDsl.Tests;
+
+/// <summary>
+/// The test assembly as a program, for tests that need a fresh process (SIMD widths are fixed at
+/// process start): <c>dotnet KernelDsl.Tests.dll differential [--parallel]</c> runs the whole
+/// differential table, prints which widths were accelerated and every mismatch, and exits 0 only
+/// if everything agreed.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] != "differential")
+        {
+            Console.Error.WriteLine("usage: KernelDsl.Tests differential [--parallel]");
+            return 2;
+        }
+
+        if (args.Contains("--parallel"))
+        {
+            KernelOptions.ParallelThreshold = 1;
+        }
+
+        Console.WriteLine($"accelerated: Vector512={Vector512.IsHardwareAccelerated} Vector256={Vector256.IsHardwareAccelerated} Vector128={Vector128.IsHardwareAccelerated}");
+        int failures = 0;
+        foreach (KernelCase kernelCase in KernelCases.All)
+        {
+            foreach (string failure in DifferentialSuite.Run(kernelCase))
+            {
+                Console.WriteLine("MISMATCH " + failure);
+                failures++;
+            }
+        }
+
+        Console.WriteLine($"cases: {KernelCases.All.Count}, mismatches: {failures}");
+        return failures == 0 ? 0 : 1;
+    }
+}
