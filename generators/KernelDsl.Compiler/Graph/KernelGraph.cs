@@ -137,8 +137,9 @@ public sealed record KernelGraph(EquatableArray<KernelParameter> Parameters, Equ
         text.Append(parenthesize ? "(" : "");
         AppendExpression(text, node.Operands[0], precedence);
         text.Append(' ').Append(symbol).Append(' ');
-        // The right operand of - and / binds tighter: a - (b - c).
-        AppendExpression(text, node.Operands[1], node.Op is Op.Sub or Op.Div ? precedence + 1 : precedence);
+        // A right operand of the same precedence keeps its parentheses, a * (b * c): float arithmetic
+        // is not associative, so the comment must show the grouping the code computes.
+        AppendExpression(text, node.Operands[1], precedence + 1);
         text.Append(parenthesize ? ")" : "");
     }
 }

@@ -234,7 +234,20 @@ internal sealed class BodyLowering
     private static bool IsNumeric(object value) => value is float or double or int or long or short or byte or sbyte or uint or ulong or ushort or decimal;
 
     private void Report(IOperation operation, string construct, string hint)
-        => _diagnostics.Add(DiagnosticInfo.Create(KernelDiagnostics.UnsupportedConstruct, LocationInfo.From(operation.Syntax), Capitalize(construct), hint));
+    {
+        if (HasBindingErrors(operation))
+        {
+            // Mid-edit code: the C# compiler's own error is the useful one.
+            HasCompileErrors = true;
+            return;
+        }
+
+        _diagnostics.Add(DiagnosticInfo.Create(KernelDiagnostics.UnsupportedConstruct, LocationInfo.From(operation.Syntax), Capitalize(construct), hint));
+    }
+
+    private static bool HasBindingErrors(IOperation operation)
+        => operation.DescendantsAndSelf().Any(o => o is IInvalidOperation || o.Type?.TypeKind == TypeKind.Error)
+           || (operation.SemanticModel?.GetDiagnostics(operation.Syntax.Span).Any(d => d.Severity == DiagnosticSeverity.Error) ?? false);
 
     private static string Describe(IOperation operation) => operation.Kind switch
     {

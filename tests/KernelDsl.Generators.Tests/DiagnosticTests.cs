@@ -1,0 +1,104 @@
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+using Xunit;
+
+namespace KernelDsl.Generators.Tests;
+
+/// <summary>
+/// Each diagnostic the generator reports: the id, the exact span (marked <c>[|...|]</c> in the
+/// source) and the message; and near misses that must not report anything.
+/// </summary>
+public sealed class DiagnosticTests
+{
+    private const string Prefix = GeneratorHarness.Usings + "public static partial class K\n{\n    public static float Field = 1f;\n    public static float Helper(float v) => v;\n";
+
+    [Theory]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => x * [|Field|];", "Reading 'Field' is not supported in a kernel body; a kernel may read only its parameters and constants; pass the value as a float parameter")]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => x * [|Helper(2f)|];", "The call to 'K.Helper' is not supported in a kernel body; call only the functions of KernelDsl.Ops, or write the computation out in the kernel body")]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => [|F(x)|];", "The recursive call to 'F' is not supported in a kernel body; call only the functions of KernelDsl.Ops, or write the computation out in the kernel body")]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x, float a) => x * ([|a > 0f ? a : 0f|]);", "The conditional operator ?: is not supported in a kernel body; choose elementwise with KernelDsl.Ops.Where(condition, whenTrue, whenFalse)")]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => [|Tensor.Exp<float>(x)|];", "The call to 'Tensor.Exp' is not supported in a kernel body; call only the functions of KernelDsl.Ops, or write the computation out in the kernel body")]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) { var y = x; [|for (int i = 0; i < 3; i++) { y = y * x; }|] return y; }", "A loop is not supported in a kernel body; a kernel body is a single expression, or 'var' locals followed by 'return'")]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) { var y = x; [|y = y * x;|] return y; }", "The statement 'y = y * x;' is not supported in a kernel body; a kernel body is a single expression, or 'var' locals followed by 'return'")]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) { [|if (x.Rank > 1) return x;|] return x * 2f; }", "An if statement is not supported in a kernel body; a kernel body is a single expression, or 'var' locals followed by 'return'")]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => x * [|x.Rank|];", "Reading 'x.Rank' is not supported in a kernel body; a kernel may read only its parameters and constants; pass the value as a float parameter")]
+    public void UnsupportedConstructIsKD0005OnTheConstruct(string kernel, string message)
+        => AssertSingle("KD0005", kernel, message);
+
+    [Theory]
+    [InlineData("[Kernel] Tensor<float> [|F|](Tensor<float> x) => x;", "Kernel method 'F' must be static")]
+    [InlineData("[Kernel] static Tensor<float> [|F|]<T>(Tensor<float> x) => x;", "Kernel method 'F' must not be generic: kernels are compiled for float tensors")]
+    [InlineData("[Kernel] static Tensor<float> [|F|](Tensor<double> x) => Tensor.Create(new float[1]);", "Kernel method 'F' has parameter 'x' of type 'System.Numerics.Tensors.Tensor<double>'; kernel parameters are Tensor<float> or float")]
+    [InlineData("[Kernel] static Tensor<float> [|F|](Tensor<float> x, int n) => x;", "Kernel method 'F' has parameter 'n' of type 'int'; kernel parameters are Tensor<float> or float")]
+    [InlineData("[Kernel] static Tensor<float> [|F|](ref Tensor<float> x) => x;", "Kernel method 'F' has parameter 'x' passed by reference or as params; kernel parameters are plain Tensor<float> or float")]
+    [InlineData("[Kernel] static float [|F|](Tensor<float> x) => 1f;", "Kernel method 'F' must return Tensor<float>, not 'float'")]
+    [InlineData("[Kernel] static Tensor<float> [|F|](float a) => Tensor.Create(new float[1]);", "Kernel method 'F' has no Tensor<float> parameter; a kernel needs at least one tensor input to take its shape from")]
+    [InlineData("[Kernel] static Tensor<float> [|F|](Tensor<float> a, Tensor<float> b, Tensor<float> c, Tensor<float> d, Tensor<float> e, Tensor<float> f, Tensor<float> g, Tensor<float> h, Tensor<float> i) => a;", "Kernel method 'F' has 9 tensor parameters; a fused kernel reads at most 8")]
+    public void InvalidKernelMethodIsKD0006OnTheName(string kernel, string message)
+        => AssertSingle("KD0006", kernel, message);
+
+    [Fact]
+    public void NonPartialContainingTypeIsKD0006()
+    {
+        string source = GeneratorHarness.Usings + "public static class Plain\n{\n    [Kernel] public static Tensor<float> Square(Tensor<float> x) => x * x;\n}\n";
+        ImmutableArray<Diagnostic> diagnostics = GeneratorHarness.Run(source).Result.Diagnostics;
+        Diagnostic diagnostic = Assert.Single(diagnostics);
+        Assert.Equal("KD0006", diagnostic.Id);
+        Assert.Equal("Kernel method 'Square' is in type 'Plain', which must be declared partial so the fused kernels can be added to it", diagnostic.GetMessage());
+        Assert.Equal("Square", source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        Assert.Equal("https://github.com/kerneldsl/kerneldsl/blob/main/docs/diagnostics/KD0006.md", diagnostic.Descriptor.HelpLinkUri);
+    }
+
+    [Fact]
+    public void EveryProblemInABodyIsReported()
+    {
+        ImmutableArray<Diagnostic> diagnostics = GeneratorHarness.Diagnostics("    public static float Field = 1f;\n    [Kernel] static Tensor<float> F(Tensor<float> x) => x * Field + x * Field;");
+        Assert.Equal(2, diagnostics.Count(d => d.Id == "KD0005"));
+    }
+
+    [Theory]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => x * Const;")]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => x * 2 + 1.5f;")]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => x * (float)0.5;")]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x, float a) => Where(GreaterThan(x, a), x, a * a);")]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) { Tensor<float> y = x * x; var z = y + 1f; return z * y; }")]
+    [InlineData("[Kernel] public static Tensor<float> F(Tensor<float> @in, float @float) => @in * @float;")]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => LeakyRelu(alpha: 0.2f, x: x);")]
+    public void NearMissesReportNothingAndCompile(string kernel)
+    {
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(Prefix + "    public const float Const = 3f;\n    " + kernel + "\n}\n");
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(output));
+        Assert.Single(result.Results[0].GeneratedSources);
+    }
+
+    [Fact]
+    public void CodeThatDoesNotBindIsLeftToTheCompiler()
+    {
+        // Mid-edit code: the C# compiler reports the error; the generator adds nothing and does not throw.
+        (GeneratorDriverRunResult result, _) = GeneratorHarness.Run(Prefix + "    [Kernel] static Tensor<float> F(Tensor<float> x) => x * Undefined(x);\n}\n");
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(result.Results[0].GeneratedSources);
+        Assert.Null(result.Results[0].Exception);
+    }
+
+    private static void AssertSingle(string id, string kernel, string message)
+    {
+        int start = kernel.IndexOf("[|", System.StringComparison.Ordinal);
+        int end = kernel.IndexOf("|]", System.StringComparison.Ordinal) - 2;
+        string clean = kernel.Replace("[|", "").Replace("|]", "");
+        string source = Prefix + "    " + clean + "\n}\n";
+        int offset = Prefix.Length + 4;
+
+        (GeneratorDriverRunResult result, _) = GeneratorHarness.Run(source);
+        Assert.Null(result.Results[0].Exception);
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(message, diagnostic.GetMessage());
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal(new TextSpan(offset + start, end - start), diagnostic.Location.SourceSpan);
+        Assert.Empty(result.Results[0].GeneratedSources);
+    }
+}
