@@ -44,6 +44,16 @@ public interface ISimdFloat<TSelf> where TSelf : struct, ISimdFloat<TSelf>
     /// <summary>IEEE 754:2019 maximum: NaN propagates, +0 is greater than -0 (as <c>MathF.Max</c>).</summary>
     static abstract TSelf Max(TSelf left, TSelf right);
 
+    /// <summary>
+    /// The hardware minimum (x86 <c>minps</c>: the second operand when either is NaN or both are
+    /// zeros). Cheaper than <see cref="Min"/>; for clamps against constants where NaN is handled
+    /// separately.
+    /// </summary>
+    static abstract TSelf MinNative(TSelf left, TSelf right);
+
+    /// <summary>The hardware maximum (x86 <c>maxps</c>); see <see cref="MinNative"/>.</summary>
+    static abstract TSelf MaxNative(TSelf left, TSelf right);
+
     static abstract TSelf Abs(TSelf value);
     static abstract TSelf Sqrt(TSelf value);
 
@@ -66,8 +76,14 @@ public interface ISimdFloat<TSelf> where TSelf : struct, ISimdFloat<TSelf>
     /// <summary>Where <paramref name="mask"/> is all ones, <paramref name="ifTrue"/>; else <paramref name="ifFalse"/>.</summary>
     static abstract TSelf Select(TSelf mask, TSelf ifTrue, TSelf ifFalse);
 
-    /// <summary>2^n for lanes holding integers n in [-126, 127].</summary>
+    /// <summary>2^n for lanes holding integers n in [-126, 127] (other lanes give unspecified results).</summary>
     static abstract TSelf PowerOfTwo(TSelf n);
+
+    /// <summary>
+    /// x·2^n for lanes of <paramref name="n"/> holding integers in [-252, 254], rounded once (so a
+    /// subnormal result is correctly rounded, and every width gives the same bits).
+    /// </summary>
+    static abstract TSelf ScaleByPowerOfTwo(TSelf x, TSelf n);
 
     /// <summary>The unbiased binary exponent of normal, finite, non-zero lanes, as a float.</summary>
     static abstract TSelf Exponent(TSelf value);

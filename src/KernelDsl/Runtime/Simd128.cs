@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace KernelDsl.Runtime;
 
@@ -52,6 +53,12 @@ public readonly struct Simd128 : ISimdFloat<Simd128>
     public static Simd128 Max(Simd128 left, Simd128 right) => new(Vector128.Max(left._value, right._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128 MinNative(Simd128 left, Simd128 right) => new(Vector128.MinNative(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128 MaxNative(Simd128 left, Simd128 right) => new(Vector128.MaxNative(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd128 Abs(Simd128 value) => new(Vector128.Abs(value._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -92,7 +99,11 @@ public readonly struct Simd128 : ISimdFloat<Simd128>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd128 PowerOfTwo(Simd128 n)
-        => new(Vector128.ShiftLeft(Vector128.ConvertToInt32(n._value) + Vector128.Create(127), 23).AsSingle());
+        => new(Vector128.ShiftLeft(Vector128.ConvertToInt32Native(n._value) + Vector128.Create(127), 23).AsSingle());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128 ScaleByPowerOfTwo(Simd128 x, Simd128 n)
+        => Avx512F.VL.IsSupported ? new(Avx512F.VL.Scale(x._value, n._value)) : SimdMath.ScaleInTwoSteps(x, n);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd128 Exponent(Simd128 value)

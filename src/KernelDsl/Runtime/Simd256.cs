@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace KernelDsl.Runtime;
 
@@ -52,6 +53,12 @@ public readonly struct Simd256 : ISimdFloat<Simd256>
     public static Simd256 Max(Simd256 left, Simd256 right) => new(Vector256.Max(left._value, right._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256 MinNative(Simd256 left, Simd256 right) => new(Vector256.MinNative(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256 MaxNative(Simd256 left, Simd256 right) => new(Vector256.MaxNative(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd256 Abs(Simd256 value) => new(Vector256.Abs(value._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -92,7 +99,11 @@ public readonly struct Simd256 : ISimdFloat<Simd256>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd256 PowerOfTwo(Simd256 n)
-        => new(Vector256.ShiftLeft(Vector256.ConvertToInt32(n._value) + Vector256.Create(127), 23).AsSingle());
+        => new(Vector256.ShiftLeft(Vector256.ConvertToInt32Native(n._value) + Vector256.Create(127), 23).AsSingle());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256 ScaleByPowerOfTwo(Simd256 x, Simd256 n)
+        => Avx512F.VL.IsSupported ? new(Avx512F.VL.Scale(x._value, n._value)) : SimdMath.ScaleInTwoSteps(x, n);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd256 Exponent(Simd256 value)

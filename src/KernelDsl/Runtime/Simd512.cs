@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace KernelDsl.Runtime;
 
@@ -52,6 +53,12 @@ public readonly struct Simd512 : ISimdFloat<Simd512>
     public static Simd512 Max(Simd512 left, Simd512 right) => new(Vector512.Max(left._value, right._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512 MinNative(Simd512 left, Simd512 right) => new(Vector512.MinNative(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512 MaxNative(Simd512 left, Simd512 right) => new(Vector512.MaxNative(left._value, right._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512 Abs(Simd512 value) => new(Vector512.Abs(value._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -92,7 +99,11 @@ public readonly struct Simd512 : ISimdFloat<Simd512>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512 PowerOfTwo(Simd512 n)
-        => new(Vector512.ShiftLeft(Vector512.ConvertToInt32(n._value) + Vector512.Create(127), 23).AsSingle());
+        => new(Vector512.ShiftLeft(Vector512.ConvertToInt32Native(n._value) + Vector512.Create(127), 23).AsSingle());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512 ScaleByPowerOfTwo(Simd512 x, Simd512 n)
+        => Avx512F.IsSupported ? new(Avx512F.Scale(x._value, n._value)) : SimdMath.ScaleInTwoSteps(x, n);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512 Exponent(Simd512 value)

@@ -57,6 +57,12 @@ public readonly struct SimdScalar : ISimdFloat<SimdScalar>
     public static SimdScalar Max(SimdScalar left, SimdScalar right) => new(MathF.Max(left._value, right._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static SimdScalar MinNative(SimdScalar left, SimdScalar right) => left._value < right._value ? left : right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static SimdScalar MaxNative(SimdScalar left, SimdScalar right) => left._value > right._value ? left : right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static SimdScalar Abs(SimdScalar value) => new(MathF.Abs(value._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -98,6 +104,9 @@ public readonly struct SimdScalar : ISimdFloat<SimdScalar>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static SimdScalar PowerOfTwo(SimdScalar n) => FromBits(((int)n._value + 127) << 23);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static SimdScalar ScaleByPowerOfTwo(SimdScalar x, SimdScalar n) => SimdMath.ScaleInTwoSteps(x, n);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static SimdScalar Exponent(SimdScalar value) => new((float)(((Bits(value) & 0x7F800000) >>> 23) - 127));

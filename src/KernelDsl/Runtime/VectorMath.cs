@@ -16,14 +16,15 @@ public static class VectorMath
 {
     /// <summary>
     /// e^x. Range reduction x = n·ln2 + r with |r| ≤ ln2/2 (ln2 split in two parts so n·ln2 is
-    /// exact), a degree-6 polynomial for e^r (Cephes' expf coefficients), then scaling by 2^n in two
-    /// steps so subnormal results round once. Overflows to +∞ above ~88.72, underflows to 0 below
+    /// exact), a degree-6 polynomial for e^r (Cephes' expf coefficients), then scaling by 2^n with a
+    /// single rounding. Overflows to +∞ above ~88.72, underflows to 0 below
     /// ~-103.97; NaN propagates.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Exp<V>(V x) where V : struct, ISimdFloat<V>
     {
-        V clamped = V.Min(V.Max(x, V.Create(-104f)), V.Create(89f));
+        // Native min/max: NaN is restored by the final select, so the cheaper instructions suffice.
+        V clamped = V.MinNative(V.MaxNative(x, V.Create(-104f)), V.Create(89f));
         V n = V.Round(clamped * V.Create(1.44269504088896341f));
         V r = V.FusedMultiplyAdd(n, V.Create(-0.693359375f), clamped);
         r = V.FusedMultiplyAdd(n, V.Create(2.12194440e-4f), r);
@@ -36,10 +37,8 @@ public static class VectorMath
         p = V.FusedMultiplyAdd(p, r, V.Create(5.0000001201e-1f));
         p = V.FusedMultiplyAdd(p, r * r, r + V.Create(1f));
 
-        // 2^n = 2^n1 · 2^n2 with both factors normal floats: p · 2^n1 is exact, so a subnormal result
-        // is rounded only by the last multiplication.
-        V n1 = V.Min(V.Max(n, V.Create(-126f)), V.Create(127f));
-        V result = p * V.PowerOfTwo(n1) * V.PowerOfTwo(n - n1);
+        // p·2^n rounded once, so subnormal results are correctly rounded (vscalefps where available).
+        V result = V.ScaleByPowerOfTwo(p, n);
         return V.Select(V.IsNaN(x), x, result);
     }
 
@@ -91,7 +90,7 @@ public static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Tanh<V>(V x) where V : struct, ISimdFloat<V>
     {
-        V clamped = V.Min(V.Max(x, V.Create(-7.90531110763549805f)), V.Create(7.90531110763549805f));
+        V clamped = V.MinNative(V.MaxNative(x, V.Create(-7.90531110763549805f)), V.Create(7.90531110763549805f));
         V x2 = clamped * clamped;
         V p = V.Create(-2.76076847742355e-16f);
         p = V.FusedMultiplyAdd(p, x2, V.Create(2.00018790482477e-13f));
@@ -111,7 +110,8 @@ public static class VectorMath
         result = V.Select(tiny, x, result);
         // Beyond ~9.01 tanh rounds to exactly ±1 in float32.
         V saturated = V.GreaterThan(V.Abs(x), V.Create(9.010913f));
-        return V.Select(saturated, V.Select(V.LessThan(x, V.Create(0f)), V.Create(-1f), V.Create(1f)), result);
+        result = V.Select(saturated, V.Select(V.LessThan(x, V.Create(0f)), V.Create(-1f), V.Create(1f)), result);
+        return V.Select(V.IsNaN(x), x, result);
     }
 
     /// <summary>
@@ -134,7 +134,7 @@ public static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Erf<V>(V x) where V : struct, ISimdFloat<V>
     {
-        V clamped = V.Min(V.Max(x, V.Create(-4f)), V.Create(4f));
+        V clamped = V.MinNative(V.MaxNative(x, V.Create(-4f)), V.Create(4f));
         V x2 = clamped * clamped;
         V p = V.Create(-2.72614225801306e-10f);
         p = V.FusedMultiplyAdd(p, x2, V.Create(2.77068142495902e-08f));
@@ -150,7 +150,8 @@ public static class VectorMath
         q = V.FusedMultiplyAdd(q, x2, V.Create(-7.37332916720468e-03f));
         q = V.FusedMultiplyAdd(q, x2, V.Create(-1.42647390514189e-02f));
         // Near ±4 the rational overshoots ±1 by a few ulp; erf rounds to exactly ±1 there.
-        return V.Min(V.Max(p / q, V.Create(-1f)), V.Create(1f));
+        V result = V.MinNative(V.MaxNative(p / q, V.Create(-1f)), V.Create(1f));
+        return V.Select(V.IsNaN(x), x, result);
     }
 
     /// <summary>
