@@ -13,8 +13,8 @@ public sealed record ContainingType(string Keyword, string Name);
 /// </summary>
 /// <param name="Namespace">The containing namespace, or null for the global namespace.</param>
 /// <param name="Accessibility">The kernel method's accessibility, reused for the generated entry points.</param>
-/// <param name="SourceFile">The file name (no directory, so output does not depend on the checkout location).</param>
-/// <param name="SourceLine">The one-based line of the kernel method.</param>
+/// <param name="SourceFile">The file name (no directory, so output does not depend on the checkout location;
+/// no line number, so edits above the kernel do not regenerate it).</param>
 /// <param name="SourceExpression">The expression the kernel returns, as written (whitespace collapsed).</param>
 public sealed record KernelSpec(
     string? Namespace,
@@ -22,7 +22,6 @@ public sealed record KernelSpec(
     string MethodName,
     string Accessibility,
     string SourceFile,
-    int SourceLine,
     string SourceExpression,
     KernelGraph Graph)
 {

@@ -137,7 +137,7 @@ public sealed class GraphTests
     public void CompilerReportsTheStageThatBrokeTheGraph()
     {
         var broken = new KernelGraph(XAndAlpha, EquatableArray.Create(new GraphNode(Op.Add, EquatableArray.Create(5, 6))), 0);
-        var spec = new KernelSpec(null, EquatableArray.Create(new ContainingType("class", "K")), "F", "public", "K.cs", 1, "x", broken);
+        var spec = new KernelSpec(null, EquatableArray.Create(new ContainingType("class", "K")), "F", "public", "K.cs", "x", broken);
         var error = Assert.Throws<InvalidOperationException>(() => KernelCompiler.Compile(spec));
         Assert.StartsWith("after front end the graph is invalid", error.Message);
     }
@@ -147,7 +147,7 @@ public sealed class GraphTests
     {
         var b = new GraphBuilder(XAndAlpha);
         KernelGraph graph = b.Build(b.Apply(Op.Relu, b.Parameter(0)));
-        var spec = new KernelSpec("N", EquatableArray.Create(new ContainingType("class", "K")), "F", "public", "K.cs", 1, "Relu(x)", graph);
+        var spec = new KernelSpec("N", EquatableArray.Create(new ContainingType("class", "K")), "F", "public", "K.cs", "Relu(x)", graph);
         string source = KernelCompiler.Compile(spec, dumpStages: true).Source;
         Assert.Contains("== front end", source);
         Assert.Contains("%1 = Relu %0", source);

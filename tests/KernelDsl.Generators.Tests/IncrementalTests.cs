@@ -22,23 +22,23 @@ public sealed class IncrementalTests
     [Fact]
     public void AnEditOutsideKernelsHitsTheCache()
     {
-        (GeneratorDriver driver, CSharpCompilation compilation) = RunOnce();
-        SyntaxTree other = compilation.SyntaxTrees.Last();
-        CSharpCompilation edited = compilation.ReplaceSyntaxTree(other, other.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(Other.Replace("1;", "2;"))));
-
-        GeneratorRunResult run = driver.RunGenerators(edited).GetRunResult().Results[0];
+        GeneratorRunResult run = RunAfterEdit(treeIndex: 1, Other.Replace("1;", "2;"));
         AssertAllCachedOrUnchanged(run, KernelGenerator.TrackingNames.Parse);
+        AssertAllCachedOrUnchanged(run, KernelGenerator.TrackingNames.Compile);
+    }
+
+    [Fact]
+    public void AnEditAboveTheKernelsInTheirOwnFileRegeneratesNothing()
+    {
+        GeneratorRunResult run = RunAfterEdit(treeIndex: 0, Kernels.Replace("public static partial class Layers", "// a comment typed above\npublic static partial class Layers"));
+        AssertAllCachedOrUnchanged(run, KernelGenerator.TrackingNames.Specs);
         AssertAllCachedOrUnchanged(run, KernelGenerator.TrackingNames.Compile);
     }
 
     [Fact]
     public void EditingOneKernelRecompilesOnlyThatKernel()
     {
-        (GeneratorDriver driver, CSharpCompilation compilation) = RunOnce();
-        SyntaxTree kernels = compilation.SyntaxTrees.First();
-        CSharpCompilation edited = compilation.ReplaceSyntaxTree(kernels, kernels.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(Kernels.Replace("Tanh(x) + 1f", "Tanh(x) + 2f"))));
-
-        GeneratorRunResult run = driver.RunGenerators(edited).GetRunResult().Results[0];
+        GeneratorRunResult run = RunAfterEdit(treeIndex: 0, Kernels.Replace("Tanh(x) + 1f", "Tanh(x) + 2f"));
         IReadOnlyList<IncrementalStepRunReason> compile = Reasons(run, KernelGenerator.TrackingNames.Compile);
         Assert.Equal(2, compile.Count);
         Assert.Equal(1, compile.Count(r => r == IncrementalStepRunReason.Modified));
@@ -66,6 +66,15 @@ public sealed class IncrementalTests
         GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
         Assert.Equal(2, driver.GetRunResult().Results[0].GeneratedSources.Length);
         return (driver, compilation);
+    }
+
+    /// <summary>Runs the generator, replaces one file's text, and runs it again on the same driver.</summary>
+    private static GeneratorRunResult RunAfterEdit(int treeIndex, string newText)
+    {
+        (GeneratorDriver driver, CSharpCompilation compilation) = RunOnce();
+        SyntaxTree tree = compilation.SyntaxTrees.ElementAt(treeIndex);
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(newText)));
+        return driver.RunGenerators(edited).GetRunResult().Results[0];
     }
 
     private static IReadOnlyList<IncrementalStepRunReason> Reasons(GeneratorRunResult run, string step)

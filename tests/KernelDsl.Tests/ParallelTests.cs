@@ -1,5 +1,4 @@
 using System;
-using System.Linq;
 using System.Threading.Tasks;
 using KernelDsl.Runtime;
 using Xunit;
@@ -12,14 +11,15 @@ public sealed class ParallelTests
     [Fact]
     public void SmallKernelsStayOnOneThreadAndLargeOnesSplit()
     {
-        Assert.Equal(1, ElementwiseRunner.ChooseWorkerCount(1000, workPerElement: 4));
-        if (Environment.ProcessorCount > 1)
+        Assert.Equal(1, ElementwiseRunner.ChooseWorkerCount(1000));
+        if (KernelOptions.ParallelThreshold == KernelOptions.DefaultParallelThreshold)
         {
-            Assert.True(ElementwiseRunner.ChooseWorkerCount(1 << 22, workPerElement: 4) > 1);
-            // Expensive kernels split sooner than cheap ones.
-            long cheapThreshold = Enumerable.Range(6, 20).Select(p => 1L << p).First(n => ElementwiseRunner.ChooseWorkerCount(n, 2) > 1);
-            long costlyThreshold = Enumerable.Range(6, 20).Select(p => 1L << p).First(n => ElementwiseRunner.ChooseWorkerCount(n, 64) > 1);
-            Assert.True(costlyThreshold < cheapThreshold);
+            Assert.Equal(1, ElementwiseRunner.ChooseWorkerCount(KernelOptions.DefaultParallelThreshold - 1));
+        }
+
+        if (Environment.ProcessorCount > 1 && KernelOptions.MaxDegreeOfParallelism > 1)
+        {
+            Assert.True(ElementwiseRunner.ChooseWorkerCount(1L << 24) > 1);
         }
     }
 
@@ -34,7 +34,7 @@ public sealed class ParallelTests
     public void ConcurrentCallersGetTheSameResultsAsSequentialOnes()
     {
         // Many threads each running large (hence multicore) kernels at once: batches must not be shared.
-        const int n = (1 << 18) + 5;
+        int n = (int)KernelOptions.DefaultParallelThreshold + 5;
         var x = new float[n];
         for (int i = 0; i < n; i++)
         {

@@ -80,17 +80,4 @@ public static class OpInfo
         Op.NotEqual => "!=",
         _ => null,
     };
-
-    /// <summary>
-    /// A rough cost in simple vector instructions per element, used to decide how large a kernel
-    /// must be before it is worth spreading across cores.
-    /// </summary>
-    public static int Cost(Op op) => op switch
-    {
-        Op.Input or Op.ScalarInput or Op.Constant => 0,
-        Op.Div or Op.Sqrt => 4,
-        Op.Exp or Op.Log or Op.Tanh or Op.Sigmoid or Op.Erf => 16,
-        Op.Pow => 40,
-        _ => 1,
-    };
 }

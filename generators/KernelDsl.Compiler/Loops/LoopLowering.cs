@@ -15,7 +15,6 @@ public static class LoopLowering
     {
         var invariants = new List<LoopStatement>();
         var body = new List<LoopStatement>();
-        int work = 0;
         foreach (int index in group.Nodes)
         {
             GraphNode node = graph.Nodes[index];
@@ -24,7 +23,6 @@ public static class LoopLowering
             if (graph.IsVarying(index))
             {
                 body.Add(statement);
-                work += OpInfo.Cost(node.Op);
             }
             else
             {
@@ -37,7 +35,6 @@ public static class LoopLowering
             invariants.ToEquatableArray(),
             body.ToEquatableArray(),
             group.Output,
-            work + 2,
             group.Reason);
     }
 }

@@ -18,13 +18,11 @@ public sealed record LoopStatement(int Value, GraphNode Node, string? Expression
 /// Renderers print this for a target.
 /// </summary>
 /// <param name="Parameters">The kernel's parameters; graph nodes refer to them by index.</param>
-/// <param name="WorkPerElement">Estimated vector instructions per element, for the multicore threshold.</param>
 public sealed record LoopProgram(
     EquatableArray<KernelParameter> Parameters,
     EquatableArray<LoopStatement> Invariants,
     EquatableArray<LoopStatement> Body,
     int Stored,
-    int WorkPerElement,
     string FusionReason)
 {
     /// <summary>The tensor parameters in the order the runtime passes them (operand slots).</summary>

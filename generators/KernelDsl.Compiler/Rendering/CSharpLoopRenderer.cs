@@ -31,9 +31,6 @@ public static class CSharpLoopRenderer
         w.Line(KernelFileEmitter.GeneratedCodeAttribute);
         using (w.Block($"private readonly struct {name}{constructor} : {Runtime}.IElementwiseKernel"))
         {
-            w.Line("/// <summary>Estimated vector instructions per element: kernels that do more per element go multicore at smaller sizes.</summary>");
-            w.Line($"public const int WorkPerElement = {program.WorkPerElement.ToString(CultureInfo.InvariantCulture)};");
-            w.Line();
             w.Line("/// <summary>Computes elements [start, end); the runtime passes a multiple of <c>V.Count</c> elements.</summary>");
             w.Line("// Optimized on first call: a kernel runs few times but long, so tiered JIT would spend them in unoptimized code.");
             w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");

@@ -57,7 +57,6 @@ internal static class KernelParser
             method.Name,
             Accessibility(method),
             System.IO.Path.GetFileName(syntax.SyntaxTree.FilePath),
-            syntax.Identifier.GetLocation().GetLineSpan().StartLinePosition.Line + 1,
             ReturnedExpressionText(syntax),
             builder.Build(result));
         return new KernelParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);

@@ -23,19 +23,19 @@ public static unsafe class ElementwiseRunner
     private const int ChunkAlignment = 64;
 
     /// <summary>Runs <paramref name="kernel"/> over one input.</summary>
-    public static void Run<TKernel>(in TKernel kernel, int workPerElement, Span<float> destination, ReadOnlySpan<float> input0)
+    public static void Run<TKernel>(in TKernel kernel, Span<float> destination, ReadOnlySpan<float> input0)
         where TKernel : struct, IElementwiseKernel
     {
         fixed (float* d = destination, p0 = input0)
         {
             KernelOperands.PointerBuffer inputs = default;
             inputs[0] = (nint)p0;
-            RunPinned(kernel, workPerElement, new KernelOperands(inputs, d), destination.Length);
+            RunPinned(kernel, new KernelOperands(inputs, d), destination.Length);
         }
     }
 
     /// <summary>Runs <paramref name="kernel"/> over two inputs.</summary>
-    public static void Run<TKernel>(in TKernel kernel, int workPerElement, Span<float> destination, ReadOnlySpan<float> input0, ReadOnlySpan<float> input1)
+    public static void Run<TKernel>(in TKernel kernel, Span<float> destination, ReadOnlySpan<float> input0, ReadOnlySpan<float> input1)
         where TKernel : struct, IElementwiseKernel
     {
         fixed (float* d = destination, p0 = input0, p1 = input1)
@@ -43,12 +43,12 @@ public static unsafe class ElementwiseRunner
             KernelOperands.PointerBuffer inputs = default;
             inputs[0] = (nint)p0;
             inputs[1] = (nint)p1;
-            RunPinned(kernel, workPerElement, new KernelOperands(inputs, d), destination.Length);
+            RunPinned(kernel, new KernelOperands(inputs, d), destination.Length);
         }
     }
 
     /// <summary>Runs <paramref name="kernel"/> over three inputs.</summary>
-    public static void Run<TKernel>(in TKernel kernel, int workPerElement, Span<float> destination, ReadOnlySpan<float> input0, ReadOnlySpan<float> input1, ReadOnlySpan<float> input2)
+    public static void Run<TKernel>(in TKernel kernel, Span<float> destination, ReadOnlySpan<float> input0, ReadOnlySpan<float> input1, ReadOnlySpan<float> input2)
         where TKernel : struct, IElementwiseKernel
     {
         fixed (float* d = destination, p0 = input0, p1 = input1, p2 = input2)
@@ -57,12 +57,12 @@ public static unsafe class ElementwiseRunner
             inputs[0] = (nint)p0;
             inputs[1] = (nint)p1;
             inputs[2] = (nint)p2;
-            RunPinned(kernel, workPerElement, new KernelOperands(inputs, d), destination.Length);
+            RunPinned(kernel, new KernelOperands(inputs, d), destination.Length);
         }
     }
 
     /// <summary>Runs <paramref name="kernel"/> over four to eight inputs.</summary>
-    public static void Run<TKernel>(in TKernel kernel, int workPerElement, Span<float> destination, ReadOnlySpan<float> input0, ReadOnlySpan<float> input1, ReadOnlySpan<float> input2, ReadOnlySpan<float> input3,
+    public static void Run<TKernel>(in TKernel kernel, Span<float> destination, ReadOnlySpan<float> input0, ReadOnlySpan<float> input1, ReadOnlySpan<float> input2, ReadOnlySpan<float> input3,
         ReadOnlySpan<float> input4 = default, ReadOnlySpan<float> input5 = default, ReadOnlySpan<float> input6 = default, ReadOnlySpan<float> input7 = default)
         where TKernel : struct, IElementwiseKernel
     {
@@ -77,25 +77,12 @@ public static unsafe class ElementwiseRunner
             inputs[5] = (nint)p5;
             inputs[6] = (nint)p6;
             inputs[7] = (nint)p7;
-            RunPinned(kernel, workPerElement, new KernelOperands(inputs, d), destination.Length);
+            RunPinned(kernel, new KernelOperands(inputs, d), destination.Length);
         }
     }
 
-    /// <summary>Runs <paramref name="kernel"/> over scalars only (every element of the destination gets the same value).</summary>
-    public static void Run<TKernel>(in TKernel kernel, int workPerElement, Span<float> destination)
-        where TKernel : struct, IElementwiseKernel
-    {
-        fixed (float* d = destination)
-        {
-            RunPinned(kernel, workPerElement, new KernelOperands(default, d), destination.Length);
-        }
-    }
-
-    /// <summary>
-    /// How many threads a kernel of <paramref name="length"/> elements and
-    /// <paramref name="workPerElement"/> operations per element should use.
-    /// </summary>
-    public static int ChooseWorkerCount(long length, int workPerElement)
+    /// <summary>How many threads a kernel of <paramref name="length"/> elements should use.</summary>
+    public static int ChooseWorkerCount(long length)
     {
         int maxWorkers = Math.Min(KernelOptions.MaxDegreeOfParallelism, Environment.ProcessorCount);
         if (maxWorkers <= 1)
@@ -103,10 +90,7 @@ public static unsafe class ElementwiseRunner
             return 1;
         }
 
-        // Kernels that do more arithmetic per element are worth splitting sooner; the threshold is
-        // stated for a kernel of about four operations per element.
-        long threshold = Math.Max(ChunkAlignment, KernelOptions.ParallelThreshold * 4 / Math.Max(4, workPerElement));
-        if (length < threshold)
+        if (length < Math.Max(ChunkAlignment, KernelOptions.ParallelThreshold))
         {
             return 1;
         }
@@ -114,7 +98,7 @@ public static unsafe class ElementwiseRunner
         return (int)Math.Min(maxWorkers, Math.Max(1, length / ChunkAlignment));
     }
 
-    private static void RunPinned<TKernel>(in TKernel kernel, int workPerElement, in KernelOperands operands, nint length)
+    private static void RunPinned<TKernel>(in TKernel kernel, in KernelOperands operands, nint length)
         where TKernel : struct, IElementwiseKernel
     {
         if (length == 0)
@@ -122,7 +106,7 @@ public static unsafe class ElementwiseRunner
             return;
         }
 
-        int workers = ChooseWorkerCount(length, workPerElement);
+        int workers = ChooseWorkerCount(length);
         if (workers == 1)
         {
             ExecuteRange(kernel, operands, 0, length);

@@ -10,18 +10,17 @@ namespace KernelDsl;
 public static class KernelOptions
 {
     /// <summary>
-    /// The default <see cref="ParallelThreshold"/>: about 256 KiB of float32 per input, below which
-    /// the cost of waking a second core exceeds the time it saves (measured by the
-    /// <c>ParallelThresholdBenchmarks</c>; see docs/performance.md).
+    /// The default <see cref="ParallelThreshold"/>: 2^21 elements (8 MiB of float32 per operand).
+    /// Below it, waking a second core cost more than it saved for both a copy and a fused GELU in the
+    /// <c>ParallelThresholdBenchmarks</c> (see docs/performance.md).
     /// </summary>
-    public const long DefaultParallelThreshold = 1 << 16;
+    public const long DefaultParallelThreshold = 1 << 21;
 
     private static long s_parallelThreshold = DefaultParallelThreshold;
     private static int s_maxDegreeOfParallelism = Environment.ProcessorCount;
 
     /// <summary>
-    /// Elementwise kernels with at least this many elements (scaled down for kernels that do more
-    /// work per element) are split across cores. Must be at least 1.
+    /// Elementwise kernels with at least this many elements are split across cores. Must be at least 1.
     /// </summary>
     public static long ParallelThreshold
     {

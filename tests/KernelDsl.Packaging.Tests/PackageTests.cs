@@ -1,0 +1,129 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using Xunit;
+
+namespace KernelDsl.Packaging.Tests;
+
+/// <summary>
+/// The product as a user gets it: `dotnet pack` makes a KernelDsl package that carries the runtime
+/// and, under analyzers/dotnet/cs, the generator with its compiler core; a fresh project that
+/// references only that package (from a local folder feed) builds and runs a kernel.
+/// </summary>
+public sealed class PackageTests : IDisposable
+{
+    private readonly string _work = Path.Combine(Path.GetTempPath(), "kerneldsl-package-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_work, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [Fact]
+    public void PackedPackageCarriesTheGeneratorAndRunsInAConsumer()
+    {
+        string repository = RepositoryRoot();
+        string feed = Path.Combine(_work, "feed");
+        // A version of its own, so no package cache can answer for it.
+        string version = "0.1.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff");
+        Run("dotnet", $"pack \"{Path.Combine(repository, "src", "KernelDsl", "KernelDsl.csproj")}\" -c Release -o \"{feed}\" -p:Version={version}", repository);
+
+        string package = Path.Combine(feed, $"KernelDsl.{version}.nupkg");
+        using (ZipArchive zip = ZipFile.OpenRead(package))
+        {
+            string[] entries = zip.Entries.Select(e => e.FullName).ToArray();
+            Assert.Contains("lib/net10.0/KernelDsl.dll", entries);
+            Assert.Contains("analyzers/dotnet/cs/KernelDsl.Generators.dll", entries);
+            Assert.Contains("analyzers/dotnet/cs/KernelDsl.Compiler.dll", entries);
+            Assert.Contains("README.md", entries);
+            Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal) && e.Contains("Generators"));
+        }
+
+        string consumer = Path.Combine(_work, "consumer");
+        Directory.CreateDirectory(consumer);
+        File.WriteAllText(Path.Combine(consumer, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="local" value="{feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                <RestorePackagesPath>{Path.Combine(_work, "packages")}</RestorePackagesPath>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="KernelDsl" Version="{version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(consumer, "Program.cs"), """
+            using System;
+            using System.Numerics.Tensors;
+            using KernelDsl;
+            using static KernelDsl.Ops;
+
+            float[] x = [-2f, -0.5f, 0f, 0.5f, 2f];
+            var fused = new float[x.Length];
+            Consumer.Layers.Swish(x, fused);
+            Tensor<float> eager = Consumer.Layers.Swish(Tensor.Create(x, [x.Length]));
+            var expected = new float[x.Length];
+            eager.FlattenTo(expected);
+            for (int i = 0; i < x.Length; i++)
+            {
+                if (Math.Abs(fused[i] - expected[i]) > 1e-6f) { Console.WriteLine($"mismatch at {i}: {fused[i]} vs {expected[i]}"); return 1; }
+            }
+            Console.WriteLine("fused kernel ok: " + string.Join(" ", fused));
+            return 0;
+
+            namespace Consumer
+            {
+                public static partial class Layers
+                {
+                    [Kernel]
+                    public static Tensor<float> Swish(Tensor<float> x) => x * Sigmoid(x);
+                }
+            }
+            """);
+
+        string output = Run("dotnet", "run -c Release", consumer);
+        Assert.Contains("fused kernel ok", output);
+    }
+
+    private static string Run(string command, string arguments, string directory)
+    {
+        var start = new ProcessStartInfo(command, arguments)
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        using Process process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(600_000), $"{command} {arguments} did not finish in 10 minutes");
+        Assert.True(process.ExitCode == 0, $"{command} {arguments} failed with exit code {process.ExitCode}:\n{output}\n{error.Result}");
+        return output;
+    }
+
+    private static string RepositoryRoot([CallerFilePath] string file = "")
+        => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
+}
