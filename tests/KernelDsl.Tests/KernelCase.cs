@@ -31,7 +31,8 @@ public sealed record KernelCase(
     double AbsoluteTolerance,
     float[]? Scalars = null,
     float[]? Specials = null,
-    (double Relative, double Absolute)? EagerTolerance = null)
+    (double Relative, double Absolute)? EagerTolerance = null,
+    double? PowExponent = null)
 {
     /// <summary>One float32 ulp near 1, relative: the tolerance of a correctly rounded operation is half of this.</summary>
     public const double Ulp = 1.1920929e-7;
@@ -41,9 +42,19 @@ public sealed record KernelCase(
     public override string ToString() => Kernel;
 
     /// <summary>Whether <paramref name="actual"/> matches the float64 <paramref name="expected"/> within this case's tolerance.</summary>
-    public bool Accepts(float actual, double expected, bool eager = false)
+    /// <param name="inputs">The element's inputs; for a Pow case (<see cref="PowExponent"/> set: the
+    /// constant exponent, or NaN when the exponent is the second input) the relative tolerance is
+    /// scaled by 1 + |y·ln x|, the error model of e^(y·log x).</param>
+    public bool Accepts(float actual, double expected, double[] inputs, bool eager = false)
     {
         (double relative, double absolute) = eager && EagerTolerance is { } e ? e : (RelativeTolerance, AbsoluteTolerance);
+        if (PowExponent is double exponent && !eager)
+        {
+            double y = double.IsNaN(exponent) ? inputs[1] : exponent;
+            double amplification = 1 + Math.Abs(y * Math.Log(Math.Abs(inputs[0])));
+            relative *= double.IsFinite(amplification) ? amplification : 1;
+        }
+
         if (double.IsNaN(expected))
         {
             return float.IsNaN(actual);

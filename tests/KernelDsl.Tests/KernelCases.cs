@@ -9,9 +9,9 @@ namespace KernelDsl.Tests;
 /// Tolerances are relative (in float32 ulps, <see cref="KernelCase.Ulp"/>) where the result is
 /// well-conditioned, plus an absolute term where the expression cancels (GELU for negative inputs,
 /// sums of rounded terms near zero). GELU's 1 + erf(x/√2) (and 1 + tanh(...)) cancels for x &lt; -2
-/// in float32, so its absolute error there is a few 1e-7 in the eager BCL body and the fused kernel
-/// alike (PyTorch's float32 GELU computes the same formula). Pow computed as e^(y·log x) loses about
-/// |y·ln x| ulp.
+/// in float32, so its absolute error there is 0.5·|x| times erf's error near ±1 (≤ 4.5e-7): up to
+/// 1.4e-6 on [-6, 0] (PyTorch's float32 GELU computes the same formula). Pow, computed as
+/// e^(y·log x), is held to its documented model: (1 + |y·ln x|) ulp, scaled per element.
 /// </summary>
 public static class KernelCases
 {
@@ -45,7 +45,7 @@ public static class KernelCases
             Specials: [0f, 100f, -100f, float.NaN, .. Infinities]),
         new("ErfKernel", static (x, _) => DoubleMath.Erf(x[0]), [new Domain(-5, 5)], 4 * KernelCase.Ulp, 1e-8,
             Specials: [0f, -0f, 4f, -4f, 10f, float.NaN, .. Infinities]),
-        new("GeluKernel", static (x, _) => Gelu(x[0]), [new Domain(-6, 6)], 4 * KernelCase.Ulp, 1e-6, Specials: [0f, -10f, 10f, float.NaN]),
+        new("GeluKernel", static (x, _) => Gelu(x[0]), [new Domain(-6, 6)], 4 * KernelCase.Ulp, 1.5e-6, Specials: [0f, -10f, 10f, float.NaN]),
         new("GeluTanh", static (x, _) => 0.5 * x[0] * (1 + Math.Tanh(0.7978845608 * (x[0] + 0.044715 * x[0] * x[0] * x[0]))),
             [new Domain(-6, 6)], 4 * KernelCase.Ulp, 1e-6, Specials: [0f, -10f, 10f]),
         new("SiluKernel", static (x, _) => x[0] / (1 + Math.Exp(-x[0])), [new Domain(-20, 20)], 4 * KernelCase.Ulp, 1e-30, Specials: [0f, -100f, 100f]),
@@ -56,11 +56,12 @@ public static class KernelCases
         new("MinMaxTensors", static (x, _) => Math.Min(x[0], x[1]) + 2 * Math.Max(x[0], x[1]), [Unit], 2 * KernelCase.Ulp, 1e-6, Specials: Signs),
         new("MinMaxScalars", static (x, _) => Math.Min(x[0], 0.5) + Math.Max(-0.5, x[0]) + Math.Max(x[0], 0.25) + Math.Min(-0.25, x[0]),
             [Unit], 3 * KernelCase.Ulp, 1e-6, Specials: Signs),
-        new("PowTensors", static (x, _) => Math.Pow(x[0], x[1]), [Positive, new Domain(-3, 3)], 8 * KernelCase.Ulp, 0,
-            Specials: [1f, 0f, 2f, 0.5f, float.NaN]),
+        new("PowTensors", static (x, _) => Math.Pow(x[0], x[1]), [Positive, new Domain(-3, 3)], 1 * KernelCase.Ulp, 0,
+            Specials: [1f, 0f, 2f, 0.5f, float.NaN], PowExponent: double.NaN),
         new("PowSmallIntegers", static (x, _) => x[0] * x[0] + x[0] * x[0] * x[0] - x[0] + 1, [new Domain(-10, 10)], 4 * KernelCase.Ulp, 1e-4),
         new("PowReciprocal", static (x, _) => 1 / x[0], [new Domain(0.01, 100, LogScale: true, RandomSign: true)], 0.5 * KernelCase.Ulp, 0),
-        new("PowFraction", static (x, _) => Math.Pow(x[0], 1.5), [new Domain(0, 100)], 10 * KernelCase.Ulp, 1e-30, Specials: [0f, 1f, -1f]),
+        new("PowFraction", static (x, _) => Math.Pow(x[0], 1.5), [new Domain(1e-6, 100, LogScale: true)], 1 * KernelCase.Ulp, 1e-30, Specials: [0f, 1f, -1f],
+            PowExponent: 1.5),
         new("ClampConstants", static (x, _) => Math.Min(Math.Max(x[0], -1), 1), [Unit], 0, 0, Specials: Signs),
         new("ClampParameters", static (x, s) => Math.Min(Math.Max(x[0], s[0]), s[1]), [Unit], 0, 0, Scalars: [-0.5f, 2f], Specials: Signs),
         new("WhereGreater", static (x, _) => x[0] > x[1] ? 2 * x[0] : x[1], [Unit], 0, 0),
