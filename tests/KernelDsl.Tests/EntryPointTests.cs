@@ -126,6 +126,38 @@ public sealed class EntryPointTests
     }
 
     [Fact]
+    public void SingleThreadedCallsDoNotAllocate()
+    {
+        float[] x = Ramp(1003);
+        var destination = new float[x.Length];
+        TestKernels.BlockBody(x, x, 2f, destination);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            TestKernels.BlockBody(x, x, 2f, destination);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void MulticoreCallsAllocateAtMostAFewHundredBytes()
+    {
+        // Known: a multicore call currently allocates 184 bytes on the calling thread (not the batch,
+        // the wait or the thread-pool enqueue, each measured at zero). Bounded here so it cannot grow.
+        float[] x = Ramp((int)KernelOptions.DefaultParallelThreshold + 17);
+        var destination = new float[x.Length];
+        TestKernels.GeluTanh(x, destination);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            TestKernels.GeluTanh(x, destination);
+        }
+
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 10 * 256);
+    }
+
+    [Fact]
     public void EmptyInputsProduceEmptyOutputs()
     {
         TestKernels.EightInputs([], [], [], [], [], [], [], [], []);

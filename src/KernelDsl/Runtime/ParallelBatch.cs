@@ -12,15 +12,19 @@ internal interface IParallelJob
 
 /// <summary>
 /// Runs the chunks of one job on the calling thread plus thread-pool helpers, without allocating in
-/// the steady state: each calling thread keeps one batch per job type and reuses it once every
-/// helper queued for its previous run has checked out. Helpers claim chunks from a shared counter,
+/// the steady state: each calling thread keeps a few batches per job type and reuses one once every
+/// helper queued for its previous run has checked out (a helper can wake after the caller has
+/// finished all the chunks, so the batch it holds stays busy a little longer). Helpers claim chunks from a shared counter,
 /// so a helper that starts late (or never, on a starved pool) only means the caller does more of
 /// the work itself; the caller returns when every chunk has finished.
 /// </summary>
 internal sealed class ParallelBatch<TJob> : IThreadPoolWorkItem where TJob : struct, IParallelJob
 {
+    /// <summary>Batches a thread keeps for reuse: enough that late helpers rarely force a new one.</summary>
+    private const int CachedPerThread = 4;
+
     [ThreadStatic]
-    private static ParallelBatch<TJob>? t_cached;
+    private static ParallelBatch<TJob>?[]? t_cached;
 
     private readonly ManualResetEventSlim _allChunksDone = new(initialState: false, spinCount: 200);
     private TJob _job;
@@ -57,15 +61,23 @@ internal sealed class ParallelBatch<TJob> : IThreadPoolWorkItem where TJob : str
 
     private static ParallelBatch<TJob> Rent()
     {
-        ParallelBatch<TJob>? batch = t_cached;
-        if (batch is null || Volatile.Read(ref batch._references) != 0)
+        ParallelBatch<TJob>?[] cache = t_cached ??= new ParallelBatch<TJob>?[CachedPerThread];
+        for (int i = 0; i < cache.Length; i++)
         {
-            // First use on this thread, or a helper of the previous run has not checked out yet.
-            batch = new ParallelBatch<TJob>();
-            t_cached = batch;
+            ParallelBatch<TJob>? batch = cache[i];
+            if (batch is null)
+            {
+                return cache[i] = new ParallelBatch<TJob>();
+            }
+
+            if (Volatile.Read(ref batch._references) == 0)
+            {
+                return batch;
+            }
         }
 
-        return batch;
+        // Every cached batch still has a helper checking out: use a fresh one this time.
+        return new ParallelBatch<TJob>();
     }
 
     private void Start(in TJob job, int chunkCount, int references)
