@@ -65,6 +65,9 @@ public sealed class PackageTests : IDisposable
                 <TargetFramework>net10.0</TargetFramework>
                 <Nullable>enable</Nullable>
                 <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                <!-- Generated code must stay clean under the settings demanding projects use. -->
+                <GenerateDocumentationFile>true</GenerateDocumentationFile>
+                <AnalysisLevel>latest-recommended</AnalysisLevel>
                 <RestorePackagesPath>{Path.Combine(_work, "packages")}</RestorePackagesPath>
               </PropertyGroup>
               <ItemGroup>
@@ -93,10 +96,16 @@ public sealed class PackageTests : IDisposable
 
             namespace Consumer
             {
+                /// <summary>Kernels of the consumer.</summary>
                 public static partial class Layers
                 {
+                    /// <summary>SiLU.</summary>
                     [Kernel]
                     public static Tensor<float> Swish(Tensor<float> x) => x * Sigmoid(x);
+
+                    /// <summary>Several inputs, a scalar and a keyword-named parameter.</summary>
+                    [Kernel]
+                    public static Tensor<float> Mix(Tensor<float> @in, Tensor<float> y, float alpha) => Where(GreaterThan(@in, y), @in * alpha, y);
                 }
             }
             """);
