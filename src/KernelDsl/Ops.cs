@@ -37,6 +37,9 @@ public static class Ops
     /// <summary>The error function, elementwise.</summary>
     public static Tensor<float> Erf(Tensor<float> x) => Map(x, static v => (float)DoubleMath.Erf(v));
 
+    /// <summary>The complementary error function 1 - erf(x), elementwise (accurate where it is tiny).</summary>
+    public static Tensor<float> Erfc(Tensor<float> x) => Map(x, static v => (float)DoubleMath.Erfc(v));
+
     /// <summary>max(x, 0), elementwise (NaN stays NaN).</summary>
     public static Tensor<float> Relu(Tensor<float> x) => Tensor.Max<float>(Checked(x), 0f);
 
@@ -44,11 +47,11 @@ public static class Ops
     public static Tensor<float> LeakyRelu(Tensor<float> x, float alpha = 0.01f) => Where(GreaterThan(x, 0f), x, Tensor.Multiply<float>(Checked(x), alpha));
 
     /// <summary>
-    /// The Gaussian error linear unit x·Φ(x) = 0.5·x·(1 + erf(x/√2)), elementwise: the exact form
+    /// The Gaussian error linear unit x·Φ(x) = 0.5·x·erfc(-x/√2), elementwise: the exact form
     /// (ONNX Gelu with approximate="none", PyTorch's default). Write the tanh approximation out in
     /// the kernel body if that is the one wanted.
     /// </summary>
-    public static Tensor<float> Gelu(Tensor<float> x) => Map(x, static v => (float)(0.5 * v * (1 + DoubleMath.Erf(v * 0.70710678118654752))));
+    public static Tensor<float> Gelu(Tensor<float> x) => Map(x, static v => (float)(0.5 * v * DoubleMath.Erfc(-v * 0.70710678118654752)));
 
     /// <summary>The sigmoid linear unit (swish) x·sigmoid(x), elementwise.</summary>
     public static Tensor<float> Silu(Tensor<float> x) => Tensor.Multiply<float>(Checked(x), Sigmoid(x));

@@ -20,6 +20,16 @@ public sealed class OpsTests
     public void DoubleErfMatchesTabulatedValues(double x, double expected)
         => Assert.Equal(expected, DoubleMath.Erf(x), 14);
 
+    [Theory]
+    [InlineData(0.5, 0.4795001221869535)]
+    [InlineData(2.0, 4.677734981047266e-3)]
+    [InlineData(3.0, 2.209049699858544e-5)]
+    [InlineData(5.0, 1.537459794428035e-12)]
+    [InlineData(10.0, 2.088487583762545e-45)]
+    [InlineData(-1.0, 1.842700792949715)]
+    public void DoubleErfcKeepsRelativeAccuracy(double x, double expected)
+        => Assert.Equal(1.0, DoubleMath.Erfc(x) / expected, 12);
+
     [Fact]
     public void WhereBroadcastsScalarsAndTensors()
     {

@@ -21,6 +21,7 @@ public static partial class TestKernels
     [Kernel] public static Tensor<float> TanhKernel(Tensor<float> x) => Tanh(x);
     [Kernel] public static Tensor<float> SigmoidKernel(Tensor<float> x) => Sigmoid(x);
     [Kernel] public static Tensor<float> ErfKernel(Tensor<float> x) => Erf(x);
+    [Kernel] public static Tensor<float> ErfcKernel(Tensor<float> x) => Erfc(x);
     [Kernel] public static Tensor<float> GeluKernel(Tensor<float> x) => Gelu(x);
     [Kernel] public static Tensor<float> SiluKernel(Tensor<float> x) => Silu(x);
     [Kernel] public static Tensor<float> ReluKernel(Tensor<float> x) => Relu(x);

@@ -23,6 +23,8 @@ public sealed class VectorMathAccuracyTests(ITestOutputHelper output)
         ["Tanh", -9.5, 9.5, 5.0],
         ["Sigmoid", -100.0, 30.0, 3.0],
         ["Erf", -4.5, 4.5, 6.0],
+        ["Erfc", -10.0, 10.0, 8.0],
+        ["NormalCdf", -13.0, 8.0, 8.0],
     ];
 
     [Theory]
@@ -122,6 +124,8 @@ public sealed class VectorMathAccuracyTests(ITestOutputHelper output)
             "Tanh" => VectorMath.Tanh,
             "Sigmoid" => VectorMath.Sigmoid,
             "Erf" => VectorMath.Erf,
+            "Erfc" => VectorMath.Erfc,
+            "NormalCdf" => VectorMath.NormalCdf,
             _ => throw new ArgumentException(function),
         };
         var y = new float[x.Length];
@@ -140,6 +144,8 @@ public sealed class VectorMathAccuracyTests(ITestOutputHelper output)
         "Tanh" => Math.Tanh(x),
         "Sigmoid" => 1 / (1 + Math.Exp(-(double)x)),
         "Erf" => DoubleMath.Erf(x),
+        "Erfc" => DoubleMath.Erfc(x),
+        "NormalCdf" => 0.5 * DoubleMath.Erfc(-x / Math.Sqrt(2)),
         _ => throw new ArgumentException(function),
     };
 

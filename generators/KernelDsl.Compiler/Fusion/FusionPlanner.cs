@@ -19,7 +19,14 @@ public static class FusionPlanner
     {
         var nodes = Enumerable.Range(0, graph.Nodes.Count).ToEquatableArray();
         int ops = graph.Nodes.Count(n => n.Operands.Count > 0);
-        string reason = $"All {ops} elementwise operations fuse into one loop: elementwise ops inline into their consumer, so each input is read once and the output written once, with no temporaries.";
+        string what = ops switch
+        {
+            0 => "The kernel copies its input in one loop",
+            1 => "Its one elementwise operation runs in one loop",
+            2 => "Both elementwise operations fuse into one loop",
+            _ => $"All {ops} elementwise operations fuse into one loop",
+        };
+        string reason = what + ": elementwise ops inline into their consumer, so each input is read once and the output written once, with no temporaries.";
         return new FusionPlan(EquatableArray.Create(new FusionGroup(FusionGroupKind.Elementwise, nodes, graph.Output, reason)));
     }
 }

@@ -20,6 +20,9 @@ public enum Op
     Tanh,
     Sigmoid,
     Erf,
+    Erfc,
+    /// <summary>The standard normal CDF Φ(x); produced by lowering Gelu.</summary>
+    NormalCdf,
     Add,
     Sub,
     Mul,
@@ -53,7 +56,7 @@ public static class OpInfo
     public static int Arity(Op op) => op switch
     {
         Op.Input or Op.ScalarInput or Op.Constant => 0,
-        Op.Neg or Op.Abs or Op.Sqrt or Op.Exp or Op.Log or Op.Tanh or Op.Sigmoid or Op.Erf
+        Op.Neg or Op.Abs or Op.Sqrt or Op.Exp or Op.Log or Op.Tanh or Op.Sigmoid or Op.Erf or Op.Erfc or Op.NormalCdf
             or Op.Relu or Op.Gelu or Op.Silu => 1,
         Op.Where or Op.Clamp => 3,
         _ => 2,

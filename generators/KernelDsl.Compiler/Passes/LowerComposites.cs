@@ -8,8 +8,6 @@ namespace KernelDsl.Compiler.Passes;
 /// </summary>
 public static class LowerComposites
 {
-    private const float InverseSqrtTwo = 0.707106781186547524f;
-
     public static KernelGraph Run(KernelGraph graph) => GraphRewriter.RewriteOnce(graph, Rule);
 
     private static int? Rule(GraphBuilder b, GraphNode node)
@@ -21,10 +19,8 @@ public static class LowerComposites
                 // max(x, 0): NaN stays NaN, as in the eager Tensor.Max.
                 return b.Apply(Op.Max, x, b.Constant(0f));
             case Op.Gelu:
-                // 0.5·x·(1 + erf(x/√2))
-                return b.Apply(Op.Mul,
-                    b.Apply(Op.Mul, x, b.Constant(0.5f)),
-                    b.Apply(Op.Add, b.Constant(1f), b.Apply(Op.Erf, b.Apply(Op.Mul, x, b.Constant(InverseSqrtTwo)))));
+                // x·Φ(x): the same as 0.5·x·(1 + erf(x/√2)), without its cancellation for x < 0.
+                return b.Apply(Op.Mul, x, b.Apply(Op.NormalCdf, x));
             case Op.Silu:
                 return b.Apply(Op.Mul, x, b.Apply(Op.Sigmoid, x));
             case Op.LeakyRelu:

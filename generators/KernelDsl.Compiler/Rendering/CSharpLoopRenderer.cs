@@ -90,7 +90,7 @@ public static class CSharpLoopRenderer
             Op.Constant => $"V.Create({KernelGraph.FormatFloat(node.Constant)})",
             Op.Neg => $"-{Operand(0)}",
             Op.Abs or Op.Sqrt or Op.Min or Op.Max => $"V.{node.Op}({Args(node)})",
-            Op.Exp or Op.Log or Op.Tanh or Op.Sigmoid or Op.Erf or Op.Pow => $"{Runtime}.VectorMath.{node.Op}({Args(node)})",
+            Op.Exp or Op.Log or Op.Tanh or Op.Sigmoid or Op.Erf or Op.Erfc or Op.NormalCdf or Op.Pow => $"{Runtime}.VectorMath.{node.Op}({Args(node)})",
             Op.Less => $"V.LessThan({Args(node)})",
             Op.LessEqual => $"V.LessThanOrEqual({Args(node)})",
             Op.Greater => $"V.GreaterThan({Args(node)})",

@@ -21,6 +21,7 @@ internal static class OpsCatalog
         ("Tanh", 1) => Op.Tanh,
         ("Sigmoid", 1) => Op.Sigmoid,
         ("Erf", 1) => Op.Erf,
+        ("Erfc", 1) => Op.Erfc,
         ("Relu", 1) => Op.Relu,
         ("Gelu", 1) => Op.Gelu,
         ("Silu", 1) => Op.Silu,

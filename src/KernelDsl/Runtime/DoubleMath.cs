@@ -47,6 +47,17 @@ public static class DoubleMath
         return x > 0 ? 1 - erfc : erfc - 1;
     }
 
+    /// <summary>The complementary error function 1 - erf(x), with its relative accuracy kept for large x.</summary>
+    public static double Erfc(double x)
+    {
+        if (double.IsNaN(x))
+        {
+            return x;
+        }
+
+        return x >= 2.5 ? ErfcContinuedFraction(x) : 1 - Erf(x);
+    }
+
     // erfc x = e^(-x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...))))) for x > 0, evaluated
     // from the tail; at x ≥ 2.5, 120 levels converge to float64 precision.
     private static double ErfcContinuedFraction(double x)

@@ -52,7 +52,7 @@ partial class Layers
     }
 
     /// <summary>
-    /// The fused loop of <c>GeluExact</c>. All 5 elementwise operations fuse into one loop: elementwise ops inline into their consumer, so each input is read once and the output written once, with no temporaries.
+    /// The fused loop of <c>GeluExact</c>. Both elementwise operations fuse into one loop: elementwise ops inline into their consumer, so each input is read once and the output written once, with no temporaries.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     private readonly struct __GeluExactLoop : KernelRuntime.IElementwiseKernel
@@ -66,20 +66,12 @@ partial class Layers
             ref float in_x = ref operands.Input(0);
             ref float destination = ref operands.Destination;
 
-            // Loop-invariant values: computed once per call, not per element.
-            V v1 = V.Create(0.5f);
-            V v3 = V.Create(1f);
-            V v4 = V.Create(0.70710677f);
-
             for (nint i = start; i < end; i += V.Count)
             {
                 V v0 = V.Load(ref in_x, i);
-                V v2 = v0 * v1; // x * 0.5f
-                V v5 = v0 * v4; // x * 0.70710677f
-                V v6 = KernelRuntime.VectorMath.Erf(v5); // Erf(x * 0.70710677f)
-                V v7 = v3 + v6; // 1f + Erf(x * 0.70710677f)
-                V v8 = v2 * v7; // x * 0.5f * (1f + Erf(x * 0.70710677f))
-                V.Store(v8, ref destination, i);
+                V v1 = KernelRuntime.VectorMath.NormalCdf(v0); // NormalCdf(x)
+                V v2 = v0 * v1; // x * NormalCdf(x)
+                V.Store(v2, ref destination, i);
             }
         }
     }

@@ -57,7 +57,7 @@ partial class Layers
     }
 
     /// <summary>
-    /// The fused loop of <c>Keywords</c>. All 2 elementwise operations fuse into one loop: elementwise ops inline into their consumer, so each input is read once and the output written once, with no temporaries.
+    /// The fused loop of <c>Keywords</c>. Both elementwise operations fuse into one loop: elementwise ops inline into their consumer, so each input is read once and the output written once, with no temporaries.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     private readonly struct __KeywordsLoop(float arg_float) : KernelRuntime.IElementwiseKernel
