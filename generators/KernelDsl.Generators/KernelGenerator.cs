@@ -69,7 +69,15 @@ public sealed class KernelGenerator : IIncrementalGenerator
             }
             else
             {
-                spc.AddSource(result.HintName, result.Source!);
+                try
+                {
+                    spc.AddSource(result.HintName, result.Source!);
+                }
+                catch (ArgumentException e)
+                {
+                    // Two kernels mapped to one file name: report it rather than fail the generator.
+                    spc.ReportDiagnostic(DiagnosticInfo.Create(KernelDiagnostics.InternalError, null, result.HintName, OneLine(e)).ToDiagnostic());
+                }
             }
         });
     }

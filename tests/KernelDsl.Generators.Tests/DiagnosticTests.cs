@@ -52,6 +52,31 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void OverloadedKernelNamesAreKD0006OnEach()
+    {
+        string source = GeneratorHarness.Usings + "public static partial class K\n{\n    [Kernel] public static Tensor<float> F(Tensor<float> x) => x * x;\n    [Kernel] public static Tensor<float> F(Tensor<float> x, float a) => x * a;\n}\n";
+        (GeneratorDriverRunResult result, _) = GeneratorHarness.Run(source);
+        Assert.Null(result.Results[0].Exception);
+        Assert.Equal(2, result.Diagnostics.Length);
+        Assert.All(result.Diagnostics, d =>
+        {
+            Assert.Equal("KD0006", d.Id);
+            Assert.Equal("Kernel method 'F' is overloaded; kernels in one type need distinct names, since each name gets its own fused overloads and loop", d.GetMessage());
+        });
+        Assert.Empty(result.Results[0].GeneratedSources);
+    }
+
+    [Fact]
+    public void ExistingMemberWithTheFusedNameIsKD0006()
+    {
+        string source = GeneratorHarness.Usings + "public static partial class K\n{\n    [Kernel] public static Tensor<float> F(Tensor<float> x) => x * x;\n    public static int FFused => 1;\n}\n";
+        (GeneratorDriverRunResult result, _) = GeneratorHarness.Run(source);
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("KD0006", diagnostic.Id);
+        Assert.Equal("Kernel method 'F' needs the name 'FFused' for its allocating fused overload, but 'K' already has a member of that name", diagnostic.GetMessage());
+    }
+
+    [Fact]
     public void EveryProblemInABodyIsReported()
     {
         ImmutableArray<Diagnostic> diagnostics = GeneratorHarness.Diagnostics("    public static float Field = 1f;\n    [Kernel] static Tensor<float> F(Tensor<float> x) => x * Field + x * Field;");

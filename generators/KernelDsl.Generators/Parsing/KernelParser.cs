@@ -96,6 +96,21 @@ internal static class KernelParser
             }
         }
 
+        if (method.ContainingType is { } containing)
+        {
+            int kernelsOfThisName = containing.GetMembers(method.Name).OfType<IMethodSymbol>().Count(IsKernel);
+            if (kernelsOfThisName > 1)
+            {
+                invalid("is overloaded; kernels in one type need distinct names, since each name gets its own fused overloads and loop");
+            }
+
+            string fusedName = method.Name + "Fused";
+            if (!containing.GetMembers(fusedName).IsEmpty)
+            {
+                invalid($"needs the name '{fusedName}' for its allocating fused overload, but '{containing.Name}' already has a member of that name");
+            }
+        }
+
         if (!IsFloatTensor(method.ReturnType))
         {
             invalid($"must return Tensor<float>, not '{method.ReturnType.ToDisplayString()}'");
@@ -138,6 +153,9 @@ internal static class KernelParser
 
         return parameters.ToEquatableArray();
     }
+
+    private static bool IsKernel(IMethodSymbol method)
+        => method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "KernelDsl.KernelAttribute");
 
     private static bool IsFloatTensor(ITypeSymbol type)
         => type is INamedTypeSymbol { Name: "Tensor", TypeArguments.Length: 1 } named
