@@ -1,0 +1,92 @@
+using System;
+using System.Linq;
+using System.Numerics.Tensors;
+using KernelDsl.Compiler.Shapes;
+using Xunit;
+
+namespace KernelDsl.Compiler.Tests;
+
+/// <summary>The symbolic shape algebra: equality, provable difference and broadcasting, kept apart.</summary>
+public sealed class ShapeTests
+{
+    [Fact]
+    public void EqualAndProvablyDifferentAreDifferentQuestions()
+    {
+        Assert.True(Dim.ProvablyEqual(Dim.Of("K"), Dim.Of("K")));
+        Assert.False(Dim.ProvablyEqual(Dim.Of("K"), Dim.Of("N")));
+        Assert.False(Dim.ProvablyDifferent(Dim.Of("K"), Dim.Of("N"))); // K and N may be bound to the same size
+        Assert.False(Dim.ProvablyDifferent(Dim.Of("K"), Dim.Literal(784)));
+        Assert.True(Dim.ProvablyDifferent(Dim.Literal(512), Dim.Literal(784)));
+        Assert.Equal(Dim.Literal(784), Dim.Parse("784"));
+        Assert.Equal(Dim.Of("B"), Dim.Parse("B"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Dim.Literal(-1));
+    }
+
+    [Theory]
+    [InlineData(new[] { "B", "K" }, new[] { "K" }, "[B, K]")]
+    [InlineData(new[] { "B", "1" }, new[] { "N" }, "[B, N]")]
+    [InlineData(new[] { "1", "N" }, new[] { "B", "1" }, "[B, N]")]
+    [InlineData(new[] { "T", "B", "K" }, new[] { "B", "1" }, "[T, B, K]")]
+    [InlineData(new string[0], new[] { "B", "K" }, "[B, K]")]
+    [InlineData(new[] { "3", "1" }, new[] { "1", "4" }, "[3, 4]")]
+    public void CompatibleShapesBroadcast(string[] left, string[] right, string expected)
+    {
+        BroadcastResult result = Broadcasting.Broadcast(Shape.Parse(left), Shape.Parse(right));
+        Assert.True(result.Succeeded);
+        Assert.Equal(expected, result.Shape!.ToString());
+        Assert.Equal(expected, Broadcasting.Broadcast(Shape.Parse(right), Shape.Parse(left)).Shape!.ToString());
+    }
+
+    [Theory]
+    [InlineData(new[] { "B", "K" }, new[] { "N" }, 1, BroadcastConflict.DifferentSymbols, "cannot broadcast [B, K] with [N]: K and N differ")]
+    [InlineData(new[] { "2", "3" }, new[] { "4" }, 1, BroadcastConflict.ProvablyDifferent, "cannot broadcast [2, 3] with [4]: 3 and 4 differ")]
+    [InlineData(new[] { "B", "784" }, new[] { "K" }, 1, BroadcastConflict.NotProvablyEqual, "cannot broadcast [B, 784] with [K]: 784 and K are not known to be equal (use the same symbol or literal in both, or 1 to broadcast)")]
+    [InlineData(new[] { "T", "B", "K" }, new[] { "S", "1", "K" }, 0, BroadcastConflict.DifferentSymbols, "cannot broadcast [T, B, K] with [S, 1, K]: T and S differ")]
+    public void IncompatibleShapesNameTheConflict(string[] left, string[] right, int axis, BroadcastConflict conflict, string message)
+    {
+        Shape l = Shape.Parse(left), r = Shape.Parse(right);
+        BroadcastResult result = Broadcasting.Broadcast(l, r);
+        Assert.False(result.Succeeded);
+        Assert.Equal(axis, result.Axis);
+        Assert.Equal(conflict, result.Conflict);
+        Assert.Equal(message, result.Describe(l, r));
+    }
+
+    [Fact]
+    public void LiteralShapesBroadcastExactlyAsSystemNumericsTensorsDoes()
+    {
+        // Property: for random literal shapes (rank 1 to 4, sizes 1 to 3), the symbolic broadcast
+        // succeeds exactly when the eager Tensor<float> addition does, with the same result shape.
+        var random = new Random(20261122);
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            nint[] a = RandomShape(random), b = RandomShape(random);
+            BroadcastResult symbolic = Broadcasting.Broadcast(ToShape(a), ToShape(b));
+            nint[]? eager = EagerBroadcast(a, b);
+            string what = $"[{string.Join(", ", a)}] with [{string.Join(", ", b)}]";
+            Assert.True(symbolic.Succeeded == (eager is not null), $"{what}: symbolic {symbolic.Succeeded}, eager {eager is not null}");
+            if (eager is not null)
+            {
+                Assert.Equal(ToShape(eager), symbolic.Shape);
+            }
+        }
+    }
+
+    private static nint[] RandomShape(Random random) => Enumerable.Range(0, random.Next(1, 5)).Select(_ => (nint)random.Next(1, 4)).ToArray();
+
+    private static Shape ToShape(nint[] lengths) => Shape.Parse(lengths.Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+
+    private static nint[]? EagerBroadcast(nint[] a, nint[] b)
+    {
+        try
+        {
+            Tensor<float> sum = Tensor.Create(new float[a.Aggregate((nint)1, (x, y) => x * y)], a)
+                              + Tensor.Create(new float[b.Aggregate((nint)1, (x, y) => x * y)], b);
+            return sum.Lengths.ToArray();
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+}
