@@ -134,6 +134,25 @@ public sealed class GraphTests
     }
 
     [Fact]
+    public void DeeplySharedSubexpressionsCompileInLinearTime()
+    {
+        // y = x·x, then y = y·y forty times: 42 nodes, but 2^40 paths through them. Every stage must
+        // visit nodes, not paths (a recursive walk or an expanded comment would never finish).
+        var b = new GraphBuilder(XAndAlpha);
+        int y = b.Apply(Op.Mul, b.Parameter(0), b.Parameter(0));
+        for (int i = 0; i < 40; i++)
+        {
+            y = b.Apply(Op.Mul, y, y);
+        }
+
+        var spec = new KernelSpec(null, EquatableArray.Create(new ContainingType("class", "K")), "F", "public", "K.cs", "x", b.Build(y));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        string source = KernelCompiler.Compile(spec).Source;
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"compiling took {watch.Elapsed}");
+        Assert.Contains("V v41 = v40 * v40;", source);
+    }
+
+    [Fact]
     public void CompilerReportsTheStageThatBrokeTheGraph()
     {
         var broken = new KernelGraph(XAndAlpha, EquatableArray.Create(new GraphNode(Op.Add, EquatableArray.Create(5, 6))), 0);

@@ -72,6 +72,7 @@ public static class KernelCases
             [new Domain(0, 1)], 2 * KernelCase.Ulp, 1e-6, Specials: [0.25f, 0f, 1f]),
         new("BlockBody", static (x, s) => Math.Max(x[0] * x[0] * s[0] + x[1], 0) + x[0] * x[0], [Unit], 4 * KernelCase.Ulp, 1e-6, Scalars: [0.75f]),
         new("CommonSubexpressions", static (x, _) => x[0] * x[0] + x[0] * x[0] * x[0] * x[0], [Unit], 2 * KernelCase.Ulp, 0),
+        new("ThreeInputs", static (x, _) => x[0] * x[1] + x[2], [Unit], 2 * KernelCase.Ulp, 1e-6),
         new("FiveInputs", static (x, _) => x[0] + x[1] * x[2] - x[3] / x[4], [Unit, Unit, Unit, Unit, new Domain(0.5, 4)], 4 * KernelCase.Ulp, 1e-5),
         new("EightInputs", static (x, _) => (x[0] + x[1]) * (x[2] - x[3]) + x[4] * x[5] - x[6] * x[7], [Unit], 4 * KernelCase.Ulp, 1e-5),
     ];

@@ -56,6 +56,8 @@ public static partial class TestKernels
 
     [Kernel] public static Tensor<float> CommonSubexpressions(Tensor<float> x) => x * x + x * x * (x * x);
 
+    [Kernel] public static Tensor<float> ThreeInputs(Tensor<float> a, Tensor<float> b, Tensor<float> c) => a * b + c;
+
     [Kernel]
     public static Tensor<float> FiveInputs(Tensor<float> a, Tensor<float> b, Tensor<float> c, Tensor<float> d, Tensor<float> e)
         => a + b * c - d / e;

@@ -46,16 +46,21 @@ public static class GraphValidator
                 problems.Add($"%{i} {node.Op} is a composite op that should have been lowered");
             }
 
-            bool wantsMask = node.Op == Op.Where;
             for (int k = 0; k < node.Operands.Count; k++)
             {
-                bool isMask = node.Operands[k] < i && OpInfo.IsComparison(graph.Nodes[node.Operands[k]].Op);
-                bool shouldBeMask = wantsMask && k == 0;
-                if (isMask != shouldBeMask && node.Operands[k] < i)
+                int operand = node.Operands[k];
+                if (operand < 0 || operand >= i)
+                {
+                    continue; // reported above
+                }
+
+                bool isMask = OpInfo.IsComparison(graph.Nodes[operand].Op);
+                bool shouldBeMask = node.Op == Op.Where && k == 0;
+                if (isMask != shouldBeMask)
                 {
                     problems.Add(shouldBeMask
                         ? $"%{i} Where needs a comparison as its condition"
-                        : $"%{i} {node.Op} uses the mask %{node.Operands[k]} as a number");
+                        : $"%{i} {node.Op} uses the mask %{operand} as a number");
                 }
             }
         }

@@ -11,32 +11,35 @@ namespace KernelDsl.Compiler.Graph;
 /// </summary>
 public sealed record KernelGraph(EquatableArray<KernelParameter> Parameters, EquatableArray<GraphNode> Nodes, int Output)
 {
-    /// <summary>Whether node <paramref name="index"/> varies per element (depends on a tensor input) rather than being the same for all.</summary>
-    public bool IsVarying(int index)
+    /// <summary>
+    /// For each node, whether it varies per element (depends on a tensor input) rather than being the
+    /// same for all. One forward pass: operands come before their users, so a DAG whose shared
+    /// subexpressions form exponentially many paths still costs one visit per node.
+    /// </summary>
+    public bool[] VaryingNodes()
     {
-        GraphNode node = Nodes[index];
-        if (node.Op == Op.Input)
+        var varying = new bool[Nodes.Count];
+        for (int i = 0; i < Nodes.Count; i++)
         {
-            return true;
+            GraphNode node = Nodes[i];
+            varying[i] = node.Op == Op.Input || System.Linq.Enumerable.Any(node.Operands, operand => varying[operand]);
         }
 
-        foreach (int operand in node.Operands)
-        {
-            if (IsVarying(operand))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return varying;
     }
 
     /// <summary>The expression that computes node <paramref name="index"/>, in DSL spelling: <c>Tanh(x * 0.5f)</c>.</summary>
-    public string ToExpression(int index)
+    public string ToExpression(int index) => TryToExpression(index, int.MaxValue)!;
+
+    /// <summary>
+    /// The expression of node <paramref name="index"/> if it is at most <paramref name="maxLength"/>
+    /// characters, else null. Printing stops at the budget: shared subexpressions print once per use,
+    /// so the full text of a deep DAG can be exponentially long.
+    /// </summary>
+    public string? TryToExpression(int index, int maxLength)
     {
         var text = new StringBuilder();
-        AppendExpression(text, index, parentPrecedence: 0);
-        return text.ToString();
+        return AppendExpression(text, index, parentPrecedence: 0, maxLength) ? text.ToString() : null;
     }
 
     /// <summary>One line per node: <c>%3 = Mul %1, %2</c>; the printable form of this stage.</summary>
@@ -94,22 +97,27 @@ public sealed record KernelGraph(EquatableArray<KernelParameter> Parameters, Equ
         return text + "f";
     }
 
-    private void AppendExpression(StringBuilder text, int index, int parentPrecedence)
+    /// <summary>Appends the expression; false as soon as the text exceeds <paramref name="maxLength"/>.</summary>
+    private bool AppendExpression(StringBuilder text, int index, int parentPrecedence, int maxLength)
     {
+        if (text.Length > maxLength)
+        {
+            return false;
+        }
+
         GraphNode node = Nodes[index];
         switch (node.Op)
         {
             case Op.Input:
             case Op.ScalarInput:
                 text.Append(Parameters[node.Parameter].Name);
-                return;
+                return text.Length <= maxLength;
             case Op.Constant:
                 text.Append(FormatFloat(node.Constant));
-                return;
+                return text.Length <= maxLength;
             case Op.Neg:
                 text.Append('-');
-                AppendExpression(text, node.Operands[0], parentPrecedence: 3);
-                return;
+                return AppendExpression(text, node.Operands[0], parentPrecedence: 3, maxLength);
         }
 
         string? symbol = OpInfo.InfixSymbol(node.Op);
@@ -119,27 +127,34 @@ public sealed record KernelGraph(EquatableArray<KernelParameter> Parameters, Equ
             for (int k = 0; k < node.Operands.Count; k++)
             {
                 text.Append(k == 0 ? "" : ", ");
-                AppendExpression(text, node.Operands[k], parentPrecedence: 0);
+                if (!AppendExpression(text, node.Operands[k], parentPrecedence: 0, maxLength))
+                {
+                    return false;
+                }
             }
 
             text.Append(')');
-            return;
+            return text.Length <= maxLength;
         }
 
+        // Comparisons are calls in the DSL (GreaterThan(x, 0f)); they print infix, always parenthesized.
         int precedence = node.Op is Op.Mul or Op.Div ? 2 : node.Op is Op.Add or Op.Sub ? 1 : 0;
-        bool parenthesize = precedence < parentPrecedence || (OpInfo.IsComparison(node.Op) && parentPrecedence > 0);
-        if (OpInfo.IsComparison(node.Op))
+        bool parenthesize = OpInfo.IsComparison(node.Op) || precedence < parentPrecedence;
+        text.Append(parenthesize ? "(" : "");
+        if (!AppendExpression(text, node.Operands[0], precedence, maxLength))
         {
-            // Comparisons are calls in the DSL (GreaterThan(x, 0f)); print them infix for brevity.
-            parenthesize = true;
+            return false;
         }
 
-        text.Append(parenthesize ? "(" : "");
-        AppendExpression(text, node.Operands[0], precedence);
         text.Append(' ').Append(symbol).Append(' ');
         // A right operand of the same precedence keeps its parentheses, a * (b * c): float arithmetic
         // is not associative, so the comment must show the grouping the code computes.
-        AppendExpression(text, node.Operands[1], precedence + 1);
+        if (!AppendExpression(text, node.Operands[1], precedence + 1, maxLength))
+        {
+            return false;
+        }
+
         text.Append(parenthesize ? ")" : "");
+        return text.Length <= maxLength;
     }
 }

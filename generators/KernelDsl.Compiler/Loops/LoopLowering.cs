@@ -15,12 +15,13 @@ public static class LoopLowering
     {
         var invariants = new List<LoopStatement>();
         var body = new List<LoopStatement>();
+        bool[] varying = graph.VaryingNodes();
         foreach (int index in group.Nodes)
         {
             GraphNode node = graph.Nodes[index];
-            string expression = graph.ToExpression(index);
-            var statement = new LoopStatement(index, node, node.Operands.Count == 0 || expression.Length > MaxCommentLength ? null : expression);
-            if (graph.IsVarying(index))
+            string? expression = node.Operands.Count == 0 ? null : graph.TryToExpression(index, MaxCommentLength);
+            var statement = new LoopStatement(index, node, expression);
+            if (varying[index])
             {
                 body.Add(statement);
             }
