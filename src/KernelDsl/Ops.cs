@@ -14,7 +14,7 @@ namespace KernelDsl;
 /// Tensor arguments combine with NumPy broadcasting, as the <see cref="Tensor{T}"/> operators do;
 /// a <see cref="float"/> argument stands for a tensor of that value.
 /// </remarks>
-public static class Ops
+public static partial class Ops
 {
     /// <summary>e^x, elementwise.</summary>
     public static Tensor<float> Exp(Tensor<float> x) => Tensor.Exp<float>(Checked(x));

@@ -35,6 +35,12 @@ public interface ISimdFloat<TSelf> where TSelf : struct, ISimdFloat<TSelf>
     static abstract TSelf operator /(TSelf left, TSelf right);
     static abstract TSelf operator -(TSelf value);
 
+    /// <summary>The sum of the lanes.</summary>
+    static abstract float Sum(TSelf value);
+
+    /// <summary>Lane <paramref name="index"/>.</summary>
+    static abstract float GetElement(TSelf value, int index);
+
     /// <summary><c>a * b + c</c> with a single rounding.</summary>
     static abstract TSelf FusedMultiplyAdd(TSelf a, TSelf b, TSelf c);
 

@@ -5,7 +5,7 @@ namespace KernelDsl.Runtime;
 
 /// <summary>
 /// The pinned memory a kernel reads and writes: up to <see cref="MaxInputs"/> input buffers and one
-/// destination, all of the same element count. Created by <see cref="ElementwiseRunner"/> inside a
+/// destination. Created by <see cref="ElementwiseRunner"/>, <see cref="RowRunner"/> or <see cref="Gemm"/> inside a
 /// <c>fixed</c> scope and valid only during the run, so generated code (compiled without
 /// <c>unsafe</c>) can reach the buffers as <c>ref float</c> from any worker thread.
 /// </summary>

@@ -44,6 +44,12 @@ public readonly struct Simd128 : ISimdFloat<Simd128>
     public static Simd128 operator -(Simd128 value) => new(-value._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Simd128 value) => Vector128.Sum(value._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float GetElement(Simd128 value, int index) => value._value.GetElement(index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd128 FusedMultiplyAdd(Simd128 a, Simd128 b, Simd128 c) => new(Vector128.FusedMultiplyAdd(a._value, b._value, c._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

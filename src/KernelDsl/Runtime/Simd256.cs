@@ -44,6 +44,12 @@ public readonly struct Simd256 : ISimdFloat<Simd256>
     public static Simd256 operator -(Simd256 value) => new(-value._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Simd256 value) => Vector256.Sum(value._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float GetElement(Simd256 value, int index) => value._value.GetElement(index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd256 FusedMultiplyAdd(Simd256 a, Simd256 b, Simd256 c) => new(Vector256.FusedMultiplyAdd(a._value, b._value, c._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

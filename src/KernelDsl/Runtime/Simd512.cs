@@ -44,6 +44,12 @@ public readonly struct Simd512 : ISimdFloat<Simd512>
     public static Simd512 operator -(Simd512 value) => new(-value._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Simd512 value) => Vector512.Sum(value._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float GetElement(Simd512 value, int index) => value._value.GetElement(index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512 FusedMultiplyAdd(Simd512 a, Simd512 b, Simd512 c) => new(Vector512.FusedMultiplyAdd(a._value, b._value, c._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

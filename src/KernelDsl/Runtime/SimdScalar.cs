@@ -48,6 +48,12 @@ public readonly struct SimdScalar : ISimdFloat<SimdScalar>
     public static SimdScalar operator -(SimdScalar value) => new(-value._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(SimdScalar value) => value._value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float GetElement(SimdScalar value, int index) => value._value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static SimdScalar FusedMultiplyAdd(SimdScalar a, SimdScalar b, SimdScalar c) => new(MathF.FusedMultiplyAdd(a._value, b._value, c._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

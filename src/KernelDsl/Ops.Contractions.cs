@@ -1,0 +1,113 @@
+using System;
+using System.Numerics.Tensors;
+using KernelDsl.Runtime;
+
+namespace KernelDsl;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// The matrix product with NumPy semantics: both operands have rank at least 2; the last two
+    /// dimensions multiply ([..., M, K] · [..., K, N] → [..., M, N]) and the leading (batch)
+    /// dimensions broadcast.
+    /// </summary>
+    /// <exception cref="ArgumentException">A rank is below 2, the inner dimensions differ, or the batch dimensions do not broadcast.</exception>
+    public static Tensor<float> MatMul(Tensor<float> a, Tensor<float> b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Rank < 2 || b.Rank < 2)
+        {
+            throw new ArgumentException($"MatMul needs operands of rank 2 or more; a has shape {KernelArguments.FormatShape(a.Lengths)} and b {KernelArguments.FormatShape(b.Lengths)}.");
+        }
+
+        // Tensors built over strided memory are rare; a dense copy keeps the stride bookkeeping below simple.
+        a = a.IsDense ? a : a.ToDenseTensor();
+        b = b.IsDense ? b : b.ToDenseTensor();
+        nint m = a.Lengths[^2], k = a.Lengths[^1], n = b.Lengths[^1];
+        if (b.Lengths[^2] != k)
+        {
+            throw new ArgumentException($"MatMul: K is {k} in a (shape {KernelArguments.FormatShape(a.Lengths)}) but {b.Lengths[^2]} in b (shape {KernelArguments.FormatShape(b.Lengths)}).", nameof(b));
+        }
+
+        nint[] batch = Broadcasting.Shape(a.Lengths[..^2], b.Lengths[..^2], nameof(b));
+        nint[] shape = [.. batch, m, n];
+        Tensor<float> result = Tensor.CreateFromShapeUninitialized<float>(shape);
+        Span<nint> aStrides = stackalloc nint[batch.Length + 2];
+        Span<nint> bStrides = stackalloc nint[batch.Length + 2];
+        BatchStrides(a, batch.Length, aStrides);
+        BatchStrides(b, batch.Length, bStrides);
+        Gemm.Multiply(batch, m, n, k, a.AsReadOnlyTensorSpan().GetSpan(default(ReadOnlySpan<nint>), (int)a.FlattenedLength), aStrides, b.AsReadOnlyTensorSpan().GetSpan(default(ReadOnlySpan<nint>), (int)b.FlattenedLength), bStrides, result.AsTensorSpan().GetSpan(default(ReadOnlySpan<nint>), (int)result.FlattenedLength));
+        return result;
+    }
+
+    /// <summary>Swaps the last two dimensions: the matrix transpose, batched.</summary>
+    public static Tensor<float> Transpose(Tensor<float> x)
+    {
+        Checked(x);
+        if (x.Rank < 2)
+        {
+            throw new ArgumentException($"Transpose(x) swaps the last two dimensions and needs rank 2 or more; x has shape {KernelArguments.FormatShape(x.Lengths)}.", nameof(x));
+        }
+
+        int[] permutation = new int[x.Rank];
+        for (int d = 0; d < permutation.Length; d++)
+        {
+            permutation[d] = d;
+        }
+
+        (permutation[^1], permutation[^2]) = (permutation[^2], permutation[^1]);
+        return Transpose(x, permutation);
+    }
+
+    /// <summary>Reorders the dimensions: dimension d of the result is dimension <paramref name="permutation"/>[d] of x.</summary>
+    public static Tensor<float> Transpose(Tensor<float> x, params int[] permutation)
+    {
+        Checked(x);
+        ArgumentNullException.ThrowIfNull(permutation);
+        if (permutation.Length != x.Rank || !IsPermutation(permutation))
+        {
+            throw new ArgumentException($"[{string.Join(", ", permutation)}] is not a permutation of the {x.Rank} dimensions of x.", nameof(permutation));
+        }
+
+        return Tensor.PermuteDimensions(x, permutation).ToDenseTensor();
+    }
+
+    private static bool IsPermutation(int[] permutation)
+    {
+        var seen = new bool[permutation.Length];
+        foreach (int p in permutation)
+        {
+            if (p < 0 || p >= permutation.Length || seen[p])
+            {
+                return false;
+            }
+
+            seen[p] = true;
+        }
+
+        return true;
+    }
+
+    /// <summary>The strides of a dense tensor for <see cref="Gemm"/>: batch dimensions aligned to the broadcast batch (0 where broadcast), then row and column.</summary>
+    private static void BatchStrides(Tensor<float> tensor, int batchRank, Span<nint> strides)
+    {
+        ReadOnlySpan<nint> lengths = tensor.Lengths;
+        nint stride = 1;
+        for (int d = lengths.Length - 1; d >= 0; d--)
+        {
+            int target = d - lengths.Length + batchRank + 2;
+            if (target >= 0)
+            {
+                strides[target] = lengths[d] == 1 && d < lengths.Length - 2 ? 0 : stride;
+            }
+
+            stride *= lengths[d];
+        }
+
+        for (int d = 0; d < batchRank + 2 - lengths.Length; d++)
+        {
+            strides[d] = 0;
+        }
+    }
+}

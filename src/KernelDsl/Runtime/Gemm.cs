@@ -1,0 +1,508 @@
+using System;
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace KernelDsl.Runtime;
+
+/// <summary>
+/// Single-precision matrix multiplication, C = A·B, batched with NumPy broadcasting, followed by an
+/// optional fused epilogue. The structure is the Goto/BLIS one: B is cut into KC × NC blocks and A
+/// into MC × KC blocks, each packed into panels the micro-kernel reads sequentially (any strides,
+/// so a transposed operand costs nothing extra); <see cref="GemmMicroKernel"/> computes 6 × 2·V
+/// tiles in registers with FMA. Independent C blocks are spread across cores. The epilogue (an
+/// <see cref="IRowKernel"/>: bias, activation, residual) runs on each tile right after its last
+/// accumulation, while the tile is still in L1, so a fused <c>Relu(MatMul(x, w) + b)</c> writes
+/// each output element's final value without another pass over C.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public static unsafe class Gemm
+{
+    /// <summary>The most batch dimensions (dimensions before the last two) a product may have.</summary>
+    public const int MaxBatchRank = RowLayout.MaxOuterRank - 1;
+
+    /// <summary>KC: the depth of a packed block; a B panel (KC × 2·V floats) stays in L1.</summary>
+    private const int DepthBlock = 128;
+
+    /// <summary>MC upper bound: a packed A block (MC × KC) stays in L2.</summary>
+    private const int RowBlock = 240;
+
+    /// <summary>NC upper bound: a packed B block (KC × NC) stays in the outer caches.</summary>
+    private const int ColumnBlock = 1024;
+
+    /// <summary>
+    /// <paramref name="destination"/>[..., M, N] = A[..., M, K] · B[..., K, N]. Strides are in
+    /// elements, one per batch dimension then row and column; a batch stride of 0 broadcasts that
+    /// operand. The destination is dense, row-major.
+    /// </summary>
+    public static void Multiply(scoped ReadOnlySpan<nint> batchLengths, nint m, nint n, nint k,
+        ReadOnlySpan<float> a, scoped ReadOnlySpan<nint> aStrides, ReadOnlySpan<float> b, scoped ReadOnlySpan<nint> bStrides, Span<float> destination)
+        => Run(default(NoEpilogue), batchLengths, m, n, k, a, aStrides, b, bStrides, destination);
+
+    /// <summary>
+    /// As <see cref="Multiply"/>, then applies <paramref name="epilogue"/> to the product in place:
+    /// its rows are the rows of C (outer dimensions: the batch dimensions and M; row length N), its
+    /// destination pointer reads the product and receives the result, and input k is
+    /// <c>input<i>k</i></c> with <c>strides<i>k</i></c> (one per batch dimension, then M, then 0 or 1
+    /// along N).
+    /// </summary>
+    public static void Run<TEpilogue>(in TEpilogue epilogue, scoped ReadOnlySpan<nint> batchLengths, nint m, nint n, nint k,
+        ReadOnlySpan<float> a, scoped ReadOnlySpan<nint> aStrides, ReadOnlySpan<float> b, scoped ReadOnlySpan<nint> bStrides,
+        Span<float> destination,
+        ReadOnlySpan<float> input0 = default, scoped ReadOnlySpan<nint> strides0 = default,
+        ReadOnlySpan<float> input1 = default, scoped ReadOnlySpan<nint> strides1 = default,
+        ReadOnlySpan<float> input2 = default, scoped ReadOnlySpan<nint> strides2 = default,
+        ReadOnlySpan<float> input3 = default, scoped ReadOnlySpan<nint> strides3 = default,
+        ReadOnlySpan<float> input4 = default, scoped ReadOnlySpan<nint> strides4 = default,
+        ReadOnlySpan<float> input5 = default, scoped ReadOnlySpan<nint> strides5 = default)
+        where TEpilogue : struct, IRowKernel
+    {
+        int batchRank = batchLengths.Length;
+        if (batchRank > MaxBatchRank)
+        {
+            throw new ArgumentException($"A matrix product has at most {MaxBatchRank} batch dimensions, not {batchRank}.", nameof(batchLengths));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        RequireStrideCount(aStrides, batchRank + 2, nameof(aStrides));
+        RequireStrideCount(bStrides, batchRank + 2, nameof(bStrides));
+
+        GemmProblem problem = default;
+        problem.M = m;
+        problem.N = n;
+        problem.K = k;
+        problem.BatchRank = batchRank;
+        problem.Batches = 1;
+        for (int d = 0; d < batchRank; d++)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(batchLengths[d], nameof(batchLengths));
+            problem.BatchLengths[d] = batchLengths[d];
+            problem.BatchStridesA[d] = aStrides[d];
+            problem.BatchStridesB[d] = bStrides[d];
+            problem.Batches *= batchLengths[d];
+        }
+
+        problem.RowStrideA = aStrides[batchRank];
+        problem.ColumnStrideA = aStrides[batchRank + 1];
+        problem.RowStrideB = bStrides[batchRank];
+        problem.ColumnStrideB = bStrides[batchRank + 1];
+        nint outputs = problem.Batches * m * n;
+        if (destination.Length < outputs)
+        {
+            throw new ArgumentException($"The destination holds {destination.Length} elements; the product has {outputs}.", nameof(destination));
+        }
+
+        if (outputs == 0)
+        {
+            return;
+        }
+
+        RequireInBounds(a.Length, problem.BatchLengths, aStrides, batchRank, m, k, "a");
+        RequireInBounds(b.Length, problem.BatchLengths, bStrides, batchRank, k, n, "b");
+
+        fixed (float* pa = a, pb = b, pc = destination, p0 = input0, p1 = input1, p2 = input2, p3 = input3, p4 = input4, p5 = input5)
+        {
+            problem.A = pa;
+            problem.B = pb;
+            problem.C = pc;
+            ref RowLayout rows = ref problem.Epilogue;
+            rows.OuterRank = batchRank + 1;
+            for (int d = 0; d < batchRank; d++)
+            {
+                rows.OuterLengths[d] = batchLengths[d];
+            }
+
+            rows.OuterLengths[batchRank] = m;
+            rows.RowLength = n;
+            rows.Rows = problem.Batches * m;
+            rows.Destination = pc;
+            rows.DestinationRowStride = n;
+            AddIfPresent(ref rows, p0, input0.Length, strides0, nameof(input0));
+            AddIfPresent(ref rows, p1, input1.Length, strides1, nameof(input1));
+            AddIfPresent(ref rows, p2, input2.Length, strides2, nameof(input2));
+            AddIfPresent(ref rows, p3, input3.Length, strides3, nameof(input3));
+            AddIfPresent(ref rows, p4, input4.Length, strides4, nameof(input4));
+            AddIfPresent(ref rows, p5, input5.Length, strides5, nameof(input5));
+
+            if (Vector512.IsHardwareAccelerated)
+            {
+                RunPinned<TEpilogue, Simd512>(epilogue, ref problem);
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                RunPinned<TEpilogue, Simd256>(epilogue, ref problem);
+            }
+            else if (Vector128.IsHardwareAccelerated)
+            {
+                RunPinned<TEpilogue, Simd128>(epilogue, ref problem);
+            }
+            else
+            {
+                RunPinned<TEpilogue, SimdScalar>(epilogue, ref problem);
+            }
+        }
+    }
+
+    private static void RequireStrideCount(ReadOnlySpan<nint> strides, int count, string name)
+    {
+        if (strides.Length != count)
+        {
+            throw new ArgumentException($"{name} has {strides.Length} strides; a product with these batch dimensions needs {count}.", name);
+        }
+    }
+
+    /// <summary>Throws unless every element the strides address lies in the buffer.</summary>
+    private static void RequireInBounds(nint length, in RowLayout.Lengths batchLengths, ReadOnlySpan<nint> strides, int batchRank, nint rows, nint columns, string name)
+    {
+        if (rows == 0 || columns == 0)
+        {
+            return;
+        }
+
+        nint last = (rows - 1) * strides[batchRank] + (columns - 1) * strides[batchRank + 1];
+        for (int d = 0; d < batchRank; d++)
+        {
+            if (batchLengths[d] == 0)
+            {
+                return;
+            }
+
+            last += (batchLengths[d] - 1) * strides[d];
+        }
+
+        for (int d = 0; d < strides.Length; d++)
+        {
+            if (strides[d] < 0)
+            {
+                throw new ArgumentException($"{name} has negative stride {strides[d]} in dimension {d}.", name);
+            }
+        }
+
+        if (last >= length)
+        {
+            throw new ArgumentException($"{name} holds {length} elements but its shape and strides address element {last}.", name);
+        }
+    }
+
+    private static void AddIfPresent(ref RowLayout layout, float* data, int length, ReadOnlySpan<nint> strides, string name)
+    {
+        if (!strides.IsEmpty)
+        {
+            layout.AddInput(data, length, strides, name);
+        }
+    }
+
+    private static void RunPinned<TEpilogue, V>(in TEpilogue epilogue, ref GemmProblem problem)
+        where TEpilogue : struct, IRowKernel
+        where V : struct, ISimdFloat<V>
+    {
+        int mr = GemmMicroKernel.Rows;
+        int nr = GemmMicroKernel.Columns<V>();
+        nint m = problem.M, n = problem.N;
+
+        // Both cores pay off from about 128³ multiply-adds; below that, waking a thread costs more.
+        long work = (long)problem.Batches * m * n * Math.Max(problem.K, 1);
+        int workers = ElementwiseRunner.ChooseWorkerCount(work / 4);
+
+        // Work is split into chunks of C: one batch, a range of rows, a block of columns. A chunk
+        // packs each block of B once and reuses it for all its rows, so the rows are split only as
+        // far as the workers need: every worker gets work, and the chunks divide evenly among them.
+        nint rowChunks = 1;
+        nint columnBlocks = (n + ColumnBlock - 1) / ColumnBlock;
+        while (workers > 1 && problem.Batches * rowChunks * columnBlocks % workers != 0 || problem.Batches * rowChunks * columnBlocks < workers)
+        {
+            bool canSplitM = (m + rowChunks) / (rowChunks + 1) >= mr;
+            bool canSplitN = (n + columnBlocks) / (columnBlocks + 1) >= nr;
+            if (canSplitM && (m / rowChunks >= n / columnBlocks || !canSplitN))
+            {
+                rowChunks++;
+            }
+            else if (canSplitN)
+            {
+                columnBlocks++;
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        problem.ChunkRows = RoundUp((m + rowChunks - 1) / rowChunks, mr);
+        problem.ColumnBlock = RoundUp((n + columnBlocks - 1) / columnBlocks, nr);
+        problem.RowChunks = (m + problem.ChunkRows - 1) / problem.ChunkRows;
+        problem.ColumnBlocks = (n + problem.ColumnBlock - 1) / problem.ColumnBlock;
+        nint chunks = problem.Batches * problem.RowChunks * problem.ColumnBlocks;
+
+        var job = new BlockJob<TEpilogue, V>(epilogue, problem);
+        if (workers == 1 || chunks == 1)
+        {
+            for (int chunk = 0; chunk < chunks; chunk++)
+            {
+                job.RunChunk(chunk);
+            }
+
+            return;
+        }
+
+        ParallelBatch<BlockJob<TEpilogue, V>>.Run(job, checked((int)chunks), workers);
+    }
+
+    private static nint RoundUp(nint value, nint multiple) => Math.Max(multiple, (value + multiple - 1) / multiple * multiple);
+
+    /// <summary>Computes one chunk of C (one batch, a range of rows, NC columns), all of K, with its epilogue.</summary>
+    private readonly struct BlockJob<TEpilogue, V>(TEpilogue epilogue, GemmProblem problem) : IParallelJob
+        where TEpilogue : struct, IRowKernel
+        where V : struct, ISimdFloat<V>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void RunChunk(int chunkIndex)
+        {
+            int mr = GemmMicroKernel.Rows;
+            int nr = GemmMicroKernel.Columns<V>();
+            nint chunksPerBatch = problem.RowChunks * problem.ColumnBlocks;
+            nint batch = chunkIndex / chunksPerBatch;
+            nint chunkRowStart = chunkIndex % chunksPerBatch / problem.ColumnBlocks * problem.ChunkRows;
+            nint chunkRows = Math.Min(problem.ChunkRows, problem.M - chunkRowStart);
+            nint columnStart = chunkIndex % problem.ColumnBlocks * problem.ColumnBlock;
+            nint columns = Math.Min(problem.ColumnBlock, problem.N - columnStart);
+            nint columnPanels = (columns + nr - 1) / nr;
+            nint maxDepth = Math.Min(DepthBlock, problem.K);
+
+            (nint batchA, nint batchB) = problem.BatchOffsets(batch);
+            float* a = problem.A + batchA;
+            float* b = problem.B + batchB + columnStart * problem.ColumnStrideB;
+            float* c = problem.C + batch * problem.M * problem.N + columnStart;
+
+            // B is read in place when its rows are contiguous and only a few rows of A reuse each
+            // panel (a matrix-vector-like product): packing would cost as much as the product.
+            bool packB = problem.ColumnStrideB != 1 || chunkRows > 2 * mr;
+            nint rowBlock = Math.Min(RowBlock, RoundUp(chunkRows, mr));
+            PackBuffers buffers = PackBuffers.ForThisThread(rowBlock * maxDepth, columnPanels * nr * maxDepth);
+            float* tile = stackalloc float[GemmMicroKernel.Rows * 2 * 16];
+
+            for (nint depthStart = 0; depthStart < problem.K || depthStart == 0; depthStart += DepthBlock)
+            {
+                nint depth = Math.Min(DepthBlock, problem.K - depthStart);
+                bool accumulate = depthStart > 0;
+                bool last = depthStart + DepthBlock >= problem.K;
+                if (packB)
+                {
+                    PackB(b + depthStart * problem.RowStrideB, columns, depth, buffers.B);
+                }
+
+                for (nint rowStart = chunkRowStart; rowStart < chunkRowStart + chunkRows; rowStart += rowBlock)
+                {
+                    nint rows = Math.Min(rowBlock, chunkRowStart + chunkRows - rowStart);
+                    nint rowPanels = (rows + mr - 1) / mr;
+                    PackA(a + rowStart * problem.RowStrideA + depthStart * problem.ColumnStrideA, rows, depth, buffers.A);
+                    for (nint jp = 0; jp < columnPanels; jp++)
+                    {
+                        nint panelColumns = Math.Min(nr, columns - jp * nr);
+                        float* bPanel;
+                        nint bRowStride;
+                        if (packB)
+                        {
+                            bPanel = buffers.B + jp * nr * depth;
+                            bRowStride = nr;
+                        }
+                        else if (panelColumns == nr)
+                        {
+                            bPanel = b + depthStart * problem.RowStrideB + jp * nr;
+                            bRowStride = problem.RowStrideB;
+                        }
+                        else
+                        {
+                            // The last, partial panel is packed (zero-padded), so no read passes the end of B.
+                            PackB(b + depthStart * problem.RowStrideB + jp * nr, panelColumns, depth, buffers.B);
+                            bPanel = buffers.B;
+                            bRowStride = nr;
+                        }
+
+                        for (nint ip = 0; ip < rowPanels; ip++)
+                        {
+                            nint panelRows = Math.Min(mr, rows - ip * mr);
+                            float* aPanel = buffers.A + ip * mr * depth;
+                            float* cTile = c + (rowStart + ip * mr) * problem.N + jp * nr;
+                            if (panelRows == mr && panelColumns == nr)
+                            {
+                                GemmMicroKernel.Run<V>(aPanel, bPanel, bRowStride, depth, cTile, problem.N, accumulate);
+                            }
+                            else
+                            {
+                                // An edge tile: computed whole into a scratch tile, and only its valid part copied.
+                                GemmMicroKernel.Run<V>(aPanel, bPanel, bRowStride, depth, tile, nr, accumulate: false);
+                                for (nint r = 0; r < panelRows; r++)
+                                {
+                                    for (nint j = 0; j < panelColumns; j++)
+                                    {
+                                        float value = tile[r * nr + j];
+                                        cTile[r * problem.N + j] = accumulate ? cTile[r * problem.N + j] + value : value;
+                                    }
+                                }
+                            }
+
+                            if (last && typeof(TEpilogue) != typeof(NoEpilogue))
+                            {
+                                // The tile is final and still in L1: apply the epilogue now, not in another pass over C.
+                                nint firstRow = batch * problem.M + rowStart + ip * mr;
+                                for (nint r = 0; r < panelRows; r++)
+                                {
+                                    epilogue.ExecuteRow<V>(problem.Epilogue.Row(firstRow + r, columnStart + jp * nr), panelColumns);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>Packs rows × depth of A into panels of six rows, interleaved by k, zero-padded.</summary>
+        private void PackA(float* a, nint rows, nint depth, float* packed)
+        {
+            int mr = GemmMicroKernel.Rows;
+            nint rs = problem.RowStrideA, cs = problem.ColumnStrideA;
+            for (nint panel = 0; panel * mr < rows; panel++)
+            {
+                float* target = packed + panel * mr * depth;
+                nint valid = Math.Min(mr, rows - panel * mr);
+                for (nint r = 0; r < mr; r++)
+                {
+                    float* source = a + (panel * mr + r) * rs;
+                    if (r >= valid)
+                    {
+                        for (nint p = 0; p < depth; p++)
+                        {
+                            target[p * mr + r] = 0;
+                        }
+
+                        continue;
+                    }
+
+                    for (nint p = 0; p < depth; p++)
+                    {
+                        target[p * mr + r] = source[p * cs];
+                    }
+                }
+            }
+        }
+
+        /// <summary>Packs depth × columns of B into panels of NR columns, row by row, zero-padded.</summary>
+        private void PackB(float* b, nint columns, nint depth, float* packed)
+        {
+            int nr = GemmMicroKernel.Columns<V>();
+            nint rs = problem.RowStrideB, cs = problem.ColumnStrideB;
+            for (nint panel = 0; panel * nr < columns; panel++)
+            {
+                float* target = packed + panel * nr * depth;
+                nint valid = Math.Min(nr, columns - panel * nr);
+                for (nint p = 0; p < depth; p++)
+                {
+                    float* source = b + p * rs + panel * nr * cs;
+                    float* row = target + p * nr;
+                    if (cs == 1 && valid == nr)
+                    {
+                        V.Store(V.Load(ref *source, 0), ref *row, 0);
+                        V.Store(V.Load(ref *source, V.Count), ref *row, V.Count);
+                        continue;
+                    }
+
+                    for (nint j = 0; j < valid; j++)
+                    {
+                        row[j] = source[j * cs];
+                    }
+
+                    for (nint j = valid; j < nr; j++)
+                    {
+                        row[j] = 0;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The epilogue of a plain product: none.</summary>
+    private readonly struct NoEpilogue : IRowKernel
+    {
+        public void ExecuteRow<V>(in KernelOperands row, nint length) where V : struct, ISimdFloat<V>
+        {
+        }
+    }
+
+    /// <summary>Per-thread packing buffers, kept between calls and grown on demand (pinned, so raw pointers stay valid).</summary>
+    private readonly struct PackBuffers(float* a, float* b)
+    {
+        [ThreadStatic]
+        private static float[]? t_a;
+
+        [ThreadStatic]
+        private static float[]? t_b;
+
+        public float* A => a;
+
+        public float* B => b;
+
+        public static PackBuffers ForThisThread(nint aLength, nint bLength)
+        {
+            float[] packA = Ensure(ref t_a, aLength);
+            float[] packB = Ensure(ref t_b, bLength);
+            // Pinned-heap arrays never move, so their addresses may be kept.
+            return new PackBuffers(
+                (float*)Unsafe.AsPointer(ref packA[0]),
+                (float*)Unsafe.AsPointer(ref packB[0]));
+        }
+
+        private static float[] Ensure(ref float[]? buffer, nint length)
+        {
+            // 64 floats of slack: a vector-wide store may touch the padding after the last panel.
+            nint needed = Math.Max(length, 1) + 64;
+            if (buffer is null || buffer.Length < needed)
+            {
+                buffer = GC.AllocateUninitializedArray<float>(checked((int)needed), pinned: true);
+            }
+
+            return buffer;
+        }
+    }
+}
+
+/// <summary>One product's operands and blocking, shared read-only by the workers.</summary>
+internal unsafe struct GemmProblem
+{
+    public float* A;
+    public float* B;
+    public float* C;
+    public nint M;
+    public nint N;
+    public nint K;
+    public nint RowStrideA;
+    public nint ColumnStrideA;
+    public nint RowStrideB;
+    public nint ColumnStrideB;
+    public int BatchRank;
+    public nint Batches;
+    public RowLayout.Lengths BatchLengths;
+    public RowLayout.Lengths BatchStridesA;
+    public RowLayout.Lengths BatchStridesB;
+    public nint ChunkRows;
+    public nint ColumnBlock;
+    public nint RowChunks;
+    public nint ColumnBlocks;
+    public RowLayout Epilogue;
+
+    /// <summary>The element offsets of batch <paramref name="batch"/> (row-major over the batch dimensions) in A and B.</summary>
+    public readonly (nint A, nint B) BatchOffsets(nint batch)
+    {
+        nint offsetA = 0, offsetB = 0;
+        for (int d = BatchRank - 1; d >= 0; d--)
+        {
+            nint index = batch % BatchLengths[d];
+            batch /= BatchLengths[d];
+            offsetA += index * BatchStridesA[d];
+            offsetB += index * BatchStridesB[d];
+        }
+
+        return (offsetA, offsetB);
+    }
+}

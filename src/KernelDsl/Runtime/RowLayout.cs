@@ -1,0 +1,117 @@
+using System;
+using System.Runtime.CompilerServices;
+
+namespace KernelDsl.Runtime;
+
+/// <summary>
+/// Where each operand's rows start in an N-d iteration space of <c>outer dimensions × row</c>:
+/// the outer lengths, and for each input its stride along every outer dimension and along the row
+/// (0 where the input is broadcast). Built once per call from pinned pointers; immutable after.
+/// </summary>
+internal unsafe struct RowLayout
+{
+    public const int MaxOuterRank = 8;
+
+    public int OuterRank;
+    public int InputCount;
+    public nint Rows;
+    public nint RowLength;
+    public float* Destination;
+    public nint DestinationRowStride;
+    public Lengths OuterLengths;
+    public Pointers Inputs;
+    public Lengths InnerStrides;
+    public StrideTable OuterStrides;
+
+    /// <summary>
+    /// Validates and records one input: <paramref name="strides"/> holds one stride per outer
+    /// dimension then the row stride (0 or 1), and every element it addresses must lie in
+    /// <paramref name="length"/> floats.
+    /// </summary>
+    public void AddInput(float* data, nint length, ReadOnlySpan<nint> strides, string name)
+    {
+        if (strides.Length != OuterRank + 1)
+        {
+            throw new ArgumentException($"{name} has {strides.Length} strides for an iteration space of rank {OuterRank + 1}.", name);
+        }
+
+        nint inner = strides[OuterRank];
+        if (inner is not 0 and not 1)
+        {
+            throw new ArgumentException($"{name} has stride {inner} along its last dimension; fused kernels read rows that are contiguous (stride 1) or broadcast (stride 0). Copy it to a dense tensor first.", name);
+        }
+
+        // The furthest element read, so a stride that does not fit the buffer is an error, not a stray read.
+        nint last = 0;
+        bool empty = RowLength == 0;
+        for (int d = 0; d < OuterRank; d++)
+        {
+            if (strides[d] < 0)
+            {
+                throw new ArgumentException($"{name} has negative stride {strides[d]} in dimension {d}.", name);
+            }
+
+            empty |= OuterLengths[d] == 0;
+            last += (OuterLengths[d] - 1) * strides[d];
+        }
+
+        last += (RowLength - 1) * inner;
+        if (!empty && last >= length)
+        {
+            throw new ArgumentException($"{name} holds {length} elements but its shape and strides address element {last}.", name);
+        }
+
+        int k = InputCount++;
+        Inputs[k] = (nint)data;
+        InnerStrides[k] = inner;
+        for (int d = 0; d < OuterRank; d++)
+        {
+            OuterStrides[k * MaxOuterRank + d] = strides[d];
+        }
+    }
+
+    /// <summary>The operands of row <paramref name="row"/>, starting <paramref name="offset"/> elements into it.</summary>
+    public readonly KernelOperands Row(nint row, nint offset)
+    {
+        KernelOperands.PointerBuffer inputs = default;
+        for (int k = 0; k < InputCount; k++)
+        {
+            inputs[k] = Inputs[k] + (RowOffset(k, row) + offset * InnerStrides[k]) * sizeof(float);
+        }
+
+        return new KernelOperands(inputs, Destination + row * DestinationRowStride + offset);
+    }
+
+    /// <summary>The element offset of input <paramref name="k"/>'s row <paramref name="row"/> (row-major over the outer dimensions).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly nint RowOffset(int k, nint row)
+    {
+        nint offset = 0;
+        for (int d = OuterRank - 1; d >= 0; d--)
+        {
+            nint length = OuterLengths[d];
+            offset += row % length * OuterStrides[k * MaxOuterRank + d];
+            row /= length;
+        }
+
+        return offset;
+    }
+
+    [InlineArray(MaxOuterRank)]
+    internal struct Lengths
+    {
+        private nint _element;
+    }
+
+    [InlineArray(KernelOperands.MaxInputs)]
+    internal struct Pointers
+    {
+        private nint _element;
+    }
+
+    [InlineArray(KernelOperands.MaxInputs * MaxOuterRank)]
+    internal struct StrideTable
+    {
+        private nint _element;
+    }
+}

@@ -1,0 +1,250 @@
+using System;
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace KernelDsl.Runtime;
+
+/// <summary>
+/// Runs a generated <see cref="IRowKernel"/> over an iteration space of outer dimensions × one row:
+/// pins the operands, checks that every stride stays inside its buffer, and splits the rows (or,
+/// for an elementwise kernel over few long rows, pieces of rows) across cores.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public static unsafe class RowRunner
+{
+    /// <summary>The most outer dimensions an iteration space may have.</summary>
+    public const int MaxOuterRank = RowLayout.MaxOuterRank;
+
+    /// <summary>Row pieces are multiples of this many elements: whole 512-bit vectors and cache lines.</summary>
+    private const int PieceAlignment = 64;
+
+    /// <summary>
+    /// Runs <paramref name="kernel"/> on every row of the space <paramref name="outerLengths"/> ×
+    /// <paramref name="rowLength"/>. Input k is <c>input<i>k</i></c> with
+    /// <c>strides<i>k</i></c> (one per outer dimension, then 0 or 1 along the row). The destination
+    /// is dense: row r starts at <c>r * destinationRowStride</c> (the row length for an elementwise
+    /// kernel, 1 for one that reduces each row to a value). <paramref name="rowsMaySplit"/> says
+    /// whether a row may be computed in pieces: true for elementwise kernels, false for reductions.
+    /// </summary>
+    public static void Run<TKernel>(in TKernel kernel, scoped ReadOnlySpan<nint> outerLengths, nint rowLength, bool rowsMaySplit,
+        Span<float> destination, nint destinationRowStride,
+        ReadOnlySpan<float> input0 = default, scoped ReadOnlySpan<nint> strides0 = default,
+        ReadOnlySpan<float> input1 = default, scoped ReadOnlySpan<nint> strides1 = default,
+        ReadOnlySpan<float> input2 = default, scoped ReadOnlySpan<nint> strides2 = default,
+        ReadOnlySpan<float> input3 = default, scoped ReadOnlySpan<nint> strides3 = default,
+        ReadOnlySpan<float> input4 = default, scoped ReadOnlySpan<nint> strides4 = default,
+        ReadOnlySpan<float> input5 = default, scoped ReadOnlySpan<nint> strides5 = default,
+        ReadOnlySpan<float> input6 = default, scoped ReadOnlySpan<nint> strides6 = default,
+        ReadOnlySpan<float> input7 = default, scoped ReadOnlySpan<nint> strides7 = default)
+        where TKernel : struct, IRowKernel
+    {
+        if (outerLengths.Length > MaxOuterRank)
+        {
+            throw new ArgumentException($"An iteration space has at most {MaxOuterRank} outer dimensions, not {outerLengths.Length}.", nameof(outerLengths));
+        }
+
+        RowLayout layout = default;
+        layout.OuterRank = outerLengths.Length;
+        layout.RowLength = rowLength;
+        layout.DestinationRowStride = destinationRowStride;
+        nint rows = 1;
+        for (int d = 0; d < outerLengths.Length; d++)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(outerLengths[d], nameof(outerLengths));
+            layout.OuterLengths[d] = outerLengths[d];
+            rows *= outerLengths[d];
+        }
+
+        layout.Rows = rows;
+        if (rows == 0 || (rowLength == 0 && destinationRowStride != 1))
+        {
+            return; // nothing to compute (a reduction over empty rows still writes its identity)
+        }
+
+        nint needed = (rows - 1) * destinationRowStride + (destinationRowStride == 1 ? 1 : rowLength);
+        if (destination.Length < needed)
+        {
+            throw new ArgumentException($"The destination holds {destination.Length} elements; the kernel writes {needed}.", nameof(destination));
+        }
+
+        fixed (float* d = destination, p0 = input0, p1 = input1, p2 = input2, p3 = input3, p4 = input4, p5 = input5, p6 = input6, p7 = input7)
+        {
+            layout.Destination = d;
+            AddIfPresent(ref layout, p0, input0.Length, strides0, nameof(input0));
+            AddIfPresent(ref layout, p1, input1.Length, strides1, nameof(input1));
+            AddIfPresent(ref layout, p2, input2.Length, strides2, nameof(input2));
+            AddIfPresent(ref layout, p3, input3.Length, strides3, nameof(input3));
+            AddIfPresent(ref layout, p4, input4.Length, strides4, nameof(input4));
+            AddIfPresent(ref layout, p5, input5.Length, strides5, nameof(input5));
+            AddIfPresent(ref layout, p6, input6.Length, strides6, nameof(input6));
+            AddIfPresent(ref layout, p7, input7.Length, strides7, nameof(input7));
+            RunPinned(kernel, layout, rowsMaySplit && destinationRowStride == rowLength);
+        }
+    }
+
+    private static void AddIfPresent(ref RowLayout layout, float* data, int length, ReadOnlySpan<nint> strides, string name)
+    {
+        if (!strides.IsEmpty)
+        {
+            layout.AddInput(data, length, strides, name);
+        }
+    }
+
+    private static void RunPinned<TKernel>(in TKernel kernel, in RowLayout layout, bool rowsMaySplit)
+        where TKernel : struct, IRowKernel
+    {
+        nint rows = layout.Rows;
+        int workers = ElementwiseRunner.ChooseWorkerCount(rows * Math.Max(layout.RowLength, 1));
+        if (workers == 1)
+        {
+            ExecuteRows(kernel, layout, 0, rows);
+            return;
+        }
+
+        // A few units per worker, so a late or interrupted worker does not hold up the rest. With
+        // fewer rows than that, an elementwise kernel cuts its rows into aligned pieces.
+        nint wanted = workers * 4;
+        nint piecesPerRow = 1;
+        if (rowsMaySplit && rows < wanted)
+        {
+            piecesPerRow = Math.Min((wanted + rows - 1) / rows, Math.Max(1, layout.RowLength / PieceAlignment));
+        }
+
+        if (piecesPerRow > 1)
+        {
+            nint pieceLength = (layout.RowLength + piecesPerRow - 1) / piecesPerRow;
+            pieceLength = (pieceLength + PieceAlignment - 1) / PieceAlignment * PieceAlignment;
+            piecesPerRow = (layout.RowLength + pieceLength - 1) / pieceLength;
+            var pieces = new PieceJob<TKernel>(kernel, layout, piecesPerRow, pieceLength);
+            ParallelBatch<PieceJob<TKernel>>.Run(pieces, checked((int)(rows * piecesPerRow)), workers);
+            return;
+        }
+
+        nint chunkCount = Math.Min(rows, wanted);
+        nint chunkRows = (rows + chunkCount - 1) / chunkCount;
+        chunkCount = (rows + chunkRows - 1) / chunkRows;
+        var job = new RowsJob<TKernel>(kernel, layout, chunkRows);
+        ParallelBatch<RowsJob<TKernel>>.Run(job, (int)chunkCount, workers);
+    }
+
+    /// <summary>Runs rows [start, end) on this thread with the widest accelerated vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ExecuteRows<TKernel>(in TKernel kernel, in RowLayout layout, nint start, nint end)
+        where TKernel : struct, IRowKernel
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ExecuteRows<TKernel, Simd512>(kernel, layout, start, end);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            ExecuteRows<TKernel, Simd256>(kernel, layout, start, end);
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            ExecuteRows<TKernel, Simd128>(kernel, layout, start, end);
+        }
+        else
+        {
+            ExecuteRows<TKernel, SimdScalar>(kernel, layout, start, end);
+        }
+    }
+
+    /// <summary>The widest accelerated width, for callers that run a single row.</summary>
+    internal static void ExecuteRow<TKernel>(in TKernel kernel, in KernelOperands row, nint length)
+        where TKernel : struct, IRowKernel
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            kernel.ExecuteRow<Simd512>(row, length);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            kernel.ExecuteRow<Simd256>(row, length);
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            kernel.ExecuteRow<Simd128>(row, length);
+        }
+        else
+        {
+            kernel.ExecuteRow<SimdScalar>(row, length);
+        }
+    }
+
+    private static void ExecuteRows<TKernel, V>(in TKernel kernel, in RowLayout layout, nint start, nint end)
+        where TKernel : struct, IRowKernel
+        where V : struct, ISimdFloat<V>
+    {
+        // Row offsets advance like an odometer over the outer dimensions: one division per chunk, not per row.
+        int rank = layout.OuterRank;
+        int inputs = layout.InputCount;
+        Span<nint> index = stackalloc nint[RowLayout.MaxOuterRank];
+        Span<nint> offsets = stackalloc nint[KernelOperands.MaxInputs];
+        nint rest = start;
+        for (int d = rank - 1; d >= 0; d--)
+        {
+            index[d] = rest % layout.OuterLengths[d];
+            rest /= layout.OuterLengths[d];
+        }
+
+        for (int k = 0; k < inputs; k++)
+        {
+            offsets[k] = layout.RowOffset(k, start);
+        }
+
+        for (nint row = start; row < end; row++)
+        {
+            KernelOperands.PointerBuffer pointers = default;
+            for (int k = 0; k < inputs; k++)
+            {
+                pointers[k] = layout.Inputs[k] + offsets[k] * sizeof(float);
+            }
+
+            kernel.ExecuteRow<V>(new KernelOperands(pointers, layout.Destination + row * layout.DestinationRowStride), layout.RowLength);
+
+            for (int d = rank - 1; d >= 0; d--)
+            {
+                for (int k = 0; k < inputs; k++)
+                {
+                    offsets[k] += layout.OuterStrides[k * RowLayout.MaxOuterRank + d];
+                }
+
+                if (++index[d] < layout.OuterLengths[d])
+                {
+                    break;
+                }
+
+                for (int k = 0; k < inputs; k++)
+                {
+                    offsets[k] -= layout.OuterLengths[d] * layout.OuterStrides[k * RowLayout.MaxOuterRank + d];
+                }
+
+                index[d] = 0;
+            }
+        }
+    }
+
+    private readonly struct RowsJob<TKernel>(TKernel kernel, RowLayout layout, nint chunkRows) : IParallelJob
+        where TKernel : struct, IRowKernel
+    {
+        public void RunChunk(int chunkIndex)
+        {
+            nint start = chunkIndex * chunkRows;
+            ExecuteRows(kernel, layout, start, Math.Min(start + chunkRows, layout.Rows));
+        }
+    }
+
+    private readonly struct PieceJob<TKernel>(TKernel kernel, RowLayout layout, nint piecesPerRow, nint pieceLength) : IParallelJob
+        where TKernel : struct, IRowKernel
+    {
+        public void RunChunk(int chunkIndex)
+        {
+            nint row = chunkIndex / piecesPerRow;
+            nint start = chunkIndex % piecesPerRow * pieceLength;
+            nint length = Math.Min(pieceLength, layout.RowLength - start);
+            ExecuteRow(kernel, layout.Row(row, start), length);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+using System;
+
+namespace KernelDsl;
+
+/// <summary>
+/// Declares a kernel tensor parameter's rank and dimensions, outermost first:
+/// <c>[Shape("B", "K")] Tensor&lt;float&gt; x</c>. A name is a symbol bound from the arguments at
+/// call time: the same name is the same size in every parameter, different names are different
+/// dimensions. Digits fix a size: <c>[Shape("B", "784")]</c>. A <c>"1"</c> broadcasts.
+/// The generator checks the kernel's shapes at compile time and the arguments' at each call.
+/// </summary>
+[AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
+public sealed class ShapeAttribute : Attribute
+{
+    public ShapeAttribute(params string[] dimensions) => Dimensions = dimensions ?? throw new ArgumentNullException(nameof(dimensions));
+
+    /// <summary>The dimensions as written: symbols or decimal sizes.</summary>
+    public string[] Dimensions { get; }
+}
