@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
+using KernelDsl.Compiler.Shapes;
 using KernelDsl.Compiler.Fusion;
 using KernelDsl.Compiler.Graph;
 using KernelDsl.Compiler.Loops;
@@ -44,10 +46,50 @@ public static class KernelCompiler
             dumps.Add((Passes[i].Name, graph.Dump()));
         }
 
+        if (ShapeInference.IsShaped(graph))
+        {
+            return CompileShaped(spec, graph, dumps, dumpStages);
+        }
+
         FusionPlan plan = FusionPlanner.Plan(graph);
         LoopProgram program = LoopLowering.Lower(graph, plan.Groups[0]);
         dumps.Add(("loops", program.Dump()));
         string source = KernelFileEmitter.Emit(spec with { Graph = graph }, program, dumpStages ? dumps : null);
+        return new CompiledKernel(spec.HintName, source);
+    }
+
+    /// <summary>The N-d pipeline: shape inference → N-d fusion plan → row programs → rendering.</summary>
+    private static CompiledKernel CompileShaped(KernelSpec spec, KernelGraph graph, List<(string Stage, string Text)> dumps, bool dumpStages)
+    {
+        ShapeInferenceResult inferred = ShapeInference.Infer(graph);
+        if (!inferred.Succeeded)
+        {
+            throw new InvalidOperationException("shape inference failed after the front end accepted the kernel: " + string.Join("; ", inferred.Errors.Select(e => e.Message)));
+        }
+
+        (NdPlan? plan, IReadOnlyList<PlanError> errors) = NdPlanner.Plan(graph, inferred.Shapes);
+        if (plan is null)
+        {
+            throw new InvalidOperationException("fusion planning failed after the front end accepted the kernel: " + string.Join("; ", errors.Select(e => e.Message)));
+        }
+
+        dumps.Add(("shapes", string.Join("\n", inferred.Shapes.Select((shape, i) => $"%{i}: {shape}"))));
+        dumps.Add(("plan", string.Join("\n", plan.Groups.Select((g, i) => $"group {i + 1}: {g.Kind} -> %{g.Output} [{string.Join(", ", g.Nodes)}]"))));
+        var programs = new List<RowProgram?>();
+        for (int g = 0; g < plan.Groups.Count; g++)
+        {
+            NdGroup group = plan.Groups[g];
+            RowProgram? program = group.Kind == NdGroupKind.Copy
+                ? null
+                : RowLowering.Lower(graph, inferred.Shapes, group, plan.Temporaries.ToList(), ShapedKernelEmitter.StructName(spec.MethodName, group, g));
+            programs.Add(program);
+            if (program is not null)
+            {
+                dumps.Add(($"loops (group {g + 1})", program.Dump()));
+            }
+        }
+
+        string source = ShapedKernelEmitter.Emit(spec with { Graph = graph }, graph, inferred.Shapes, plan, programs, dumpStages ? dumps : null);
         return new CompiledKernel(spec.HintName, source);
     }
 

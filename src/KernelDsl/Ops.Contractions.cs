@@ -37,7 +37,10 @@ public static partial class Ops
         Span<nint> bStrides = stackalloc nint[batch.Length + 2];
         BatchStrides(a, batch.Length, aStrides);
         BatchStrides(b, batch.Length, bStrides);
-        Gemm.Multiply(batch, m, n, k, a.AsReadOnlyTensorSpan().GetSpan(default(ReadOnlySpan<nint>), (int)a.FlattenedLength), aStrides, b.AsReadOnlyTensorSpan().GetSpan(default(ReadOnlySpan<nint>), (int)b.FlattenedLength), bStrides, result.AsTensorSpan().GetSpan(default(ReadOnlySpan<nint>), (int)result.FlattenedLength));
+        Gemm.Multiply(batch, m, n, k,
+            KernelArguments.AsSpan(a.AsReadOnlyTensorSpan(), nameof(a)), aStrides,
+            KernelArguments.AsSpan(b.AsReadOnlyTensorSpan(), nameof(b)), bStrides,
+            KernelArguments.AsSpan(result.AsTensorSpan(), "result"));
         return result;
     }
 

@@ -17,6 +17,9 @@ public sealed class GraphBuilder
 
     public EquatableArray<KernelParameter> Parameters { get; }
 
+    /// <summary>How many nodes have been added; a node added later has an index at least this.</summary>
+    public int Count => _nodes.Count;
+
     /// <summary>The node at <paramref name="index"/>.</summary>
     public GraphNode this[int index] => _nodes[index];
 
@@ -42,13 +45,35 @@ public sealed class GraphBuilder
 
     public int Apply(Op op, params int[] operands) => Add(new GraphNode(op, new EquatableArray<int>(operands)));
 
+    /// <summary>A reduction of <paramref name="operand"/> along <paramref name="axes"/>.</summary>
+    public int Reduce(Op op, int operand, bool keepDims, params int[] axes)
+    {
+        var attributes = new int[axes.Length + 1];
+        attributes[0] = keepDims ? 1 : 0;
+        axes.CopyTo(attributes, 1);
+        return Add(new GraphNode(op, EquatableArray.Create(operand), Attributes: new EquatableArray<int>(attributes)));
+    }
+
+    /// <summary>A transpose of <paramref name="operand"/>; an empty permutation swaps the last two dimensions.</summary>
+    public int Transpose(int operand, params int[] permutation)
+        => Add(new GraphNode(Op.Transpose, EquatableArray.Create(operand), Attributes: new EquatableArray<int>(permutation)));
+
     /// <summary>The graph computing node <paramref name="output"/>, with unused nodes removed and the rest renumbered in order.</summary>
-    public KernelGraph Build(int output)
+    public KernelGraph Build(int output) => Build(output, out _);
+
+    /// <summary>As <see cref="Build(int)"/>, also giving each builder node's index in the graph (-1 for dropped nodes).</summary>
+    public KernelGraph Build(int output, out int[] graphIndex)
     {
         var live = new bool[_nodes.Count];
         MarkLive(output, live);
 
         var newIndex = new int[_nodes.Count];
+        graphIndex = newIndex;
+        for (int i = 0; i < newIndex.Length; i++)
+        {
+            newIndex[i] = -1;
+        }
+
         var nodes = new List<GraphNode>();
         for (int i = 0; i < _nodes.Count; i++)
         {

@@ -12,8 +12,16 @@ namespace KernelDsl.Compiler.Graph;
 /// <param name="Operands">Indices of the operand nodes, all smaller than this node's own index.</param>
 /// <param name="Parameter">For <see cref="Op.Input"/> and <see cref="Op.ScalarInput"/>: the kernel parameter's index; else -1.</param>
 /// <param name="ConstantBits">For <see cref="Op.Constant"/>: the float's bits (bits, so +0 and -0 differ and NaN equals itself).</param>
-public sealed record GraphNode(Op Op, EquatableArray<int> Operands, int Parameter = -1, int ConstantBits = 0)
+/// <param name="Attributes">Integer attributes: for reductions keepDims (0 or 1) then the axes; for
+/// <see cref="Op.Transpose"/> the permutation. Empty for other ops.</param>
+public sealed record GraphNode(Op Op, EquatableArray<int> Operands, int Parameter = -1, int ConstantBits = 0, EquatableArray<int> Attributes = default)
 {
+    /// <summary>For a reduction: whether reduced axes stay as size-1 dimensions.</summary>
+    public bool KeepDims => Attributes.Count > 0 && Attributes[0] != 0;
+
+    /// <summary>For a reduction: the axes as written (negative counts from the end).</summary>
+    public System.Collections.Generic.IEnumerable<int> Axes => System.Linq.Enumerable.Skip(Attributes, 1);
+
     /// <summary>For <see cref="Op.Constant"/>: the value.</summary>
     public float Constant => BitConverter.ToSingle(BitConverter.GetBytes(ConstantBits), 0);
 

@@ -58,6 +58,10 @@ public sealed record KernelGraph(EquatableArray<KernelParameter> Parameters, Equ
             {
                 text.Append(' ').Append(FormatFloat(node.Constant));
             }
+            else if (node.Attributes.Count > 0)
+            {
+                text.Append(" {").Append(FormatAttributes(node).TrimStart(',', ' ')).Append('}');
+            }
 
             for (int k = 0; k < node.Operands.Count; k++)
             {
@@ -97,6 +101,19 @@ public sealed record KernelGraph(EquatableArray<KernelParameter> Parameters, Equ
         return text + "f";
     }
 
+    /// <summary>A node's attributes as the DSL's trailing arguments: <c>, axis: -1, keepDims: true</c>.</summary>
+    public static string FormatAttributes(GraphNode node)
+    {
+        if (OpInfo.IsReduction(node.Op))
+        {
+            int[] axes = System.Linq.Enumerable.ToArray(node.Axes);
+            string axisText = axes.Length == 1 ? "axis: " + axes[0].ToString(CultureInfo.InvariantCulture) : "axes: [" + string.Join(", ", axes) + "]";
+            return ", " + axisText + (node.KeepDims ? ", keepDims: true" : "");
+        }
+
+        return node.Op == Op.Transpose && node.Attributes.Count > 0 ? ", [" + string.Join(", ", node.Attributes) + "]" : "";
+    }
+
     /// <summary>Appends the expression; false as soon as the text exceeds <paramref name="maxLength"/>.</summary>
     private bool AppendExpression(StringBuilder text, int index, int parentPrecedence, int maxLength)
     {
@@ -123,7 +140,7 @@ public sealed record KernelGraph(EquatableArray<KernelParameter> Parameters, Equ
         string? symbol = OpInfo.InfixSymbol(node.Op);
         if (symbol is null)
         {
-            text.Append(node.Op).Append('(');
+            text.Append(OpInfo.IsReduction(node.Op) ? OpInfo.ReductionName(node.Op) : node.Op.ToString()).Append('(');
             for (int k = 0; k < node.Operands.Count; k++)
             {
                 text.Append(k == 0 ? "" : ", ");
@@ -133,7 +150,7 @@ public sealed record KernelGraph(EquatableArray<KernelParameter> Parameters, Equ
                 }
             }
 
-            text.Append(')');
+            text.Append(FormatAttributes(node)).Append(')');
             return text.Length <= maxLength;
         }
 

@@ -10,4 +10,5 @@ public enum ParameterKind
 }
 
 /// <summary>A kernel parameter, in declaration order.</summary>
-public sealed record KernelParameter(string Name, ParameterKind Kind);
+/// <param name="Shape">For a tensor declared with <c>[Shape(...)]</c>: its dimensions; else null.</param>
+public sealed record KernelParameter(string Name, ParameterKind Kind, Shapes.Shape? Shape = null);

@@ -39,6 +39,25 @@ public enum Op
     /// <summary>Select(condition, whenTrue, whenFalse).</summary>
     Where,
 
+    // Reductions: one operand; GraphNode.Attributes holds keepDims (0 or 1), then the axes as written
+    // (negative counts from the end). Shape inference normalizes them.
+    /// <summary>The sum along the axes.</summary>
+    Sum,
+    /// <summary>The mean along the axes.</summary>
+    Mean,
+    /// <summary>The product along the axes.</summary>
+    Prod,
+    /// <summary>The maximum along the axes.</summary>
+    ReduceMax,
+    /// <summary>The minimum along the axes.</summary>
+    ReduceMin,
+
+    // Contractions and views.
+    /// <summary>The matrix product (NumPy matmul): [..., M, K] · [..., K, N].</summary>
+    MatMul,
+    /// <summary>Reorders dimensions without moving data; Attributes is the permutation, or empty to swap the last two.</summary>
+    Transpose,
+
     // Composites: front ends produce them, LowerComposites rewrites them into primitives.
     Relu,
     Gelu,
@@ -58,12 +77,27 @@ public static class OpInfo
         Op.Input or Op.ScalarInput or Op.Constant => 0,
         Op.Neg or Op.Abs or Op.Sqrt or Op.Exp or Op.Log or Op.Tanh or Op.Sigmoid or Op.Erf or Op.Erfc or Op.NormalCdf
             or Op.Relu or Op.Gelu or Op.Silu => 1,
+        Op.Sum or Op.Mean or Op.Prod or Op.ReduceMax or Op.ReduceMin or Op.Transpose => 1,
         Op.Where or Op.Clamp => 3,
         _ => 2,
     };
 
     /// <summary>Whether the op yields a boolean mask rather than floats.</summary>
     public static bool IsComparison(Op op) => op is Op.Less or Op.LessEqual or Op.Greater or Op.GreaterEqual or Op.Equal or Op.NotEqual;
+
+    /// <summary>Whether the op reduces its operand along axes.</summary>
+    public static bool IsReduction(Op op) => op is Op.Sum or Op.Mean or Op.Prod or Op.ReduceMax or Op.ReduceMin;
+
+    /// <summary>Whether the op maps elements to elements (with broadcasting): everything but leaves, reductions, contractions and views.</summary>
+    public static bool IsElementwise(Op op) => Arity(op) > 0 && !IsReduction(op) && op is not Op.MatMul and not Op.Transpose;
+
+    /// <summary>The DSL function a reduction is spelled with.</summary>
+    public static string ReductionName(Op op) => op switch
+    {
+        Op.ReduceMax => "Max",
+        Op.ReduceMin => "Min",
+        _ => op.ToString(),
+    };
 
     /// <summary>Whether <see cref="Passes.LowerComposites"/> must rewrite the op before code generation.</summary>
     public static bool IsComposite(Op op) => op is Op.Relu or Op.Gelu or Op.Silu or Op.LeakyRelu or Op.Clamp;

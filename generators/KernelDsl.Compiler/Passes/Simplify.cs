@@ -61,7 +61,7 @@ public static class Simplify
     /// <summary>Evaluates arithmetic on constants at compile time.</summary>
     private static int? TryFold(GraphBuilder b, GraphNode node)
     {
-        if (node.Operands.Count == 0 || OpInfo.IsComparison(node.Op) || node.Op == Op.Where || OpInfo.IsComposite(node.Op))
+        if (!OpInfo.IsElementwise(node.Op) || OpInfo.IsComparison(node.Op) || node.Op == Op.Where || OpInfo.IsComposite(node.Op))
         {
             return null;
         }

@@ -10,6 +10,24 @@ internal static class KernelDiagnostics
     private const string Category = "KernelDsl";
     private const string HelpRoot = "https://github.com/kerneldsl/kerneldsl/blob/main/docs/diagnostics/";
 
+    /// <summary>KD0001: operands of an elementwise operation whose shapes do not broadcast.</summary>
+    public static readonly DiagnosticDescriptor BroadcastMismatch = Create(
+        "KD0001",
+        "Shapes do not broadcast",
+        "Shape error: {0}");
+
+    /// <summary>KD0002: a contraction whose inner dimensions differ.</summary>
+    public static readonly DiagnosticDescriptor ContractionMismatch = Create(
+        "KD0002",
+        "Contraction dimensions differ",
+        "Shape error: {0}");
+
+    /// <summary>KD0003: an axis or permutation that does not fit its operand's rank.</summary>
+    public static readonly DiagnosticDescriptor AxisOutOfRange = Create(
+        "KD0003",
+        "Axis out of range",
+        "Shape error: {0}");
+
     /// <summary>KD0005: a construct in a kernel body that the compiler does not support.</summary>
     public static readonly DiagnosticDescriptor UnsupportedConstruct = Create(
         "KD0005",
@@ -30,6 +48,9 @@ internal static class KernelDiagnostics
 
     public static DiagnosticDescriptor? Find(string id) => id switch
     {
+        "KD0001" => BroadcastMismatch,
+        "KD0002" => ContractionMismatch,
+        "KD0003" => AxisOutOfRange,
         "KD0005" => UnsupportedConstruct,
         "KD0006" => InvalidKernelMethod,
         "KD9999" => InternalError,

@@ -4,6 +4,8 @@ using KernelDsl.Compiler.Graph;
 using KernelDsl.Generators.Diagnostics;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using System.Runtime.CompilerServices;
+using KernelDsl.Composites;
 
 namespace KernelDsl.Generators.Parsing;
 
@@ -21,6 +23,7 @@ internal sealed class BodyLowering
     private readonly IMethodSymbol _method;
     private readonly Dictionary<ILocalSymbol, int> _locals = new(SymbolEqualityComparer.Default);
     private readonly List<DiagnosticInfo> _diagnostics = new();
+    private readonly Dictionary<int, LocationInfo?> _nodeLocations = new();
 
     private BodyLowering(GraphBuilder builder, IMethodSymbol method)
     {
@@ -32,6 +35,9 @@ internal sealed class BodyLowering
     public bool HasCompileErrors { get; private set; }
 
     public IReadOnlyList<DiagnosticInfo> Diagnostics => _diagnostics;
+
+    /// <summary>For each builder node, the source construct that created it (for shape diagnostics).</summary>
+    public IReadOnlyDictionary<int, LocationInfo?> NodeLocations => _nodeLocations;
 
     /// <summary>Lowers <paramref name="body"/> (an <see cref="IMethodBodyOperation"/>) and returns the output node, or null on failure.</summary>
     public static (int? Output, BodyLowering Lowering) Lower(IOperation body, GraphBuilder builder, IMethodSymbol method)
@@ -93,7 +99,23 @@ internal sealed class BodyLowering
         return null;
     }
 
+    /// <summary>Lowers one operation; the nodes it creates are attributed to it (operands keep their own).</summary>
     private int? Lower(IOperation operation)
+    {
+        int before = _builder.Count;
+        int? result = LowerCore(operation);
+        for (int i = before; i < _builder.Count; i++)
+        {
+            if (!_nodeLocations.ContainsKey(i))
+            {
+                _nodeLocations[i] = LocationInfo.From(operation.Syntax);
+            }
+        }
+
+        return result;
+    }
+
+    private int? LowerCore(IOperation operation)
     {
         if (operation is IInvalidOperation || operation.Type?.TypeKind == TypeKind.Error)
         {
@@ -160,6 +182,11 @@ internal sealed class BodyLowering
             return null;
         }
 
+        if (LowerStructuredCall(invocation) is { } structured)
+        {
+            return structured.Value;
+        }
+
         if (OpsCatalog.Find(target.Name, target.Parameters.Length) is not Op op)
         {
             Report(invocation, $"'Ops.{target.Name}' with {target.Parameters.Length} arguments", "this KernelDsl.Ops function runs eagerly but has no fused form yet");
@@ -169,6 +196,138 @@ internal sealed class BodyLowering
         IOperation[] arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).Select(a => a.Value).ToArray();
         return Apply(op, arguments);
     }
+
+    /// <summary>
+    /// Calls with axes, shapes or layers: reductions, Softmax and the normalizations (expanded from
+    /// the shared composite definitions), MatMul and Transpose. Returns null when the call is not one
+    /// of them; otherwise a box holding the node (or null on failure).
+    /// </summary>
+    private StrongBox<int?>? LowerStructuredCall(IInvocationOperation invocation)
+    {
+        IMethodSymbol target = invocation.TargetMethod;
+        IOperation Arg(int ordinal) => invocation.Arguments.First(a => a.Parameter?.Ordinal == ordinal).Value;
+        bool secondIsAxes = target.Parameters.Length >= 2 && (target.Parameters[1].Type.SpecialType == SpecialType.System_Int32
+            || target.Parameters[1].Type is IArrayTypeSymbol { ElementType.SpecialType: SpecialType.System_Int32 });
+        var algebra = new GraphAlgebra(_builder);
+        switch (target.Name)
+        {
+            case "Sum" or "Mean" or "Prod" or "Max" or "Min" when secondIsAxes:
+            {
+                Op op = target.Name switch { "Sum" => Op.Sum, "Mean" => Op.Mean, "Prod" => Op.Prod, "Max" => Op.ReduceMax, _ => Op.ReduceMin };
+                int? x = Lower(Arg(0));
+                int[]? axes = target.Parameters[1].Type.SpecialType == SpecialType.System_Int32
+                    ? ConstantInt(Arg(1), "axis") is int axis ? new[] { axis } : null
+                    : ConstantInts(Arg(1), "axes");
+                bool? keepDims = ConstantBool(Arg(2), "keepDims");
+                return Box(x is int xi && axes is not null && keepDims is bool keep ? _builder.Reduce(op, xi, keep, axes) : null);
+            }
+
+            case "Softmax" or "LogSoftmax" when target.Parameters.Length == 2:
+            {
+                int? x = Lower(Arg(0));
+                int? axis = ConstantInt(Arg(1), "axis");
+                if (x is not int xi || axis is not int a)
+                {
+                    return Box(null);
+                }
+
+                return Box(target.Name == "Softmax" ? LayerComposites.Softmax(algebra, xi, a) : LayerComposites.LogSoftmax(algebra, xi, a));
+            }
+
+            case "LayerNorm" when target.Parameters.Length == 4:
+            {
+                int? x = Lower(Arg(0)), gamma = Lower(Arg(1)), beta = Lower(Arg(2));
+                float? epsilon = ConstantFloat(Arg(3), "epsilon");
+                return Box(x is int xi && gamma is int g && beta is int b && epsilon is float e ? LayerComposites.LayerNorm(algebra, xi, g, b, e) : null);
+            }
+
+            case "RmsNorm" when target.Parameters.Length == 3:
+            {
+                int? x = Lower(Arg(0)), gamma = Lower(Arg(1));
+                float? epsilon = ConstantFloat(Arg(2), "epsilon");
+                return Box(x is int xi && gamma is int g && epsilon is float e ? LayerComposites.RmsNorm(algebra, xi, g, e) : null);
+            }
+
+            case "MatMul" when target.Parameters.Length == 2:
+                return Box(Apply(Op.MatMul, Arg(0), Arg(1)));
+
+            case "Transpose" when target.Parameters.Length == 1:
+                return Box(Lower(Arg(0)) is int t ? _builder.Transpose(t) : null);
+
+            case "Transpose" when target.Parameters.Length == 2:
+            {
+                int? x = Lower(Arg(0));
+                int[]? permutation = ConstantInts(Arg(1), "permutation");
+                return Box(x is int xi && permutation is not null ? _builder.Transpose(xi, permutation) : null);
+            }
+
+            default:
+                return null;
+        }
+    }
+
+    private static StrongBox<int?> Box(int? value) => new(value);
+
+    private int? ConstantInt(IOperation value, string what)
+    {
+        if (value.ConstantValue is { HasValue: true, Value: int constant })
+        {
+            return constant;
+        }
+
+        ReportNotConstant(value, what);
+        return null;
+    }
+
+    private bool? ConstantBool(IOperation value, string what)
+    {
+        if (value.ConstantValue is { HasValue: true, Value: bool constant })
+        {
+            return constant;
+        }
+
+        ReportNotConstant(value, what);
+        return null;
+    }
+
+    private float? ConstantFloat(IOperation value, string what)
+    {
+        if (value.ConstantValue is { HasValue: true, Value: { } constant } && IsNumeric(constant))
+        {
+            return System.Convert.ToSingle(constant, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        ReportNotConstant(value, what);
+        return null;
+    }
+
+    /// <summary>The constant elements of <c>[0, 2]</c>, <c>new[] { 0, 2 }</c> or a params list.</summary>
+    private int[]? ConstantInts(IOperation value, string what)
+    {
+        while (value is IConversionOperation conversion)
+        {
+            value = conversion.Operand;
+        }
+
+        IEnumerable<IOperation>? elements = value switch
+        {
+            IArrayCreationOperation { Initializer: { } initializer } => initializer.ElementValues,
+            ICollectionExpressionOperation collection => collection.Elements,
+            _ => null,
+        };
+        int[]? result = elements?.Select(e => e.ConstantValue is { HasValue: true, Value: int i } ? i : (int?)null).ToArray() is { } items && items.All(i => i.HasValue)
+            ? items.Select(i => i!.Value).ToArray()
+            : null;
+        if (result is null)
+        {
+            ReportNotConstant(value, what);
+        }
+
+        return result;
+    }
+
+    private void ReportNotConstant(IOperation value, string what)
+        => Report(value, $"the non-constant {what} '{Snippet(value)}'", $"the {what} decides the kernel's loop structure, so it must be a compile-time constant");
 
     private int? Apply(Op op, params IOperation[] operands)
     {

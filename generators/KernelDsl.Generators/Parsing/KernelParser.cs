@@ -4,6 +4,7 @@ using System.Threading;
 using KernelDsl.Compiler;
 using KernelDsl.Compiler.Common;
 using KernelDsl.Compiler.Graph;
+using KernelDsl.Compiler.Shapes;
 using KernelDsl.Generators.Diagnostics;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -19,6 +20,11 @@ internal static class KernelParser
 {
     /// <summary>The runtime's <c>KernelOperands.MaxInputs</c>.</summary>
     private const int MaxTensorInputs = 8;
+
+    /// <summary>The runtime's <c>RowRunner.MaxOuterRank</c> plus the row.</summary>
+    private const int MaxRank = 9;
+
+    private const string ShapeAttributeName = "KernelDsl.ShapeAttribute";
 
     public static KernelParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -51,6 +57,13 @@ internal static class KernelParser
             return new KernelParseResult(null, lowering.Diagnostics.ToEquatableArray());
         }
 
+        KernelGraph graph = builder.Build(result, out int[] graphIndex);
+        diagnostics.AddRange(ShapeDiagnostics.Check(graph, graphIndex, lowering.NodeLocations, LocationInfo.From(syntax.Identifier)));
+        if (diagnostics.Count > 0)
+        {
+            return new KernelParseResult(null, diagnostics.ToEquatableArray());
+        }
+
         var spec = new KernelSpec(
             method.ContainingNamespace.IsGlobalNamespace ? null : method.ContainingNamespace.ToDisplayString(),
             ContainingTypes(method),
@@ -58,7 +71,7 @@ internal static class KernelParser
             Accessibility(method),
             System.IO.Path.GetFileName(syntax.SyntaxTree.FilePath),
             ReturnedExpressionText(syntax),
-            builder.Build(result));
+            graph);
         return new KernelParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
     }
 
@@ -129,7 +142,7 @@ internal static class KernelParser
             }
             else if (IsFloatTensor(parameter.Type))
             {
-                parameters.Add(new KernelParameter(name, ParameterKind.Tensor));
+                parameters.Add(new KernelParameter(name, ParameterKind.Tensor, ReadShape(parameter, invalid)));
             }
             else if (parameter.Type.SpecialType == SpecialType.System_Single)
             {
@@ -142,6 +155,13 @@ internal static class KernelParser
         }
 
         int tensors = parameters.Count(p => p.Kind == ParameterKind.Tensor);
+        KernelParameter? shaped = parameters.FirstOrDefault(p => p.Shape is not null);
+        KernelParameter? unshaped = parameters.FirstOrDefault(p => p.Kind == ParameterKind.Tensor && p.Shape is null);
+        if (shaped is not null && unshaped is not null)
+        {
+            invalid($"declares the shape of '{shaped.Name.TrimStart('@')}' but not of '{unshaped.Name.TrimStart('@')}'; when one tensor parameter has [Shape(...)], every one needs it");
+        }
+
         if (tensors == 0 && parameters.Count == method.Parameters.Length)
         {
             invalid("has no Tensor<float> parameter; a kernel needs at least one tensor input to take its shape from");
@@ -152,6 +172,38 @@ internal static class KernelParser
         }
 
         return parameters.ToEquatableArray();
+    }
+
+    /// <summary>The parameter's [Shape(...)] dimensions, or null without the attribute.</summary>
+    private static Shape? ReadShape(IParameterSymbol parameter, System.Action<string> invalid)
+    {
+        AttributeData? attribute = parameter.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == ShapeAttributeName);
+        if (attribute is null || attribute.ConstructorArguments.Length != 1)
+        {
+            return null;
+        }
+
+        TypedConstant argument = attribute.ConstructorArguments[0];
+        string?[] texts = argument.Kind == TypedConstantKind.Array
+            ? argument.Values.Select(v => v.Value as string).ToArray()
+            : new[] { argument.Value as string };
+        if (texts.Length == 0 || texts.Length > MaxRank)
+        {
+            invalid($"has parameter '{parameter.Name}' with {texts.Length} dimensions in [Shape]; a kernel tensor has 1 to {MaxRank}");
+            return null;
+        }
+
+        foreach (string? text in texts)
+        {
+            bool literal = text is { Length: > 0 } && text.All(c => c >= '0' && c <= '9') && long.TryParse(text, out _);
+            if (!literal && (text is null || !SyntaxFacts.IsValidIdentifier(text)))
+            {
+                invalid($"has parameter '{parameter.Name}' with the dimension '{text}' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen) or a size (digits)");
+                return null;
+            }
+        }
+
+        return Shape.Parse(texts!);
     }
 
     private static bool IsKernel(IMethodSymbol method)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System;
 using System.ComponentModel;
 using System.Numerics.Tensors;
@@ -62,6 +63,113 @@ public static class KernelArguments
     {
         int length = CheckedDenseLength(tensor.IsDense, tensor.FlattenedLength, tensor.Strides, name);
         return length == 0 ? default : MemoryMarshal.CreateSpan(ref tensor.GetPinnableReference(), length);
+    }
+
+    /// <summary>Throws unless the tensor has the declared rank.</summary>
+    public static void RequireRank(scoped ReadOnlySpan<nint> lengths, int rank, string name, string declared)
+    {
+        if (lengths.Length != rank)
+        {
+            throw new ArgumentException($"'{name}' has shape {FormatShape(lengths)} but is declared {declared}: rank {lengths.Length}, expected {rank}.", name);
+        }
+    }
+
+    /// <summary>Throws unless dimension <paramref name="axis"/> has the declared literal size.</summary>
+    public static void RequireLength(scoped ReadOnlySpan<nint> lengths, int axis, nint expected, string name, string declared)
+    {
+        if (lengths[axis] != expected)
+        {
+            throw new ArgumentException($"'{name}' has shape {FormatShape(lengths)} but is declared {declared}: dimension {axis} is {lengths[axis]}, expected {expected}.", name);
+        }
+    }
+
+    /// <summary>Throws unless a second use of dimension symbol <paramref name="symbol"/> agrees with the size bound from its first use.</summary>
+    public static void RequireSymbol(string symbol, nint bound, string boundFrom, nint actual, string name)
+    {
+        if (actual != bound)
+        {
+            throw new ArgumentException($"{symbol} is {bound} in {boundFrom} but {actual} in {name}.", name);
+        }
+    }
+
+    /// <summary>Throws unless the destination has the shape the kernel computes.</summary>
+    public static void RequireShape(scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> expected, string name, string declared)
+    {
+        if (!lengths.SequenceEqual(expected))
+        {
+            throw new ArgumentException($"'{name}' has shape {FormatShape(lengths)}, but the kernel's result has shape {declared} = {FormatShape(expected)}.", name);
+        }
+    }
+
+    /// <summary>
+    /// Throws unless dimension <paramref name="axis"/> of the tensor has stride 1 (or at most one
+    /// element): fused kernels read rows contiguously.
+    /// </summary>
+    public static void RequireContiguous(scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, int axis, string name)
+    {
+        if (lengths[axis] > 1 && strides[axis] != 1)
+        {
+            throw new ArgumentException(
+                $"'{name}' is a strided view whose dimension {axis} has stride {strides[axis]} (strides {FormatShape(strides)}); the kernel reads that dimension contiguously, so copy it to a dense tensor first (for example with ToDenseTensor()).",
+                name);
+        }
+    }
+
+    /// <summary>Every element a (possibly strided) tensor span addresses, as one span from its first element.</summary>
+    public static ReadOnlySpan<float> Memory(in ReadOnlyTensorSpan<float> tensor)
+    {
+        nint extent = Extent(tensor.Lengths, tensor.Strides);
+        return extent == 0 ? default : MemoryMarshal.CreateReadOnlySpan(in tensor.GetPinnableReference(), checked((int)extent));
+    }
+
+    /// <summary>The elements of a destination, which must be dense.</summary>
+    public static Span<float> DenseMemory(in TensorSpan<float> tensor, string name) => AsSpan(tensor, name);
+
+    /// <summary>
+    /// Throws if the input and the destination share memory, unless they are exactly the same
+    /// elements in the same layout (then each element is read before it is written).
+    /// </summary>
+    public static void RequireDisjointOrSame(in ReadOnlyTensorSpan<float> input, string inputName, in TensorSpan<float> destination, string destinationName, bool sameAllowed)
+    {
+        ReadOnlySpan<float> source = Memory(input);
+        ReadOnlySpan<float> target = Memory(destination);
+        if (!source.Overlaps(target))
+        {
+            return;
+        }
+
+        bool same = Unsafe.AreSame(ref MemoryMarshal.GetReference(source), ref MemoryMarshal.GetReference(target))
+            && input.Lengths.SequenceEqual(destination.Lengths) && input.Strides.SequenceEqual(destination.Strides);
+        if (!same || !sameAllowed)
+        {
+            throw new ArgumentException(
+                sameAllowed
+                    ? $"'{inputName}' overlaps '{destinationName}' without being the same elements in the same layout; the kernel would read values it has already overwritten."
+                    : $"'{inputName}' overlaps '{destinationName}'; a matrix product reads its operands while it writes the result, so they must not share memory.",
+                inputName);
+        }
+    }
+
+    private static nint Extent(scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides)
+    {
+        nint last = 0;
+        for (int d = 0; d < lengths.Length; d++)
+        {
+            if (lengths[d] == 0)
+            {
+                return 0;
+            }
+
+            last += (lengths[d] - 1) * strides[d];
+        }
+
+        return last + 1;
+    }
+
+    private static ReadOnlySpan<float> Memory(in TensorSpan<float> tensor)
+    {
+        nint extent = Extent(tensor.Lengths, tensor.Strides);
+        return extent == 0 ? default : MemoryMarshal.CreateReadOnlySpan(in tensor.GetPinnableReference(), checked((int)extent));
     }
 
     /// <summary>Formats a shape as <c>[2, 3]</c>.</summary>

@@ -1,0 +1,32 @@
+using KernelDsl.Compiler.Common;
+
+namespace KernelDsl.Compiler.Fusion;
+
+/// <summary>How an N-d fusion group runs.</summary>
+public enum NdGroupKind
+{
+    /// <summary>Row by row over an iteration space (outer dimensions × the last one): elementwise ops and reductions along the last axis, fused.</summary>
+    Rows,
+    /// <summary>A matrix product (the runtime's GEMM) with its elementwise epilogue applied to each finished tile.</summary>
+    Contraction,
+    /// <summary>A transposed view copied to dense memory, for consumers that need contiguous rows.</summary>
+    Copy,
+}
+
+/// <summary>
+/// One kernel of an N-d plan: the node it writes to memory (<paramref name="Output"/>), the nodes it
+/// computes in registers, and why.
+/// </summary>
+/// <param name="Nodes">The nodes the group computes, in graph order, including views it reads through; leaves from other groups are not included.</param>
+/// <param name="Product">For a contraction: the MatMul node; else -1.</param>
+public sealed record NdGroup(NdGroupKind Kind, int Output, EquatableArray<int> Nodes, int Product, string Reason);
+
+/// <summary>An N-d kernel divided into groups, in execution order, and the intermediate values they pass through memory.</summary>
+/// <param name="Temporaries">Nodes written to scratch buffers (every group output but the kernel's).</param>
+public sealed record NdPlan(EquatableArray<NdGroup> Groups, EquatableArray<int> Temporaries);
+
+/// <summary>A graph the planner cannot compile, at node <paramref name="Node"/>: what (<paramref name="Construct"/>) and what to do instead (<paramref name="Hint"/>).</summary>
+public sealed record PlanError(int Node, string Construct, string Hint)
+{
+    public string Message => $"{Construct} is not compiled yet: {Hint}";
+}

@@ -1,0 +1,353 @@
+using System.Collections.Generic;
+using System.Linq;
+using KernelDsl.Compiler.Common;
+using KernelDsl.Compiler.Graph;
+using KernelDsl.Compiler.Shapes;
+
+namespace KernelDsl.Compiler.Fusion;
+
+/// <summary>
+/// Divides an N-d kernel into groups. The policy, in full:
+/// <list type="number">
+/// <item>Values go to memory only where they must: the kernel's output; a MatMul operand that is not
+/// a kernel input (or a transposed view of one); the end of each MatMul's epilogue; a value a
+/// transposed view moves the last axis of (copied to dense rows).</item>
+/// <item>A MatMul takes the chain of elementwise ops that consume only it (bias, activation,
+/// residual; same shape as the product) as its epilogue, applied to each tile of C while it is in cache.</item>
+/// <item>Everything else fuses row by row: elementwise ops inline into their consumers, and a
+/// reduction along the last axis fuses with both its producer (recomputed per pass, in cache) and
+/// its consumers, so a softmax or layer norm reads its input from memory once and writes once.</item>
+/// </list>
+/// </summary>
+public static class NdPlanner
+{
+    public static (NdPlan? Plan, IReadOnlyList<PlanError> Errors) Plan(KernelGraph graph, Shape?[] shapes)
+    {
+        int count = graph.Nodes.Count;
+        int[] uses = CountUses(graph);
+        var materialized = new SortedSet<int> { graph.Output };
+        var epilogueEnd = new Dictionary<int, int>(); // MatMul node → last node of its epilogue
+
+        // Grow the set of materialized values until it is closed under the rules.
+        for (bool changed = true; changed;)
+        {
+            changed = false;
+            bool Add(int node) => materialized.Add(node) && (changed = true);
+
+            for (int p = 0; p < count; p++)
+            {
+                if (graph.Nodes[p].Op != Op.MatMul)
+                {
+                    continue;
+                }
+
+                foreach (int operand in graph.Nodes[p].Operands)
+                {
+                    int root = StripViews(graph, operand);
+                    if (graph.Nodes[root].Op != Op.Input)
+                    {
+                        Add(root);
+                    }
+                }
+
+                int end = EpilogueEnd(graph, shapes, uses, materialized, p);
+                epilogueEnd[p] = end;
+                Add(end);
+                foreach (int node in Chain(graph, p, end))
+                {
+                    foreach (int side in graph.Nodes[node].Operands)
+                    {
+                        if (!IsInChain(graph, p, end, side) && NeedsOwnGroup(graph, side, materialized))
+                        {
+                            Add(side);
+                        }
+                    }
+                }
+            }
+
+            foreach (int m in materialized.ToArray())
+            {
+                foreach (int node in Cone(graph, m, materialized))
+                {
+                    if (graph.Nodes[node].Op != Op.Transpose)
+                    {
+                        continue;
+                    }
+
+                    int operand = graph.Nodes[node].Operands[0];
+                    int root = StripViews(graph, operand);
+                    if (graph.Nodes[root].Op != Op.Input && !materialized.Contains(root))
+                    {
+                        Add(root); // views are taken of data in memory
+                    }
+
+                    if (node != m && MovesLastAxis(graph, shapes, node) && !FeedsOnlyContractions(graph, node))
+                    {
+                        Add(node); // copied to dense rows before the row kernels read it
+                    }
+                }
+            }
+        }
+
+        var errors = new List<PlanError>();
+        var groups = new List<NdGroup>();
+        foreach (int m in materialized)
+        {
+            int product = epilogueEnd.Where(e => e.Value == m).Select(e => e.Key).DefaultIfEmpty(-1).First();
+            if (product >= 0)
+            {
+                groups.Add(ContractionGroup(graph, materialized, product, m));
+            }
+            else if (graph.Nodes[m].Op == Op.Transpose)
+            {
+                groups.Add(new NdGroup(NdGroupKind.Copy, m, EquatableArray.Create(m), -1,
+                    "A transposed view written to dense memory (rows of the result are gathered from the strided source)."));
+            }
+            else
+            {
+                groups.Add(RowGroup(graph, shapes, materialized, m, errors));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return (null, errors);
+        }
+
+        return (new NdPlan(groups.ToEquatableArray(), materialized.Where(m => m != graph.Output).ToEquatableArray()), errors);
+    }
+
+    /// <summary>The node a chain of transposes views.</summary>
+    public static int StripViews(KernelGraph graph, int node)
+    {
+        while (graph.Nodes[node].Op == Op.Transpose)
+        {
+            node = graph.Nodes[node].Operands[0];
+        }
+
+        return node;
+    }
+
+    /// <summary>Whether a transpose moves its operand's last axis (so rows are no longer contiguous).</summary>
+    public static bool MovesLastAxis(KernelGraph graph, Shape?[] shapes, int transpose)
+    {
+        int rank = shapes[transpose]!.Rank;
+        int[] permutation = ShapeInference.Permutation(graph.Nodes[transpose], rank)!;
+        return permutation[rank - 1] != rank - 1;
+    }
+
+    private static int[] CountUses(KernelGraph graph)
+    {
+        var uses = new int[graph.Nodes.Count];
+        foreach (GraphNode node in graph.Nodes)
+        {
+            foreach (int operand in node.Operands)
+            {
+                uses[operand]++;
+            }
+        }
+
+        uses[graph.Output]++;
+        return uses;
+    }
+
+    /// <summary>The last node of MatMul <paramref name="product"/>'s epilogue: follow single-use elementwise consumers of the product's shape.</summary>
+    private static int EpilogueEnd(KernelGraph graph, Shape?[] shapes, int[] uses, SortedSet<int> materialized, int product)
+    {
+        int current = product;
+        while (current != graph.Output && uses[current] == 1 && (current == product || !materialized.Contains(current)))
+        {
+            int user = Enumerable.Range(current + 1, graph.Nodes.Count - current - 1).First(u => graph.Nodes[u].Operands.Contains(current));
+            if (!OpInfo.IsElementwise(graph.Nodes[user].Op) || !shapes[user]!.Equals(shapes[product]))
+            {
+                break;
+            }
+
+            current = user;
+        }
+
+        return current;
+    }
+
+    /// <summary>The nodes from the product up to the epilogue's end, each the single user of the one before.</summary>
+    private static IReadOnlyList<int> Chain(KernelGraph graph, int product, int end)
+    {
+        // One forward pass marks what depends on the product; walking back from the end along
+        // those operands gives the chain (each chain node has exactly one such operand).
+        var reaches = new bool[end + 1];
+        for (int n = product; n <= end; n++)
+        {
+            reaches[n] = n == product || graph.Nodes[n].Operands.Any(o => o >= product && reaches[o]);
+        }
+
+        var chain = new List<int> { end };
+        for (int node = end; node != product;)
+        {
+            node = graph.Nodes[node].Operands.First(o => o >= product && reaches[o]);
+            chain.Insert(0, node);
+        }
+
+        return chain;
+    }
+
+    private static bool IsInChain(KernelGraph graph, int product, int end, int node) => Chain(graph, product, end).Contains(node);
+
+    /// <summary>Whether a side operand of an epilogue holds a reduction or contraction, which an epilogue cannot recompute per tile.</summary>
+    private static bool NeedsOwnGroup(KernelGraph graph, int node, SortedSet<int> materialized)
+        => !materialized.Contains(node)
+           && Cone(graph, node, materialized).Any(n => (n == node || !materialized.Contains(n)) && (OpInfo.IsReduction(graph.Nodes[n].Op) || graph.Nodes[n].Op == Op.MatMul));
+
+    /// <summary>Whether every use of a transpose is as a MatMul operand (which reads any strides).</summary>
+    private static bool FeedsOnlyContractions(KernelGraph graph, int node)
+    {
+        bool any = false;
+        for (int user = node + 1; user < graph.Nodes.Count; user++)
+        {
+            if (!graph.Nodes[user].Operands.Contains(node))
+            {
+                continue;
+            }
+
+            any = true;
+            if (graph.Nodes[user].Op is not Op.MatMul and not Op.Transpose)
+            {
+                return false;
+            }
+        }
+
+        return any && node != graph.Output;
+    }
+
+    /// <summary>The nodes <paramref name="root"/> is computed from in one group: its operands, recursively, stopping at materialized values (which the group reads).</summary>
+    public static IReadOnlyList<int> Cone(KernelGraph graph, int root, ICollection<int> materialized)
+    {
+        var seen = new HashSet<int>();
+        var stack = new Stack<int>();
+        stack.Push(root);
+        while (stack.Count > 0)
+        {
+            int node = stack.Pop();
+            if (!seen.Add(node) || node != root && materialized.Contains(node))
+            {
+                continue;
+            }
+
+            foreach (int operand in graph.Nodes[node].Operands)
+            {
+                stack.Push(operand);
+            }
+        }
+
+        return seen.OrderBy(n => n).ToList();
+    }
+
+    private static NdGroup ContractionGroup(KernelGraph graph, SortedSet<int> materialized, int product, int end)
+    {
+        var nodes = new SortedSet<int>();
+        foreach (int node in Chain(graph, product, end))
+        {
+            nodes.Add(node);
+            if (node == product)
+            {
+                continue;
+            }
+
+            foreach (int side in graph.Nodes[node].Operands)
+            {
+                foreach (int n in Cone(graph, side, materialized))
+                {
+                    nodes.Add(n);
+                }
+            }
+        }
+
+        // The product's operands are read through their views.
+        foreach (int operand in graph.Nodes[product].Operands)
+        {
+            for (int n = operand; ; n = graph.Nodes[n].Operands[0])
+            {
+                nodes.Add(n);
+                if (graph.Nodes[n].Op != Op.Transpose)
+                {
+                    break;
+                }
+            }
+        }
+
+        int epilogueOps = Chain(graph, product, end).Count() - 1;
+        string reason = epilogueOps == 0
+            ? "A matrix product: packed panels, a register-blocked FMA micro-kernel, cache blocking, and blocks of C spread across cores."
+            : $"A matrix product with its {epilogueOps}-op elementwise epilogue fused: each tile of C gets the epilogue right after its last accumulation, while in cache, so the output is written once with its final value.";
+        return new NdGroup(NdGroupKind.Contraction, end, nodes.ToEquatableArray(), product, reason);
+    }
+
+    private static NdGroup RowGroup(KernelGraph graph, Shape?[] shapes, SortedSet<int> materialized, int output, List<PlanError> errors)
+    {
+        IReadOnlyList<int> nodes = Cone(graph, output, materialized);
+        int reductions = 0;
+        foreach (int n in nodes)
+        {
+            GraphNode node = graph.Nodes[n];
+            if (!OpInfo.IsReduction(node.Op) || n != output && materialized.Contains(n))
+            {
+                continue;
+            }
+
+            reductions++;
+            Shape operand = shapes[node.Operands[0]]!;
+            int[] axes = ShapeInference.ReducedAxes(node, operand.Rank)!;
+            if (axes.Length != 1 || axes[0] != operand.Rank - 1)
+            {
+                errors.Add(new PlanError(n, $"{OpInfo.ReductionName(node.Op)} over axis {string.Join(", ", node.Axes)} of {operand}", "fused reductions run along the last axis; Transpose the operand so the reduced axis is last"));
+            }
+        }
+
+        CheckSqueezes(graph, shapes, nodes, materialized, output, errors);
+        string reason = reductions == 0
+            ? "Its elementwise operations fuse into one loop over each row: each input is read once and the output written once, with no temporaries."
+            : $"Its {reductions} reduction{(reductions == 1 ? "" : "s")} along the last axis fuse with their producers and consumers: each row is revisited in cache (once per reduction, then to write), so memory is read once and written once.";
+        return new NdGroup(NdGroupKind.Rows, output, nodes.ToEquatableArray(), -1, reason);
+    }
+
+    /// <summary>
+    /// A reduction with keepDims: false drops the row axis, so its result no longer lines up with
+    /// the rows; it may flow to the group's output, alone or with scalars, but not meet other tensors.
+    /// </summary>
+    private static void CheckSqueezes(KernelGraph graph, Shape?[] shapes, IReadOnlyList<int> nodes, SortedSet<int> materialized, int output, List<PlanError> errors)
+    {
+        var squeezed = new HashSet<int>();
+        foreach (int n in nodes)
+        {
+            GraphNode node = graph.Nodes[n];
+            if (n != output && materialized.Contains(n) || node.Operands.Count == 0)
+            {
+                continue;
+            }
+
+            if (OpInfo.IsReduction(node.Op))
+            {
+                if (squeezed.Contains(node.Operands[0]))
+                {
+                    errors.Add(new PlanError(n, "Reducing the result of a reduction taken with keepDims: false", "pass keepDims: true to the inner reduction"));
+                }
+                else if (!node.KeepDims)
+                {
+                    squeezed.Add(n);
+                }
+
+                continue;
+            }
+
+            bool anySqueezed = node.Operands.Any(squeezed.Contains);
+            bool anyOtherTensor = node.Operands.Any(o => !squeezed.Contains(o) && shapes[o]!.Rank > 0);
+            if (anySqueezed && anyOtherTensor)
+            {
+                errors.Add(new PlanError(n, "Combining a reduction taken with keepDims: false with another tensor", "pass keepDims: true, so the result broadcasts along the reduced axis"));
+            }
+            else if (anySqueezed)
+            {
+                squeezed.Add(n);
+            }
+        }
+    }
+}

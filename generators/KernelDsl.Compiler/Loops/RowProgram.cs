@@ -1,0 +1,106 @@
+using System.Linq;
+using System.Text;
+using KernelDsl.Compiler.Common;
+using KernelDsl.Compiler.Graph;
+using KernelDsl.Compiler.Shapes;
+
+namespace KernelDsl.Compiler.Loops;
+
+/// <summary>Where a row kernel's tensor operand lives.</summary>
+public enum RowLeafKind
+{
+    /// <summary>A kernel parameter (<see cref="RowLeaf.Source"/> is its index).</summary>
+    Parameter,
+    /// <summary>A scratch buffer written by an earlier group (<see cref="RowLeaf.Source"/> is the node it holds).</summary>
+    Temporary,
+    /// <summary>The matrix product in the destination, read by its epilogue.</summary>
+    Product,
+}
+
+/// <summary>
+/// A tensor a row kernel reads, possibly through a transposed view: dimension d of the leaf is
+/// dimension <c>Permutation[d]</c> of the source (identity when empty).
+/// </summary>
+/// <param name="RowScalar">Broadcast along the row (its last dimension is 1): read once per row.</param>
+/// <param name="Slot">The runtime operand slot, or -1 for the product (read from the destination).</param>
+public sealed record RowLeaf(int Node, RowLeafKind Kind, int Source, EquatableArray<int> Permutation, Shape Shape, bool RowScalar, int Slot, string Name);
+
+/// <summary>
+/// One pass over a row: computes <paramref name="Value"/> per element (its row-level statements in
+/// <paramref name="Body"/>) and either reduces it (<paramref name="Reduction"/>, a node) or stores it
+/// (<paramref name="Reduction"/> = -1). <paramref name="Before"/> holds the per-row scalar values
+/// computed just before the pass (from reductions of earlier passes).
+/// </summary>
+/// <param name="Inputs">The row-level leaves the pass reads (node indices).</param>
+/// <param name="RowScalars">The per-row values the pass uses (node indices).</param>
+public sealed record RowPass(
+    EquatableArray<LoopStatement> Before,
+    int Reduction,
+    Op ReductionOp,
+    int Value,
+    EquatableArray<LoopStatement> Body,
+    EquatableArray<int> Inputs,
+    EquatableArray<int> RowScalars,
+    string? Expression);
+
+/// <summary>
+/// The schedule of a row group (or a contraction's epilogue): an iteration space of outer
+/// dimensions × one row (<paramref name="Domain"/>), the leaves it reads, and passes over each row.
+/// </summary>
+/// <param name="After">Per-row values computed after the last pass (for a kernel whose output is one value per row).</param>
+/// <param name="OutputIsRowScalar">Whether the group writes one value per row rather than a row.</param>
+public sealed record RowProgram(
+    string StructName,
+    EquatableArray<KernelParameter> Parameters,
+    EquatableArray<Dim> Domain,
+    EquatableArray<RowLeaf> Leaves,
+    EquatableArray<RowPass> Passes,
+    EquatableArray<LoopStatement> After,
+    int Output,
+    bool OutputIsRowScalar,
+    string Reason)
+{
+    /// <summary>The scalar parameters the kernel struct captures: those its statements read.</summary>
+    public EquatableArray<KernelParameter> ScalarInputs
+    {
+        get
+        {
+            var statements = Passes.SelectMany(p => p.Before.Concat(p.Body)).Concat(After);
+            var used = new System.Collections.Generic.HashSet<int>(statements.Where(s => s.Node.Op == Op.ScalarInput).Select(s => s.Node.Parameter));
+            return Parameters.Where((p, i) => used.Contains(i)).ToEquatableArray();
+        }
+    }
+
+    /// <summary>The printable form of this stage.</summary>
+    public string Dump()
+    {
+        var text = new StringBuilder();
+        text.Append("rows of [").Append(string.Join(", ", Domain)).Append("]:\n");
+        foreach (RowLeaf leaf in Leaves)
+        {
+            text.Append("  leaf %").Append(leaf.Node).Append(' ').Append(leaf.Kind).Append(' ').Append(leaf.Name)
+                .Append(leaf.RowScalar ? " (per row)" : "").Append('\n');
+        }
+
+        foreach (RowPass pass in Passes)
+        {
+            foreach (LoopStatement s in pass.Before)
+            {
+                text.Append("  row %").Append(s.Value).Append(" = ").Append(s.Node.Op).Append(' ').Append(string.Join(", ", s.Node.Operands)).Append('\n');
+            }
+
+            text.Append(pass.Reduction >= 0 ? $"  pass: %{pass.Reduction} = {pass.ReductionOp} over i of\n" : "  pass: store over i\n");
+            foreach (LoopStatement s in pass.Body)
+            {
+                text.Append("    %").Append(s.Value).Append(" = ").Append(s.Node.Op).Append(' ').Append(string.Join(", ", s.Node.Operands)).Append('\n');
+            }
+        }
+
+        foreach (LoopStatement s in After)
+        {
+            text.Append("  row %").Append(s.Value).Append(" = ").Append(s.Node.Op).Append(' ').Append(string.Join(", ", s.Node.Operands)).Append('\n');
+        }
+
+        return text.Append(OutputIsRowScalar ? $"  store row %{Output}\n" : "").ToString();
+    }
+}

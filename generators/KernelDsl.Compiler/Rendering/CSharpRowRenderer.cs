@@ -1,0 +1,203 @@
+using System.Globalization;
+using System.Linq;
+using KernelDsl.Compiler.Common;
+using KernelDsl.Compiler.Graph;
+using KernelDsl.Compiler.Loops;
+
+namespace KernelDsl.Compiler.Rendering;
+
+/// <summary>
+/// Prints a <see cref="RowProgram"/> as a C# struct implementing the runtime's <c>IRowKernel</c>:
+/// <c>ExecuteRow</c> runs the passes over one row (whole vectors, then a one-lane tail), and each
+/// pass's per-element computation is a small generic method, instantiated for the vector width and
+/// for the tail, so the expression is written once.
+/// </summary>
+public static class CSharpRowRenderer
+{
+    private const string Runtime = CSharpLoopRenderer.Runtime;
+    private const string Scalar = Runtime + ".SimdScalar";
+
+    /// <param name="summary">The struct's doc summary, already in XML (its expressions escaped).</param>
+    public static void Render(CodeWriter w, RowProgram program, string summary)
+    {
+        string constructor = program.ScalarInputs.Count == 0
+            ? ""
+            : "(" + string.Join(", ", program.ScalarInputs.Select(p => "float " + ScalarName(p))) + ")";
+
+        w.Line("/// <summary>");
+        w.Line($"/// {summary} {Escape(program.Reason)}");
+        w.Line("/// </summary>");
+        w.Line(KernelFileEmitter.GeneratedCodeAttribute);
+        using (w.Block($"private readonly struct {program.StructName}{constructor} : {Runtime}.IRowKernel"))
+        {
+            w.Line($"/// <summary>Computes one row of [{string.Join(", ", program.Domain)}] (<paramref name=\"length\"/> elements along the last dimension).</summary>");
+            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+            w.Line($"public void ExecuteRow<V>(in {Runtime}.KernelOperands row, nint length)");
+            w.Line($"    where V : struct, {Runtime}.ISimdFloat<V>");
+            using (w.Indented("{", "}"))
+            {
+                foreach (RowLeaf leaf in program.Leaves.Where(l => l.Slot >= 0))
+                {
+                    w.Line($"ref float {leaf.Name} = ref row.Input({leaf.Slot.ToString(CultureInfo.InvariantCulture)});");
+                }
+
+                w.Line(program.Leaves.Any(l => l.Kind == RowLeafKind.Product)
+                    ? "ref float destination = ref row.Destination; // holds the product until the epilogue overwrites it"
+                    : "ref float destination = ref row.Destination;");
+                if (program.Passes.Count > 0)
+                {
+                    w.Line("nint i;");
+                }
+
+                for (int p = 0; p < program.Passes.Count; p++)
+                {
+                    RenderPass(w, program, p);
+                }
+
+                if (program.OutputIsRowScalar)
+                {
+                    RenderRowScalars(w, program, program.After);
+                    w.Line();
+                    w.Line($"destination = {ValueName(program.Output)}.Value;");
+                }
+            }
+
+            for (int p = 0; p < program.Passes.Count; p++)
+            {
+                w.Line();
+                RenderElementFunction(w, program, p);
+            }
+        }
+    }
+
+    private static void RenderPass(CodeWriter w, RowProgram program, int index)
+    {
+        RowPass pass = program.Passes[index];
+        RenderRowScalars(w, program, pass.Before);
+        w.Line();
+        string call(string type) => $"{PassName(index)}<{type}>({PassArguments(program, pass)})";
+        string what = pass.Expression is null ? "" : ": " + pass.Expression;
+        string position = $"Pass {index + 1} of {program.Passes.Count}";
+        if (pass.Reduction < 0)
+        {
+            w.Line($"// {position}, the output{what}.");
+            using (w.Block("for (i = 0; i <= length - V.Count; i += V.Count)"))
+            {
+                w.Line($"V.Store({call("V")}, ref destination, i);");
+            }
+
+            w.Line();
+            using (w.Block("for (; i < length; i++)"))
+            {
+                w.Line($"{Scalar}.Store({call(Scalar)}, ref destination, i);");
+            }
+
+            return;
+        }
+
+        string acc = "acc" + pass.Reduction.ToString(CultureInfo.InvariantCulture);
+        string r = "r" + pass.Reduction.ToString(CultureInfo.InvariantCulture);
+        (string identity, string combine, string horizontal, string scalarCombine) = pass.ReductionOp switch
+        {
+            Op.Prod => ("1f", "{0} * {1}", "Product", "{0} * {1}"),
+            Op.ReduceMax => ("float.NegativeInfinity", "V.Max({0}, {1})", "Max", "global::System.MathF.Max({0}, {1})"),
+            Op.ReduceMin => ("float.PositiveInfinity", "V.Min({0}, {1})", "Min", "global::System.MathF.Min({0}, {1})"),
+            _ => ("0f", "{0} + {1}", "Sum", "{0} + {1}"),
+        };
+        w.Line($"// {position}, reduced along the row{what}.");
+        w.Line($"V {acc} = V.Create({identity});");
+        using (w.Block("for (i = 0; i <= length - V.Count; i += V.Count)"))
+        {
+            w.Line($"{acc} = {string.Format(CultureInfo.InvariantCulture, combine, acc, call("V"))};");
+        }
+
+        w.Line();
+        w.Line($"float {r} = {Runtime}.Horizontal.{horizontal}({acc});");
+        using (w.Block("for (; i < length; i++)"))
+        {
+            w.Line($"{r} = {string.Format(CultureInfo.InvariantCulture, scalarCombine, r, call(Scalar) + ".Value")};");
+        }
+
+        w.Line();
+        string result = pass.ReductionOp == Op.Mean ? $"{r} / length" : r;
+        w.Line($"{Scalar} {ValueName(pass.Reduction)} = {Scalar}.Create({result});");
+    }
+
+    /// <summary>Per-row values: one lane each, computed between passes.</summary>
+    private static void RenderRowScalars(CodeWriter w, RowProgram program, EquatableArray<LoopStatement> statements)
+    {
+        foreach (LoopStatement s in statements)
+        {
+            RowLeaf? leaf = program.Leaves.FirstOrDefault(l => l.Node == s.Value);
+            string code;
+            if (leaf is not null)
+            {
+                code = $"{Scalar}.Load(ref {LeafRef(leaf)}, 0)";
+            }
+            else if (s.Node.Op == Op.ScalarInput)
+            {
+                code = $"{Scalar}.Create({ScalarName(program.Parameters[s.Node.Parameter])})";
+            }
+            else if (OpInfo.IsReduction(s.Node.Op))
+            {
+                code = ValueName(s.Node.Operands[0]); // a reduction over a size-1 axis is its operand
+            }
+            else
+            {
+                code = CSharpExpressions.Elementwise(s.Node, Scalar, ValueName);
+            }
+
+            string line = $"{Scalar} {ValueName(s.Value)} = {code};";
+            w.Line(s.Expression is null ? line : line + " // " + s.Expression);
+        }
+    }
+
+    private static void RenderElementFunction(CodeWriter w, RowProgram program, int index)
+    {
+        RowPass pass = program.Passes[index];
+        string parameters = string.Join(", ", pass.Inputs.Select(n => "ref float " + LeafName(program, n))
+            .Concat(new[] { "nint i" })
+            .Concat(pass.RowScalars.Select(n => "float p" + n.ToString(CultureInfo.InvariantCulture))));
+        w.Line($"/// <summary>Pass {index + 1}'s value at element <paramref name=\"i\"/> of the row.</summary>");
+        w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+        w.Line($"private W {PassName(index)}<W>({parameters})");
+        w.Line($"    where W : struct, {Runtime}.ISimdFloat<W>");
+        using (w.Indented("{", "}"))
+        {
+            foreach (int n in pass.RowScalars)
+            {
+                w.Line($"W {ValueName(n)} = W.Create(p{n.ToString(CultureInfo.InvariantCulture)});");
+            }
+
+            foreach (LoopStatement s in pass.Body)
+            {
+                RowLeaf? leaf = program.Leaves.FirstOrDefault(l => l.Node == s.Value);
+                string code = leaf is not null ? $"W.Load(ref {LeafName(program, s.Value)}, i)"
+                    : s.Node.Op == Op.ScalarInput ? $"W.Create({ScalarName(program.Parameters[s.Node.Parameter])})"
+                    : CSharpExpressions.Elementwise(s.Node, "W", ValueName);
+                string line = $"W {ValueName(s.Value)} = {code};";
+                w.Line(s.Expression is null || leaf is not null ? line : line + " // " + s.Expression);
+            }
+
+            w.Line($"return {ValueName(pass.Value)};");
+        }
+    }
+
+    private static string PassArguments(RowProgram program, RowPass pass)
+        => string.Join(", ", pass.Inputs.Select(n => "ref " + LeafRef(program.Leaves.First(l => l.Node == n)))
+            .Concat(new[] { "i" })
+            .Concat(pass.RowScalars.Select(n => ValueName(n) + ".Value")));
+
+    private static string LeafName(RowProgram program, int node) => program.Leaves.First(l => l.Node == node).Name;
+
+    /// <summary>The ref a leaf is read through in ExecuteRow: the product lives in the destination.</summary>
+    private static string LeafRef(RowLeaf leaf) => leaf.Kind == RowLeafKind.Product ? "destination" : leaf.Name;
+
+    private static string PassName(int index) => "Pass" + (index + 1).ToString(CultureInfo.InvariantCulture);
+
+    private static string ValueName(int value) => "v" + value.ToString(CultureInfo.InvariantCulture);
+
+    public static string ScalarName(KernelParameter parameter) => "arg_" + parameter.Name.TrimStart('@');
+
+    private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+}

@@ -1,0 +1,202 @@
+using System.Collections.Generic;
+using System.Linq;
+using KernelDsl.Compiler.Common;
+using KernelDsl.Compiler.Graph;
+
+namespace KernelDsl.Compiler.Shapes;
+
+/// <summary>What kind of shape error a node has; each kind is its own diagnostic.</summary>
+public enum ShapeErrorKind
+{
+    /// <summary>Operands of an elementwise op do not broadcast (KD0001).</summary>
+    Broadcast,
+    /// <summary>The inner dimensions of a contraction differ (KD0002).</summary>
+    Contraction,
+    /// <summary>An axis or permutation does not fit the operand's rank (KD0003).</summary>
+    Axis,
+}
+
+/// <summary>A shape error at graph node <paramref name="Node"/>.</summary>
+public sealed record ShapeError(int Node, ShapeErrorKind Kind, string Message);
+
+/// <summary>Every node's shape, or the errors that prevent knowing them.</summary>
+/// <param name="Shapes">Per node; null where an error (here or in an operand) leaves it unknown.</param>
+public sealed record ShapeInferenceResult(Shape?[] Shapes, IReadOnlyList<ShapeError> Errors)
+{
+    public bool Succeeded => Errors.Count == 0;
+}
+
+/// <summary>
+/// Symbolic shape inference over a kernel graph: the one implementation the generator, the
+/// analyzers and the ONNX importer share. Parameters have their declared shapes, scalars and
+/// constants rank 0; elementwise ops broadcast (NumPy rules over symbols); reductions remove or keep
+/// their axes; MatMul contracts the last axis of its left operand with the second-to-last of its
+/// right one and broadcasts the batch dimensions; Transpose permutes.
+/// </summary>
+public static class ShapeInference
+{
+    /// <summary>Whether the kernel declares shapes (any tensor parameter has <c>[Shape]</c>).</summary>
+    public static bool IsShaped(KernelGraph graph) => graph.Parameters.Any(p => p.Shape is not null);
+
+    public static ShapeInferenceResult Infer(KernelGraph graph)
+    {
+        var shapes = new Shape?[graph.Nodes.Count];
+        var errors = new List<ShapeError>();
+        for (int i = 0; i < graph.Nodes.Count; i++)
+        {
+            GraphNode node = graph.Nodes[i];
+            if (node.Operands.Any(o => shapes[o] is null))
+            {
+                continue; // an operand's error was reported already
+            }
+
+            shapes[i] = InferNode(graph, i, node, shapes, out ShapeError? error);
+            if (error is not null)
+            {
+                errors.Add(error);
+            }
+        }
+
+        return new ShapeInferenceResult(shapes, errors);
+    }
+
+    /// <summary>The axes a reduction reduces, normalized to [0, rank) and sorted; null if one is out of range or repeated.</summary>
+    public static int[]? ReducedAxes(GraphNode node, int rank)
+    {
+        var axes = new SortedSet<int>();
+        foreach (int axis in node.Axes)
+        {
+            int normalized = axis < 0 ? axis + rank : axis;
+            if (normalized < 0 || normalized >= rank || !axes.Add(normalized))
+            {
+                return null;
+            }
+        }
+
+        return axes.Count == 0 ? null : axes.ToArray();
+    }
+
+    /// <summary>A transpose's permutation for an operand of rank <paramref name="rank"/>; null if invalid.</summary>
+    public static int[]? Permutation(GraphNode node, int rank)
+    {
+        int[] permutation;
+        if (node.Attributes.Count == 0)
+        {
+            if (rank < 2)
+            {
+                return null;
+            }
+
+            permutation = Enumerable.Range(0, rank).ToArray();
+            (permutation[rank - 1], permutation[rank - 2]) = (permutation[rank - 2], permutation[rank - 1]);
+            return permutation;
+        }
+
+        permutation = node.Attributes.ToArray();
+        return permutation.Length == rank && permutation.OrderBy(p => p).SequenceEqual(Enumerable.Range(0, rank)) ? permutation : null;
+    }
+
+    private static Shape? InferNode(KernelGraph graph, int index, GraphNode node, Shape?[] shapes, out ShapeError? error)
+    {
+        error = null;
+        switch (node.Op)
+        {
+            case Op.Input:
+                return graph.Parameters[node.Parameter].Shape;
+            case Op.ScalarInput:
+            case Op.Constant:
+                return Shape.Scalar;
+            case Op.MatMul:
+                return InferMatMul(index, shapes[node.Operands[0]]!, shapes[node.Operands[1]]!, out error);
+            case Op.Transpose:
+            {
+                Shape operand = shapes[node.Operands[0]]!;
+                int[]? permutation = Permutation(node, operand.Rank);
+                if (permutation is null)
+                {
+                    error = new ShapeError(index, ShapeErrorKind.Axis, node.Attributes.Count == 0
+                        ? $"Transpose swaps the last two dimensions, but its operand {operand} has rank {operand.Rank}"
+                        : $"[{string.Join(", ", node.Attributes)}] is not a permutation of the {operand.Rank} dimensions of {operand}");
+                    return null;
+                }
+
+                return new Shape(permutation.Select(p => operand.Dims[p]).ToEquatableArray());
+            }
+        }
+
+        if (OpInfo.IsReduction(node.Op))
+        {
+            Shape operand = shapes[node.Operands[0]]!;
+            int[]? axes = ReducedAxes(node, operand.Rank);
+            if (axes is null)
+            {
+                error = new ShapeError(index, ShapeErrorKind.Axis,
+                    $"axis {string.Join(", ", node.Axes)} is out of range (or repeated) for {operand}, which has rank {operand.Rank} (valid axes: -{operand.Rank} to {operand.Rank - 1})");
+                return null;
+            }
+
+            var dims = new List<Dim>();
+            for (int d = 0; d < operand.Rank; d++)
+            {
+                if (!axes.Contains(d))
+                {
+                    dims.Add(operand.Dims[d]);
+                }
+                else if (node.KeepDims)
+                {
+                    dims.Add(Dim.Literal(1));
+                }
+            }
+
+            // Tensors here have rank at least 1, as in the eager Ops: a full reduction is [1].
+            return new Shape((dims.Count == 0 ? new List<Dim> { Dim.Literal(1) } : dims).ToEquatableArray());
+        }
+
+        // Elementwise: broadcast the operands left to right.
+        Shape result = shapes[node.Operands[0]]!;
+        for (int k = 1; k < node.Operands.Count; k++)
+        {
+            Shape next = shapes[node.Operands[k]]!;
+            BroadcastResult broadcast = Broadcasting.Broadcast(result, next);
+            if (!broadcast.Succeeded)
+            {
+                error = new ShapeError(index, ShapeErrorKind.Broadcast, broadcast.Describe(result, next));
+                return null;
+            }
+
+            result = broadcast.Shape!;
+        }
+
+        return result;
+    }
+
+    private static Shape? InferMatMul(int index, Shape a, Shape b, out ShapeError? error)
+    {
+        error = null;
+        if (a.Rank < 2 || b.Rank < 2)
+        {
+            error = new ShapeError(index, ShapeErrorKind.Contraction, $"MatMul needs operands of rank 2 or more, not {a} and {b}");
+            return null;
+        }
+
+        Dim k = a.Dims[a.Rank - 1];
+        Dim k2 = b.Dims[b.Rank - 2];
+        if (!Dim.ProvablyEqual(k, k2))
+        {
+            error = new ShapeError(index, ShapeErrorKind.Contraction,
+                $"MatMul of {a} and {b}: the inner dimensions {k} and {k2} differ (the last dimension of the left operand must equal the second-to-last of the right)");
+            return null;
+        }
+
+        var batchA = new Shape(a.Dims.Take(a.Rank - 2).ToEquatableArray());
+        var batchB = new Shape(b.Dims.Take(b.Rank - 2).ToEquatableArray());
+        BroadcastResult batch = Broadcasting.Broadcast(batchA, batchB);
+        if (!batch.Succeeded)
+        {
+            error = new ShapeError(index, ShapeErrorKind.Broadcast, "MatMul batch dimensions: " + batch.Describe(batchA, batchB));
+            return null;
+        }
+
+        return new Shape(batch.Shape!.Dims.Concat(new[] { a.Dims[a.Rank - 2], b.Dims[b.Rank - 1] }).ToEquatableArray());
+    }
+}

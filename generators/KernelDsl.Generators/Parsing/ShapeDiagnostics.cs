@@ -1,0 +1,67 @@
+using System.Collections.Generic;
+using System.Linq;
+using KernelDsl.Compiler.Fusion;
+using KernelDsl.Compiler.Graph;
+using KernelDsl.Compiler.Shapes;
+using KernelDsl.Generators.Diagnostics;
+
+namespace KernelDsl.Generators.Parsing;
+
+/// <summary>
+/// Runs the compiler's shape inference and fusion planning on a freshly lowered kernel and turns
+/// their errors into diagnostics on the sub-expression at fault (KD0001-KD0003 for shape errors,
+/// KD0005 for what the compiler cannot fuse yet). A kernel without declared shapes may use only
+/// elementwise operations.
+/// </summary>
+internal static class ShapeDiagnostics
+{
+    public static IEnumerable<DiagnosticInfo> Check(KernelGraph graph, int[] graphIndex, IReadOnlyDictionary<int, LocationInfo?> builderLocations, LocationInfo? kernelLocation)
+    {
+        // Builder indices → graph indices (Build renumbers and drops dead nodes).
+        var locations = new Dictionary<int, LocationInfo?>();
+        foreach (KeyValuePair<int, LocationInfo?> entry in builderLocations)
+        {
+            if (entry.Key < graphIndex.Length && graphIndex[entry.Key] >= 0)
+            {
+                locations[graphIndex[entry.Key]] = entry.Value;
+            }
+        }
+
+        LocationInfo? At(int node) => locations.TryGetValue(node, out LocationInfo? location) && location is not null ? location : kernelLocation;
+
+        if (!ShapeInference.IsShaped(graph))
+        {
+            foreach (int n in Enumerable.Range(0, graph.Nodes.Count).Where(n => !OpInfo.IsElementwise(graph.Nodes[n].Op) && graph.Nodes[n].Operands.Count > 0))
+            {
+                string what = OpInfo.IsReduction(graph.Nodes[n].Op) ? OpInfo.ReductionName(graph.Nodes[n].Op) : graph.Nodes[n].Op.ToString();
+                yield return DiagnosticInfo.Create(KernelDiagnostics.UnsupportedConstruct, At(n), $"'{what}' in a kernel without declared shapes",
+                    "declare each tensor parameter's dimensions with [Shape(\"B\", \"N\")] so the compiler knows the axes");
+            }
+
+            yield break;
+        }
+
+        ShapeInferenceResult inferred = ShapeInference.Infer(graph);
+        foreach (ShapeError error in inferred.Errors)
+        {
+            var descriptor = error.Kind switch
+            {
+                ShapeErrorKind.Broadcast => KernelDiagnostics.BroadcastMismatch,
+                ShapeErrorKind.Contraction => KernelDiagnostics.ContractionMismatch,
+                _ => KernelDiagnostics.AxisOutOfRange,
+            };
+            yield return DiagnosticInfo.Create(descriptor, At(error.Node), error.Message);
+        }
+
+        if (!inferred.Succeeded)
+        {
+            yield break;
+        }
+
+        (_, IReadOnlyList<PlanError> planErrors) = NdPlanner.Plan(graph, inferred.Shapes);
+        foreach (PlanError error in planErrors)
+        {
+            yield return DiagnosticInfo.Create(KernelDiagnostics.UnsupportedConstruct, At(error.Node), error.Construct, error.Hint);
+        }
+    }
+}
