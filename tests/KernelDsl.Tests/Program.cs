@@ -8,7 +8,7 @@ namespace KernelDsl.Tests;
 /// The test assembly as a program, for tests that need a fresh process (SIMD widths are fixed at
 /// process start): <c>dotnet KernelDsl.Tests.dll differential [--parallel]</c> runs the whole
 /// differential table, prints which widths were accelerated and every mismatch, and exits 0 only
-/// if everything agreed.
+/// if everything agreed. It covers the elementwise table and the N-d table.
 /// </summary>
 public static class Program
 {
@@ -36,7 +36,16 @@ public static class Program
             }
         }
 
-        Console.WriteLine($"cases: {KernelCases.All.Count}, mismatches: {failures}");
+        foreach (NdCase ndCase in NdCases.All)
+        {
+            foreach (string failure in NdDifferentialSuite.Run(ndCase))
+            {
+                Console.WriteLine("MISMATCH " + failure);
+                failures++;
+            }
+        }
+
+        Console.WriteLine($"cases: {KernelCases.All.Count + NdCases.All.Count}, mismatches: {failures}");
         return failures == 0 ? 0 : 1;
     }
 }

@@ -54,7 +54,7 @@ public static class ShapedKernelEmitter
         context.EmitAllocatingOverload(w);
         for (int g = 0; g < plan.Groups.Count; g++)
         {
-            if (programs[g] is RowProgram program && !(plan.Groups[g].Kind == NdGroupKind.Contraction && IsBareProduct(plan.Groups[g])))
+            if (programs[g] is RowProgram program)
             {
                 w.Line();
                 string what = plan.Groups[g].Kind == NdGroupKind.Contraction ? "The epilogue of group" : "Group";

@@ -107,6 +107,14 @@ public static class KernelArguments
     /// </summary>
     public static void RequireContiguous(scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, int axis, string name)
     {
+        foreach (nint length in lengths)
+        {
+            if (length == 0)
+            {
+                return; // an empty tensor reads nothing (and has all-zero strides)
+            }
+        }
+
         if (lengths[axis] > 1 && strides[axis] != 1)
         {
             throw new ArgumentException(

@@ -1,0 +1,110 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace KernelDsl.Tests;
+
+/// <summary>
+/// One N-d kernel of <see cref="NdTestKernels"/> with its float64 reference (on <see cref="RefTensor"/>)
+/// and tolerance: |r - e| ≤ absolute + relative·|e|, where absolute is multiplied by the size of
+/// <paramref name="ScaleSymbol"/> when set (a sum of K products errs in proportion to K).
+/// </summary>
+public sealed record NdCase(
+    string Kernel,
+    Func<RefTensor[], float[], RefTensor> Reference,
+    double Relative,
+    double Absolute,
+    string? ScaleSymbol = null,
+    float[]? Scalars = null,
+    double Low = -1,
+    double High = 1)
+{
+    public override string ToString() => Kernel;
+}
+
+/// <summary>The N-d differential table.</summary>
+public static class NdCases
+{
+    private const double Elementwise = 5e-7;
+
+    private static double Gelu(double x) => 0.5 * x * (1 + Erf(x / Math.Sqrt(2)));
+
+    /// <summary>erf by its Taylor series for |x| ≤ 3 and 1 - erfc by the continued fraction beyond.</summary>
+    private static double Erf(double x)
+    {
+        if (Math.Abs(x) > 3)
+        {
+            double a = Math.Abs(x), fraction = 0;
+            for (int n = 80; n >= 1; n--)
+            {
+                fraction = n / 2.0 / (a + fraction);
+            }
+
+            double erfc = Math.Exp(-a * a) / Math.Sqrt(Math.PI) / (a + fraction);
+            return Math.Sign(x) * (1 - erfc);
+        }
+
+        double sum = 0, term = x;
+        for (int n = 0; n < 200 && Math.Abs(term) > 1e-17; n++)
+        {
+            term = n == 0 ? x : term * -x * x / n;
+            sum += term / (2 * n + 1);
+        }
+
+        return 2 / Math.Sqrt(Math.PI) * sum;
+    }
+
+    private static RefTensor Softmax(RefTensor x)
+    {
+        RefTensor e = RefTensor.Zip(x, x.Max(), (a, m) => Math.Exp(a - m));
+        return e / e.Sum();
+    }
+
+    public static readonly IReadOnlyList<NdCase> All =
+    [
+        new("AddBias", (t, _) => t[0] + t[1], Elementwise, 1e-7),
+        new("BroadcastBothWays", (t, _) => t[0] * t[1] + t[2] - t[1] * t[2], 1e-6, 1e-7),
+        new("Rank3Broadcast", (t, s) => t[0].Map(v => Math.Exp(v * s[0])) + t[1], 2e-6, 3e-7, Scalars: [0.7f]),
+        new("RowSumSquares", (t, _) => (t[0] * t[0]).Sum(keepDims: false), 2e-5, 1e-7),
+        new("CenterRows", (t, _) => t[0] - t[0].Mean(), 2e-5, 2e-6),
+        new("RowMaxMinusMin", (t, _) => t[0].Max() - t[0].Min(), 6e-8, 0),
+        new("RowProd", (t, _) => t[0].Prod(keepDims: false) * 2, 2e-5, 1e-30, Low: 0.9, High: 1.1),
+        new("FullSum", (t, _) => t[0].Map(Math.Abs).Sum(keepDims: false), 2e-5, 1e-7),
+        new("SoftmaxRows", (t, _) => Softmax(t[0]), 2e-5, 1e-8, Low: -8, High: 8),
+        new("LogSoftmaxRank3", (t, _) => RefTensor.Zip(t[0], t[0].Max(), (a, m) => a - m) - RefTensor.Zip(t[0], t[0].Max(), (a, m) => Math.Exp(a - m)).Sum().Map(Math.Log), 2e-5, 2e-6, Low: -8, High: 8),
+        new("LayerNormRows", (t, _) =>
+        {
+            RefTensor centered = t[0] - t[0].Mean();
+            RefTensor variance = (centered * centered).Mean();
+            return centered / variance.Map(v => Math.Sqrt(v + 1e-5)) * t[1] + t[2];
+        }, 1e-4, 2e-5),
+        new("RmsNormRows", (t, _) => t[0] / (t[0] * t[0]).Mean().Map(v => Math.Sqrt(v + 1e-5)) * t[1], 1e-4, 2e-5),
+        new("MatMulPlain", (t, _) => RefTensor.MatMul(t[0], t[1]), 1e-5, 5e-7, ScaleSymbol: "K"),
+        new("Dense", (t, _) => (RefTensor.MatMul(t[0], t[1]) + t[2]).Map(v => Math.Max(v, 0)), 1e-5, 5e-7, ScaleSymbol: "K"),
+        new("BatchedMatMul", (t, _) => RefTensor.MatMul(t[0], t[1]), 1e-5, 5e-7, ScaleSymbol: "K"),
+        new("BroadcastBatchMatMul", (t, _) => (RefTensor.MatMul(t[0], t[1]) * t[2]).Map(Math.Tanh), 1e-5, 5e-7, ScaleSymbol: "K"),
+        new("TransposedOperands", (t, _) => RefTensor.MatMul(t[0].Transpose(), t[1].Transpose()), 1e-5, 5e-7, ScaleSymbol: "K"),
+        new("Attention", (t, s) => RefTensor.MatMul(Softmax(RefTensor.MatMul(t[0], t[1].Transpose()) * s[0]), t[2]), 2e-5, 5e-7, ScaleSymbol: "T", Scalars: [0.35f]),
+        new("ResidualMlp", (t, _) => t[0] + (RefTensor.MatMul((RefTensor.MatMul(t[0], t[1]) + t[2]).Map(Gelu), t[3]) + t[4]), 2e-5, 1e-6, ScaleSymbol: "D"),
+        new("TransposeCopy", (t, _) => t[0].Transpose(), 0, 0),
+        new("OuterPermutation", (t, _) => t[0].Transpose(1, 0, 2) * t[1], Elementwise, 1e-7),
+        new("TransposeThenReduce", (t, _) => (t[0].Transpose() * 2).Sum(), 2e-5, 1e-7),
+    ];
+
+    /// <summary>
+    /// Sizes for the kernel's dimension symbols, in order of first appearance: all 1, small primes,
+    /// an empty dimension in each position, sizes one past the vector widths and the GEMM tiles, and
+    /// large rows and deep products.
+    /// </summary>
+    public static readonly int[][] SizeRows =
+    [
+        [1, 1, 1, 1, 1],
+        [3, 5, 7, 2, 11],
+        [0, 4, 6, 3, 5],
+        [2, 0, 5, 3, 4],
+        [4, 3, 0, 2, 3],
+        [17, 33, 13, 9, 7],
+        [9, 257, 130, 5, 67],
+        [2, 1031, 7, 3, 2],
+    ];
+}

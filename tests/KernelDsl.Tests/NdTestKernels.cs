@@ -1,0 +1,67 @@
+using System.Numerics.Tensors;
+using KernelDsl;
+using static KernelDsl.Ops;
+
+namespace KernelDsl.Tests;
+
+/// <summary>The N-d kernels the differential suite runs: broadcasting, every reduction, the layers, contractions and views.</summary>
+public static partial class NdTestKernels
+{
+    [Kernel] public static Tensor<float> AddBias([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> b) => x + b;
+
+    [Kernel]
+    public static Tensor<float> BroadcastBothWays([Shape("B", "N")] Tensor<float> x, [Shape("B", "1")] Tensor<float> s, [Shape("1", "N")] Tensor<float> t)
+        => x * s + t - s * t;
+
+    [Kernel]
+    public static Tensor<float> Rank3Broadcast([Shape("A", "B", "N")] Tensor<float> x, [Shape("B", "1")] Tensor<float> y, float alpha)
+        => Exp(x * alpha) + y;
+
+    [Kernel] public static Tensor<float> RowSumSquares([Shape("B", "N")] Tensor<float> x) => Sum(x * x, axis: -1);
+    [Kernel] public static Tensor<float> CenterRows([Shape("B", "N")] Tensor<float> x) => x - Mean(x, axis: 1, keepDims: true);
+    [Kernel] public static Tensor<float> RowMaxMinusMin([Shape("B", "N")] Tensor<float> x) => Max(x, axis: -1, keepDims: true) - Min(x, -1, true);
+    [Kernel] public static Tensor<float> RowProd([Shape("B", "N")] Tensor<float> x) => Prod(x, axis: -1, keepDims: false) * 2f;
+    [Kernel] public static Tensor<float> FullSum([Shape("N")] Tensor<float> x) => Sum(Abs(x), axis: 0);
+    [Kernel] public static Tensor<float> SoftmaxRows([Shape("B", "N")] Tensor<float> x) => Softmax(x);
+    [Kernel] public static Tensor<float> LogSoftmaxRank3([Shape("A", "B", "N")] Tensor<float> x) => LogSoftmax(x, axis: -1);
+
+    [Kernel]
+    public static Tensor<float> LayerNormRows([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> gamma, [Shape("N")] Tensor<float> beta)
+        => LayerNorm(x, gamma, beta);
+
+    [Kernel] public static Tensor<float> RmsNormRows([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> gamma) => RmsNorm(x, gamma, 1e-5f);
+
+    [Kernel] public static Tensor<float> MatMulPlain([Shape("M", "K")] Tensor<float> a, [Shape("K", "N")] Tensor<float> b) => MatMul(a, b);
+
+    [Kernel]
+    public static Tensor<float> Dense([Shape("B", "K")] Tensor<float> x, [Shape("K", "N")] Tensor<float> w, [Shape("N")] Tensor<float> b)
+        => Relu(MatMul(x, w) + b);
+
+    [Kernel]
+    public static Tensor<float> BatchedMatMul([Shape("H", "M", "K")] Tensor<float> a, [Shape("H", "K", "N")] Tensor<float> b) => MatMul(a, b);
+
+    [Kernel]
+    public static Tensor<float> BroadcastBatchMatMul([Shape("H", "M", "K")] Tensor<float> a, [Shape("K", "N")] Tensor<float> b, [Shape("H", "1", "N")] Tensor<float> c)
+        => Tanh(MatMul(a, b) * c);
+
+    [Kernel]
+    public static Tensor<float> TransposedOperands([Shape("K", "M")] Tensor<float> a, [Shape("N", "K")] Tensor<float> b) => MatMul(Transpose(a), Transpose(b));
+
+    [Kernel]
+    public static Tensor<float> Attention([Shape("H", "T", "D")] Tensor<float> q, [Shape("H", "T", "D")] Tensor<float> k, [Shape("H", "T", "D")] Tensor<float> v, float scale)
+        => MatMul(Softmax(MatMul(q, Transpose(k)) * scale), v);
+
+    [Kernel]
+    public static Tensor<float> ResidualMlp([Shape("B", "D")] Tensor<float> x, [Shape("D", "F")] Tensor<float> w1, [Shape("F")] Tensor<float> b1,
+        [Shape("F", "D")] Tensor<float> w2, [Shape("D")] Tensor<float> b2)
+        => x + (MatMul(Gelu(MatMul(x, w1) + b1), w2) + b2);
+
+    [Kernel] public static Tensor<float> TransposeCopy([Shape("A", "B")] Tensor<float> x) => Transpose(x);
+
+    [Kernel]
+    public static Tensor<float> OuterPermutation([Shape("A", "B", "N")] Tensor<float> x, [Shape("B", "A", "N")] Tensor<float> y)
+        => Transpose(x, 1, 0, 2) * y;
+
+    [Kernel]
+    public static Tensor<float> TransposeThenReduce([Shape("A", "B")] Tensor<float> x) => Sum(Transpose(x) * 2f, axis: -1, keepDims: true);
+}
