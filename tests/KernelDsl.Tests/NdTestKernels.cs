@@ -65,3 +65,9 @@ public static partial class NdTestKernels
     [Kernel]
     public static Tensor<float> TransposeThenReduce([Shape("A", "B")] Tensor<float> x) => Sum(Transpose(x) * 2f, axis: -1, keepDims: true);
 }
+
+/// <summary>Kernels for the N-d entry point tests: a literal dimension.</summary>
+public static partial class NdEntryKernels
+{
+    [Kernel] public static Tensor<float> FixedWidth([Shape("B", "4")] Tensor<float> x, [Shape("4")] Tensor<float> b) => x * b;
+}

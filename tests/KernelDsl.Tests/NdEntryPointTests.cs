@@ -1,0 +1,136 @@
+using System;
+using System.Linq;
+using System.Numerics.Tensors;
+using Xunit;
+
+namespace KernelDsl.Tests;
+
+/// <summary>
+/// The N-d entry points: each kind of shape mismatch gets the documented ArgumentException (naming
+/// the dimension symbol, the parameters and both sizes); strided views are read correctly where the
+/// rows are contiguous and rejected with a clear message where not; overlap rules hold.
+/// </summary>
+public sealed class NdEntryPointTests
+{
+    private static Tensor<float> Filled(params nint[] shape)
+    {
+        nint count = 1;
+        foreach (nint d in shape)
+        {
+            count *= d;
+        }
+
+        var values = new float[count];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = MathF.Sin(i * 0.37f);
+        }
+
+        return Tensor.Create(values, shape);
+    }
+
+    [Fact]
+    public void SymbolMismatchNamesTheSymbolTheParametersAndBothSizes()
+    {
+        var e = Assert.Throws<ArgumentException>(() => NdTestKernels.DenseFused(Filled(4, 5), Filled(6, 3), Filled(3)));
+        Assert.StartsWith("K is 5 in x but 6 in w.", e.Message);
+        Assert.Equal("w", e.ParamName);
+
+        e = Assert.Throws<ArgumentException>(() => NdTestKernels.AddBiasFused(Filled(2, 5), Filled(4)));
+        Assert.StartsWith("N is 5 in x but 4 in b.", e.Message);
+    }
+
+    [Fact]
+    public void RankMismatchNamesTheDeclaredShape()
+    {
+        var e = Assert.Throws<ArgumentException>(() => NdTestKernels.SoftmaxRowsFused(Filled(2, 3, 4)));
+        Assert.StartsWith("'x' has shape [2, 3, 4] but is declared [B, N]: rank 3, expected 2.", e.Message);
+        Assert.Equal("x", e.ParamName);
+    }
+
+    [Fact]
+    public void LiteralMismatchNamesTheDimension()
+    {
+        var e = Assert.Throws<ArgumentException>(() => NdEntryKernels.FixedWidthFused(Filled(3, 5), Filled(4)));
+        Assert.StartsWith("'x' has shape [3, 5] but is declared [B, 4]: dimension 1 is 5, expected 4.", e.Message);
+        Assert.Equal([6f, 0, 0, 0, 0, 0, 0, 0], ToArray(NdEntryKernels.FixedWidthFused(Tensor.Create(new float[] { 2, 0, 0, 0, 0, 0, 0, 0 }, [2, 4]), Tensor.Create(new float[] { 3, 1, 1, 1 }, [4]))));
+    }
+
+    [Fact]
+    public void DestinationOfTheWrongShapeIsRejected()
+    {
+        Tensor<float> x = Filled(2, 3);
+        var destination = new float[6];
+        var e = Assert.Throws<ArgumentException>(() => NdTestKernels.SoftmaxRows(x, new TensorSpan<float>(destination, [3, 2])));
+        Assert.StartsWith("'destination' has shape [3, 2], but the kernel's result has shape [B, N] = [2, 3].", e.Message);
+
+        e = Assert.Throws<ArgumentException>(() => NdTestKernels.RowSumSquares(x, new TensorSpan<float>(destination, [2, 3])));
+        Assert.Contains("[B] = [2]", e.Message);
+    }
+
+    [Fact]
+    public void ViewsWithContiguousRowsAreReadThroughTheirStrides()
+    {
+        // Rows 8 apart in memory: every other row of a [6, 4] buffer... as a [3, 4] view.
+        float[] memory = Filled(6, 4).ToArray();
+        var view = new ReadOnlyTensorSpan<float>(memory, [3, 4], [8, 1]);
+        var dense = Tensor.Create(memory[0..4].Concat(memory[8..12]).Concat(memory[16..20]).ToArray(), [3, 4]);
+        var fromView = new float[12];
+        NdTestKernels.SoftmaxRows(view, new TensorSpan<float>(fromView, [3, 4]));
+        Assert.Equal(NdTestKernels.SoftmaxRowsFused(dense).ToArray(), fromView);
+    }
+
+    [Fact]
+    public void ViewsWithStridedRowsAreRejectedForRowKernelsAndReadByMatMul()
+    {
+        float[] memory = Filled(4, 3).ToArray();
+        var e = Assert.Throws<ArgumentException>(() => NdTestKernels.SoftmaxRows(new ReadOnlyTensorSpan<float>(memory, [3, 4], [1, 3]), new TensorSpan<float>(new float[12], [3, 4])));
+        Assert.StartsWith("'x' is a strided view whose dimension 1 has stride 3", e.Message);
+
+        // A matrix product reads any strides: the transposed view gives the product with the transpose.
+        var transposed = new ReadOnlyTensorSpan<float>(memory, [3, 4], [1, 3]); // the transpose of a [4, 3] matrix
+        Tensor<float> b = Filled(4, 2);
+        var product = new float[6];
+        NdTestKernels.MatMulPlain(transposed, b, new TensorSpan<float>(product, [3, 2]));
+        Tensor<float> expected = Ops.MatMul(Ops.Transpose(Tensor.Create(memory, [4, 3])), b);
+        float[] want = expected.ToArray();
+        for (int i = 0; i < want.Length; i++)
+        {
+            Assert.True(MathF.Abs(want[i] - product[i]) <= 1e-6f, $"[{i}]: {product[i]} vs {want[i]}");
+        }
+    }
+
+    [Fact]
+    public void ElementwiseKernelsMayRunInPlaceButProductsMayNotOverlap()
+    {
+        float[] memory = Filled(5, 7).ToArray();
+        float[] expected = NdTestKernels.SoftmaxRowsFused(Tensor.Create((float[])memory.Clone(), [5, 7])).ToArray();
+        NdTestKernels.SoftmaxRows(new ReadOnlyTensorSpan<float>(memory, [5, 7]), new TensorSpan<float>(memory, [5, 7]));
+        Assert.Equal(expected, memory);
+
+        float[] square = Filled(4, 4).ToArray();
+        var e = Assert.Throws<ArgumentException>(() => NdTestKernels.MatMulPlain(new ReadOnlyTensorSpan<float>(square, [4, 4]), Filled(4, 4), new TensorSpan<float>(square, [4, 4])));
+        Assert.Contains("must not share memory", e.Message);
+
+        // Overlapping an elementwise destination without being the same elements is rejected too.
+        float[] shifted = Filled(3, 5).ToArray().Concat(new float[5]).ToArray();
+        e = Assert.Throws<ArgumentException>(() => NdTestKernels.SoftmaxRows(new ReadOnlyTensorSpan<float>(shifted, [3, 5]), new TensorSpan<float>(shifted.AsSpan(5), [3, 5])));
+        Assert.Contains("overlaps", e.Message);
+    }
+
+    [Fact]
+    public void StridedDestinationIsRejected()
+    {
+        var destination = new float[12];
+        var e = Assert.Throws<ArgumentException>(() => NdTestKernels.SoftmaxRows(Filled(3, 2), new TensorSpan<float>(destination, [3, 2], [4, 1])));
+        Assert.Contains("'destination' is a strided view", e.Message);
+    }
+
+    [Fact]
+    public void NullTensorsAreRejected()
+    {
+        Assert.Throws<ArgumentNullException>(() => NdTestKernels.DenseFused(Filled(2, 2), null!, Filled(2)));
+    }
+
+    private static float[] ToArray(Tensor<float> tensor) => tensor.ToArray();
+}

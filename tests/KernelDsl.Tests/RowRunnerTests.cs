@@ -1,0 +1,125 @@
+using System;
+using System.Linq;
+using FsCheck;
+using FsCheck.Fluent;
+using KernelDsl.Runtime;
+using Xunit;
+
+namespace KernelDsl.Tests;
+
+/// <summary>
+/// NumPy broadcasting in the runtime's row runner, property-based: random ranks and lengths
+/// (including 0 and 1), each input missing leading dimensions or stretched along random axes
+/// (stride 0), against <see cref="RefTensor"/>'s broadcasting.
+/// </summary>
+public sealed class RowRunnerTests
+{
+    /// <summary>dest = in0 + 2·in1, where an input broadcast along the row is read once per row.</summary>
+    private readonly struct AddTwice(bool firstPerRow, bool secondPerRow) : IRowKernel
+    {
+        public void ExecuteRow<V>(in KernelOperands row, nint length) where V : struct, ISimdFloat<V>
+        {
+            for (nint i = 0; i < length; i++)
+            {
+                float a = firstPerRow ? row.Input(0) : System.Runtime.CompilerServices.Unsafe.Add(ref row.Input(0), i);
+                float b = secondPerRow ? row.Input(1) : System.Runtime.CompilerServices.Unsafe.Add(ref row.Input(1), i);
+                System.Runtime.CompilerServices.Unsafe.Add(ref row.Destination, i) = a + 2 * b;
+            }
+        }
+    }
+
+    public sealed record Case(int[] Shape, int[] FirstShape, int[] SecondShape, bool Parallel)
+    {
+        public override string ToString() => $"[{string.Join(",", Shape)}] = [{string.Join(",", FirstShape)}] + 2·[{string.Join(",", SecondShape)}] parallel={Parallel}";
+    }
+
+    /// <summary>An input's shape: the result's, with leading dimensions dropped and others set to 1.</summary>
+    private static Gen<int[]> InputShape(int[] shape)
+        => from drop in Gen.Choose(0, shape.Length - 1)
+           from mask in Gen.ArrayOf(Gen.Elements(false, false, true), shape.Length)
+           select shape.Skip(drop).Select((d, i) => mask[i + drop] ? 1 : d).ToArray();
+
+    private static readonly Gen<Case> Cases =
+        from rank in Gen.Choose(1, 4)
+        from outer in Gen.ArrayOf(Gen.OneOf(Gen.Choose(0, 3), Gen.Choose(1, 5)), rank - 1)
+        from last in Gen.OneOf(Gen.Choose(0, 2), Gen.Choose(3, 40))
+        let shape = outer.Append(last).ToArray()
+        from first in InputShape(shape)
+        from second in InputShape(shape)
+        from parallel in Gen.Elements(false, true)
+        select new Case(shape, first, second, parallel);
+
+    [Fact]
+    public void BroadcastingMatchesTheReference()
+    {
+        Prop.ForAll(Cases.ToArbitrary(), c => Check(c)).Check(Config.QuickThrowOnFailure.WithMaxTest(300));
+    }
+
+    private static bool Check(Case c)
+    {
+        var random = new Random(c.ToString().Length * 7919 + c.Shape.Sum());
+        double[] Values(int[] shape) => Enumerable.Range(0, shape.Aggregate(1, (p, q) => p * q)).Select(_ => Math.Round(random.NextDouble() * 8 - 4)).ToArray();
+        var first = new RefTensor(c.FirstShape, Values(c.FirstShape));
+        var second = new RefTensor(c.SecondShape, Values(c.SecondShape));
+        // Broadcast to the iteration space itself, which may be larger than both inputs (where
+        // both are 1 along an axis, the runner stretches them like BroadcastTo).
+        var space = new RefTensor(c.Shape, new double[c.Shape.Aggregate(1, (p, q) => p * q)]);
+        RefTensor expected = RefTensor.Zip(RefTensor.Zip(first, second, (a, b) => a + 2 * b), space, (a, _) => a);
+
+        int rank = c.Shape.Length;
+        nint[] Strides(int[] shape)
+        {
+            var strides = new nint[rank];
+            nint stride = 1;
+            for (int d = shape.Length - 1; d >= 0; d--)
+            {
+                int axis = d + rank - shape.Length;
+                strides[axis] = shape[d] == 1 && c.Shape[axis] != 1 ? 0 : stride;
+                stride *= shape[d];
+            }
+
+            return strides;
+        }
+
+        nint[] firstStrides = Strides(c.FirstShape), secondStrides = Strides(c.SecondShape);
+        bool firstPerRow = firstStrides[^1] == 0, secondPerRow = secondStrides[^1] == 0;
+        float[] destination = new float[expected.Data.Length];
+        long threshold = KernelOptions.ParallelThreshold;
+        try
+        {
+            KernelOptions.ParallelThreshold = c.Parallel ? 1 : KernelOptions.DefaultParallelThreshold;
+            RowRunner.Run(new AddTwice(firstPerRow, secondPerRow), c.Shape[..^1].Select(d => (nint)d).ToArray(), c.Shape[^1], rowsMaySplit: true,
+                destination, c.Shape[^1],
+                input0: first.Data.Select(v => (float)v).ToArray(), strides0: firstStrides,
+                input1: second.Data.Select(v => (float)v).ToArray(), strides1: secondStrides);
+        }
+        finally
+        {
+            KernelOptions.ParallelThreshold = threshold;
+        }
+
+        for (int i = 0; i < destination.Length; i++)
+        {
+            if (destination[i] != expected.Data[i])
+            {
+                throw new Exception($"{c}: element {i} is {destination[i]}, expected {expected.Data[i]}");
+            }
+        }
+
+        return true;
+    }
+
+    [Fact]
+    public void StridesOutsideTheBufferAndBadRowStridesAreRejected()
+    {
+        var e = Assert.Throws<ArgumentException>(() => RowRunner.Run(new AddTwice(false, false), [3], 4, true, new float[12], 4,
+            input0: new float[11], strides0: [4, 1], input1: new float[12], strides1: [4, 1]));
+        Assert.Contains("holds 11 elements but its shape and strides address element 11", e.Message);
+        e = Assert.Throws<ArgumentException>(() => RowRunner.Run(new AddTwice(false, false), [3], 4, true, new float[12], 4,
+            input0: new float[24], strides0: [8, 2], input1: new float[12], strides1: [4, 1]));
+        Assert.Contains("stride 2 along its last dimension", e.Message);
+        e = Assert.Throws<ArgumentException>(() => RowRunner.Run(new AddTwice(false, false), [3], 4, true, new float[11], 4,
+            input0: new float[12], strides0: [4, 1], input1: new float[12], strides1: [4, 1]));
+        Assert.Contains("destination holds 11", e.Message);
+    }
+}
