@@ -12,7 +12,7 @@ namespace KernelDsl.Generators.Tests;
 /// </summary>
 public sealed class DiagnosticTests
 {
-    private const string Prefix = GeneratorHarness.Usings + "public static partial class K\n{\n    public static float Field = 1f;\n    public static float Helper(float v) => v;\n";
+    private const string Prefix = GeneratorHarness.Usings + "public static partial class K\n{\n    public static float Field = 1f;\n    public static int Axis = -1;\n    public static float Helper(float v) => v;\n";
 
     [Theory]
     [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => x * [|Field|];", "Reading 'Field' is not supported in a kernel body; a kernel may read only its parameters and constants; pass the value as a float parameter")]
@@ -26,6 +26,51 @@ public sealed class DiagnosticTests
     [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => x * [|x.Rank|];", "Reading 'x.Rank' is not supported in a kernel body; a kernel may read only its parameters and constants; pass the value as a float parameter")]
     public void UnsupportedConstructIsKD0005OnTheConstruct(string kernel, string message)
         => AssertSingle("KD0005", kernel, message);
+
+    [Theory]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"K\")] Tensor<float> x, [Shape(\"N\")] Tensor<float> b) => Relu([|x + b|]);", "KD0001",
+        "Shape error: cannot broadcast [B, K] with [N]: K and N differ")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => [|x - Mean(x, axis: -1)|];", "KD0001",
+        "Shape error: cannot broadcast [B, N] with [B]: N and B differ")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"4\")] Tensor<float> x, [Shape(\"3\")] Tensor<float> b) => [|x * b|];", "KD0001",
+        "Shape error: cannot broadcast [B, 4] with [3]: 4 and 3 differ")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"K\")] Tensor<float> x, [Shape(\"N\", \"M\")] Tensor<float> w) => [|MatMul(x, w)|] * 2f;", "KD0002",
+        "Shape error: MatMul of [B, K] and [N, M]: the inner dimensions K and N differ (the last dimension of the left operand must equal the second-to-last of the right)")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"N\")] Tensor<float> x, [Shape(\"N\", \"M\")] Tensor<float> w) => [|MatMul(x, w)|];", "KD0002",
+        "Shape error: MatMul needs operands of rank 2 or more, not [N] and [N, M]")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => [|Sum(x, axis: 2)|];", "KD0003",
+        "Shape error: axis 2 is out of range (or repeated) for [B, N], which has rank 2 (valid axes: -2 to 1)")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => [|Transpose(x, 0, 0)|];", "KD0003",
+        "Shape error: [0, 0] is not a permutation of the 2 dimensions of [B, N]")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => x - [|Sum(x, axis: 0, keepDims: true)|];", "KD0005",
+        "Sum over axis 0 of [B, N] is not supported in a kernel body; fused reductions run along the last axis; Transpose the operand so the reduced axis is last")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"N\", \"N\")] Tensor<float> x) => [|x - Mean(x, axis: -1)|];", "KD0005",
+        "Combining a reduction taken with keepDims: false with another tensor is not supported in a kernel body; pass keepDims: true, so the result broadcasts along the reduced axis")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => Sum(x, axis: [|Axis|]);", "KD0005",
+        "The non-constant axis 'Axis' is not supported in a kernel body; the axis decides the kernel's loop structure, so it must be a compile-time constant")]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => x / [|Sum(x, axis: 0, keepDims: true)|];", "KD0005",
+        "'Sum' in a kernel without declared shapes is not supported in a kernel body; declare each tensor parameter's dimensions with [Shape(\"B\", \"N\")] so the compiler knows the axes")]
+    [InlineData("[Kernel] static Tensor<float> [|F|]([Shape(\"N\")] Tensor<float> x, Tensor<float> y) => x + y;", "KD0006",
+        "Kernel method 'F' declares the shape of 'x' but not of 'y'; when one tensor parameter has [Shape(...)], every one needs it")]
+    [InlineData("[Kernel] static Tensor<float> [|F|]([Shape(\"B\", \"n-1\")] Tensor<float> x) => x;", "KD0006",
+        "Kernel method 'F' has parameter 'x' with the dimension 'n-1' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen) or a size (digits)")]
+    public void ShapeErrorsAreReportedOnTheSubexpression(string kernel, string id, string message)
+        => AssertSingle(id, kernel, message);
+
+    [Theory]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"N\")] Tensor<float> b) => Softmax(x + b);")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => Sum(x * x, axis: -1);")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => Max(x, axis: -1, keepDims: false) * 2f;")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"B\", \"1\")] Tensor<float> s) => x * s + Mean(x, [1], true);")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"H\", \"T\", \"D\")] Tensor<float> q, [Shape(\"H\", \"T\", \"D\")] Tensor<float> k) => Softmax(MatMul(q, Transpose(k)) * 0.125f);")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"D\")] Tensor<float> x, [Shape(\"D\")] Tensor<float> g, [Shape(\"D\")] Tensor<float> b) => LayerNorm(x, g, b, 1e-6f) + RmsNorm(x, g);")]
+    public void ShapedNearMissesReportNothingAndCompile(string kernel)
+    {
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(Prefix + "    " + kernel + "\n}\n");
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(output));
+        Assert.Single(result.Results[0].GeneratedSources);
+    }
 
     [Theory]
     [InlineData("[Kernel] Tensor<float> [|F|](Tensor<float> x) => x;", "Kernel method 'F' must be static")]

@@ -18,6 +18,14 @@ public sealed class SnapshotTests
             return residual + Clamp(activated, -6f, 6f) * (alpha * 2f);
         }
         """)]
+    [InlineData("SoftmaxRows", "[Kernel] public static Tensor<float> SoftmaxRows([Shape(\"B\", \"N\")] Tensor<float> x) => Softmax(x);")]
+    [InlineData("Dense", "[Kernel] public static Tensor<float> Dense([Shape(\"B\", \"K\")] Tensor<float> x, [Shape(\"K\", \"N\")] Tensor<float> w, [Shape(\"N\")] Tensor<float> b) => Relu(MatMul(x, w) + b);")]
+    [InlineData("Attention", """
+        [Kernel]
+        public static Tensor<float> Attention([Shape("H", "T", "D")] Tensor<float> q, [Shape("H", "T", "D")] Tensor<float> k, [Shape("H", "T", "D")] Tensor<float> v, float scale)
+            => MatMul(Softmax(MatMul(q, Transpose(k)) * scale), v);
+        """)]
+    [InlineData("LayerNormRows", "[Kernel] public static Tensor<float> LayerNormRows([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"N\")] Tensor<float> gamma, [Shape(\"N\")] Tensor<float> beta) => LayerNorm(x, gamma, beta);")]
     [InlineData("Keywords", "[Kernel] public static Tensor<float> Keywords(Tensor<float> @in, Tensor<float> destination, float @float) => @in * @float + destination;")]
     public void GeneratedSourceMatchesSnapshot(string name, string kernel)
     {

@@ -136,7 +136,7 @@ public static class ShapedKernelEmitter
                 w.Line("// Scratch buffers for the values passed between groups.");
                 foreach (int t in plan.Temporaries)
                 {
-                    w.Line($"float[] {TempName(t)} = global::System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)({Size(shapes[t]!)}))); // {shapes[t]}: {graph.TryToExpression(t, 72) ?? "an intermediate"}");
+                    w.Line($"float[] {TempName(t)} = global::System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)({Size(shapes[t]!)}))); // {shapes[t]}: {graph.TryToExpression(t, 72) ?? $"intermediate %{t}"}");
                 }
 
                 w.Line("try");
@@ -281,7 +281,11 @@ public static class ShapedKernelEmitter
             for (int g = 0; g < plan.Groups.Count; g++)
             {
                 NdGroup group = plan.Groups[g];
-                w.Line();
+                if (g > 0 || plan.Temporaries.Count == 0)
+                {
+                    w.Line();
+                }
+
                 w.Line($"// Group {g + 1} of {plan.Groups.Count}: {graph.TryToExpression(group.Output, 96) ?? (group.Output == graph.Output ? "the result" : $"the intermediate %{group.Output}")}");
                 w.Line($"// {group.Reason}");
                 string target = group.Output == graph.Output ? Destination + "Memory" : TempName(group.Output);
