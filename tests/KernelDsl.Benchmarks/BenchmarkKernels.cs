@@ -17,3 +17,20 @@ public static partial class BenchmarkKernels
     [Kernel]
     public static Tensor<float> Copy(Tensor<float> x) => x;
 }
+
+public static partial class LayerKernels
+{
+    [Kernel]
+    public static Tensor<float> SoftmaxRows([Shape("B", "N")] Tensor<float> x) => Softmax(x);
+
+    [Kernel]
+    public static Tensor<float> LayerNormRows([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> gamma, [Shape("N")] Tensor<float> beta)
+        => LayerNorm(x, gamma, beta);
+
+    [Kernel]
+    public static Tensor<float> MatMulPlain([Shape("M", "K")] Tensor<float> a, [Shape("K", "N")] Tensor<float> b) => MatMul(a, b);
+
+    [Kernel]
+    public static Tensor<float> Dense([Shape("B", "K")] Tensor<float> x, [Shape("K", "N")] Tensor<float> w, [Shape("N")] Tensor<float> b)
+        => Relu(MatMul(x, w) + b);
+}

@@ -108,7 +108,8 @@ public static class RowLowering
         bool outputIsRowScalar = level[group.Output] != Level.RowLevel;
         if (!outputIsRowScalar)
         {
-            passes.Add(Pass(graph, pending, -1, Op.Input, group.Output, level, leafOf));
+            RowPass output = Pass(graph, pending, -1, Op.Input, group.Output, level, leafOf);
+            passes.Add(ReuseStoredValue(graph, passes, output, pending, level, leafOf, product) ?? output);
             pending = new List<LoopStatement>();
         }
 
@@ -143,7 +144,39 @@ public static class RowLowering
         return domain.Rank == 0 ? new[] { Dim.Literal(1) } : domain.Dims.ToArray();
     }
 
-    private static RowPass Pass(KernelGraph graph, List<LoopStatement> before, int reduction, Op op, int value, Dictionary<int, Level> level, Dictionary<int, RowLeaf> leafOf)
+    /// <summary>
+    /// When the output pass recomputes the value the last reduction pass reduced (a softmax's exp),
+    /// and reads nothing else along the row, the reduction pass also stores that value in the
+    /// destination and the output pass reloads it: one evaluation of the expression per element
+    /// instead of two. (Reading no input in the output pass keeps in-place calls correct: the
+    /// destination may be an input.) Returns the new output pass, after replacing the reduction
+    /// pass in <paramref name="passes"/>; null when the rule does not apply.
+    /// </summary>
+    private static RowPass? ReuseStoredValue(KernelGraph graph, List<RowPass> passes, RowPass output, List<LoopStatement> pending,
+        Dictionary<int, Level> level, Dictionary<int, RowLeaf> leafOf, int product)
+    {
+        if (passes.Count == 0 || product >= 0)
+        {
+            return null;
+        }
+
+        RowPass last = passes[passes.Count - 1];
+        if (leafOf.ContainsKey(last.Value) || !output.Body.Any(s => s.Value == last.Value))
+        {
+            return null;
+        }
+
+        RowPass reloading = Pass(graph, pending, -1, Op.Input, output.Value, level, leafOf, reloaded: last.Value);
+        if (reloading.Inputs.Count > 0)
+        {
+            return null;
+        }
+
+        passes[passes.Count - 1] = last with { AlsoStores = true };
+        return reloading;
+    }
+
+    private static RowPass Pass(KernelGraph graph, List<LoopStatement> before, int reduction, Op op, int value, Dictionary<int, Level> level, Dictionary<int, RowLeaf> leafOf, int reloaded = -1)
     {
         // The row-level statements value needs: its operands through row-level and invariant nodes;
         // per-row values and row-scalar leaves become parameters of the pass.
@@ -161,7 +194,7 @@ public static class RowLowering
                 continue;
             }
 
-            if (!body.Add(n))
+            if (!body.Add(n) || n == reloaded)
             {
                 continue;
             }
@@ -180,7 +213,7 @@ public static class RowLowering
 
         string? expression = reduction >= 0 ? graph.TryToExpression(reduction, MaxCommentLength) : graph.TryToExpression(value, MaxCommentLength);
         return new RowPass(before.ToEquatableArray(), reduction, op, value, body.Select(n => Statement(graph, n)).ToEquatableArray(),
-            inputs.ToEquatableArray(), rowScalars.ToEquatableArray(), expression);
+            inputs.ToEquatableArray(), rowScalars.ToEquatableArray(), expression) { Reloaded = reloaded };
     }
 
     private static LoopStatement Statement(KernelGraph graph, int n)

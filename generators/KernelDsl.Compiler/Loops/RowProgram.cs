@@ -41,7 +41,14 @@ public sealed record RowPass(
     EquatableArray<LoopStatement> Body,
     EquatableArray<int> Inputs,
     EquatableArray<int> RowScalars,
-    string? Expression);
+    string? Expression)
+{
+    /// <summary>For a reduction pass: whether it also stores its value in the destination, for the output pass to reload.</summary>
+    public bool AlsoStores { get; init; }
+
+    /// <summary>For the output pass: the value it reloads from the destination instead of recomputing (-1 if none).</summary>
+    public int Reloaded { get; init; } = -1;
+}
 
 /// <summary>
 /// The schedule of a row group (or a contraction's epilogue): an iteration space of outer
@@ -89,9 +96,15 @@ public sealed record RowProgram(
                 text.Append("  row %").Append(s.Value).Append(" = ").Append(s.Node.Op).Append(' ').Append(string.Join(", ", s.Node.Operands)).Append('\n');
             }
 
-            text.Append(pass.Reduction >= 0 ? $"  pass: %{pass.Reduction} = {pass.ReductionOp} over i of\n" : "  pass: store over i\n");
+            text.Append(pass.Reduction >= 0 ? $"  pass: %{pass.Reduction} = {pass.ReductionOp} over i of{(pass.AlsoStores ? " (also stored)" : "")}\n" : "  pass: store over i\n");
             foreach (LoopStatement s in pass.Body)
             {
+                if (s.Value == pass.Reloaded)
+                {
+                    text.Append("    %").Append(s.Value).Append(" = reload\n");
+                    continue;
+                }
+
                 text.Append("    %").Append(s.Value).Append(" = ").Append(s.Node.Op).Append(' ').Append(string.Join(", ", s.Node.Operands)).Append('\n');
             }
         }

@@ -104,18 +104,37 @@ public static class CSharpRowRenderer
             Op.ReduceMin => ("float.PositiveInfinity", "V.Min({0}, {1})", "Min", "global::System.MathF.Min({0}, {1})"),
             _ => ("0f", "{0} + {1}", "Sum", "{0} + {1}"),
         };
-        w.Line($"// {position}, reduced along the row{what}.");
+        string stored = pass.AlsoStores ? " Each value is also stored in the destination, for the last pass to reuse." : "";
+        w.Line($"// {position}, reduced along the row{what}.{stored}");
         w.Line($"V {acc} = V.Create({identity});");
         using (w.Block("for (i = 0; i <= length - V.Count; i += V.Count)"))
         {
-            w.Line($"{acc} = {string.Format(CultureInfo.InvariantCulture, combine, acc, call("V"))};");
+            if (pass.AlsoStores)
+            {
+                w.Line($"V value = {call("V")};");
+                w.Line("V.Store(value, ref destination, i);");
+                w.Line($"{acc} = {string.Format(CultureInfo.InvariantCulture, combine, acc, "value")};");
+            }
+            else
+            {
+                w.Line($"{acc} = {string.Format(CultureInfo.InvariantCulture, combine, acc, call("V"))};");
+            }
         }
 
         w.Line();
         w.Line($"float {r} = {Runtime}.Horizontal.{horizontal}({acc});");
         using (w.Block("for (; i < length; i++)"))
         {
-            w.Line($"{r} = {string.Format(CultureInfo.InvariantCulture, scalarCombine, r, call(Scalar) + ".Value")};");
+            if (pass.AlsoStores)
+            {
+                w.Line($"{Scalar} value = {call(Scalar)};");
+                w.Line($"{Scalar}.Store(value, ref destination, i);");
+                w.Line($"{r} = {string.Format(CultureInfo.InvariantCulture, scalarCombine, r, "value.Value")};");
+            }
+            else
+            {
+                w.Line($"{r} = {string.Format(CultureInfo.InvariantCulture, scalarCombine, r, call(Scalar) + ".Value")};");
+            }
         }
 
         w.Line();
@@ -156,6 +175,7 @@ public static class CSharpRowRenderer
     {
         RowPass pass = program.Passes[index];
         string parameters = string.Join(", ", pass.Inputs.Select(n => "ref float " + LeafName(program, n))
+            .Concat(pass.Reloaded >= 0 ? new[] { "ref float destination" } : new string[0])
             .Concat(new[] { "nint i" })
             .Concat(pass.RowScalars.Select(n => "float p" + n.ToString(CultureInfo.InvariantCulture))));
         w.Line($"/// <summary>Pass {index + 1}'s value at element <paramref name=\"i\"/> of the row.</summary>");
@@ -164,16 +184,34 @@ public static class CSharpRowRenderer
         w.Line($"    where W : struct, {Runtime}.ISimdFloat<W>");
         using (w.Indented("{", "}"))
         {
+            // A division by a per-row value multiplies by its reciprocal, computed once per row (the
+            // JIT hoists it out of the loop): a vector division costs about as much as ten
+            // multiplications, and the result differs from the quotient by at most one rounding.
+            var divisors = new System.Collections.Generic.HashSet<int>(pass.Body
+                .Where(s => s.Node.Op == Op.Div && s.Value != pass.Reloaded && pass.RowScalars.Contains(s.Node.Operands[1]) && !pass.RowScalars.Contains(s.Node.Operands[0]))
+                .Select(s => s.Node.Operands[1]));
             foreach (int n in pass.RowScalars)
             {
-                w.Line($"W {ValueName(n)} = W.Create(p{n.ToString(CultureInfo.InvariantCulture)});");
+                string p = "p" + n.ToString(CultureInfo.InvariantCulture);
+                w.Line($"W {ValueName(n)} = W.Create({p});");
+                if (divisors.Contains(n))
+                {
+                    w.Line($"W {ReciprocalName(n)} = W.Create(1f / {p});");
+                }
             }
 
             foreach (LoopStatement s in pass.Body)
             {
                 RowLeaf? leaf = program.Leaves.FirstOrDefault(l => l.Node == s.Value);
+                if (s.Value == pass.Reloaded)
+                {
+                    w.Line($"W {ValueName(s.Value)} = W.Load(ref destination, i); // stored by pass {index}: {s.Expression ?? "the value it reduced"}");
+                    continue;
+                }
+
                 string code = leaf is not null ? $"W.Load(ref {LeafName(program, s.Value)}, i)"
                     : s.Node.Op == Op.ScalarInput ? $"W.Create({ScalarName(program.Parameters[s.Node.Parameter])})"
+                    : s.Node.Op == Op.Div && divisors.Contains(s.Node.Operands[1]) ? $"{ValueName(s.Node.Operands[0])} * {ReciprocalName(s.Node.Operands[1])}"
                     : CSharpExpressions.Elementwise(s.Node, "W", ValueName);
                 string line = $"W {ValueName(s.Value)} = {code};";
                 w.Line(s.Expression is null || leaf is not null ? line : line + " // " + s.Expression);
@@ -185,6 +223,7 @@ public static class CSharpRowRenderer
 
     private static string PassArguments(RowProgram program, RowPass pass)
         => string.Join(", ", pass.Inputs.Select(n => "ref " + LeafRef(program.Leaves.First(l => l.Node == n)))
+            .Concat(pass.Reloaded >= 0 ? new[] { "ref destination" } : new string[0])
             .Concat(new[] { "i" })
             .Concat(pass.RowScalars.Select(n => ValueName(n) + ".Value")));
 
@@ -194,6 +233,8 @@ public static class CSharpRowRenderer
     private static string LeafRef(RowLeaf leaf) => leaf.Kind == RowLeafKind.Product ? "destination" : leaf.Name;
 
     private static string PassName(int index) => "Pass" + (index + 1).ToString(CultureInfo.InvariantCulture);
+
+    private static string ReciprocalName(int value) => "reciprocal" + value.ToString(CultureInfo.InvariantCulture);
 
     private static string ValueName(int value) => "v" + value.ToString(CultureInfo.InvariantCulture);
 

@@ -183,17 +183,21 @@ partial class Layers
 
             KernelRuntime.SimdScalar v6 = KernelRuntime.SimdScalar.Create(r6);
 
-            // Pass 2 of 3, reduced along the row.
+            // Pass 2 of 3, reduced along the row. Each value is also stored in the destination, for the last pass to reuse.
             V acc9 = V.Create(0f);
             for (i = 0; i <= length - V.Count; i += V.Count)
             {
-                acc9 = acc9 + Pass2<V>(ref tmp5, i, v6.Value);
+                V value = Pass2<V>(ref tmp5, i, v6.Value);
+                V.Store(value, ref destination, i);
+                acc9 = acc9 + value;
             }
 
             float r9 = KernelRuntime.Horizontal.Sum(acc9);
             for (; i < length; i++)
             {
-                r9 = r9 + Pass2<KernelRuntime.SimdScalar>(ref tmp5, i, v6.Value).Value;
+                KernelRuntime.SimdScalar value = Pass2<KernelRuntime.SimdScalar>(ref tmp5, i, v6.Value);
+                KernelRuntime.SimdScalar.Store(value, ref destination, i);
+                r9 = r9 + value.Value;
             }
 
             KernelRuntime.SimdScalar v9 = KernelRuntime.SimdScalar.Create(r9);
@@ -201,12 +205,12 @@ partial class Layers
             // Pass 3 of 3, the output.
             for (i = 0; i <= length - V.Count; i += V.Count)
             {
-                V.Store(Pass3<V>(ref tmp5, i, v6.Value, v9.Value), ref destination, i);
+                V.Store(Pass3<V>(ref destination, i, v9.Value), ref destination, i);
             }
 
             for (; i < length; i++)
             {
-                KernelRuntime.SimdScalar.Store(Pass3<KernelRuntime.SimdScalar>(ref tmp5, i, v6.Value, v9.Value), ref destination, i);
+                KernelRuntime.SimdScalar.Store(Pass3<KernelRuntime.SimdScalar>(ref destination, i, v9.Value), ref destination, i);
             }
         }
 
@@ -233,15 +237,13 @@ partial class Layers
 
         /// <summary>Pass 3's value at element <paramref name="i"/> of the row.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private W Pass3<W>(ref float tmp5, nint i, float p6, float p9)
+        private W Pass3<W>(ref float destination, nint i, float p9)
             where W : struct, KernelRuntime.ISimdFloat<W>
         {
-            W v6 = W.Create(p6);
             W v9 = W.Create(p9);
-            W v5 = W.Load(ref tmp5, i);
-            W v7 = v5 - v6;
-            W v8 = KernelRuntime.VectorMath.Exp(v7);
-            W v10 = v8 / v9;
+            W reciprocal9 = W.Create(1f / p9);
+            W v8 = W.Load(ref destination, i); // stored by pass 2: the value it reduced
+            W v10 = v8 * reciprocal9;
             return v10;
         }
     }

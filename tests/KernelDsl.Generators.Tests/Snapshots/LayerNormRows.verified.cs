@@ -166,11 +166,12 @@ partial class Layers
         {
             W v3 = W.Create(p3);
             W v9 = W.Create(p9);
+            W reciprocal9 = W.Create(1f / p9);
             W v0 = W.Load(ref in_x, i);
             W v1 = W.Load(ref in_gamma, i);
             W v2 = W.Load(ref in_beta, i);
             W v4 = v0 - v3; // x - Mean(x, axis: -1, keepDims: true)
-            W v10 = v4 / v9;
+            W v10 = v4 * reciprocal9;
             W v11 = v10 * v1;
             W v12 = v11 + v2;
             return v12;

@@ -88,17 +88,21 @@ partial class Layers
 
             KernelRuntime.SimdScalar v1 = KernelRuntime.SimdScalar.Create(r1);
 
-            // Pass 2 of 3, reduced along the row: Sum(Exp(x - Max(x, axis: -1, keepDims: true)), axis: -1, keepDims: true).
+            // Pass 2 of 3, reduced along the row: Sum(Exp(x - Max(x, axis: -1, keepDims: true)), axis: -1, keepDims: true). Each value is also stored in the destination, for the last pass to reuse.
             V acc4 = V.Create(0f);
             for (i = 0; i <= length - V.Count; i += V.Count)
             {
-                acc4 = acc4 + Pass2<V>(ref in_x, i, v1.Value);
+                V value = Pass2<V>(ref in_x, i, v1.Value);
+                V.Store(value, ref destination, i);
+                acc4 = acc4 + value;
             }
 
             float r4 = KernelRuntime.Horizontal.Sum(acc4);
             for (; i < length; i++)
             {
-                r4 = r4 + Pass2<KernelRuntime.SimdScalar>(ref in_x, i, v1.Value).Value;
+                KernelRuntime.SimdScalar value = Pass2<KernelRuntime.SimdScalar>(ref in_x, i, v1.Value);
+                KernelRuntime.SimdScalar.Store(value, ref destination, i);
+                r4 = r4 + value.Value;
             }
 
             KernelRuntime.SimdScalar v4 = KernelRuntime.SimdScalar.Create(r4);
@@ -106,12 +110,12 @@ partial class Layers
             // Pass 3 of 3, the output.
             for (i = 0; i <= length - V.Count; i += V.Count)
             {
-                V.Store(Pass3<V>(ref in_x, i, v1.Value, v4.Value), ref destination, i);
+                V.Store(Pass3<V>(ref destination, i, v4.Value), ref destination, i);
             }
 
             for (; i < length; i++)
             {
-                KernelRuntime.SimdScalar.Store(Pass3<KernelRuntime.SimdScalar>(ref in_x, i, v1.Value, v4.Value), ref destination, i);
+                KernelRuntime.SimdScalar.Store(Pass3<KernelRuntime.SimdScalar>(ref destination, i, v4.Value), ref destination, i);
             }
         }
 
@@ -138,15 +142,13 @@ partial class Layers
 
         /// <summary>Pass 3's value at element <paramref name="i"/> of the row.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private W Pass3<W>(ref float in_x, nint i, float p1, float p4)
+        private W Pass3<W>(ref float destination, nint i, float p4)
             where W : struct, KernelRuntime.ISimdFloat<W>
         {
-            W v1 = W.Create(p1);
             W v4 = W.Create(p4);
-            W v0 = W.Load(ref in_x, i);
-            W v2 = v0 - v1; // x - Max(x, axis: -1, keepDims: true)
-            W v3 = KernelRuntime.VectorMath.Exp(v2); // Exp(x - Max(x, axis: -1, keepDims: true))
-            W v5 = v3 / v4;
+            W reciprocal4 = W.Create(1f / p4);
+            W v3 = W.Load(ref destination, i); // stored by pass 2: Exp(x - Max(x, axis: -1, keepDims: true))
+            W v5 = v3 * reciprocal4;
             return v5;
         }
     }

@@ -1,0 +1,229 @@
+using System;
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using System.Threading.Tasks;
+using BenchmarkDotNet.Attributes;
+
+namespace KernelDsl.Benchmarks;
+
+/// <summary>
+/// The machine's limits, measured in the same run as the kernels so every figure can be stated as
+/// a fraction of one: memory bandwidth (a copy through the kernel runtime on all cores) and the FMA
+/// peak (independent fused multiply-adds in registers on all cores).
+/// </summary>
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+public class MachineLimitsBenchmarks
+{
+    /// <summary>Floating-point operations per <see cref="FmaPeak"/> call: 2 per lane per FMA.</summary>
+    public const long FmaPeakFlops = 2L * 12 * 16 * IterationsPerThread * 2;
+
+    private const long IterationsPerThread = 20_000_000;
+    private float[] _x = null!;
+    private float[] _destination = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _x = new float[NormalizationBenchmarks.Rows * NormalizationBenchmarks.Columns];
+        _destination = new float[_x.Length];
+        new Random(1).NextBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_x.AsSpan()));
+    }
+
+    [Benchmark(Description = "copy 4M floats (16 MiB in, 16 MiB out), all cores")]
+    public void Copy() => BenchmarkKernels.Copy(_x, _destination);
+
+    /// <summary>
+    /// Twelve independent FMA chains of 512-bit vectors per thread (enough to cover the FMA latency
+    /// on two ports), one thread per core: <see cref="FmaPeakFlops"/> flops per call (with 256-bit
+    /// vectors on machines without AVX-512, half of that).
+    /// </summary>
+    [Benchmark(Description = "FMA peak, 2 threads")]
+    public float FmaPeak()
+    {
+        var results = new float[2];
+        Parallel.For(0, 2, t => results[t] = FmaChains(IterationsPerThread));
+        return results[0] + results[1];
+    }
+
+    private static float FmaChains(long iterations)
+    {
+        Vector512<float> a = Vector512.Create(1.0000001f), b = Vector512.Create(0.9999999f);
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        Vector512<float> c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
+        for (long i = 0; i < iterations; i++)
+        {
+            c0 = Vector512.FusedMultiplyAdd(a, b, c0);
+            c1 = Vector512.FusedMultiplyAdd(a, b, c1);
+            c2 = Vector512.FusedMultiplyAdd(a, b, c2);
+            c3 = Vector512.FusedMultiplyAdd(a, b, c3);
+            c4 = Vector512.FusedMultiplyAdd(a, b, c4);
+            c5 = Vector512.FusedMultiplyAdd(a, b, c5);
+            c6 = Vector512.FusedMultiplyAdd(a, b, c6);
+            c7 = Vector512.FusedMultiplyAdd(a, b, c7);
+            c8 = Vector512.FusedMultiplyAdd(a, b, c8);
+            c9 = Vector512.FusedMultiplyAdd(a, b, c9);
+            c10 = Vector512.FusedMultiplyAdd(a, b, c10);
+            c11 = Vector512.FusedMultiplyAdd(a, b, c11);
+        }
+
+        return Vector512.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11);
+    }
+}
+
+/// <summary>
+/// Softmax and LayerNorm over [4096, 1024]: the fused kernel (one read, one write of memory), the
+/// eager body, and TensorPrimitives row by row (its SoftMax; mean, variance and affine as separate
+/// calls for LayerNorm). Compare with <see cref="MachineLimitsBenchmarks.Copy"/>, which moves the same bytes.
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+public class NormalizationBenchmarks
+{
+    public const int Rows = 4096;
+    public const int Columns = 1024;
+    private float[] _x = null!;
+    private float[] _gamma = null!;
+    private float[] _beta = null!;
+    private float[] _destination = null!;
+    private Tensor<float> _tensor = null!;
+    private Tensor<float> _gammaTensor = null!;
+    private Tensor<float> _betaTensor = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(1);
+        _x = new float[Rows * Columns];
+        for (int i = 0; i < _x.Length; i++)
+        {
+            _x[i] = (float)(random.NextDouble() * 8 - 4);
+        }
+
+        _gamma = new float[Columns];
+        _beta = new float[Columns];
+        for (int i = 0; i < Columns; i++)
+        {
+            _gamma[i] = (float)random.NextDouble() + 0.5f;
+            _beta[i] = (float)random.NextDouble() - 0.5f;
+        }
+
+        _destination = new float[_x.Length];
+        _tensor = Tensor.Create(_x, [Rows, Columns]);
+        _gammaTensor = Tensor.Create(_gamma, [Columns]);
+        _betaTensor = Tensor.Create(_beta, [Columns]);
+    }
+
+    [Benchmark(Description = "softmax fused")]
+    public void SoftmaxFused() => LayerKernels.SoftmaxRows(new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new TensorSpan<float>(_destination, [Rows, Columns]));
+
+    [Benchmark(Description = "softmax TensorPrimitives row by row")]
+    public void SoftmaxPrimitives()
+    {
+        for (int r = 0; r < Rows; r++)
+        {
+            TensorPrimitives.SoftMax(_x.AsSpan(r * Columns, Columns), _destination.AsSpan(r * Columns, Columns));
+        }
+    }
+
+    [Benchmark(Description = "softmax eager body")]
+    public Tensor<float> SoftmaxEager() => LayerKernels.SoftmaxRows(_tensor);
+
+    [Benchmark(Description = "layernorm fused")]
+    public void LayerNormFused() => LayerKernels.LayerNormRows(
+        new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new ReadOnlyTensorSpan<float>(_gamma), new ReadOnlyTensorSpan<float>(_beta), new TensorSpan<float>(_destination, [Rows, Columns]));
+
+    [Benchmark(Description = "layernorm TensorPrimitives row by row")]
+    public void LayerNormPrimitives()
+    {
+        for (int r = 0; r < Rows; r++)
+        {
+            ReadOnlySpan<float> row = _x.AsSpan(r * Columns, Columns);
+            Span<float> output = _destination.AsSpan(r * Columns, Columns);
+            float mean = TensorPrimitives.Sum(row) / Columns;
+            TensorPrimitives.Subtract(row, mean, output);
+            float variance = TensorPrimitives.SumOfSquares(output) / Columns;
+            TensorPrimitives.Multiply(output, 1f / MathF.Sqrt(variance + 1e-5f), output);
+            TensorPrimitives.FusedMultiplyAdd(output, _gamma, _beta, output);
+        }
+    }
+
+    [Benchmark(Description = "layernorm eager body")]
+    public Tensor<float> LayerNormEager() => LayerKernels.LayerNormRows(_tensor, _gammaTensor, _betaTensor);
+}
+
+/// <summary>Square float32 matrix products on all cores; GFLOP/s = 2·n³ / time, compared with <see cref="MachineLimitsBenchmarks.FmaPeak"/>.</summary>
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
+public class MatMulBenchmarks
+{
+    private float[] _a = null!;
+    private float[] _b = null!;
+    private float[] _c = null!;
+
+    [Params(256, 512, 1024, 2048)]
+    public int Size { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(1);
+        _a = new float[Size * Size];
+        _b = new float[Size * Size];
+        _c = new float[Size * Size];
+        for (int i = 0; i < _a.Length; i++)
+        {
+            _a[i] = (float)random.NextDouble() - 0.5f;
+            _b[i] = (float)random.NextDouble() - 0.5f;
+        }
+    }
+
+    [Benchmark(Description = "MatMul fused")]
+    public void MatMul() => LayerKernels.MatMulPlain(new ReadOnlyTensorSpan<float>(_a, [Size, Size]), new ReadOnlyTensorSpan<float>(_b, [Size, Size]), new TensorSpan<float>(_c, [Size, Size]));
+}
+
+/// <summary>A dense layer Relu(x·W + b) for a batch of 64 and of 1: the fused kernel (epilogue on each tile) against the eager body.</summary>
+[MemoryDiagnoser]
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+public class DenseBenchmarks
+{
+    private const int Inputs = 784;
+    private const int Outputs = 512;
+    private float[] _x = null!;
+    private float[] _w = null!;
+    private float[] _b = null!;
+    private float[] _y = null!;
+    private Tensor<float> _xTensor = null!;
+    private Tensor<float> _wTensor = null!;
+    private Tensor<float> _bTensor = null!;
+
+    [Params(64, 1)]
+    public int Batch { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(1);
+        _x = new float[Batch * Inputs];
+        _w = new float[Inputs * Outputs];
+        _b = new float[Outputs];
+        _y = new float[Batch * Outputs];
+        for (int i = 0; i < _x.Length; i++)
+        {
+            _x[i] = (float)random.NextDouble() - 0.5f;
+        }
+
+        for (int i = 0; i < _w.Length; i++)
+        {
+            _w[i] = (float)random.NextDouble() - 0.5f;
+        }
+
+        _xTensor = Tensor.Create(_x, [Batch, Inputs]);
+        _wTensor = Tensor.Create(_w, [Inputs, Outputs]);
+        _bTensor = Tensor.Create(_b, [Outputs]);
+    }
+
+    [Benchmark(Description = "dense fused")]
+    public void Fused() => LayerKernels.Dense(new ReadOnlyTensorSpan<float>(_x, [Batch, Inputs]), new ReadOnlyTensorSpan<float>(_w, [Inputs, Outputs]), new ReadOnlyTensorSpan<float>(_b), new TensorSpan<float>(_y, [Batch, Outputs]));
+
+    [Benchmark(Description = "dense eager body")]
+    public Tensor<float> Eager() => LayerKernels.Dense(_xTensor, _wTensor, _bTensor);
+}
