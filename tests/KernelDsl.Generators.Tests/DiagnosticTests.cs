@@ -50,6 +50,14 @@ public sealed class DiagnosticTests
         "The non-constant axis 'Axis' is not supported in a kernel body; the axis decides the kernel's loop structure, so it must be a compile-time constant")]
     [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => x / [|Sum(x, axis: 0, keepDims: true)|];", "KD0005",
         "'Sum' in a kernel without declared shapes is not supported in a kernel body; declare each tensor parameter's dimensions with [Shape(\"B\", \"N\")] so the compiler knows the axes")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"I\", \"K\")] Tensor<float> a, [Shape(\"K\", \"J\")] Tensor<float> b) => [|Einsum(\"ik,kj\", a, b)|];", "KD0007",
+        "Einsum \"ik,kj\": expected two operands' subscripts and an output, as in \"bik,bkj->bij\"")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"I\", \"K\")] Tensor<float> a, [Shape(\"K\", \"J\")] Tensor<float> b) => [|Einsum(\"bik,kj->bij\", a, b)|];", "KD0007",
+        "Einsum \"bik,kj->bij\": \"bik\" names 3 dimensions, but the first operand has shape [I, K] (rank 2)")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"I\", \"K\")] Tensor<float> a, [Shape(\"I\", \"K\")] Tensor<float> b) => [|Einsum(\"ik,ik->i\", a, b)|];", "KD0007",
+        "Einsum \"ik,ik->i\": this spec is not compiled yet: a compiled Einsum is one matrix product per batch element, with exactly one letter only in each operand (here none and none) and exactly one summed letter (here k)")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"I\", \"K\")] Tensor<float> a, [Shape(\"K\", \"J\")] Tensor<float> b) => [|Einsum(\"ik,kj->iz\", a, b)|];", "KD0007",
+        "Einsum \"ik,kj->iz\": the output letter z appears in no operand")]
     [InlineData("[Kernel] static Tensor<float> [|F|]([Shape(\"N\")] Tensor<float> x, Tensor<float> y) => x + y;", "KD0006",
         "Kernel method 'F' declares the shape of 'x' but not of 'y'; when one tensor parameter has [Shape(...)], every one needs it")]
     [InlineData("[Kernel] static Tensor<float> [|F|]([Shape(\"B\", \"n-1\")] Tensor<float> x) => x;", "KD0006",
@@ -60,6 +68,7 @@ public sealed class DiagnosticTests
     [Theory]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"N\")] Tensor<float> b) => Softmax(x + b);")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => Sum(x * x, axis: -1);")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"I\", \"K\")] Tensor<float> a, [Shape(\"J\", \"K\")] Tensor<float> b) => Relu(Einsum(\"ik,jk->ij\", a, b));")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => Max(x, axis: -1, keepDims: false) * 2f;")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"B\", \"1\")] Tensor<float> s) => x * s + Mean(x, [1], true);")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"H\", \"T\", \"D\")] Tensor<float> q, [Shape(\"H\", \"T\", \"D\")] Tensor<float> k) => Softmax(MatMul(q, Transpose(k)) * 0.125f);")]

@@ -17,7 +17,8 @@ public sealed record NdCase(
     string? ScaleSymbol = null,
     float[]? Scalars = null,
     double Low = -1,
-    double High = 1)
+    double High = 1,
+    int[][]? Sizes = null)
 {
     public override string ToString() => Kernel;
 }
@@ -86,6 +87,10 @@ public static class NdCases
         new("TransposedOperands", (t, _) => RefTensor.MatMul(t[0].Transpose(), t[1].Transpose()), 1e-5, 5e-7, ScaleSymbol: "K"),
         new("Attention", (t, s) => RefTensor.MatMul(Softmax(RefTensor.MatMul(t[0], t[1].Transpose()) * s[0]), t[2]), 2e-5, 5e-7, ScaleSymbol: "T", Scalars: [0.35f]),
         new("ResidualMlp", (t, _) => t[0] + (RefTensor.MatMul((RefTensor.MatMul(t[0], t[1]) + t[2]).Map(Gelu), t[3]) + t[4]), 2e-5, 1e-6, ScaleSymbol: "D"),
+        new("EinsumBatched", (t, _) => RefTensor.MatMul(t[0], t[1]), 1e-5, 5e-7, ScaleSymbol: "K"),
+        new("EinsumScores", (t, _) => RefTensor.MatMul(t[0], t[1].Transpose()) * 0.5, 1e-5, 5e-7, ScaleSymbol: "D",
+            Sizes: [[1, 1, 1, 1, 1], [2, 3, 5, 4, 7], [0, 2, 3, 4, 5], [2, 1, 0, 3, 4], [2, 3, 17, 33, 9], [1, 2, 67, 16, 65]]),
+        new("EinsumTransposedOutput", (t, _) => RefTensor.MatMul(t[0], t[1]).Transpose(), 1e-5, 5e-7, ScaleSymbol: "K"),
         new("TransposeCopy", (t, _) => t[0].Transpose(), 0, 0),
         new("OuterPermutation", (t, _) => t[0].Transpose(1, 0, 2) * t[1], Elementwise, 1e-7),
         new("TransposeThenReduce", (t, _) => (t[0].Transpose() * 2).Sum(), 2e-5, 1e-7),

@@ -22,12 +22,13 @@ public static class NdDifferentialSuite
         MethodInfo fused = Method(ndCase.Kernel + "Fused");
         ParameterInfo[] parameters = eager.GetParameters();
         string[] symbols = Symbols(parameters);
-        for (int row = 0; row < NdCases.SizeRows.Length; row++)
+        int[][] rows = ndCase.Sizes ?? NdCases.SizeRows;
+        for (int row = 0; row < rows.Length; row++)
         {
             var sizes = new Dictionary<string, int>();
             for (int s = 0; s < symbols.Length; s++)
             {
-                sizes[symbols[s]] = NdCases.SizeRows[row][s];
+                sizes[symbols[s]] = rows[row][s];
             }
 
             string binding = string.Join(" ", sizes.Select(p => $"{p.Key}={p.Value}"));

@@ -132,5 +132,31 @@ public sealed class NdEntryPointTests
         Assert.Throws<ArgumentNullException>(() => NdTestKernels.DenseFused(Filled(2, 2), null!, Filled(2)));
     }
 
+    [Fact]
+    public void EagerEinsumChecksItsSpecAndSizes()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Ops.Einsum("ij,jk->ik", Filled(2, 3), Filled(4, 5)));
+        Assert.StartsWith("Einsum \"ij,jk->ik\": j is 3 in one operand but 4 in b.", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Ops.Einsum("ij,jk", Filled(2, 3), Filled(3, 5)));
+        Assert.Contains("expected two operands' subscripts and an output", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Ops.Einsum("bij,jk->ik", Filled(2, 3), Filled(3, 5)));
+        Assert.Contains("the operands have ranks 2 and 2, but the subscripts name 3 and 2 dimensions", e.Message);
+
+        // A general spec the compiler does not fuse yet still runs eagerly: a row-wise dot product.
+        Tensor<float> a = Filled(3, 4), b = Filled(3, 4);
+        float[] dots = Ops.Einsum("ik,ik->i", a, b).ToArray();
+        float[] x = a.ToArray(), y = b.ToArray();
+        for (int i = 0; i < 3; i++)
+        {
+            float expected = 0;
+            for (int k = 0; k < 4; k++)
+            {
+                expected += x[i * 4 + k] * y[i * 4 + k];
+            }
+
+            Assert.Equal(expected, dots[i], 5);
+        }
+    }
+
     private static float[] ToArray(Tensor<float> tensor) => tensor.ToArray();
 }

@@ -56,6 +56,16 @@ public static partial class NdTestKernels
         [Shape("F", "D")] Tensor<float> w2, [Shape("D")] Tensor<float> b2)
         => x + (MatMul(Gelu(MatMul(x, w1) + b1), w2) + b2);
 
+    [Kernel]
+    public static Tensor<float> EinsumBatched([Shape("B", "I", "K")] Tensor<float> a, [Shape("B", "K", "J")] Tensor<float> b) => Einsum("bik,bkj->bij", a, b);
+
+    [Kernel]
+    public static Tensor<float> EinsumScores([Shape("B", "H", "Q", "D")] Tensor<float> q, [Shape("B", "H", "K", "D")] Tensor<float> k)
+        => Einsum("bhqd,bhkd->bhqk", q, k) * 0.5f;
+
+    [Kernel]
+    public static Tensor<float> EinsumTransposedOutput([Shape("I", "K")] Tensor<float> a, [Shape("K", "J")] Tensor<float> b) => Einsum("ik,kj->ji", a, b);
+
     [Kernel] public static Tensor<float> TransposeCopy([Shape("A", "B")] Tensor<float> x) => Transpose(x);
 
     [Kernel]

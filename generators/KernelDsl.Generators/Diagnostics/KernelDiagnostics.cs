@@ -28,6 +28,12 @@ internal static class KernelDiagnostics
         "Axis out of range",
         "Shape error: {0}");
 
+    /// <summary>KD0007: an Einsum spec that is malformed or does not fit its operands.</summary>
+    public static readonly DiagnosticDescriptor InvalidEinsum = Create(
+        "KD0007",
+        "Einsum spec invalid for its operands",
+        "Einsum \"{0}\": {1}");
+
     /// <summary>KD0005: a construct in a kernel body that the compiler does not support.</summary>
     public static readonly DiagnosticDescriptor UnsupportedConstruct = Create(
         "KD0005",
@@ -52,6 +58,7 @@ internal static class KernelDiagnostics
         "KD0002" => ContractionMismatch,
         "KD0003" => AxisOutOfRange,
         "KD0005" => UnsupportedConstruct,
+        "KD0007" => InvalidEinsum,
         "KD0006" => InvalidKernelMethod,
         "KD9999" => InternalError,
         _ => null,

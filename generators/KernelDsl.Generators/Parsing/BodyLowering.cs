@@ -248,6 +248,45 @@ internal sealed class BodyLowering
                 return Box(x is int xi && gamma is int g && epsilon is float e ? LayerComposites.RmsNorm(algebra, xi, g, e) : null);
             }
 
+            case "Einsum" when target.Parameters.Length == 3:
+            {
+                IOperation specArgument = Arg(0);
+                int? a = Lower(Arg(1)), b = Lower(Arg(2));
+                if (specArgument.ConstantValue is not { HasValue: true, Value: string text })
+                {
+                    ReportNotConstant(specArgument, "Einsum spec");
+                    return Box(null);
+                }
+
+                if (a is not int ai || b is not int bi)
+                {
+                    return Box(null);
+                }
+
+                if (EinsumLowering.Parse(text, out string? problem) is not { } spec)
+                {
+                    ReportEinsum(invocation, text, problem!);
+                    return Box(null);
+                }
+
+                foreach ((string subscripts, int node, string name) in new[] { (spec.Left, ai, "the first operand"), (spec.Right, bi, "the second operand") })
+                {
+                    if (ShapeOf(node) is { } shape && shape.Rank != subscripts.Length)
+                    {
+                        ReportEinsum(invocation, text, $"\"{subscripts}\" names {subscripts.Length} dimensions, but {name} has shape {shape} (rank {shape.Rank})");
+                        return Box(null);
+                    }
+                }
+
+                int? result = EinsumLowering.Lower(_builder, spec, ai, bi, out problem);
+                if (result is null)
+                {
+                    ReportEinsum(invocation, text, problem!);
+                }
+
+                return Box(result);
+            }
+
             case "MatMul" when target.Parameters.Length == 2:
                 return Box(Apply(Op.MatMul, Arg(0), Arg(1)));
 
@@ -267,6 +306,29 @@ internal sealed class BodyLowering
     }
 
     private static StrongBox<int?> Box(int? value) => new(value);
+
+    /// <summary>The shape of a node built so far, when the kernel declares shapes and the node's are known.</summary>
+    private KernelDsl.Compiler.Shapes.Shape? ShapeOf(int node)
+    {
+        if (!KernelDsl.Compiler.Shapes.ShapeInference.IsShaped(new KernelGraph(_builder.Parameters, KernelDsl.Compiler.Common.EquatableArray<GraphNode>.Empty, 0)))
+        {
+            return null;
+        }
+
+        KernelGraph graph = _builder.Build(node);
+        return KernelDsl.Compiler.Shapes.ShapeInference.Infer(graph).Shapes[graph.Output];
+    }
+
+    private void ReportEinsum(IOperation invocation, string spec, string problem)
+    {
+        if (HasBindingErrors(invocation))
+        {
+            HasCompileErrors = true;
+            return;
+        }
+
+        _diagnostics.Add(DiagnosticInfo.Create(KernelDiagnostics.InvalidEinsum, LocationInfo.From(invocation.Syntax), spec, problem));
+    }
 
     private int? ConstantInt(IOperation value, string what)
     {
