@@ -81,7 +81,7 @@ public static class KernelCompiler
             NdGroup group = plan.Groups[g];
             RowProgram? program = group.Kind == NdGroupKind.Copy || group.Kind == NdGroupKind.Contraction && ShapedKernelEmitter.IsBareProduct(group)
                 ? null
-                : RowLowering.Lower(graph, inferred.Shapes, group, plan.Temporaries.ToList(), ShapedKernelEmitter.StructName(spec.MethodName, group, g));
+                : RowLowering.Lower(graph, inferred.Shapes, group, plan.Materialized.ToList(), ShapedKernelEmitter.StructName(spec.MethodName, group, g));
             programs.Add(program);
             if (program is not null)
             {

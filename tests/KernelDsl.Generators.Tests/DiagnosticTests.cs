@@ -58,6 +58,8 @@ public sealed class DiagnosticTests
         "Einsum \"ik,ik->i\": this spec is not compiled yet: a compiled Einsum is one matrix product per batch element, with exactly one letter only in each operand (here none and none) and exactly one summed letter (here k)")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"I\", \"K\")] Tensor<float> a, [Shape(\"K\", \"J\")] Tensor<float> b) => [|Einsum(\"ik,kj->iz\", a, b)|];", "KD0007",
         "Einsum \"ik,kj->iz\": the output letter z appears in no operand")]
+    [InlineData("[Kernel] static (Tensor<float>, Tensor<float>) F(Tensor<float> x) => [|(x * 2f, x + 1f)|];", "KD0005",
+        "Returning several tensors in a kernel without declared shapes is not supported in a kernel body; declare each tensor parameter's dimensions with [Shape(\"B\", \"N\")] so the compiler knows the axes")]
     [InlineData("[Kernel] static Tensor<float> [|F|]([Shape(\"N\")] Tensor<float> x, Tensor<float> y) => x + y;", "KD0006",
         "Kernel method 'F' declares the shape of 'x' but not of 'y'; when one tensor parameter has [Shape(...)], every one needs it")]
     [InlineData("[Kernel] static Tensor<float> [|F|]([Shape(\"B\", \"n-1\")] Tensor<float> x) => x;", "KD0006",
@@ -68,6 +70,7 @@ public sealed class DiagnosticTests
     [Theory]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"N\")] Tensor<float> b) => Softmax(x + b);")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => Sum(x * x, axis: -1);")]
+    [InlineData("[Kernel] static (Tensor<float> Max, Tensor<float> Sum) F([Shape(\"B\", \"N\")] Tensor<float> x) => (Max(x, -1, true), Sum(Exp(x), axis: -1));")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"I\", \"K\")] Tensor<float> a, [Shape(\"J\", \"K\")] Tensor<float> b) => Relu(Einsum(\"ik,jk->ij\", a, b));")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => Max(x, axis: -1, keepDims: false) * 2f;")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"B\", \"1\")] Tensor<float> s) => x * s + Mean(x, [1], true);")]
@@ -87,7 +90,7 @@ public sealed class DiagnosticTests
     [InlineData("[Kernel] static Tensor<float> [|F|](Tensor<double> x) => Tensor.Create(new float[1]);", "Kernel method 'F' has parameter 'x' of type 'System.Numerics.Tensors.Tensor<double>'; kernel parameters are Tensor<float> or float")]
     [InlineData("[Kernel] static Tensor<float> [|F|](Tensor<float> x, int n) => x;", "Kernel method 'F' has parameter 'n' of type 'int'; kernel parameters are Tensor<float> or float")]
     [InlineData("[Kernel] static Tensor<float> [|F|](ref Tensor<float> x) => x;", "Kernel method 'F' has parameter 'x' passed by reference or as params; kernel parameters are plain Tensor<float> or float")]
-    [InlineData("[Kernel] static float [|F|](Tensor<float> x) => 1f;", "Kernel method 'F' must return Tensor<float>, not 'float'")]
+    [InlineData("[Kernel] static float [|F|](Tensor<float> x) => 1f;", "Kernel method 'F' must return Tensor<float> or a tuple of 2 to 4 of them, not 'float'")]
     [InlineData("[Kernel] static Tensor<float> [|F|](float a) => Tensor.Create(new float[1]);", "Kernel method 'F' has no Tensor<float> parameter; a kernel needs at least one tensor input to take its shape from")]
     [InlineData("[Kernel] static Tensor<float> [|F|](Tensor<float> a, Tensor<float> b, Tensor<float> c, Tensor<float> d, Tensor<float> e, Tensor<float> f, Tensor<float> g, Tensor<float> h, Tensor<float> i) => a;", "Kernel method 'F' has 9 tensor parameters; a fused kernel reads at most 8")]
     public void InvalidKernelMethodIsKD0006OnTheName(string kernel, string message)

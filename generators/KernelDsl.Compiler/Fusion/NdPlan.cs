@@ -22,8 +22,13 @@ public enum NdGroupKind
 public sealed record NdGroup(NdGroupKind Kind, int Output, EquatableArray<int> Nodes, int Product, string Reason);
 
 /// <summary>An N-d kernel divided into groups, in execution order, and the intermediate values they pass through memory.</summary>
-/// <param name="Temporaries">Nodes written to scratch buffers (every group output but the kernel's).</param>
-public sealed record NdPlan(EquatableArray<NdGroup> Groups, EquatableArray<int> Temporaries);
+/// <param name="Temporaries">Nodes written to scratch buffers (every group output that is not a result of the kernel).</param>
+/// <param name="Results">The kernel's results, in order, each written to its own destination.</param>
+public sealed record NdPlan(EquatableArray<NdGroup> Groups, EquatableArray<int> Temporaries, EquatableArray<int> Results)
+{
+    /// <summary>Every node held in memory: scratch buffers and results (a later group may read an earlier result).</summary>
+    public System.Collections.Generic.IReadOnlyList<int> Materialized => System.Linq.Enumerable.ToList(System.Linq.Enumerable.Concat(Temporaries, Results));
+}
 
 /// <summary>A graph the planner cannot compile, at node <paramref name="Node"/>: what (<paramref name="Construct"/>) and what to do instead (<paramref name="Hint"/>).</summary>
 public sealed record PlanError(int Node, string Construct, string Hint)

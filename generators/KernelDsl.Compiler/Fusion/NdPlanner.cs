@@ -25,7 +25,8 @@ public static class NdPlanner
     {
         int count = graph.Nodes.Count;
         int[] uses = CountUses(graph);
-        var materialized = new SortedSet<int> { graph.Output };
+        var results = new HashSet<int>(graph.Results);
+        var materialized = new SortedSet<int>(results);
         var epilogueEnd = new Dictionary<int, int>(); // MatMul node → last node of its epilogue
 
         // Grow the set of materialized values until it is closed under the rules.
@@ -109,12 +110,17 @@ public static class NdPlanner
             }
         }
 
+        if (graph.Results.Count != results.Count)
+        {
+            errors.Add(new PlanError(graph.Output, "Returning the same value twice", "return it once, or compute the second copy differently"));
+        }
+
         if (errors.Count > 0)
         {
             return (null, errors);
         }
 
-        return (new NdPlan(groups.ToEquatableArray(), materialized.Where(m => m != graph.Output).ToEquatableArray()), errors);
+        return (new NdPlan(groups.ToEquatableArray(), materialized.Where(m => !results.Contains(m)).ToEquatableArray(), graph.Results), errors);
     }
 
     /// <summary>The node a chain of transposes views.</summary>
@@ -147,7 +153,10 @@ public static class NdPlanner
             }
         }
 
-        uses[graph.Output]++;
+        foreach (int result in graph.Results)
+        {
+            uses[result] += graph.Results.Count == 1 ? 1 : 0; // a tuple's operands are counted already
+        }
         return uses;
     }
 
@@ -155,7 +164,7 @@ public static class NdPlanner
     private static int EpilogueEnd(KernelGraph graph, Shape?[] shapes, int[] uses, SortedSet<int> materialized, int product)
     {
         int current = product;
-        while (current != graph.Output && uses[current] == 1 && (current == product || !materialized.Contains(current)))
+        while (!graph.Results.Contains(current) && uses[current] == 1 && (current == product || !materialized.Contains(current)))
         {
             int user = Enumerable.Range(current + 1, graph.Nodes.Count - current - 1).First(u => graph.Nodes[u].Operands.Contains(current));
             if (!OpInfo.IsElementwise(graph.Nodes[user].Op) || !shapes[user]!.Equals(shapes[product]))
@@ -215,7 +224,7 @@ public static class NdPlanner
             }
         }
 
-        return any && node != graph.Output;
+        return any && !graph.Results.Contains(node);
     }
 
     /// <summary>The nodes <paramref name="root"/> is computed from in one group: its operands, recursively, stopping at materialized values (which the group reads).</summary>

@@ -1,3 +1,4 @@
+using KernelDsl.Compiler.Common;
 using System.Collections.Generic;
 
 namespace KernelDsl.Compiler.Graph;
@@ -19,7 +20,14 @@ public static class GraphValidator
         for (int i = 0; i < graph.Nodes.Count; i++)
         {
             GraphNode node = graph.Nodes[i];
-            if (node.Operands.Count != OpInfo.Arity(node.Op))
+            if (OpInfo.IsVariadic(node.Op))
+            {
+                if (node.Operands.Count < 2 || i != graph.Output)
+                {
+                    problems.Add($"%{i} {node.Op} must be the output and have at least two operands");
+                }
+            }
+            else if (node.Operands.Count != OpInfo.Arity(node.Op))
             {
                 problems.Add($"%{i} {node.Op} has {node.Operands.Count} operands, expected {OpInfo.Arity(node.Op)}");
             }
@@ -65,9 +73,14 @@ public static class GraphValidator
             }
         }
 
-        if (graph.Output >= 0 && graph.Output < graph.Nodes.Count && OpInfo.IsComparison(graph.Nodes[graph.Output].Op))
+        if (graph.Output >= 0 && graph.Output < graph.Nodes.Count)
         {
-            problems.Add("the output is a mask, not a float tensor");
+            GraphNode output = graph.Nodes[graph.Output];
+            var results = output.Op == Op.Tuple ? output.Operands : EquatableArray.Create(graph.Output);
+            if (System.Linq.Enumerable.Any(results, r => r >= 0 && r < graph.Nodes.Count && OpInfo.IsComparison(graph.Nodes[r].Op)))
+            {
+                problems.Add("the output is a mask, not a float tensor");
+            }
         }
 
         return problems;

@@ -11,6 +11,9 @@ namespace KernelDsl.Compiler.Graph;
 /// </summary>
 public sealed record KernelGraph(EquatableArray<KernelParameter> Parameters, EquatableArray<GraphNode> Nodes, int Output)
 {
+    /// <summary>The nodes the kernel returns: the operands of a <see cref="Op.Tuple"/> output, else the output alone.</summary>
+    public EquatableArray<int> Results => Nodes[Output].Op == Op.Tuple ? Nodes[Output].Operands : EquatableArray.Create(Output);
+
     /// <summary>
     /// For each node, whether it varies per element (depends on a tensor input) rather than being the
     /// same for all. One forward pass: operands come before their users, so a DAG whose shared

@@ -58,6 +58,9 @@ public enum Op
     /// <summary>Reorders dimensions without moving data; Attributes is the permutation, or empty to swap the last two.</summary>
     Transpose,
 
+    /// <summary>The results of a kernel that returns several tensors: only ever the graph's output node, operands in order.</summary>
+    Tuple,
+
     // Composites: front ends produce them, LowerComposites rewrites them into primitives.
     Relu,
     Gelu,
@@ -71,7 +74,7 @@ public enum Op
 /// <summary>Facts about each <see cref="Op"/>: arity, category, spelling and cost.</summary>
 public static class OpInfo
 {
-    /// <summary>How many operands the op takes.</summary>
+    /// <summary>How many operands the op takes; -1 for <see cref="IsVariadic"/> ops.</summary>
     public static int Arity(Op op) => op switch
     {
         Op.Input or Op.ScalarInput or Op.Constant => 0,
@@ -79,6 +82,7 @@ public static class OpInfo
             or Op.Relu or Op.Gelu or Op.Silu => 1,
         Op.Sum or Op.Mean or Op.Prod or Op.ReduceMax or Op.ReduceMin or Op.Transpose => 1,
         Op.Where or Op.Clamp => 3,
+        Op.Tuple => -1,
         _ => 2,
     };
 
@@ -90,6 +94,9 @@ public static class OpInfo
 
     /// <summary>Whether the op maps elements to elements (with broadcasting): everything but leaves, reductions, contractions and views.</summary>
     public static bool IsElementwise(Op op) => Arity(op) > 0 && !IsReduction(op) && op is not Op.MatMul and not Op.Transpose;
+
+    /// <summary>Whether the op takes any number of operands (checked by the validator instead of <see cref="Arity"/>).</summary>
+    public static bool IsVariadic(Op op) => op == Op.Tuple;
 
     /// <summary>The DSL function a reduction is spelled with.</summary>
     public static string ReductionName(Op op) => op switch

@@ -106,15 +106,22 @@ public static class ShapedKernelEmitter
     {
         private readonly Dictionary<string, string> _boundFrom = new();
 
-        private string Destination { get; } = DestinationName(graph.Parameters);
+        /// <summary>One destination per result: "destination", or "destination1", "destination2", ... for a tuple.</summary>
+        private IReadOnlyList<string> Destinations { get; } = DestinationNames(graph.Parameters, plan.Results.Count);
+
+        private bool IsTuple => plan.Results.Count > 1;
+
+        private string DestinationOf(int node) => Destinations[plan.Results.ToList().IndexOf(node)];
+
+        /// <summary>The memory a materialized node lives in: its destination if it is a result, else its scratch buffer.</summary>
+        private string BufferOf(int node) => plan.Results.Contains(node) ? DestinationOf(node) + "Memory" : TempName(node);
 
         public void EmitEntryPoint(CodeWriter w)
         {
             string signature = string.Join(", ", graph.Parameters.Select(p => (p.Kind == ParameterKind.Tensor ? $"in {Tensors}.ReadOnlyTensorSpan<float>" : "float") + " " + p.Name)
-                .Concat(new[] { $"in {Tensors}.TensorSpan<float> {Destination}" }));
-            Shape output = shapes[graph.Output]!;
+                .Concat(Destinations.Select(d => $"in {Tensors}.TensorSpan<float> {d}")));
             w.Line("/// <summary>");
-            w.Line($"/// Computes <c>{spec.MethodName}</c> into <paramref name=\"{Destination}\"/>, of shape <c>{output}</c>, in {Describe(plan)}.");
+            w.Line($"/// Computes <c>{spec.MethodName}</c> into {DescribeDestinations()}, in {Describe(plan)}.");
             w.Line("/// Inputs may be strided views whose last dimension is contiguous; the destination must be dense.");
             w.Line("/// </summary>");
             w.Line("/// <exception cref=\"global::System.ArgumentException\">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), a view is not contiguous along its rows, or the destination overlaps an input unsafely.</exception>");
@@ -122,10 +129,18 @@ public static class ShapedKernelEmitter
             using (w.Block($"{spec.Accessibility} static void {spec.MethodName}({signature})"))
             {
                 EmitBinding(w);
-                w.Line($"{Args}.RequireShape({Destination}.Lengths, {DimList(output)}, \"{Destination}\", \"{output}\");");
+                for (int r = 0; r < plan.Results.Count; r++)
+                {
+                    Shape output = shapes[plan.Results[r]]!;
+                    w.Line($"{Args}.RequireShape({Destinations[r]}.Lengths, {DimList(output)}, \"{Destinations[r]}\", \"{output}\");");
+                }
+
                 EmitContiguityChecks(w);
                 EmitOverlapChecks(w);
-                w.Line($"global::System.Span<float> {Destination}Memory = {Args}.DenseMemory({Destination}, \"{Destination}\");");
+                foreach (string destination in Destinations)
+                {
+                    w.Line($"global::System.Span<float> {destination}Memory = {Args}.DenseMemory({destination}, \"{destination}\");");
+                }
                 if (plan.Temporaries.Count == 0)
                 {
                     EmitGroups(w);
@@ -159,15 +174,18 @@ public static class ShapedKernelEmitter
         public void EmitAllocatingOverload(CodeWriter w)
         {
             string signature = string.Join(", ", graph.Parameters.Select(p => (p.Kind == ParameterKind.Tensor ? $"{Tensors}.Tensor<float>" : "float") + " " + p.Name));
-            Shape output = shapes[graph.Output]!;
+            string returnType = IsTuple ? "(" + string.Join(", ", Destinations.Select(_ => $"{Tensors}.Tensor<float>")) + ")" : $"{Tensors}.Tensor<float>";
+            string what = IsTuple
+                ? "new tensors of shapes " + string.Join(", ", plan.Results.Select(r => $"<c>{shapes[r]}</c>"))
+                : $"a new tensor of shape <c>{shapes[graph.Output]}</c>";
             w.Line("/// <summary>");
-            w.Line($"/// Computes <c>{spec.MethodName}</c> into a new tensor of shape <c>{output}</c>: the fused equivalent of calling");
+            w.Line($"/// Computes <c>{spec.MethodName}</c> into {what}: the fused equivalent of calling");
             w.Line($"/// <c>{spec.MethodName}</c> itself, which evaluates the expression eagerly.");
             w.Line("/// </summary>");
             w.Line("/// <exception cref=\"global::System.ArgumentNullException\">A tensor argument is null.</exception>");
             w.Line("/// <exception cref=\"global::System.ArgumentException\">A shape contradicts the declared shapes.</exception>");
             w.Line(KernelFileEmitter.GeneratedCodeAttribute);
-            using (w.Block($"{spec.Accessibility} static {Tensors}.Tensor<float> {spec.MethodName}Fused({signature})"))
+            using (w.Block($"{spec.Accessibility} static {returnType} {spec.MethodName}Fused({signature})"))
             {
                 foreach (KernelParameter p in graph.Parameters.Where(p => p.Kind == ParameterKind.Tensor))
                 {
@@ -175,11 +193,15 @@ public static class ShapedKernelEmitter
                 }
 
                 EmitBinding(w);
-                w.Line($"{Tensors}.Tensor<float> {Destination} = {Tensors}.Tensor.CreateFromShapeUninitialized<float>({DimList(output)});");
+                for (int r = 0; r < plan.Results.Count; r++)
+                {
+                    w.Line($"{Tensors}.Tensor<float> {Destinations[r]} = {Tensors}.Tensor.CreateFromShapeUninitialized<float>({DimList(shapes[plan.Results[r]]!)});");
+                }
+
                 string arguments = string.Join(", ", graph.Parameters.Select(p => p.Kind == ParameterKind.Tensor ? $"({p.Name}.IsDense ? {p.Name} : {p.Name}.ToDenseTensor()).AsReadOnlyTensorSpan()" : p.Name)
-                    .Concat(new[] { Destination + ".AsTensorSpan()" }));
+                    .Concat(Destinations.Select(d => d + ".AsTensorSpan()")));
                 w.Line($"{spec.MethodName}({arguments});");
-                w.Line($"return {Destination};");
+                w.Line(IsTuple ? $"return ({string.Join(", ", Destinations)});" : $"return {Destinations[0]};");
             }
         }
 
@@ -236,6 +258,29 @@ public static class ShapedKernelEmitter
         /// <summary>The destination is written only by the last group; inputs it reads must not overlap it, except an elementwise read of the very same elements.</summary>
         private void EmitOverlapChecks(CodeWriter w)
         {
+            if (IsTuple)
+            {
+                // Several results: each group writes its own destination while later groups may read
+                // the inputs and earlier results, so nothing may share memory with a destination.
+                foreach (KernelParameter p in graph.Parameters.Where(p => p.Kind == ParameterKind.Tensor))
+                {
+                    foreach (string destination in Destinations)
+                    {
+                        w.Line($"{Args}.RequireDisjointOrSame({p.Name}, \"{Plain(p)}\", {destination}, \"{destination}\", sameAllowed: false);");
+                    }
+                }
+
+                for (int i = 0; i < Destinations.Count; i++)
+                {
+                    for (int j = i + 1; j < Destinations.Count; j++)
+                    {
+                        w.Line($"{Args}.RequireDisjointOrSame({Destinations[i]}, \"{Destinations[i]}\", {Destinations[j]}, \"{Destinations[j]}\", sameAllowed: false);");
+                    }
+                }
+
+                return;
+            }
+
             NdGroup last = plan.Groups[plan.Groups.Count - 1];
             RowProgram? program = programs[plan.Groups.Count - 1];
             var sameAllowed = new SortedDictionary<int, bool>();
@@ -253,7 +298,7 @@ public static class ShapedKernelEmitter
             {
                 foreach (int operand in graph.Nodes[last.Product].Operands)
                 {
-                    (RowLeafKind kind, int source, _) = RowLowering.Resolve(graph, shapes, operand, -1, plan.Temporaries.ToList());
+                    (RowLeafKind kind, int source, _) = RowLowering.Resolve(graph, shapes, operand, -1, plan.Materialized.ToList());
                     if (kind == RowLeafKind.Parameter)
                     {
                         Use(source, false);
@@ -262,7 +307,7 @@ public static class ShapedKernelEmitter
             }
             else if (last.Kind == NdGroupKind.Copy)
             {
-                (RowLeafKind kind, int source, _) = RowLowering.Resolve(graph, shapes, last.Output, -1, plan.Temporaries.Where(t => t != last.Output).ToList());
+                (RowLeafKind kind, int source, _) = RowLowering.Resolve(graph, shapes, last.Output, -1, plan.Materialized.Where(t => t != last.Output).ToList());
                 if (kind == RowLeafKind.Parameter)
                 {
                     Use(source, false);
@@ -272,7 +317,7 @@ public static class ShapedKernelEmitter
             foreach (KeyValuePair<int, bool> use in sameAllowed)
             {
                 KernelParameter p = graph.Parameters[use.Key];
-                w.Line($"{Args}.RequireDisjointOrSame({p.Name}, \"{Plain(p)}\", {Destination}, \"{Destination}\", sameAllowed: {(use.Value ? "true" : "false")});");
+                w.Line($"{Args}.RequireDisjointOrSame({p.Name}, \"{Plain(p)}\", {Destinations[0]}, \"{Destinations[0]}\", sameAllowed: {(use.Value ? "true" : "false")});");
             }
         }
 
@@ -286,9 +331,9 @@ public static class ShapedKernelEmitter
                     w.Line();
                 }
 
-                w.Line($"// Group {g + 1} of {plan.Groups.Count}: {graph.TryToExpression(group.Output, 96) ?? (group.Output == graph.Output ? "the result" : $"the intermediate %{group.Output}")}");
+                w.Line($"// Group {g + 1} of {plan.Groups.Count}: {graph.TryToExpression(group.Output, 96) ?? (plan.Results.Contains(group.Output) ? "the result" : $"the intermediate %{group.Output}")}");
                 w.Line($"// {group.Reason}");
-                string target = group.Output == graph.Output ? Destination + "Memory" : TempName(group.Output);
+                string target = BufferOf(group.Output);
                 switch (group.Kind)
                 {
                     case NdGroupKind.Rows:
@@ -343,7 +388,7 @@ public static class ShapedKernelEmitter
             arguments.Add(DimExpression(a.Dims[a.Rank - 1]));
             foreach (int operand in product.Operands)
             {
-                (RowLeafKind kind, int source, int[] permutation) = RowLowering.Resolve(graph, shapes, operand, -1, plan.Temporaries.ToList());
+                (RowLeafKind kind, int source, int[] permutation) = RowLowering.Resolve(graph, shapes, operand, -1, plan.Materialized.ToList());
                 Shape shape = shapes[operand]!;
                 var strides = new List<string>();
                 for (int axis = 0; axis < batchRank + 2; axis++)
@@ -368,7 +413,7 @@ public static class ShapedKernelEmitter
 
         private void EmitCopy(CodeWriter w, NdGroup group, string target)
         {
-            var stops = plan.Temporaries.Where(t => t != group.Output).ToList();
+            var stops = plan.Materialized.Where(t => t != group.Output).ToList();
             (RowLeafKind kind, int source, int[] permutation) = RowLowering.Resolve(graph, shapes, group.Output, -1, stops);
             Shape shape = shapes[group.Output]!;
             string lengths = DimList(shape);
@@ -415,7 +460,7 @@ public static class ShapedKernelEmitter
         }
 
         private string Memory(RowLeafKind kind, int source)
-            => kind == RowLeafKind.Parameter ? $"{Args}.Memory({graph.Parameters[source].Name})" : TempName(source);
+            => kind == RowLeafKind.Parameter ? $"{Args}.Memory({graph.Parameters[source].Name})" : BufferOf(source);
 
         /// <summary>The stride of dimension <paramref name="axis"/> of a parameter (from its span) or a dense scratch buffer.</summary>
         private string SourceStride(RowLeafKind kind, int source, int axis)
@@ -446,15 +491,25 @@ public static class ShapedKernelEmitter
             ? "one fused kernel"
             : $"{plan.Groups.Count} fused kernels ({string.Join(", ", plan.Groups.Select(g => g.Kind.ToString().ToLowerInvariant()))})";
 
-        private static string DestinationName(EquatableArray<KernelParameter> parameters)
+        private string DescribeDestinations() => IsTuple
+            ? string.Join(", ", plan.Results.Select((r, i) => $"<paramref name=\"{Destinations[i]}\"/> (shape <c>{shapes[r]}</c>)"))
+            : $"<paramref name=\"{Destinations[0]}\"/>, of shape <c>{shapes[graph.Output]}</c>";
+
+        private static IReadOnlyList<string> DestinationNames(EquatableArray<KernelParameter> parameters, int count)
         {
-            string name = "destination";
-            while (parameters.Any(p => p.Name.TrimStart('@') == name))
+            var names = new List<string>();
+            for (int i = 0; i < count; i++)
             {
-                name += "_";
+                string name = count == 1 ? "destination" : "destination" + (i + 1).ToString(CultureInfo.InvariantCulture);
+                while (parameters.Any(p => p.Name.TrimStart('@') == name))
+                {
+                    name += "_";
+                }
+
+                names.Add(name);
             }
 
-            return name;
+            return names;
         }
     }
 }

@@ -105,6 +105,7 @@ public static class ShapeInference
                 return graph.Parameters[node.Parameter].Shape;
             case Op.ScalarInput:
             case Op.Constant:
+            case Op.Tuple: // its results have their own shapes; the tuple itself is no tensor
                 return Shape.Scalar;
             case Op.MatMul:
                 return InferMatMul(index, shapes[node.Operands[0]]!, shapes[node.Operands[1]]!, out error);

@@ -137,8 +137,12 @@ internal sealed class BodyLowering
                 // A local missing from the table failed to lower, and that was reported already.
                 return _locals.TryGetValue(local.Local, out int value) ? value : null;
 
-            case IConversionOperation conversion when IsTransparent(conversion):
+            case IConversionOperation conversion when IsTransparent(conversion) || conversion.Operand is ITupleOperation:
                 return Lower(conversion.Operand);
+
+            case ITupleOperation tuple when tuple.Parent is IReturnOperation or IConversionOperation { Parent: IReturnOperation }:
+                // Several results: a kernel that returns a tuple of tensors.
+                return Apply(Op.Tuple, tuple.Elements.ToArray());
 
             case IUnaryOperation { OperatorKind: UnaryOperatorKind.Minus } unary:
                 return Apply(Op.Neg, unary.Operand);

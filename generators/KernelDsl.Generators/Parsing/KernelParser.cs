@@ -26,6 +26,9 @@ internal static class KernelParser
 
     private const string ShapeAttributeName = "KernelDsl.ShapeAttribute";
 
+    /// <summary>The most tensors a kernel may return as a tuple.</summary>
+    private const int MaxResults = 4;
+
     public static KernelParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
@@ -124,9 +127,9 @@ internal static class KernelParser
             }
         }
 
-        if (!IsFloatTensor(method.ReturnType))
+        if (!IsFloatTensor(method.ReturnType) && !IsTupleOfFloatTensors(method.ReturnType))
         {
-            invalid($"must return Tensor<float>, not '{method.ReturnType.ToDisplayString()}'");
+            invalid($"must return Tensor<float> or a tuple of 2 to {MaxResults} of them, not '{method.ReturnType.ToDisplayString()}'");
         }
     }
 
@@ -205,6 +208,11 @@ internal static class KernelParser
 
         return Shape.Parse(texts!);
     }
+
+    private static bool IsTupleOfFloatTensors(ITypeSymbol type)
+        => type is INamedTypeSymbol { IsTupleType: true } tuple
+           && tuple.TupleElements.Length is >= 2 and <= MaxResults
+           && tuple.TupleElements.All(e => IsFloatTensor(e.Type));
 
     private static bool IsKernel(IMethodSymbol method)
         => method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "KernelDsl.KernelAttribute");

@@ -33,8 +33,9 @@ internal static class ShapeDiagnostics
         {
             foreach (int n in Enumerable.Range(0, graph.Nodes.Count).Where(n => !OpInfo.IsElementwise(graph.Nodes[n].Op) && graph.Nodes[n].Operands.Count > 0))
             {
-                string what = OpInfo.IsReduction(graph.Nodes[n].Op) ? OpInfo.ReductionName(graph.Nodes[n].Op) : graph.Nodes[n].Op.ToString();
-                yield return DiagnosticInfo.Create(KernelDiagnostics.UnsupportedConstruct, At(n), $"'{what}' in a kernel without declared shapes",
+                string what = graph.Nodes[n].Op == Op.Tuple ? "Returning several tensors"
+                    : "'" + (OpInfo.IsReduction(graph.Nodes[n].Op) ? OpInfo.ReductionName(graph.Nodes[n].Op) : graph.Nodes[n].Op.ToString()) + "'";
+                yield return DiagnosticInfo.Create(KernelDiagnostics.UnsupportedConstruct, At(n), $"{what} in a kernel without declared shapes",
                     "declare each tensor parameter's dimensions with [Shape(\"B\", \"N\")] so the compiler knows the axes");
             }
 

@@ -1,0 +1,112 @@
+using System;
+using System.Linq;
+using System.Numerics.Tensors;
+using KernelDsl;
+using Xunit;
+using static KernelDsl.Ops;
+
+namespace KernelDsl.Tests;
+
+/// <summary>Kernels that return several tensors: one destination per result, results that feed other results.</summary>
+public static partial class TupleKernels
+{
+    [Kernel]
+    public static (Tensor<float>, Tensor<float>) MeanAndVariance([Shape("B", "N")] Tensor<float> x)
+    {
+        var mean = Mean(x, axis: -1, keepDims: true);
+        var centered = x - mean;
+        return (mean, Mean(centered * centered, axis: -1, keepDims: true));
+    }
+
+    [Kernel]
+    public static (Tensor<float> Centered, Tensor<float> Mean) CenteredAndMean([Shape("B", "N")] Tensor<float> x)
+    {
+        var m = Mean(x, axis: -1, keepDims: true);
+        return (x - m, m);
+    }
+
+    [Kernel]
+    public static (Tensor<float>, Tensor<float>, Tensor<float>) ProductAndActivations([Shape("M", "K")] Tensor<float> a, [Shape("K", "N")] Tensor<float> b)
+    {
+        var product = MatMul(a, b);
+        return (product, Relu(product), Softmax(product));
+    }
+}
+
+public sealed class TupleKernelTests
+{
+    private static Tensor<float> Random(int seed, params nint[] shape)
+    {
+        var random = new Random(seed);
+        var values = new float[shape.Aggregate((nint)1, (p, q) => p * q)];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)(random.NextDouble() * 2 - 1);
+        }
+
+        return Tensor.Create(values, shape);
+    }
+
+    private static void Near(RefTensor expected, Tensor<float> actual, double tolerance)
+    {
+        Assert.Equal(expected.Shape, actual.Lengths.ToArray().Select(l => (int)l).ToArray());
+        float[] values = actual.ToArray();
+        for (int i = 0; i < values.Length; i++)
+        {
+            Assert.True(Math.Abs(values[i] - expected.Data[i]) <= tolerance * (1 + Math.Abs(expected.Data[i])), $"[{i}]: {values[i]} vs {expected.Data[i]}");
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 17)]
+    [InlineData(0, 5)]
+    [InlineData(7, 1031)]
+    public void EachResultMatchesTheReference(int rows, int columns)
+    {
+        Tensor<float> x = Random(rows * 31 + columns, rows, columns);
+        RefTensor rx = RefTensor.From(x);
+        RefTensor mean = rx.Mean();
+        RefTensor centered = rx - mean;
+
+        (Tensor<float> m, Tensor<float> v) = TupleKernels.MeanAndVarianceFused(x);
+        Near(mean, m, 1e-5);
+        Near((centered * centered).Mean(), v, 1e-5);
+
+        (Tensor<float> c, Tensor<float> m2) = TupleKernels.CenteredAndMeanFused(x);
+        Near(centered, c, 1e-5);
+        Near(mean, m2, 1e-5);
+
+        // The eager body returns the same tuple.
+        (Tensor<float> eagerCentered, Tensor<float> eagerMean) = TupleKernels.CenteredAndMean(x);
+        Near(centered, eagerCentered, 1e-5);
+        Near(mean, eagerMean, 1e-5);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(13, 130, 33)]
+    [InlineData(4, 0, 3)]
+    public void AProductFeedsTwoMoreResults(int m, int k, int n)
+    {
+        Tensor<float> a = Random(m + k, m, k), b = Random(k + n, k, n);
+        RefTensor product = RefTensor.MatMul(RefTensor.From(a), RefTensor.From(b));
+        (Tensor<float> p, Tensor<float> relu, Tensor<float> softmax) = TupleKernels.ProductAndActivationsFused(a, b);
+        Near(product, p, 1e-5 * (k + 1));
+        Near(product.Map(v => Math.Max(v, 0)), relu, 1e-5 * (k + 1));
+        RefTensor e = RefTensor.Zip(product, product.Max(), (v, max) => Math.Exp(v - max));
+        Near(e / e.Sum(), softmax, 1e-5 * (k + 1));
+    }
+
+    [Fact]
+    public void DestinationsMustNotOverlapInputsOrEachOther()
+    {
+        float[] memory = Random(1, 4, 8).ToArray();
+        var e = Assert.Throws<ArgumentException>(() => TupleKernels.CenteredAndMean(new ReadOnlyTensorSpan<float>(memory, [4, 8]), new TensorSpan<float>(memory, [4, 8]), new TensorSpan<float>(new float[4], [4, 1])));
+        Assert.Contains("'x' overlaps 'destination1'", e.Message);
+
+        var shared = new float[8];
+        e = Assert.Throws<ArgumentException>(() => TupleKernels.MeanAndVariance(new ReadOnlyTensorSpan<float>(memory, [4, 8]), new TensorSpan<float>(shared, [4, 1]), new TensorSpan<float>(shared, [4, 1])));
+        Assert.Contains("'destination1' overlaps 'destination2'", e.Message);
+    }
+}
