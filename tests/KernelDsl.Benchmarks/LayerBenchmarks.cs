@@ -113,6 +113,9 @@ public class NormalizationBenchmarks
         _betaTensor = Tensor.Create(_beta, [Columns]);
     }
 
+    [Benchmark(Description = "copy of the same bytes (kernel runtime, all cores)")]
+    public void Copy() => BenchmarkKernels.Copy(_x, _destination);
+
     [Benchmark(Description = "softmax fused")]
     public void SoftmaxFused() => LayerKernels.SoftmaxRows(new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new TensorSpan<float>(_destination, [Rows, Columns]));
 

@@ -75,7 +75,8 @@ public static class CSharpRowRenderer
         RowPass pass = program.Passes[index];
         RenderRowScalars(w, program, pass.Before);
         w.Line();
-        string call(string type) => $"{PassName(index)}<{type}>({PassArguments(program, pass)})";
+        string call(string type) => $"{PassName(index)}<{type}>({PassArguments(program, pass, "i")})";
+        string callAt(string position) => $"{PassName(index)}<V>({PassArguments(program, pass, position)})";
         string what = pass.Expression is null ? "" : ": " + pass.Expression;
         string position = $"Pass {index + 1} of {program.Passes.Count}";
         if (pass.Reduction < 0)
@@ -106,21 +107,40 @@ public static class CSharpRowRenderer
         };
         string stored = pass.AlsoStores ? " Each value is also stored in the destination, for the last pass to reuse." : "";
         w.Line($"// {position}, reduced along the row{what}.{stored}");
-        w.Line($"V {acc} = V.Create({identity});");
-        using (w.Block("for (i = 0; i <= length - V.Count; i += V.Count)"))
+        w.Line("// Four accumulators, so consecutive vectors do not wait on each other's result.");
+        string[] accumulators = { acc, acc + "b", acc + "c", acc + "d" };
+        w.Line($"V {acc} = V.Create({identity}), {accumulators[1]} = {acc}, {accumulators[2]} = {acc}, {accumulators[3]} = {acc};");
+        void Accumulate(string accumulator, string at, string valueName)
         {
             if (pass.AlsoStores)
             {
-                w.Line($"V value = {call("V")};");
-                w.Line("V.Store(value, ref destination, i);");
-                w.Line($"{acc} = {string.Format(CultureInfo.InvariantCulture, combine, acc, "value")};");
+                w.Line($"V {valueName} = {callAt(at)};");
+                w.Line($"V.Store({valueName}, ref destination, {at});");
+                w.Line($"{accumulator} = {string.Format(CultureInfo.InvariantCulture, combine, accumulator, valueName)};");
             }
             else
             {
-                w.Line($"{acc} = {string.Format(CultureInfo.InvariantCulture, combine, acc, call("V"))};");
+                w.Line($"{accumulator} = {string.Format(CultureInfo.InvariantCulture, combine, accumulator, callAt(at))};");
             }
         }
 
+        using (w.Block("for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)"))
+        {
+            Accumulate(accumulators[0], "i", "value0");
+            Accumulate(accumulators[1], "i + V.Count", "value1");
+            Accumulate(accumulators[2], "i + 2 * V.Count", "value2");
+            Accumulate(accumulators[3], "i + 3 * V.Count", "value3");
+        }
+
+        w.Line();
+        using (w.Block("for (; i <= length - V.Count; i += V.Count)"))
+        {
+            Accumulate(accumulators[0], "i", "value");
+        }
+
+        w.Line();
+        string pair(string x, string y) => string.Format(CultureInfo.InvariantCulture, combine, x, y);
+        w.Line($"{acc} = {pair(pair(accumulators[0], accumulators[1]), pair(accumulators[2], accumulators[3]))};");
         w.Line();
         w.Line($"float {r} = {Runtime}.Horizontal.{horizontal}({acc});");
         using (w.Block("for (; i < length; i++)"))
@@ -221,10 +241,10 @@ public static class CSharpRowRenderer
         }
     }
 
-    private static string PassArguments(RowProgram program, RowPass pass)
+    private static string PassArguments(RowProgram program, RowPass pass, string position)
         => string.Join(", ", pass.Inputs.Select(n => "ref " + LeafRef(program.Leaves.First(l => l.Node == n)))
             .Concat(pass.Reloaded >= 0 ? new[] { "ref destination" } : new string[0])
-            .Concat(new[] { "i" })
+            .Concat(new[] { position })
             .Concat(pass.RowScalars.Select(n => ValueName(n) + ".Value")));
 
     private static string LeafName(RowProgram program, int node) => program.Leaves.First(l => l.Node == node).Name;
