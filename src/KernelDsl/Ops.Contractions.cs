@@ -44,6 +44,34 @@ public static partial class Ops
         return result;
     }
 
+    /// <summary>
+    /// Elements [<paramref name="start"/>, <paramref name="start"/> + <paramref name="length"/>) along
+    /// <paramref name="axis"/> (negative counts from the end): a narrowing. Fused kernels read it as a
+    /// view of the source, without a copy.
+    /// </summary>
+    public static Tensor<float> Slice(Tensor<float> x, int axis, int start, int length)
+    {
+        Checked(x);
+        int normalized = axis < 0 ? axis + x.Rank : axis;
+        if (normalized < 0 || normalized >= x.Rank)
+        {
+            throw new ArgumentOutOfRangeException(nameof(axis), axis, $"Axis {axis} is out of range for a tensor of rank {x.Rank}.");
+        }
+
+        if (start < 0 || length < 0 || (long)start + length > x.Lengths[normalized])
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), $"Elements {start} to {(long)start + length} do not lie within dimension {normalized} of x, which has {x.Lengths[normalized]}.");
+        }
+
+        var ranges = new System.Buffers.NRange[x.Rank];
+        for (int d = 0; d < ranges.Length; d++)
+        {
+            ranges[d] = d == normalized ? new System.Buffers.NRange(start, start + length) : System.Buffers.NRange.All;
+        }
+
+        return x.Slice(ranges).ToDenseTensor();
+    }
+
     /// <summary>Swaps the last two dimensions: the matrix transpose, batched.</summary>
     public static Tensor<float> Transpose(Tensor<float> x)
     {

@@ -40,6 +40,8 @@ public sealed class DiagnosticTests
         "Shape error: MatMul needs operands of rank 2 or more, not [N] and [N, M]")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => [|Sum(x, axis: 2)|];", "KD0003",
         "Shape error: axis 2 is out of range (or repeated) for [B, N], which has rank 2 (valid axes: -2 to 1)")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"4\")] Tensor<float> x) => [|Slice(x, axis: 1, start: 2, length: 3)|] * 2f;", "KD0003",
+        "Shape error: elements 2 to 5 do not lie within dimension 1 of [B, 4]")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => [|Transpose(x, 0, 0)|];", "KD0003",
         "Shape error: [0, 0] is not a permutation of the 2 dimensions of [B, N]")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => x - [|Sum(x, axis: 0, keepDims: true)|];", "KD0005",

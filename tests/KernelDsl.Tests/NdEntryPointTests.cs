@@ -158,5 +158,17 @@ public sealed class NdEntryPointTests
         }
     }
 
+    [Fact]
+    public void SliceOfABoundDimensionIsCheckedAtTheCall()
+    {
+        var e = Assert.Throws<ArgumentException>(() => NdSliceKernels.NarrowFused(Filled(2, 3)));
+        Assert.StartsWith("Slice(x, axis: -1, start: 1, length: 4) needs 5 elements along its axis, but 'x' has 3 there.", e.Message);
+
+        // Wide enough: a view starting one element in, read without a copy.
+        Tensor<float> x = Filled(2, 6);
+        float[] values = x.ToArray();
+        Assert.Equal(new[] { 1, 2, 3, 4, 7, 8, 9, 10 }.Select(i => values[i] * 2f).ToArray(), NdSliceKernels.NarrowFused(x).ToArray());
+    }
+
     private static float[] ToArray(Tensor<float> tensor) => tensor.ToArray();
 }

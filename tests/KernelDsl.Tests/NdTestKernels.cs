@@ -66,6 +66,15 @@ public static partial class NdTestKernels
     [Kernel]
     public static Tensor<float> EinsumTransposedOutput([Shape("I", "K")] Tensor<float> a, [Shape("K", "J")] Tensor<float> b) => Einsum("ik,kj->ji", a, b);
 
+    [Kernel]
+    public static Tensor<float> SliceColumns([Shape("B", "8")] Tensor<float> x, [Shape("B", "3")] Tensor<float> y) => Softmax(Slice(x, axis: 1, start: 2, length: 3)) + y;
+
+    [Kernel]
+    public static Tensor<float> SliceRowsIntoMatMul([Shape("6", "K")] Tensor<float> a, [Shape("N", "K")] Tensor<float> b)
+        => MatMul(Slice(a, axis: 0, start: 1, length: 4), Transpose(b));
+
+    [Kernel] public static Tensor<float> SliceCopy([Shape("A", "5")] Tensor<float> x) => Slice(Transpose(x), 0, 1, 3);
+
     [Kernel] public static Tensor<float> TransposeCopy([Shape("A", "B")] Tensor<float> x) => Transpose(x);
 
     [Kernel]
@@ -80,4 +89,10 @@ public static partial class NdTestKernels
 public static partial class NdEntryKernels
 {
     [Kernel] public static Tensor<float> FixedWidth([Shape("B", "4")] Tensor<float> x, [Shape("4")] Tensor<float> b) => x * b;
+}
+
+/// <summary>A slice of a dimension bound at the call, checked at the call.</summary>
+public static partial class NdSliceKernels
+{
+    [Kernel] public static Tensor<float> Narrow([Shape("B", "N")] Tensor<float> x) => Slice(x, -1, 1, 4) * 2f;
 }

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using System.Linq;
 using System.Numerics.Tensors;
@@ -183,6 +184,28 @@ public sealed class RefTensor
         }
 
         return new RefTensor(shape, result);
+    }
+
+    /// <summary>Elements [start, start + length) along <paramref name="axis"/>.</summary>
+    public RefTensor Slice(int axis, int start, int length)
+    {
+        int[] shape = (int[])Shape.Clone();
+        shape[axis] = length;
+        int outer = Shape[..axis].Aggregate(1, (p, q) => p * q);
+        int inner = Shape[(axis + 1)..].Aggregate(1, (p, q) => p * q);
+        var result = new List<double>();
+        for (int o = 0; o < outer; o++)
+        {
+            for (int i = start; i < start + length; i++)
+            {
+                for (int j = 0; j < inner; j++)
+                {
+                    result.Add(Data[(o * Shape[axis] + i) * inner + j]);
+                }
+            }
+        }
+
+        return new RefTensor(shape, result.ToArray());
     }
 
     private static int BatchOffset(RefTensor t, int[] index, int batchRank)

@@ -70,7 +70,7 @@ public static class NdPlanner
             {
                 foreach (int node in Cone(graph, m, materialized))
                 {
-                    if (graph.Nodes[node].Op != Op.Transpose)
+                    if (!OpInfo.IsView(graph.Nodes[node].Op))
                     {
                         continue;
                     }
@@ -99,10 +99,10 @@ public static class NdPlanner
             {
                 groups.Add(ContractionGroup(graph, materialized, product, m));
             }
-            else if (graph.Nodes[m].Op == Op.Transpose)
+            else if (OpInfo.IsView(graph.Nodes[m].Op))
             {
                 groups.Add(new NdGroup(NdGroupKind.Copy, m, EquatableArray.Create(m), -1,
-                    "A transposed view written to dense memory (rows of the result are gathered from the strided source)."));
+                    "A view (transpose or slice) written to dense memory: its elements are gathered from the source through strides."));
             }
             else
             {
@@ -126,7 +126,7 @@ public static class NdPlanner
     /// <summary>The node a chain of transposes views.</summary>
     public static int StripViews(KernelGraph graph, int node)
     {
-        while (graph.Nodes[node].Op == Op.Transpose)
+        while (OpInfo.IsView(graph.Nodes[node].Op))
         {
             node = graph.Nodes[node].Operands[0];
         }
@@ -134,9 +134,14 @@ public static class NdPlanner
         return node;
     }
 
-    /// <summary>Whether a transpose moves its operand's last axis (so rows are no longer contiguous).</summary>
+    /// <summary>Whether a transpose moves its operand's last axis (so rows are no longer contiguous); a slice never does.</summary>
     public static bool MovesLastAxis(KernelGraph graph, Shape?[] shapes, int transpose)
     {
+        if (graph.Nodes[transpose].Op != Op.Transpose)
+        {
+            return false;
+        }
+
         int rank = shapes[transpose]!.Rank;
         int[] permutation = ShapeInference.Permutation(graph.Nodes[transpose], rank)!;
         return permutation[rank - 1] != rank - 1;
@@ -218,7 +223,7 @@ public static class NdPlanner
             }
 
             any = true;
-            if (graph.Nodes[user].Op is not Op.MatMul and not Op.Transpose)
+            if (graph.Nodes[user].Op is not Op.MatMul && !OpInfo.IsView(graph.Nodes[user].Op))
             {
                 return false;
             }
@@ -276,7 +281,7 @@ public static class NdPlanner
             for (int n = operand; ; n = graph.Nodes[n].Operands[0])
             {
                 nodes.Add(n);
-                if (graph.Nodes[n].Op != Op.Transpose)
+                if (!OpInfo.IsView(graph.Nodes[n].Op))
                 {
                     break;
                 }

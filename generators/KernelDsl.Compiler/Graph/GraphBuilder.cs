@@ -54,6 +54,10 @@ public sealed class GraphBuilder
         return Add(new GraphNode(op, EquatableArray.Create(operand), Attributes: new EquatableArray<int>(attributes)));
     }
 
+    /// <summary>Elements [start, start + length) of <paramref name="operand"/> along <paramref name="axis"/>.</summary>
+    public int Slice(int operand, int axis, int start, int length)
+        => Add(new GraphNode(Op.Slice, EquatableArray.Create(operand), Attributes: EquatableArray.Create(axis, start, length)));
+
     /// <summary>A transpose of <paramref name="operand"/>; an empty permutation swaps the last two dimensions.</summary>
     public int Transpose(int operand, params int[] permutation)
         => Add(new GraphNode(Op.Transpose, EquatableArray.Create(operand), Attributes: new EquatableArray<int>(permutation)));

@@ -57,6 +57,8 @@ public enum Op
     MatMul,
     /// <summary>Reorders dimensions without moving data; Attributes is the permutation, or empty to swap the last two.</summary>
     Transpose,
+    /// <summary>A range along one axis without moving data; Attributes is [axis, start, length].</summary>
+    Slice,
 
     /// <summary>The results of a kernel that returns several tensors: only ever the graph's output node, operands in order.</summary>
     Tuple,
@@ -80,7 +82,7 @@ public static class OpInfo
         Op.Input or Op.ScalarInput or Op.Constant => 0,
         Op.Neg or Op.Abs or Op.Sqrt or Op.Exp or Op.Log or Op.Tanh or Op.Sigmoid or Op.Erf or Op.Erfc or Op.NormalCdf
             or Op.Relu or Op.Gelu or Op.Silu => 1,
-        Op.Sum or Op.Mean or Op.Prod or Op.ReduceMax or Op.ReduceMin or Op.Transpose => 1,
+        Op.Sum or Op.Mean or Op.Prod or Op.ReduceMax or Op.ReduceMin or Op.Transpose or Op.Slice => 1,
         Op.Where or Op.Clamp => 3,
         Op.Tuple => -1,
         _ => 2,
@@ -93,7 +95,10 @@ public static class OpInfo
     public static bool IsReduction(Op op) => op is Op.Sum or Op.Mean or Op.Prod or Op.ReduceMax or Op.ReduceMin;
 
     /// <summary>Whether the op maps elements to elements (with broadcasting): everything but leaves, reductions, contractions and views.</summary>
-    public static bool IsElementwise(Op op) => Arity(op) > 0 && !IsReduction(op) && op is not Op.MatMul and not Op.Transpose;
+    public static bool IsElementwise(Op op) => Arity(op) > 0 && !IsReduction(op) && op is not Op.MatMul && !IsView(op);
+
+    /// <summary>Whether the op is a view: it selects or reorders elements of its operand without computing (Transpose, Slice).</summary>
+    public static bool IsView(Op op) => op is Op.Transpose or Op.Slice;
 
     /// <summary>Whether the op takes any number of operands (checked by the validator instead of <see cref="Arity"/>).</summary>
     public static bool IsVariadic(Op op) => op == Op.Tuple;

@@ -47,7 +47,7 @@ public static class RowLowering
                 continue;
             }
 
-            (RowLeafKind kind, int source, int[] permutation) = Resolve(graph, shapes, n, product, stops);
+            (RowLeafKind kind, int source, int[] permutation, int[] offsets) = Resolve(graph, shapes, n, product, stops);
             Shape shape = shapes[n]!;
             bool rowScalar = shape.Dims[shape.Rank - 1].IsOne;
             string name = kind switch
@@ -56,12 +56,15 @@ public static class RowLowering
                 RowLeafKind.Temporary => "tmp" + source,
                 _ => "product",
             };
-            if (permutation.Length > 0)
+            if (permutation.Length > 0 || offsets.Length > 0)
             {
                 name += "_view" + n;
             }
 
-            var leaf = new RowLeaf(n, kind, source, permutation.ToEquatableArray(), shape, rowScalar, kind == RowLeafKind.Product ? -1 : slot++, name);
+            var leaf = new RowLeaf(n, kind, source, permutation.ToEquatableArray(), shape, rowScalar, kind == RowLeafKind.Product ? -1 : slot++, name)
+            {
+                Offsets = offsets.ToEquatableArray(),
+            };
             leaves.Add(leaf);
             leafOf[n] = leaf;
         }
@@ -69,7 +72,7 @@ public static class RowLowering
         // Levels, in graph order (operands first).
         var level = new Dictionary<int, Level>();
         var computed = cone.Where(n => leafOf.ContainsKey(n)
-            || graph.Nodes[n].Op is not Op.Transpose and not Op.Input && !stops.Contains(n)).ToList();
+            || !OpInfo.IsView(graph.Nodes[n].Op) && graph.Nodes[n].Op != Op.Input && !stops.Contains(n)).ToList();
         foreach (int n in computed)
         {
             GraphNode node = graph.Nodes[n];
@@ -227,42 +230,64 @@ public static class RowLowering
             return !IsViewedOnly(graph, n, cone, output);
         }
 
-        return node.Op == Op.Transpose && !IsViewedOnly(graph, n, cone, output);
+        return OpInfo.IsView(node.Op) && !IsViewedOnly(graph, n, cone, output);
     }
 
-    /// <summary>Whether every use of n in the group is by a transpose (so n is read only through that view).</summary>
+    /// <summary>Whether every use of n in the group is by a view (so n is read only through that view).</summary>
     private static bool IsViewedOnly(KernelGraph graph, int n, HashSet<int> cone, int output)
-        => n != output && cone.Where(u => graph.Nodes[u].Operands.Contains(n)).All(u => graph.Nodes[u].Op == Op.Transpose);
+        => n != output && cone.Where(u => graph.Nodes[u].Operands.Contains(n)).All(u => OpInfo.IsView(graph.Nodes[u].Op));
 
-    /// <summary>A leaf's source (a parameter, a scratch buffer or the product) and the permutation from its dimensions to the source's.</summary>
-    public static (RowLeafKind Kind, int Source, int[] Permutation) Resolve(KernelGraph graph, Shape?[] shapes, int n, int product, ICollection<int> stops)
+    /// <summary>
+    /// A leaf's source (a parameter, a scratch buffer or the product), the permutation from its
+    /// dimensions to the source's (empty for the identity), and the slices the view applies, as
+    /// pairs (source dimension, start): the view's first element is at Σ start · stride.
+    /// </summary>
+    public static (RowLeafKind Kind, int Source, int[] Permutation, int[] Offsets) Resolve(KernelGraph graph, Shape?[] shapes, int n, int product, ICollection<int> stops)
     {
         if (n == product)
         {
-            return (RowLeafKind.Product, n, new int[0]);
+            return (RowLeafKind.Product, n, new int[0], new int[0]);
         }
 
         if (stops.Contains(n))
         {
-            return (RowLeafKind.Temporary, n, new int[0]);
+            return (RowLeafKind.Temporary, n, new int[0], new int[0]);
         }
 
-        int[]? permutation = null;
+        var chain = new List<int>();
         int node = n;
-        while (graph.Nodes[node].Op == Op.Transpose)
+        while (OpInfo.IsView(graph.Nodes[node].Op))
         {
-            int operand = graph.Nodes[node].Operands[0];
-            int[] step = ShapeInference.Permutation(graph.Nodes[node], shapes[operand]!.Rank)!;
-            permutation = permutation is null ? step : permutation.Select(p => step[p]).ToArray();
-            node = operand;
+            chain.Add(node);
+            node = graph.Nodes[node].Operands[0];
             if (stops.Contains(node) || node == product)
             {
                 break;
             }
         }
 
+        // Innermost view first: map[d] is the source dimension of the current view's dimension d.
+        int[] map = Enumerable.Range(0, shapes[node]!.Rank).ToArray();
+        var offsets = new List<int>();
+        for (int c = chain.Count - 1; c >= 0; c--)
+        {
+            GraphNode view = graph.Nodes[chain[c]];
+            int rank = shapes[view.Operands[0]]!.Rank;
+            if (view.Op == Op.Transpose)
+            {
+                int[] step = ShapeInference.Permutation(view, rank)!;
+                map = step.Select(p => map[p]).ToArray();
+            }
+            else
+            {
+                offsets.Add(map[ShapeInference.SliceAxis(view, rank)]);
+                offsets.Add(view.Attributes[1]);
+            }
+        }
+
         RowLeafKind kind = node == product ? RowLeafKind.Product : graph.Nodes[node].Op == Op.Input ? RowLeafKind.Parameter : RowLeafKind.Temporary;
         int source = kind == RowLeafKind.Parameter ? graph.Nodes[node].Parameter : node;
-        return (kind, source, permutation ?? new int[0]);
+        bool identity = map.Select((m, i) => m == i).All(b => b);
+        return (kind, source, identity ? new int[0] : map, offsets.ToArray());
     }
 }

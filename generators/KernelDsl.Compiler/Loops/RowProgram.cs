@@ -23,7 +23,11 @@ public enum RowLeafKind
 /// </summary>
 /// <param name="RowScalar">Broadcast along the row (its last dimension is 1): read once per row.</param>
 /// <param name="Slot">The runtime operand slot, or -1 for the product (read from the destination).</param>
-public sealed record RowLeaf(int Node, RowLeafKind Kind, int Source, EquatableArray<int> Permutation, Shape Shape, bool RowScalar, int Slot, string Name);
+public sealed record RowLeaf(int Node, RowLeafKind Kind, int Source, EquatableArray<int> Permutation, Shape Shape, bool RowScalar, int Slot, string Name)
+{
+    /// <summary>The slices the view applies: pairs (source dimension, start); empty when it starts at the source's first element.</summary>
+    public EquatableArray<int> Offsets { get; init; } = EquatableArray<int>.Empty;
+}
 
 /// <summary>
 /// One pass over a row: computes <paramref name="Value"/> per element (its row-level statements in

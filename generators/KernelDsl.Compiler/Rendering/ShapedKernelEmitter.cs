@@ -135,6 +135,7 @@ public static class ShapedKernelEmitter
                     w.Line($"{Args}.RequireShape({Destinations[r]}.Lengths, {DimList(output)}, \"{Destinations[r]}\", \"{output}\");");
                 }
 
+                EmitSliceChecks(w);
                 EmitContiguityChecks(w);
                 EmitOverlapChecks(w);
                 foreach (string destination in Destinations)
@@ -236,6 +237,29 @@ public static class ShapedKernelEmitter
             }
         }
 
+        /// <summary>A slice of a dimension whose size is bound at the call is checked at the call.</summary>
+        private void EmitSliceChecks(CodeWriter w)
+        {
+            for (int n = 0; n < graph.Nodes.Count; n++)
+            {
+                GraphNode node = graph.Nodes[n];
+                if (node.Op != Op.Slice)
+                {
+                    continue;
+                }
+
+                Shape operand = shapes[node.Operands[0]]!;
+                Dim dim = operand.Dims[ShapeInference.SliceAxis(node, operand.Rank)];
+                if (!dim.IsLiteral)
+                {
+                    int root = NdPlanner.StripViews(graph, node.Operands[0]);
+                    string name = graph.Nodes[root].Op == Op.Input ? Plain(graph.Parameters[graph.Nodes[root].Parameter]) : $"intermediate %{root}";
+                    string text = graph.TryToExpression(n, 96) ?? "a slice";
+                    w.Line($"{Args}.RequireSlice({DimExpression(dim)}, {node.Attributes[1]}, {node.Attributes[2]}, \"{text.Replace("\"", "'")}\", \"{name}\");");
+                }
+            }
+        }
+
         private void EmitContiguityChecks(CodeWriter w)
         {
             var checks = new SortedSet<(int Parameter, int Axis)>();
@@ -298,7 +322,7 @@ public static class ShapedKernelEmitter
             {
                 foreach (int operand in graph.Nodes[last.Product].Operands)
                 {
-                    (RowLeafKind kind, int source, _) = RowLowering.Resolve(graph, shapes, operand, -1, plan.Materialized.ToList());
+                    (RowLeafKind kind, int source, _, _) = RowLowering.Resolve(graph, shapes, operand, -1, plan.Materialized.ToList());
                     if (kind == RowLeafKind.Parameter)
                     {
                         Use(source, false);
@@ -307,7 +331,7 @@ public static class ShapedKernelEmitter
             }
             else if (last.Kind == NdGroupKind.Copy)
             {
-                (RowLeafKind kind, int source, _) = RowLowering.Resolve(graph, shapes, last.Output, -1, plan.Materialized.Where(t => t != last.Output).ToList());
+                (RowLeafKind kind, int source, _, _) = RowLowering.Resolve(graph, shapes, last.Output, -1, plan.Materialized.Where(t => t != last.Output).ToList());
                 if (kind == RowLeafKind.Parameter)
                 {
                     Use(source, false);
@@ -388,7 +412,7 @@ public static class ShapedKernelEmitter
             arguments.Add(DimExpression(a.Dims[a.Rank - 1]));
             foreach (int operand in product.Operands)
             {
-                (RowLeafKind kind, int source, int[] permutation) = RowLowering.Resolve(graph, shapes, operand, -1, plan.Materialized.ToList());
+                (RowLeafKind kind, int source, int[] permutation, int[] offsets) = RowLowering.Resolve(graph, shapes, operand, -1, plan.Materialized.ToList());
                 Shape shape = shapes[operand]!;
                 var strides = new List<string>();
                 for (int axis = 0; axis < batchRank + 2; axis++)
@@ -397,7 +421,7 @@ public static class ShapedKernelEmitter
                     strides.Add(j < 0 || axis < batchRank && shape.Dims[j].IsOne ? "0" : SourceStride(kind, source, permutation.Length == 0 ? j : permutation[j]));
                 }
 
-                arguments.Add(Memory(kind, source));
+                arguments.Add(Memory(kind, source, offsets));
                 arguments.Add("[" + string.Join(", ", strides) + "]");
             }
 
@@ -414,11 +438,11 @@ public static class ShapedKernelEmitter
         private void EmitCopy(CodeWriter w, NdGroup group, string target)
         {
             var stops = plan.Materialized.Where(t => t != group.Output).ToList();
-            (RowLeafKind kind, int source, int[] permutation) = RowLowering.Resolve(graph, shapes, group.Output, -1, stops);
+            (RowLeafKind kind, int source, int[] permutation, int[] offsets) = RowLowering.Resolve(graph, shapes, group.Output, -1, stops);
             Shape shape = shapes[group.Output]!;
             string lengths = DimList(shape);
             string strides = "[" + string.Join(", ", Enumerable.Range(0, shape.Rank).Select(d => SourceStride(kind, source, permutation.Length == 0 ? d : permutation[d]))) + "]";
-            w.Line($"{Runtime}.StridedCopy.Run({Memory(kind, source)}, {lengths}, {strides}, {target});");
+            w.Line($"{Runtime}.StridedCopy.Run({Memory(kind, source, offsets)}, {lengths}, {strides}, {target});");
         }
 
         /// <summary>Each leaf's memory and its strides aligned to the domain (0 where broadcast; the row's own stride last).</summary>
@@ -446,7 +470,7 @@ public static class ShapedKernelEmitter
                 }
 
                 string slot = leaf.Slot.ToString(CultureInfo.InvariantCulture);
-                arguments.Add($"input{slot}: {Memory(leaf.Kind, leaf.Source)}");
+                arguments.Add($"input{slot}: {Memory(leaf.Kind, leaf.Source, leaf.Offsets.ToArray())}");
                 arguments.Add($"strides{slot}: [{string.Join(", ", strides)}]");
             }
         }
@@ -459,8 +483,23 @@ public static class ShapedKernelEmitter
             }
         }
 
-        private string Memory(RowLeafKind kind, int source)
-            => kind == RowLeafKind.Parameter ? $"{Args}.Memory({graph.Parameters[source].Name})" : BufferOf(source);
+        /// <summary>The memory a leaf is read from: its source's, from the view's first element when it slices.</summary>
+        private string Memory(RowLeafKind kind, int source, int[] offsets)
+        {
+            string memory = kind == RowLeafKind.Parameter ? $"{Args}.Memory({graph.Parameters[source].Name})" : BufferOf(source);
+            if (offsets.Length == 0)
+            {
+                return memory;
+            }
+
+            var terms = new List<string>();
+            for (int i = 0; i < offsets.Length; i += 2)
+            {
+                terms.Add($"{offsets[i + 1].ToString(CultureInfo.InvariantCulture)} * ({SourceStride(kind, source, offsets[i])})");
+            }
+
+            return $"{Args}.From({memory}, {string.Join(" + ", terms)})";
+        }
 
         /// <summary>The stride of dimension <paramref name="axis"/> of a parameter (from its span) or a dense scratch buffer.</summary>
         private string SourceStride(RowLeafKind kind, int source, int axis)

@@ -76,6 +76,9 @@ public static class ShapeInference
         return axes.Count == 0 ? null : axes.ToArray();
     }
 
+    /// <summary>A slice's axis normalized for an operand of rank <paramref name="rank"/>.</summary>
+    public static int SliceAxis(GraphNode node, int rank) => node.Attributes[0] < 0 ? node.Attributes[0] + rank : node.Attributes[0];
+
     /// <summary>A transpose's permutation for an operand of rank <paramref name="rank"/>; null if invalid.</summary>
     public static int[]? Permutation(GraphNode node, int rank)
     {
@@ -109,6 +112,27 @@ public static class ShapeInference
                 return Shape.Scalar;
             case Op.MatMul:
                 return InferMatMul(index, shapes[node.Operands[0]]!, shapes[node.Operands[1]]!, out error);
+            case Op.Slice:
+            {
+                Shape operand = shapes[node.Operands[0]]!;
+                int axis = node.Attributes[0] < 0 ? node.Attributes[0] + operand.Rank : node.Attributes[0];
+                int start = node.Attributes[1], length = node.Attributes[2];
+                if (axis < 0 || axis >= operand.Rank)
+                {
+                    error = new ShapeError(index, ShapeErrorKind.Axis, $"axis {node.Attributes[0]} is out of range for {operand}, which has rank {operand.Rank} (valid axes: -{operand.Rank} to {operand.Rank - 1})");
+                    return null;
+                }
+
+                Dim dim = operand.Dims[axis];
+                if (start < 0 || length < 0 || dim.IsLiteral && start + (long)length > dim.Size)
+                {
+                    error = new ShapeError(index, ShapeErrorKind.Axis, $"elements {start} to {start + (long)length} do not lie within dimension {axis} of {operand}");
+                    return null;
+                }
+
+                return new Shape(operand.Dims.Select((d, i) => i == axis ? Dim.Literal(length) : d).ToEquatableArray());
+            }
+
             case Op.Transpose:
             {
                 Shape operand = shapes[node.Operands[0]]!;

@@ -294,6 +294,13 @@ internal sealed class BodyLowering
             case "MatMul" when target.Parameters.Length == 2:
                 return Box(Apply(Op.MatMul, Arg(0), Arg(1)));
 
+            case "Slice" when target.Parameters.Length == 4:
+            {
+                int? x = Lower(Arg(0));
+                int? axis = ConstantInt(Arg(1), "axis"), start = ConstantInt(Arg(2), "start"), length = ConstantInt(Arg(3), "length");
+                return Box(x is int xi && axis is int a && start is int s0 && length is int l ? _builder.Slice(xi, a, s0, l) : null);
+            }
+
             case "Transpose" when target.Parameters.Length == 1:
                 return Box(Lower(Arg(0)) is int t ? _builder.Transpose(t) : null);
 

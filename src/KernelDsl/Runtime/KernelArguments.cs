@@ -180,6 +180,19 @@ public static class KernelArguments
         return extent == 0 ? default : MemoryMarshal.CreateReadOnlySpan(in tensor.GetPinnableReference(), checked((int)extent));
     }
 
+    /// <summary>The memory from element <paramref name="offset"/> on (a view that starts inside its source); empty when the source holds no element there.</summary>
+    public static ReadOnlySpan<float> From(ReadOnlySpan<float> memory, nint offset)
+        => offset >= memory.Length ? default : memory.Slice(checked((int)offset));
+
+    /// <summary>Throws unless elements [start, start + length) lie within a dimension of the given size.</summary>
+    public static void RequireSlice(nint size, int start, int length, string slice, string name)
+    {
+        if ((long)start + length > size)
+        {
+            throw new ArgumentException($"{slice} needs {(long)start + length} elements along its axis, but '{name}' has {size} there.", name);
+        }
+    }
+
     /// <summary>Formats a shape as <c>[2, 3]</c>.</summary>
     public static string FormatShape(scoped ReadOnlySpan<nint> lengths)
     {
