@@ -169,11 +169,22 @@ partial class Layers
             nint i;
 
             // Pass 1 of 3, reduced along the row: Max(MatMul(q, Transpose(k)) * scale, axis: -1, keepDims: true).
-            V acc6 = V.Create(float.NegativeInfinity);
-            for (i = 0; i <= length - V.Count; i += V.Count)
+            // Four accumulators, so consecutive vectors do not wait on each other's result.
+            V acc6 = V.Create(float.NegativeInfinity), acc6b = acc6, acc6c = acc6, acc6d = acc6;
+            for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)
+            {
+                acc6 = V.Max(acc6, Pass1<V>(ref tmp5, i));
+                acc6b = V.Max(acc6b, Pass1<V>(ref tmp5, i + V.Count));
+                acc6c = V.Max(acc6c, Pass1<V>(ref tmp5, i + 2 * V.Count));
+                acc6d = V.Max(acc6d, Pass1<V>(ref tmp5, i + 3 * V.Count));
+            }
+
+            for (; i <= length - V.Count; i += V.Count)
             {
                 acc6 = V.Max(acc6, Pass1<V>(ref tmp5, i));
             }
+
+            acc6 = V.Max(V.Max(acc6, acc6b), V.Max(acc6c, acc6d));
 
             float r6 = KernelRuntime.Horizontal.Max(acc6);
             for (; i < length; i++)
@@ -184,13 +195,32 @@ partial class Layers
             KernelRuntime.SimdScalar v6 = KernelRuntime.SimdScalar.Create(r6);
 
             // Pass 2 of 3, reduced along the row. Each value is also stored in the destination, for the last pass to reuse.
-            V acc9 = V.Create(0f);
-            for (i = 0; i <= length - V.Count; i += V.Count)
+            // Four accumulators, so consecutive vectors do not wait on each other's result.
+            V acc9 = V.Create(0f), acc9b = acc9, acc9c = acc9, acc9d = acc9;
+            for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)
+            {
+                V value0 = Pass2<V>(ref tmp5, i, v6.Value);
+                V.Store(value0, ref destination, i);
+                acc9 = acc9 + value0;
+                V value1 = Pass2<V>(ref tmp5, i + V.Count, v6.Value);
+                V.Store(value1, ref destination, i + V.Count);
+                acc9b = acc9b + value1;
+                V value2 = Pass2<V>(ref tmp5, i + 2 * V.Count, v6.Value);
+                V.Store(value2, ref destination, i + 2 * V.Count);
+                acc9c = acc9c + value2;
+                V value3 = Pass2<V>(ref tmp5, i + 3 * V.Count, v6.Value);
+                V.Store(value3, ref destination, i + 3 * V.Count);
+                acc9d = acc9d + value3;
+            }
+
+            for (; i <= length - V.Count; i += V.Count)
             {
                 V value = Pass2<V>(ref tmp5, i, v6.Value);
                 V.Store(value, ref destination, i);
                 acc9 = acc9 + value;
             }
+
+            acc9 = acc9 + acc9b + acc9c + acc9d;
 
             float r9 = KernelRuntime.Horizontal.Sum(acc9);
             for (; i < length; i++)

@@ -94,11 +94,22 @@ partial class Layers
             nint i;
 
             // Pass 1 of 3, reduced along the row: Mean(x, axis: -1, keepDims: true).
-            V acc3 = V.Create(0f);
-            for (i = 0; i <= length - V.Count; i += V.Count)
+            // Four accumulators, so consecutive vectors do not wait on each other's result.
+            V acc3 = V.Create(0f), acc3b = acc3, acc3c = acc3, acc3d = acc3;
+            for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)
+            {
+                acc3 = acc3 + Pass1<V>(ref in_x, i);
+                acc3b = acc3b + Pass1<V>(ref in_x, i + V.Count);
+                acc3c = acc3c + Pass1<V>(ref in_x, i + 2 * V.Count);
+                acc3d = acc3d + Pass1<V>(ref in_x, i + 3 * V.Count);
+            }
+
+            for (; i <= length - V.Count; i += V.Count)
             {
                 acc3 = acc3 + Pass1<V>(ref in_x, i);
             }
+
+            acc3 = acc3 + acc3b + acc3c + acc3d;
 
             float r3 = KernelRuntime.Horizontal.Sum(acc3);
             for (; i < length; i++)
@@ -109,11 +120,22 @@ partial class Layers
             KernelRuntime.SimdScalar v3 = KernelRuntime.SimdScalar.Create(r3 / length);
 
             // Pass 2 of 3, reduced along the row.
-            V acc6 = V.Create(0f);
-            for (i = 0; i <= length - V.Count; i += V.Count)
+            // Four accumulators, so consecutive vectors do not wait on each other's result.
+            V acc6 = V.Create(0f), acc6b = acc6, acc6c = acc6, acc6d = acc6;
+            for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)
+            {
+                acc6 = acc6 + Pass2<V>(ref in_x, i, v3.Value);
+                acc6b = acc6b + Pass2<V>(ref in_x, i + V.Count, v3.Value);
+                acc6c = acc6c + Pass2<V>(ref in_x, i + 2 * V.Count, v3.Value);
+                acc6d = acc6d + Pass2<V>(ref in_x, i + 3 * V.Count, v3.Value);
+            }
+
+            for (; i <= length - V.Count; i += V.Count)
             {
                 acc6 = acc6 + Pass2<V>(ref in_x, i, v3.Value);
             }
+
+            acc6 = acc6 + acc6b + acc6c + acc6d;
 
             float r6 = KernelRuntime.Horizontal.Sum(acc6);
             for (; i < length; i++)

@@ -74,11 +74,22 @@ partial class Layers
             nint i;
 
             // Pass 1 of 3, reduced along the row: Max(x, axis: -1, keepDims: true).
-            V acc1 = V.Create(float.NegativeInfinity);
-            for (i = 0; i <= length - V.Count; i += V.Count)
+            // Four accumulators, so consecutive vectors do not wait on each other's result.
+            V acc1 = V.Create(float.NegativeInfinity), acc1b = acc1, acc1c = acc1, acc1d = acc1;
+            for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)
+            {
+                acc1 = V.Max(acc1, Pass1<V>(ref in_x, i));
+                acc1b = V.Max(acc1b, Pass1<V>(ref in_x, i + V.Count));
+                acc1c = V.Max(acc1c, Pass1<V>(ref in_x, i + 2 * V.Count));
+                acc1d = V.Max(acc1d, Pass1<V>(ref in_x, i + 3 * V.Count));
+            }
+
+            for (; i <= length - V.Count; i += V.Count)
             {
                 acc1 = V.Max(acc1, Pass1<V>(ref in_x, i));
             }
+
+            acc1 = V.Max(V.Max(acc1, acc1b), V.Max(acc1c, acc1d));
 
             float r1 = KernelRuntime.Horizontal.Max(acc1);
             for (; i < length; i++)
@@ -89,13 +100,32 @@ partial class Layers
             KernelRuntime.SimdScalar v1 = KernelRuntime.SimdScalar.Create(r1);
 
             // Pass 2 of 3, reduced along the row: Sum(Exp(x - Max(x, axis: -1, keepDims: true)), axis: -1, keepDims: true). Each value is also stored in the destination, for the last pass to reuse.
-            V acc4 = V.Create(0f);
-            for (i = 0; i <= length - V.Count; i += V.Count)
+            // Four accumulators, so consecutive vectors do not wait on each other's result.
+            V acc4 = V.Create(0f), acc4b = acc4, acc4c = acc4, acc4d = acc4;
+            for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)
+            {
+                V value0 = Pass2<V>(ref in_x, i, v1.Value);
+                V.Store(value0, ref destination, i);
+                acc4 = acc4 + value0;
+                V value1 = Pass2<V>(ref in_x, i + V.Count, v1.Value);
+                V.Store(value1, ref destination, i + V.Count);
+                acc4b = acc4b + value1;
+                V value2 = Pass2<V>(ref in_x, i + 2 * V.Count, v1.Value);
+                V.Store(value2, ref destination, i + 2 * V.Count);
+                acc4c = acc4c + value2;
+                V value3 = Pass2<V>(ref in_x, i + 3 * V.Count, v1.Value);
+                V.Store(value3, ref destination, i + 3 * V.Count);
+                acc4d = acc4d + value3;
+            }
+
+            for (; i <= length - V.Count; i += V.Count)
             {
                 V value = Pass2<V>(ref in_x, i, v1.Value);
                 V.Store(value, ref destination, i);
                 acc4 = acc4 + value;
             }
+
+            acc4 = acc4 + acc4b + acc4c + acc4d;
 
             float r4 = KernelRuntime.Horizontal.Sum(acc4);
             for (; i < length; i++)
