@@ -173,6 +173,8 @@ public static unsafe class RowRunner
         }
     }
 
+    // Optimized on first call, like the kernels: the row loop runs a few times per call but long.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ExecuteRows<TKernel, V>(in TKernel kernel, in RowLayout layout, nint start, nint end)
         where TKernel : struct, IRowKernel
         where V : struct, ISimdFloat<V>

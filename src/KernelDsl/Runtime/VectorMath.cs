@@ -23,8 +23,9 @@ public static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Exp<V>(V x) where V : struct, ISimdFloat<V>
     {
-        // Native min/max: NaN is restored by the final select, so the cheaper instructions suffice.
-        V clamped = V.MinNative(V.MaxNative(x, V.Create(-104f)), V.Create(89f));
+        // Native min/max return their second operand when either is NaN: with x second, a NaN input
+        // flows through the clamps and the polynomial, so no select is needed to restore it.
+        V clamped = V.MinNative(V.Create(89f), V.MaxNative(V.Create(-104f), x));
         V n = V.Round(clamped * V.Create(1.44269504088896341f));
         V r = V.FusedMultiplyAdd(n, V.Create(-0.693359375f), clamped);
         r = V.FusedMultiplyAdd(n, V.Create(2.12194440e-4f), r);
@@ -38,8 +39,7 @@ public static class VectorMath
         p = V.FusedMultiplyAdd(p, r * r, r + V.Create(1f));
 
         // p·2^n rounded once, so subnormal results are correctly rounded (vscalefps where available).
-        V result = V.ScaleByPowerOfTwo(p, n);
-        return V.Select(V.IsNaN(x), x, result);
+        return V.ScaleByPowerOfTwo(p, n);
     }
 
     /// <summary>
