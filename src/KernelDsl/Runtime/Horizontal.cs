@@ -14,36 +14,42 @@ public static class Horizontal
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum<V>(V value) where V : struct, ISimdFloat<V> => V.Sum(value);
 
-    public static float Max<V>(V value) where V : struct, ISimdFloat<V>
-    {
-        float result = V.GetElement(value, 0);
-        for (int i = 1; i < V.Count; i++)
-        {
-            result = MathF.Max(result, V.GetElement(value, i));
-        }
+    public static float Max<V>(V value) where V : struct, ISimdFloat<V> => Tree(value, Operation.Max);
 
-        return result;
+    public static float Min<V>(V value) where V : struct, ISimdFloat<V> => Tree(value, Operation.Min);
+
+    public static float Product<V>(V value) where V : struct, ISimdFloat<V> => Tree(value, Operation.Product);
+
+    private enum Operation
+    {
+        Max,
+        Min,
+        Product,
     }
 
-    public static float Min<V>(V value) where V : struct, ISimdFloat<V>
+    /// <summary>
+    /// Combines the lanes pairwise (a tree of depth log2(Count), not a chain of Count - 1 dependent
+    /// steps): at the end of every row of a reduction, so its latency is paid per row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Tree<V>(V value, Operation operation) where V : struct, ISimdFloat<V>
     {
-        float result = V.GetElement(value, 0);
-        for (int i = 1; i < V.Count; i++)
+        Span<float> lanes = stackalloc float[V.Count];
+        V.Store(value, ref lanes[0], 0);
+        for (int width = V.Count / 2; width >= 1; width /= 2)
         {
-            result = MathF.Min(result, V.GetElement(value, i));
+            for (int i = 0; i < width; i++)
+            {
+                float a = lanes[i], b = lanes[i + width];
+                lanes[i] = operation switch
+                {
+                    Operation.Max => MathF.Max(a, b),
+                    Operation.Min => MathF.Min(a, b),
+                    _ => a * b,
+                };
+            }
         }
 
-        return result;
-    }
-
-    public static float Product<V>(V value) where V : struct, ISimdFloat<V>
-    {
-        float result = V.GetElement(value, 0);
-        for (int i = 1; i < V.Count; i++)
-        {
-            result *= V.GetElement(value, i);
-        }
-
-        return result;
+        return lanes[0];
     }
 }

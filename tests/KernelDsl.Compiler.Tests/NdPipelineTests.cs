@@ -1,0 +1,94 @@
+using System.Linq;
+using KernelDsl.Compiler.Common;
+using KernelDsl.Compiler.Fusion;
+using KernelDsl.Compiler.Graph;
+using KernelDsl.Compiler.Loops;
+using KernelDsl.Compiler.Shapes;
+using Xunit;
+
+namespace KernelDsl.Compiler.Tests;
+
+/// <summary>The N-d stages on graphs built by hand: shape inference, the fusion plan, and row programs.</summary>
+public sealed class NdPipelineTests
+{
+    private static KernelParameter Tensor(string name, params string[] dims) => new(name, ParameterKind.Tensor, Shape.Parse(dims));
+
+    [Fact]
+    public void ShapesFollowReductionsContractionsViewsAndBroadcasting()
+    {
+        var b = new GraphBuilder(EquatableArray.Create(Tensor("q", "H", "T", "D"), Tensor("w", "D", "N"), Tensor("bias", "N")));
+        int q = b.Parameter(0), w = b.Parameter(1), bias = b.Parameter(2);
+        int product = b.Apply(Op.MatMul, q, w);                 // [H, T, D]·[D, N] → [H, T, N]
+        int biased = b.Apply(Op.Add, product, bias);            // + [N]
+        int kept = b.Reduce(Op.Sum, biased, true, -1);          // [H, T, 1]
+        int dropped = b.Reduce(Op.ReduceMax, biased, false, 0); // [T, N]
+        int swapped = b.Transpose(biased);                      // [H, N, T]
+        int sliced = b.Slice(swapped, 1, 2, 3);                 // [H, 3, T]
+        KernelGraph graph = b.Build(b.Apply(Op.Tuple, kept, dropped, sliced));
+
+        ShapeInferenceResult result = ShapeInference.Infer(graph);
+        Assert.True(result.Succeeded, string.Join("; ", result.Errors.Select(e => e.Message)));
+        string[] shapes = graph.Results.Select(r => result.Shapes[r]!.ToString()).ToArray();
+        Assert.Equal(new[] { "[H, T, 1]", "[T, N]", "[H, 3, T]" }, shapes);
+    }
+
+    [Fact]
+    public void ErrorsAreClassified()
+    {
+        var b = new GraphBuilder(EquatableArray.Create(Tensor("x", "B", "K"), Tensor("w", "N", "M")));
+        int x = b.Parameter(0), w = b.Parameter(1);
+        KernelGraph contraction = b.Build(b.Apply(Op.MatMul, x, w));
+        Assert.Equal(ShapeErrorKind.Contraction, Assert.Single(ShapeInference.Infer(contraction).Errors).Kind);
+
+        b = new GraphBuilder(EquatableArray.Create(Tensor("x", "B", "K"), Tensor("w", "N", "M")));
+        KernelGraph axis = b.Build(b.Reduce(Op.Sum, b.Parameter(0), false, 2));
+        Assert.Equal(ShapeErrorKind.Axis, Assert.Single(ShapeInference.Infer(axis).Errors).Kind);
+    }
+
+    [Fact]
+    public void AttentionIsAProductWithEpilogueThenRowsThenAProduct()
+    {
+        var b = new GraphBuilder(EquatableArray.Create(Tensor("q", "H", "T", "D"), Tensor("k", "H", "T", "D"), Tensor("v", "H", "T", "D")));
+        var algebra = new GraphAlgebra(b);
+        int scores = b.Apply(Op.Mul, b.Apply(Op.MatMul, b.Parameter(0), b.Transpose(b.Parameter(1))), b.Constant(0.125f));
+        int attention = b.Apply(Op.MatMul, Composites.LayerComposites.Softmax(algebra, scores, -1), b.Parameter(2));
+        KernelGraph graph = b.Build(attention);
+
+        ShapeInferenceResult shapes = ShapeInference.Infer(graph);
+        (NdPlan? plan, _) = NdPlanner.Plan(graph, shapes.Shapes);
+        Assert.NotNull(plan);
+        Assert.Equal(new[] { NdGroupKind.Contraction, NdGroupKind.Rows, NdGroupKind.Contraction }, plan!.Groups.Select(g => g.Kind).ToArray());
+        Assert.Equal(2, plan.Temporaries.Count); // the scaled scores and the softmax: the transposed k is read in place
+
+        // The softmax group: max, then sum (also storing exp), then the output reloading it.
+        RowProgram rows = RowLowering.Lower(graph, shapes.Shapes, plan.Groups[1], plan.Materialized.ToList(), "Rows");
+        Assert.Equal(3, rows.Passes.Count);
+        Assert.Equal(Op.ReduceMax, rows.Passes[0].ReductionOp);
+        Assert.True(rows.Passes[1].AlsoStores);
+        Assert.Equal(rows.Passes[1].Value, rows.Passes[2].Reloaded);
+        Assert.Empty(rows.Passes[2].Inputs);
+    }
+
+    [Fact]
+    public void ADenseLayerIsOneProductWithItsEpilogue()
+    {
+        var b = new GraphBuilder(EquatableArray.Create(Tensor("x", "B", "K"), Tensor("w", "K", "N"), Tensor("bias", "N")));
+        int dense = b.Apply(Op.Max, b.Apply(Op.Add, b.Apply(Op.MatMul, b.Parameter(0), b.Parameter(1)), b.Parameter(2)), b.Constant(0f));
+        KernelGraph graph = b.Build(dense);
+        (NdPlan? plan, _) = NdPlanner.Plan(graph, ShapeInference.Infer(graph).Shapes);
+        NdGroup group = Assert.Single(plan!.Groups);
+        Assert.Equal(NdGroupKind.Contraction, group.Kind);
+        Assert.Equal(graph.Output, group.Output);
+        Assert.Empty(plan.Temporaries);
+    }
+
+    [Fact]
+    public void ReductionsOverOtherAxesAreReportedNotMiscompiled()
+    {
+        var b = new GraphBuilder(EquatableArray.Create(Tensor("x", "B", "N")));
+        KernelGraph graph = b.Build(b.Reduce(Op.Sum, b.Parameter(0), true, 0));
+        (NdPlan? plan, var errors) = NdPlanner.Plan(graph, ShapeInference.Infer(graph).Shapes);
+        Assert.Null(plan);
+        Assert.Contains("over axis 0 of [B, N]", Assert.Single(errors).Construct);
+    }
+}
