@@ -72,6 +72,74 @@ public static partial class Ops
         return x.Slice(ranges).ToDenseTensor();
     }
 
+    /// <summary>
+    /// The same elements, in the same row-major order, with new lengths (ONNX Reshape): a length of
+    /// 0 copies x's length at that position, and one length may be -1, inferred from the others.
+    /// Fused kernels read it as a view of x's memory (x must then be dense).
+    /// </summary>
+    public static Tensor<float> Reshape(Tensor<float> x, params int[] lengths)
+    {
+        Checked(x);
+        ArgumentNullException.ThrowIfNull(lengths);
+        var shape = new nint[lengths.Length];
+        int inferred = -1;
+        for (int i = 0; i < lengths.Length; i++)
+        {
+            if (lengths[i] == -1 && inferred < 0)
+            {
+                inferred = i;
+                continue;
+            }
+
+            if (lengths[i] < 0 || lengths[i] == 0 && i >= x.Rank)
+            {
+                throw new ArgumentException($"Reshape length {lengths[i]} at position {i} is neither a size, 0 (copy x's length there) nor a single -1.", nameof(lengths));
+            }
+
+            shape[i] = lengths[i] == 0 ? x.Lengths[i] : lengths[i];
+        }
+
+        if (inferred >= 0)
+        {
+            // The inferred length covers x's dimensions that no 0 copies, divided by the explicit
+            // sizes: the same rule the compiler applies to symbolic shapes, and defined even when a
+            // copied dimension is empty.
+            nint uncopied = 1, explicitSizes = 1;
+            for (int d = 0; d < x.Rank; d++)
+            {
+                bool copied = d < lengths.Length && lengths[d] == 0;
+                uncopied *= copied ? 1 : x.Lengths[d];
+            }
+
+            for (int i = 0; i < lengths.Length; i++)
+            {
+                explicitSizes *= lengths[i] > 0 ? lengths[i] : 1;
+            }
+
+            if (explicitSizes == 0 || uncopied % explicitSizes != 0)
+            {
+                throw new ArgumentException($"Cannot reshape x of shape {KernelArguments.FormatShape(x.Lengths)} to ({string.Join(", ", lengths)}): the other lengths do not divide its {x.FlattenedLength} elements.", nameof(lengths));
+            }
+
+            shape[inferred] = uncopied / explicitSizes;
+        }
+
+        nint count = 1;
+        foreach (nint length in shape)
+        {
+            count *= length;
+        }
+
+        if (count != x.FlattenedLength)
+        {
+            throw new ArgumentException($"Cannot reshape x of shape {KernelArguments.FormatShape(x.Lengths)} ({x.FlattenedLength} elements) to {KernelArguments.FormatShape(shape)} ({count}).", nameof(lengths));
+        }
+
+        var values = new float[x.FlattenedLength];
+        x.FlattenTo(values);
+        return Tensor.Create(values, shape);
+    }
+
     /// <summary>Swaps the last two dimensions: the matrix transpose, batched.</summary>
     public static Tensor<float> Transpose(Tensor<float> x)
     {

@@ -42,6 +42,10 @@ public sealed class DiagnosticTests
         "Shape error: axis 2 is out of range (or repeated) for [B, N], which has rank 2 (valid axes: -2 to 1)")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"4\")] Tensor<float> x) => [|Slice(x, axis: 1, start: 2, length: 3)|] * 2f;", "KD0003",
         "Shape error: elements 2 to 5 do not lie within dimension 1 of [B, 4]")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"12\")] Tensor<float> x) => [|Reshape(x, 0, 5, -1)|] * 2f;", "KD0008",
+        "Shape error: cannot reshape [B, 12] to (0, 5, -1): the other lengths do not divide the operand's size")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"H\", \"D\")] Tensor<float> x) => [|Reshape(x, 0, -1)|];", "KD0008",
+        "Shape error: cannot reshape [B, H, D] to (0, -1): the inferred length would be H * D; a dimension is a single symbol or a size, so merging symbolic dimensions is not compiled yet")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => [|Transpose(x, 0, 0)|];", "KD0003",
         "Shape error: [0, 0] is not a permutation of the 2 dimensions of [B, N]")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => x - [|Sum(x, axis: 0, keepDims: true)|];", "KD0005",

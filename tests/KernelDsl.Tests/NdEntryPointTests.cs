@@ -170,5 +170,21 @@ public sealed class NdEntryPointTests
         Assert.Equal(new[] { 1, 2, 3, 4, 7, 8, 9, 10 }.Select(i => values[i] * 2f).ToArray(), NdSliceKernels.NarrowFused(x).ToArray());
     }
 
+    [Fact]
+    public void ReshapeReadsDenseInputsAndRejectsStridedOnes()
+    {
+        Tensor<float> x = Filled(4, 6);
+        Tensor<float> reshaped = NdSliceKernels.ReshapeOnlyFused(x);
+        Assert.Equal([4, 2, 3], reshaped.Lengths.ToArray());
+        Assert.Equal(x.ToArray(), reshaped.ToArray());
+
+        float[] memory = Filled(4, 8).ToArray();
+        var e = Assert.Throws<ArgumentException>(() => NdSliceKernels.ReshapeOnly(new ReadOnlyTensorSpan<float>(memory, [4, 6], [8, 1]), new TensorSpan<float>(new float[24], [4, 2, 3])));
+        Assert.StartsWith("'x' is a strided view", e.Message);
+
+        var bad = Assert.Throws<ArgumentException>(() => Ops.Reshape(Filled(4, 6), 5, -1));
+        Assert.Contains("do not divide its 24 elements", bad.Message);
+    }
+
     private static float[] ToArray(Tensor<float> tensor) => tensor.ToArray();
 }

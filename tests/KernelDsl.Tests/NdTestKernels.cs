@@ -75,6 +75,16 @@ public static partial class NdTestKernels
 
     [Kernel] public static Tensor<float> SliceCopy([Shape("A", "5")] Tensor<float> x) => Slice(Transpose(x), 0, 1, 3);
 
+    /// <summary>Heads: [B, T, 12] viewed as [B, T, 3, 4] (no copy), softmax over each head.</summary>
+    [Kernel] public static Tensor<float> HeadSoftmax([Shape("B", "T", "12")] Tensor<float> x) => Softmax(Reshape(x, 0, 0, 3, -1));
+
+    /// <summary>Merging literal dimensions into the contraction's K: [B, 2, 8] → [B, 16], then a product.</summary>
+    [Kernel]
+    public static Tensor<float> FlattenIntoMatMul([Shape("B", "2", "8")] Tensor<float> x, [Shape("16", "N")] Tensor<float> w) => MatMul(Reshape(x, 0, 16), w);
+
+    /// <summary>A reshape of a computed value (written to scratch first), transposed, and the reshape as the result (a copy).</summary>
+    [Kernel] public static Tensor<float> ReshapeOfExpression([Shape("B", "6")] Tensor<float> x) => Transpose(Reshape(x * 2f, 0, 2, 3)) + 1f;
+
     [Kernel] public static Tensor<float> TransposeCopy([Shape("A", "B")] Tensor<float> x) => Transpose(x);
 
     [Kernel]
@@ -94,5 +104,7 @@ public static partial class NdEntryKernels
 /// <summary>A slice of a dimension bound at the call, checked at the call.</summary>
 public static partial class NdSliceKernels
 {
+    [Kernel] public static Tensor<float> ReshapeOnly([Shape("B", "6")] Tensor<float> x) => Reshape(x, 0, 2, -1);
+
     [Kernel] public static Tensor<float> Narrow([Shape("B", "N")] Tensor<float> x) => Slice(x, -1, 1, 4) * 2f;
 }

@@ -186,6 +186,9 @@ public sealed class RefTensor
         return new RefTensor(shape, result);
     }
 
+    /// <summary>The same elements with a new shape.</summary>
+    public RefTensor Reshape(params int[] shape) => new(shape, Data);
+
     /// <summary>Elements [start, start + length) along <paramref name="axis"/>.</summary>
     public RefTensor Slice(int axis, int start, int length)
     {

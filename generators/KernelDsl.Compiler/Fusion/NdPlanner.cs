@@ -82,6 +82,11 @@ public static class NdPlanner
                         Add(root); // views are taken of data in memory
                     }
 
+                    if (graph.Nodes[node].Op == Op.Reshape && OpInfo.IsView(graph.Nodes[operand].Op) && !materialized.Contains(operand))
+                    {
+                        Add(operand); // a reshape regroups dense memory: a view under it is copied first
+                    }
+
                     if (node != m && MovesLastAxis(graph, shapes, node) && !FeedsOnlyContractions(graph, node))
                     {
                         Add(node); // copied to dense rows before the row kernels read it

@@ -58,6 +58,10 @@ public sealed class GraphBuilder
     public int Slice(int operand, int axis, int start, int length)
         => Add(new GraphNode(Op.Slice, EquatableArray.Create(operand), Attributes: EquatableArray.Create(axis, start, length)));
 
+    /// <summary><paramref name="operand"/> with new lengths (0 copies the operand's length there, -1 is inferred).</summary>
+    public int Reshape(int operand, params int[] lengths)
+        => Add(new GraphNode(Op.Reshape, EquatableArray.Create(operand), Attributes: new EquatableArray<int>(lengths)));
+
     /// <summary>A transpose of <paramref name="operand"/>; an empty permutation swaps the last two dimensions.</summary>
     public int Transpose(int operand, params int[] permutation)
         => Add(new GraphNode(Op.Transpose, EquatableArray.Create(operand), Attributes: new EquatableArray<int>(permutation)));

@@ -114,6 +114,11 @@ public sealed record KernelGraph(EquatableArray<KernelParameter> Parameters, Equ
             return ", " + axisText + (node.KeepDims ? ", keepDims: true" : "");
         }
 
+        if (node.Op == Op.Reshape)
+        {
+            return ", " + string.Join(", ", node.Attributes);
+        }
+
         if (node.Op == Op.Slice)
         {
             return $", axis: {node.Attributes[0]}, start: {node.Attributes[1]}, length: {node.Attributes[2]}";

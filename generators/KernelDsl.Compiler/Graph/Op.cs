@@ -59,6 +59,8 @@ public enum Op
     Transpose,
     /// <summary>A range along one axis without moving data; Attributes is [axis, start, length].</summary>
     Slice,
+    /// <summary>New dimensions over the same dense elements; Attributes are the requested lengths (0 copies the operand's, -1 is inferred), as in ONNX.</summary>
+    Reshape,
 
     /// <summary>The results of a kernel that returns several tensors: only ever the graph's output node, operands in order.</summary>
     Tuple,
@@ -82,7 +84,7 @@ public static class OpInfo
         Op.Input or Op.ScalarInput or Op.Constant => 0,
         Op.Neg or Op.Abs or Op.Sqrt or Op.Exp or Op.Log or Op.Tanh or Op.Sigmoid or Op.Erf or Op.Erfc or Op.NormalCdf
             or Op.Relu or Op.Gelu or Op.Silu => 1,
-        Op.Sum or Op.Mean or Op.Prod or Op.ReduceMax or Op.ReduceMin or Op.Transpose or Op.Slice => 1,
+        Op.Sum or Op.Mean or Op.Prod or Op.ReduceMax or Op.ReduceMin or Op.Transpose or Op.Slice or Op.Reshape => 1,
         Op.Where or Op.Clamp => 3,
         Op.Tuple => -1,
         _ => 2,
@@ -97,8 +99,8 @@ public static class OpInfo
     /// <summary>Whether the op maps elements to elements (with broadcasting): everything but leaves, reductions, contractions and views.</summary>
     public static bool IsElementwise(Op op) => Arity(op) > 0 && !IsReduction(op) && op is not Op.MatMul && !IsView(op);
 
-    /// <summary>Whether the op is a view: it selects or reorders elements of its operand without computing (Transpose, Slice).</summary>
-    public static bool IsView(Op op) => op is Op.Transpose or Op.Slice;
+    /// <summary>Whether the op is a view: it selects, reorders or regroups elements of its operand without computing (Transpose, Slice, Reshape).</summary>
+    public static bool IsView(Op op) => op is Op.Transpose or Op.Slice or Op.Reshape;
 
     /// <summary>Whether the op takes any number of operands (checked by the validator instead of <see cref="Arity"/>).</summary>
     public static bool IsVariadic(Op op) => op == Op.Tuple;

@@ -54,6 +54,7 @@ public static class RowLowering
             {
                 RowLeafKind.Parameter => "in_" + graph.Parameters[source].Name.TrimStart('@'),
                 RowLeafKind.Temporary => "tmp" + source,
+                RowLeafKind.Reshaped => "reshaped" + source,
                 _ => "product",
             };
             if (permutation.Length > 0 || offsets.Length > 0)
@@ -258,6 +259,11 @@ public static class RowLowering
         int node = n;
         while (OpInfo.IsView(graph.Nodes[node].Op))
         {
+            if (graph.Nodes[node].Op == Op.Reshape)
+            {
+                break; // the reshape is the source: its dimensions have the dense strides of its shape
+            }
+
             chain.Add(node);
             node = graph.Nodes[node].Operands[0];
             if (stops.Contains(node) || node == product)
@@ -285,7 +291,10 @@ public static class RowLowering
             }
         }
 
-        RowLeafKind kind = node == product ? RowLeafKind.Product : graph.Nodes[node].Op == Op.Input ? RowLeafKind.Parameter : RowLeafKind.Temporary;
+        RowLeafKind kind = node == product ? RowLeafKind.Product
+            : graph.Nodes[node].Op == Op.Input ? RowLeafKind.Parameter
+            : graph.Nodes[node].Op == Op.Reshape && !stops.Contains(node) ? RowLeafKind.Reshaped
+            : RowLeafKind.Temporary;
         int source = kind == RowLeafKind.Parameter ? graph.Nodes[node].Parameter : node;
         bool identity = map.Select((m, i) => m == i).All(b => b);
         return (kind, source, identity ? new int[0] : map, offsets.ToArray());

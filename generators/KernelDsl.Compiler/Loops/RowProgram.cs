@@ -15,6 +15,11 @@ public enum RowLeafKind
     Temporary,
     /// <summary>The matrix product in the destination, read by its epilogue.</summary>
     Product,
+    /// <summary>
+    /// A reshape (<see cref="RowLeaf.Source"/> is the Reshape node) of a dense kernel parameter or
+    /// scratch buffer: the operand's memory, with the dense strides of the reshaped dimensions.
+    /// </summary>
+    Reshaped,
 }
 
 /// <summary>

@@ -243,6 +243,13 @@ public static class ShapedKernelEmitter
             for (int n = 0; n < graph.Nodes.Count; n++)
             {
                 GraphNode node = graph.Nodes[n];
+                if (node.Op == Op.Reshape && graph.Nodes[node.Operands[0]].Op == Op.Input)
+                {
+                    KernelParameter p = graph.Parameters[graph.Nodes[node.Operands[0]].Parameter];
+                    w.Line($"{Args}.RequireDense({p.Name}, \"{Plain(p)}\"); // read through Reshape");
+                    continue;
+                }
+
                 if (node.Op != Op.Slice)
                 {
                     continue;
@@ -314,7 +321,12 @@ public static class ShapedKernelEmitter
             {
                 foreach (RowLeaf leaf in program.Leaves.Where(l => l.Kind == RowLeafKind.Parameter))
                 {
-                    Use(leaf.Source, last.Kind == NdGroupKind.Rows && leaf.Permutation.Count == 0);
+                    Use(leaf.Source, last.Kind == NdGroupKind.Rows && leaf.Permutation.Count == 0 && leaf.Offsets.Count == 0);
+                }
+
+                foreach (RowLeaf leaf in program.Leaves.Where(l => l.Kind == RowLeafKind.Reshaped && graph.Nodes[graph.Nodes[l.Source].Operands[0]].Op == Op.Input))
+                {
+                    Use(graph.Nodes[graph.Nodes[leaf.Source].Operands[0]].Parameter, false);
                 }
             }
 
@@ -486,7 +498,12 @@ public static class ShapedKernelEmitter
         /// <summary>The memory a leaf is read from: its source's, from the view's first element when it slices.</summary>
         private string Memory(RowLeafKind kind, int source, int[] offsets)
         {
-            string memory = kind == RowLeafKind.Parameter ? $"{Args}.Memory({graph.Parameters[source].Name})" : BufferOf(source);
+            string memory = kind switch
+            {
+                RowLeafKind.Parameter => $"{Args}.Memory({graph.Parameters[source].Name})",
+                RowLeafKind.Reshaped => ReshapedMemory(source),
+                _ => BufferOf(source),
+            };
             if (offsets.Length == 0)
             {
                 return memory;
@@ -499,6 +516,13 @@ public static class ShapedKernelEmitter
             }
 
             return $"{Args}.From({memory}, {string.Join(" + ", terms)})";
+        }
+
+        /// <summary>The memory under a reshape: its operand's (a dense parameter or a scratch buffer).</summary>
+        private string ReshapedMemory(int reshape)
+        {
+            GraphNode operand = graph.Nodes[graph.Nodes[reshape].Operands[0]];
+            return operand.Op == Op.Input ? $"{Args}.Memory({graph.Parameters[operand.Parameter].Name})" : BufferOf(graph.Nodes[reshape].Operands[0]);
         }
 
         /// <summary>The stride of dimension <paramref name="axis"/> of a parameter (from its span) or a dense scratch buffer.</summary>

@@ -14,6 +14,8 @@ public enum ShapeErrorKind
     Contraction,
     /// <summary>An axis or permutation does not fit the operand's rank (KD0003).</summary>
     Axis,
+    /// <summary>A reshape's lengths do not fit its operand, or cannot be expressed over its symbols (KD0008).</summary>
+    Reshape,
 }
 
 /// <summary>A shape error at graph node <paramref name="Node"/>.</summary>
@@ -112,6 +114,8 @@ public static class ShapeInference
                 return Shape.Scalar;
             case Op.MatMul:
                 return InferMatMul(index, shapes[node.Operands[0]]!, shapes[node.Operands[1]]!, out error);
+            case Op.Reshape:
+                return InferReshape(index, node, shapes[node.Operands[0]]!, out error);
             case Op.Slice:
             {
                 Shape operand = shapes[node.Operands[0]]!;
@@ -193,6 +197,89 @@ public static class ShapeInference
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// ONNX Reshape over symbolic shapes: 0 copies the operand's dimension, a positive length is a
+    /// literal, and one -1 is inferred, which must come out as a literal or a single symbol (the
+    /// operand's symbols not copied, times the literal ratio, when that ratio is 1).
+    /// </summary>
+    private static Shape? InferReshape(int index, GraphNode node, Shape operand, out ShapeError? error)
+    {
+        error = null;
+        string requested = "(" + string.Join(", ", node.Attributes) + ")";
+        ShapeError Fail(string why) => new(index, ShapeErrorKind.Reshape, $"cannot reshape {operand} to {requested}: {why}");
+
+        var dims = new Dim?[node.Attributes.Count];
+        var remaining = operand.Dims.Where(d => !d.IsLiteral).Select(d => d.Symbol!).ToList();
+        long literalIn = operand.Dims.Where(d => d.IsLiteral).Aggregate(1L, (p, d) => p * d.Size);
+        long literalOut = 1;
+        int inferred = -1;
+        for (int i = 0; i < dims.Length; i++)
+        {
+            int length = node.Attributes[i];
+            if (length == -1)
+            {
+                if (inferred >= 0)
+                {
+                    error = Fail("at most one length may be -1");
+                    return null;
+                }
+
+                inferred = i;
+                continue;
+            }
+
+            if (length < -1 || length == 0 && i >= operand.Rank)
+            {
+                error = Fail($"length {length} at position {i} is neither a size, 0 (copy the operand's dimension {i}) nor -1 (infer it)");
+                return null;
+            }
+
+            Dim dim = length == 0 ? operand.Dims[i] : Dim.Literal(length);
+            dims[i] = dim;
+            if (dim.IsLiteral)
+            {
+                literalOut *= dim.Size;
+            }
+            else if (!remaining.Remove(dim.Symbol!))
+            {
+                error = Fail($"{dim} is used more often than the operand has it");
+                return null;
+            }
+        }
+
+        bool divisible = literalOut != 0 && literalIn % literalOut == 0;
+        if (inferred >= 0)
+        {
+            if (!divisible)
+            {
+                error = Fail("the other lengths do not divide the operand's size");
+                return null;
+            }
+
+            long ratio = literalIn / literalOut;
+            if (remaining.Count == 0)
+            {
+                dims[inferred] = Dim.Literal(ratio);
+            }
+            else if (remaining.Count == 1 && ratio == 1)
+            {
+                dims[inferred] = Dim.Of(remaining[0]);
+            }
+            else
+            {
+                error = Fail($"the inferred length would be {string.Join(" * ", remaining.Concat(ratio == 1 ? new string[0] : new[] { ratio.ToString(System.Globalization.CultureInfo.InvariantCulture) }))}; a dimension is a single symbol or a size, so merging symbolic dimensions is not compiled yet");
+                return null;
+            }
+        }
+        else if (remaining.Count > 0 || literalIn != literalOut)
+        {
+            error = Fail("the sizes differ");
+            return null;
+        }
+
+        return new Shape(dims.Select(d => d!.Value).ToEquatableArray());
     }
 
     private static Shape? InferMatMul(int index, Shape a, Shape b, out ShapeError? error)

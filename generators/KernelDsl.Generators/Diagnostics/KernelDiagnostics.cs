@@ -34,6 +34,12 @@ internal static class KernelDiagnostics
         "Einsum spec invalid for its operands",
         "Einsum \"{0}\": {1}");
 
+    /// <summary>KD0008: a Reshape whose lengths do not fit its operand's shape.</summary>
+    public static readonly DiagnosticDescriptor ReshapeMismatch = Create(
+        "KD0008",
+        "Reshape does not fit its operand",
+        "Shape error: {0}");
+
     /// <summary>KD0005: a construct in a kernel body that the compiler does not support.</summary>
     public static readonly DiagnosticDescriptor UnsupportedConstruct = Create(
         "KD0005",
@@ -59,6 +65,7 @@ internal static class KernelDiagnostics
         "KD0003" => AxisOutOfRange,
         "KD0005" => UnsupportedConstruct,
         "KD0007" => InvalidEinsum,
+        "KD0008" => ReshapeMismatch,
         "KD0006" => InvalidKernelMethod,
         "KD9999" => InternalError,
         _ => null,

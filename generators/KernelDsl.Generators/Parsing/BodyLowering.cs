@@ -294,6 +294,13 @@ internal sealed class BodyLowering
             case "MatMul" when target.Parameters.Length == 2:
                 return Box(Apply(Op.MatMul, Arg(0), Arg(1)));
 
+            case "Reshape" when target.Parameters.Length == 2:
+            {
+                int? x = Lower(Arg(0));
+                int[]? lengths = ConstantInts(Arg(1), "lengths");
+                return Box(x is int xi && lengths is not null ? _builder.Reshape(xi, lengths) : null);
+            }
+
             case "Slice" when target.Parameters.Length == 4:
             {
                 int? x = Lower(Arg(0));

@@ -49,6 +49,7 @@ internal static class ShapeDiagnostics
             {
                 ShapeErrorKind.Broadcast => KernelDiagnostics.BroadcastMismatch,
                 ShapeErrorKind.Contraction => KernelDiagnostics.ContractionMismatch,
+                ShapeErrorKind.Reshape => KernelDiagnostics.ReshapeMismatch,
                 _ => KernelDiagnostics.AxisOutOfRange,
             };
             yield return DiagnosticInfo.Create(descriptor, At(error.Node), error.Message);

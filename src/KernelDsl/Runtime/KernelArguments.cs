@@ -180,6 +180,9 @@ public static class KernelArguments
         return extent == 0 ? default : MemoryMarshal.CreateReadOnlySpan(in tensor.GetPinnableReference(), checked((int)extent));
     }
 
+    /// <summary>Throws unless the tensor is dense (row-major, no gaps): a reshape regroups its elements in memory order.</summary>
+    public static void RequireDense(in ReadOnlyTensorSpan<float> tensor, string name) => CheckedDenseLength(tensor.IsDense, tensor.FlattenedLength, tensor.Strides, name);
+
     /// <summary>The memory from element <paramref name="offset"/> on (a view that starts inside its source); empty when the source holds no element there.</summary>
     public static ReadOnlySpan<float> From(ReadOnlySpan<float> memory, nint offset)
         => offset >= memory.Length ? default : memory.Slice(checked((int)offset));
