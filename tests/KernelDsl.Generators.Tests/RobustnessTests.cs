@@ -20,6 +20,14 @@ public sealed class RobustnessTests
             }
 
             [Kernel] public static Tensor<float> Gelu(Tensor<float> x) => 0.5f * x * (1f + Tanh(0.79788456f * (x + 0.044715f * x * x * x)));
+
+            [Kernel]
+            public static (Tensor<float>, Tensor<float>) Block([Shape("B", "T", "D")] Tensor<float> x, [Shape("D", "D")] Tensor<float> w, [Shape("D")] Tensor<float> g)
+            {
+                var scores = Einsum("btd,bsd->bts", x, x) * 0.125f;
+                var mixed = MatMul(Softmax(scores, axis: -1), Slice(Reshape(x, 0, 0, -1), axis: 2, start: 0, length: 4));
+                return (LayerNorm(x + Relu(MatMul(x, Transpose(w))), g, g, 1e-5f), Sum(mixed, axis: -1, keepDims: true));
+            }
         }
         """;
 
@@ -28,7 +36,7 @@ public sealed class RobustnessTests
     {
         SyntaxTree full = CSharpSyntaxTree.ParseText(File, GeneratorHarness.ParseOptions);
         int[] cuts = full.GetRoot().DescendantTokens().Select(t => t.Span.End).Distinct().ToArray();
-        Assert.True(cuts.Length > 100);
+        Assert.True(cuts.Length > 200);
         GeneratorDriver driver = GeneratorHarness.CreateDriver();
         foreach (int cut in cuts)
         {
@@ -38,5 +46,11 @@ public sealed class RobustnessTests
             Assert.True(run.Exception is null, $"prefix ending at {cut}: {run.Exception}");
             Assert.DoesNotContain(diagnostics, d => d.Id is "CS8784" or "CS8785" or "AD0001" or "KD9999");
         }
+
+        // The whole file is valid: every kernel, the N-d one included, is generated and compiles.
+        (GeneratorDriverRunResult result, Compilation complete) = GeneratorHarness.Run(File);
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(complete));
+        Assert.Equal(3, result.Results[0].GeneratedSources.Length);
     }
 }
