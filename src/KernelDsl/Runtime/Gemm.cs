@@ -198,7 +198,7 @@ public static unsafe class Gemm
         where TEpilogue : struct, IRowKernel
         where V : struct, ISimdFloat<V>
     {
-        int mr = GemmMicroKernel.Rows;
+        int mr = GemmMicroKernel.Rows<V>();
         int nr = GemmMicroKernel.Columns<V>();
         nint m = problem.M, n = problem.N;
 
@@ -259,7 +259,7 @@ public static unsafe class Gemm
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void RunChunk(int chunkIndex)
         {
-            int mr = GemmMicroKernel.Rows;
+            int mr = GemmMicroKernel.Rows<V>();
             int nr = GemmMicroKernel.Columns<V>();
             nint chunksPerBatch = problem.RowChunks * problem.ColumnBlocks;
             nint batch = chunkIndex / chunksPerBatch;
@@ -280,7 +280,7 @@ public static unsafe class Gemm
             bool packB = problem.ColumnStrideB != 1 || chunkRows > 2 * mr;
             nint rowBlock = Math.Min(RowBlock, RoundUp(chunkRows, mr));
             PackBuffers buffers = PackBuffers.ForThisThread(rowBlock * maxDepth, columnPanels * nr * maxDepth);
-            float* tile = stackalloc float[GemmMicroKernel.Rows * 2 * 16];
+            float* tile = stackalloc float[GemmMicroKernel.MaxRows * 2 * 16];
 
             for (nint depthStart = 0; depthStart < problem.K || depthStart == 0; depthStart += DepthBlock)
             {
@@ -361,7 +361,7 @@ public static unsafe class Gemm
         /// <summary>Packs rows × depth of A into panels of six rows, interleaved by k, zero-padded.</summary>
         private void PackA(float* a, nint rows, nint depth, float* packed)
         {
-            int mr = GemmMicroKernel.Rows;
+            int mr = GemmMicroKernel.Rows<V>();
             nint rs = problem.RowStrideA, cs = problem.ColumnStrideA;
             for (nint panel = 0; panel * mr < rows; panel++)
             {
