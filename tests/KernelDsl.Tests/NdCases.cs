@@ -71,6 +71,10 @@ public static class NdCases
         new("RowMaxMinusMin", (t, _) => t[0].Max() - t[0].Min(), 6e-8, 0),
         new("RowProd", (t, _) => t[0].Prod(keepDims: false) * 2, 2e-5, 1e-30, Low: 0.9, High: 1.1),
         new("FullSum", (t, _) => t[0].Map(Math.Abs).Sum(keepDims: false), 2e-5, 1e-7),
+        new("ColumnSums", (t, _) => t[0].Transpose().Sum(keepDims: false), 2e-5, 1e-6),
+        new("CenterColumns", (t, _) => t[0] - t[0].Transpose().Mean().Transpose(), 2e-5, 2e-6),
+        new("SumOuterAxes", (t, _) => (t[0] * t[0]).Sum(keepDims: false).Transpose().Sum(keepDims: false), 2e-5, 1e-6),
+        new("MaxInnerAxes", (t, _) => t[0].Max().Transpose(0, 2, 1).Max().Transpose(0, 2, 1) * 2, 0, 0),
         new("SoftmaxRows", (t, _) => Softmax(t[0]), 2e-5, 1e-8, Low: -8, High: 8),
         new("LogSoftmaxRank3", (t, _) => RefTensor.Zip(t[0], t[0].Max(), (a, m) => a - m) - RefTensor.Zip(t[0], t[0].Max(), (a, m) => Math.Exp(a - m)).Sum().Map(Math.Log), 2e-5, 2e-6, Low: -8, High: 8),
         new("LayerNormRows", (t, _) =>

@@ -22,6 +22,10 @@ public static partial class NdTestKernels
     [Kernel] public static Tensor<float> RowMaxMinusMin([Shape("B", "N")] Tensor<float> x) => Max(x, axis: -1, keepDims: true) - Min(x, -1, true);
     [Kernel] public static Tensor<float> RowProd([Shape("B", "N")] Tensor<float> x) => Prod(x, axis: -1, keepDims: false) * 2f;
     [Kernel] public static Tensor<float> FullSum([Shape("N")] Tensor<float> x) => Sum(Abs(x), axis: 0);
+    [Kernel] public static Tensor<float> ColumnSums([Shape("B", "N")] Tensor<float> x) => Sum(x, axis: 0);
+    [Kernel] public static Tensor<float> CenterColumns([Shape("B", "N")] Tensor<float> x) => x - Mean(x, axis: 0, keepDims: true);
+    [Kernel] public static Tensor<float> SumOuterAxes([Shape("A", "B", "N")] Tensor<float> x) => Sum(x * x, axes: [0, 2]);
+    [Kernel] public static Tensor<float> MaxInnerAxes([Shape("A", "B", "N")] Tensor<float> x) => Max(x, [1, 2], keepDims: true) * 2f;
     [Kernel] public static Tensor<float> SoftmaxRows([Shape("B", "N")] Tensor<float> x) => Softmax(x);
     [Kernel] public static Tensor<float> LogSoftmaxRank3([Shape("A", "B", "N")] Tensor<float> x) => LogSoftmax(x, axis: -1);
 
