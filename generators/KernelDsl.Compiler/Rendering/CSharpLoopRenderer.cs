@@ -74,37 +74,15 @@ public static class CSharpLoopRenderer
         w.Line(statement.Expression is null ? code : code + " // " + statement.Expression);
     }
 
-    private static string Expression(LoopProgram program, GraphNode node)
+    private static string Expression(LoopProgram program, GraphNode node) => node.Op switch
     {
-        string Operand(int k) => ValueName(node.Operands[k]);
-        string? infix = node.Op is Op.Add or Op.Sub or Op.Mul or Op.Div ? OpInfo.InfixSymbol(node.Op) : null;
-        if (infix is not null)
-        {
-            return $"{Operand(0)} {infix} {Operand(1)}";
-        }
-
-        return node.Op switch
-        {
-            Op.Input => $"V.Load(ref {InputName(Parameter(program, node))}, i)",
-            Op.ScalarInput => $"V.Create({ScalarName(Parameter(program, node))})",
-            Op.Constant => $"V.Create({KernelGraph.FormatFloat(node.Constant)})",
-            Op.Neg => $"-{Operand(0)}",
-            Op.Abs or Op.Sqrt or Op.Min or Op.Max => $"V.{node.Op}({Args(node)})",
-            Op.Exp or Op.Log or Op.Tanh or Op.Sigmoid or Op.Erf or Op.Erfc or Op.NormalCdf or Op.Pow => $"{Runtime}.VectorMath.{node.Op}({Args(node)})",
-            Op.Less => $"V.LessThan({Args(node)})",
-            Op.LessEqual => $"V.LessThanOrEqual({Args(node)})",
-            Op.Greater => $"V.GreaterThan({Args(node)})",
-            Op.GreaterEqual => $"V.GreaterThanOrEqual({Args(node)})",
-            Op.Equal => $"V.Equal({Args(node)})",
-            Op.NotEqual => $"V.NotEqual({Args(node)})",
-            Op.Where => $"V.Select({Args(node)})",
-            _ => throw new System.InvalidOperationException($"the C# renderer has no rule for {node.Op}; composite ops must be lowered first"),
-        };
-    }
+        Op.Input => $"V.Load(ref {InputName(Parameter(program, node))}, i)",
+        Op.ScalarInput => $"V.Create({ScalarName(Parameter(program, node))})",
+        _ when OpInfo.IsComposite(node.Op) => throw new System.InvalidOperationException($"the C# renderer has no rule for {node.Op}; composite ops must be lowered first"),
+        _ => CSharpExpressions.Elementwise(node, "V", ValueName),
+    };
 
     private static KernelParameter Parameter(LoopProgram program, GraphNode node) => program.Parameters[node.Parameter];
-
-    private static string Args(GraphNode node) => string.Join(", ", System.Linq.Enumerable.Select(node.Operands, ValueName));
 
     private static string ValueName(int value) => "v" + value.ToString(CultureInfo.InvariantCulture);
 
