@@ -51,7 +51,7 @@ public static class DifferentialSuite
         for (int k = 0; k < tensorCount; k++)
         {
             // Not HashCode.Combine: it is seeded randomly per process, and these inputs must not change between runs.
-            var random = new Random(unchecked(((StableHash(kernelCase.Kernel) * 31 + length) * 31 + k) * 31 + SeedOffset));
+            var random = new Random(unchecked(((TestSeeds.StableHash(kernelCase.Kernel) * 31 + length) * 31 + k) * 31 + SeedOffset));
             Domain domain = kernelCase.Domains[k % kernelCase.Domains.Length];
             inputs[k] = new float[length];
             for (int i = 0; i < length; i++)
@@ -117,15 +117,4 @@ public static class DifferentialSuite
     private static MethodInfo Method(string name)
         => typeof(TestKernels).GetMethods(BindingFlags.Public | BindingFlags.Static)
                .Single(m => m.Name == name && m.ReturnType == typeof(Tensor<float>) && m.GetParameters().All(p => p.ParameterType == typeof(Tensor<float>) || p.ParameterType == typeof(float)));
-
-    private static int StableHash(string text)
-    {
-        int hash = 23;
-        foreach (char c in text)
-        {
-            hash = unchecked(hash * 31 + c);
-        }
-
-        return hash;
-    }
 }

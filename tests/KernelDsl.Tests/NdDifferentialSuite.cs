@@ -32,7 +32,7 @@ public static class NdDifferentialSuite
             }
 
             string binding = string.Join(" ", sizes.Select(p => $"{p.Key}={p.Value}"));
-            var random = new Random(StableHash(ndCase.Kernel) * 31 + row);
+            var random = new Random(TestSeeds.StableHash(ndCase.Kernel) * 31 + row);
             var tensors = new List<Tensor<float>>();
             var arguments = new object[parameters.Length];
             int scalar = 0;
@@ -113,15 +113,4 @@ public static class NdDifferentialSuite
     private static MethodInfo Method(string name)
         => typeof(NdTestKernels).GetMethods(BindingFlags.Public | BindingFlags.Static)
                .Single(m => m.Name == name && m.ReturnType == typeof(Tensor<float>) && m.GetParameters().All(p => p.ParameterType == typeof(Tensor<float>) || p.ParameterType == typeof(float)));
-
-    private static int StableHash(string text)
-    {
-        int hash = 23;
-        foreach (char c in text)
-        {
-            hash = unchecked(hash * 31 + c);
-        }
-
-        return hash;
-    }
 }

@@ -54,11 +54,12 @@ public static class NdPlanner
                 int end = EpilogueEnd(graph, shapes, uses, materialized, p);
                 epilogueEnd[p] = end;
                 Add(end);
-                foreach (int node in Chain(graph, p, end))
+                IReadOnlyList<int> chain = Chain(graph, p, end);
+                foreach (int node in chain)
                 {
                     foreach (int side in graph.Nodes[node].Operands)
                     {
-                        if (!IsInChain(graph, p, end, side) && NeedsOwnGroup(graph, side, materialized))
+                        if (!chain.Contains(side) && NeedsOwnGroup(graph, side, materialized))
                         {
                             Add(side);
                         }
@@ -209,8 +210,6 @@ public static class NdPlanner
         return chain;
     }
 
-    private static bool IsInChain(KernelGraph graph, int product, int end, int node) => Chain(graph, product, end).Contains(node);
-
     /// <summary>Whether a side operand of an epilogue holds a reduction or contraction, which an epilogue cannot recompute per tile.</summary>
     private static bool NeedsOwnGroup(KernelGraph graph, int node, SortedSet<int> materialized)
         => !materialized.Contains(node)
@@ -263,7 +262,8 @@ public static class NdPlanner
     private static NdGroup ContractionGroup(KernelGraph graph, SortedSet<int> materialized, int product, int end)
     {
         var nodes = new SortedSet<int>();
-        foreach (int node in Chain(graph, product, end))
+        IReadOnlyList<int> chain = Chain(graph, product, end);
+        foreach (int node in chain)
         {
             nodes.Add(node);
             if (node == product)
@@ -293,7 +293,7 @@ public static class NdPlanner
             }
         }
 
-        int epilogueOps = Chain(graph, product, end).Count() - 1;
+        int epilogueOps = chain.Count - 1;
         string reason = epilogueOps == 0
             ? "A matrix product: packed panels, a register-blocked FMA micro-kernel, cache blocking, and blocks of C spread across cores."
             : $"A matrix product with its {epilogueOps}-op elementwise epilogue fused: each tile of C gets the epilogue right after its last accumulation, while in cache, so the output is written once with its final value.";
