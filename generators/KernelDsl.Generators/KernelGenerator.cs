@@ -12,13 +12,16 @@ namespace KernelDsl.Generators;
 /// <summary>
 /// Generates fused kernels for methods marked <c>[KernelDsl.Kernel]</c>. The pipeline:
 /// <list type="number">
-/// <item><see cref="TrackingNames.Parse"/>: read each kernel into an equatable
-/// <see cref="KernelParseResult"/> (spec + diagnostics), the only step that touches the semantic model.</item>
-/// <item><see cref="TrackingNames.Diagnostics"/> and <see cref="TrackingNames.Specs"/>: split it, so an
-/// edit that changes only diagnostics regenerates nothing, and vice versa.</item>
+/// <item><see cref="TrackingNames.Parse"/>: read each kernel into an equatable <see cref="KernelSpec"/>
+/// (null when the kernel has an error), the only step that touches the semantic model. The spec
+/// holds no locations, so an edit that only moves a kernel leaves it equal.</item>
+/// <item><see cref="TrackingNames.Specs"/>: the kernels that compile.</item>
 /// <item><see cref="TrackingNames.Compile"/>: run the compiler core (passes, fusion, loops, C#
 /// renderer); one file per kernel.</item>
 /// </list>
+/// The front end's diagnostics are reported by the analyzer (KernelDsl.Analyzers), which runs the
+/// same front end as the user types; reporting them here too would show each error twice. The
+/// generator reports only KD9999, for a failure of the back end, which the analyzer does not run.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class KernelGenerator : IIncrementalGenerator
@@ -27,7 +30,6 @@ public sealed class KernelGenerator : IIncrementalGenerator
     public static class TrackingNames
     {
         public const string Parse = "KernelDsl.Parse";
-        public const string Diagnostics = "KernelDsl.Diagnostics";
         public const string Specs = "KernelDsl.Specs";
         public const string Compile = "KernelDsl.Compile";
     }
@@ -37,25 +39,20 @@ public sealed class KernelGenerator : IIncrementalGenerator
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        IncrementalValuesProvider<KernelParseResult> parsed = context.SyntaxProvider
+        IncrementalValuesProvider<KernelSpec?> parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 "KernelDsl.KernelAttribute",
                 predicate: static (node, _) => node is MethodDeclarationSyntax,
-                transform: static (ctx, ct) => ParseSafely(ctx, ct))
+                transform: static (ctx, ct) => Parse(ctx, ct))
             .WithTrackingName(TrackingNames.Parse);
-
-        IncrementalValuesProvider<DiagnosticInfo> diagnostics = parsed
-            .SelectMany(static (result, _) => result.Diagnostics)
-            .WithTrackingName(TrackingNames.Diagnostics);
-        context.RegisterSourceOutput(diagnostics, static (spc, diagnostic) => spc.ReportDiagnostic(diagnostic.ToDiagnostic()));
 
         IncrementalValueProvider<bool> dumpStages = context.AnalyzerConfigOptionsProvider
             .Select(static (options, _) => options.GlobalOptions.TryGetValue(DumpStagesProperty, out string? value)
                 && string.Equals(value, "true", StringComparison.OrdinalIgnoreCase));
 
         IncrementalValuesProvider<CompileResult> compiled = parsed
-            .Where(static result => result.Spec is not null)
-            .Select(static (result, _) => result.Spec!)
+            .Where(static spec => spec is not null)
+            .Select(static (spec, _) => spec!)
             .WithTrackingName(TrackingNames.Specs)
             .Combine(dumpStages)
             .Select(static (pair, _) => CompileSafely(pair.Left, pair.Right))
@@ -82,20 +79,11 @@ public sealed class KernelGenerator : IIncrementalGenerator
         });
     }
 
-    /// <summary>Parses a kernel; a failure of the front end itself becomes KD9999 at the method, never an exception.</summary>
-    private static KernelParseResult ParseSafely(GeneratorAttributeSyntaxContext context, System.Threading.CancellationToken cancellationToken)
-    {
-        try
-        {
-            return KernelParser.Parse(context, cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LocationInfo? location = context.TargetNode is MethodDeclarationSyntax m ? LocationInfo.From(m.Identifier) : LocationInfo.From(context.TargetNode);
-            var error = DiagnosticInfo.Create(KernelDiagnostics.InternalError, location, context.TargetSymbol.Name, OneLine(e));
-            return new KernelParseResult(null, EquatableArray.Create(error));
-        }
-    }
+    /// <summary>The kernel's spec, or null when it has an error (which the analyzer reports).</summary>
+    private static KernelSpec? Parse(GeneratorAttributeSyntaxContext context, System.Threading.CancellationToken cancellationToken)
+        => context.TargetSymbol is IMethodSymbol method && context.TargetNode is MethodDeclarationSyntax syntax
+            ? KernelParser.ParseSafely(method, syntax, context.SemanticModel, cancellationToken).Spec
+            : null;
 
     private static CompileResult CompileSafely(KernelSpec spec, bool dumpStages)
     {

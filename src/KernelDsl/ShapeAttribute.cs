@@ -8,8 +8,10 @@ namespace KernelDsl;
 /// call time: the same name is the same size in every parameter, different names are different
 /// dimensions. Digits fix a size: <c>[Shape("B", "784")]</c>. A <c>"1"</c> broadcasts.
 /// The generator checks the kernel's shapes at compile time and the arguments' at each call.
+/// On the return value (<c>[return: Shape("B", "N")]</c>) it states the result's shape, which the
+/// compiler checks against the shape it infers from the body (KD0004).
 /// </summary>
-[AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
+[AttributeUsage(AttributeTargets.Parameter | AttributeTargets.ReturnValue, AllowMultiple = false, Inherited = false)]
 public sealed class ShapeAttribute : Attribute
 {
     public ShapeAttribute(params string[] dimensions) => Dimensions = dimensions ?? throw new ArgumentNullException(nameof(dimensions));

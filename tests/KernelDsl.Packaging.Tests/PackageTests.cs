@@ -10,8 +10,10 @@ namespace KernelDsl.Packaging.Tests;
 
 /// <summary>
 /// The product as a user gets it: `dotnet pack` makes a KernelDsl package that carries the runtime
-/// and, under analyzers/dotnet/cs, the generator with its compiler core; a fresh project that
-/// references only that package (from a local folder feed) builds and runs a kernel.
+/// and, under analyzers/dotnet/cs, the generator with its compiler core, the analyzer and its code
+/// fixes; a fresh project that references only that package (from a local folder feed) builds and
+/// runs a kernel, and the analyzer's diagnostics reach its build with the severity its
+/// .editorconfig gives them.
 /// </summary>
 public sealed class PackageTests : IDisposable
 {
@@ -44,6 +46,8 @@ public sealed class PackageTests : IDisposable
             Assert.Contains("lib/net10.0/KernelDsl.dll", entries);
             Assert.Contains("analyzers/dotnet/cs/KernelDsl.Generators.dll", entries);
             Assert.Contains("analyzers/dotnet/cs/KernelDsl.Compiler.dll", entries);
+            Assert.Contains("analyzers/dotnet/cs/KernelDsl.Analyzers.dll", entries);
+            Assert.Contains("analyzers/dotnet/cs/KernelDsl.CodeFixes.dll", entries);
             Assert.Contains("README.md", entries);
             Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal) && e.Contains("Generators"));
         }
@@ -106,12 +110,23 @@ public sealed class PackageTests : IDisposable
                     /// <summary>Several inputs, a scalar and a keyword-named parameter.</summary>
                     [Kernel]
                     public static Tensor<float> Mix(Tensor<float> @in, Tensor<float> y, float alpha) => Where(GreaterThan(@in, y), @in * alpha, y);
+
+                    /// <summary>An unused parameter: KD0009, a warning this project's .editorconfig turns off.</summary>
+                    [Kernel]
+                    public static Tensor<float> Twice(Tensor<float> x, Tensor<float> unused) => x * 2f;
                 }
             }
             """);
+        File.WriteAllText(Path.Combine(consumer, ".editorconfig"), "root = true\n\n[*.cs]\ndotnet_diagnostic.KD0009.severity = none\n");
 
+        // Warnings are errors here, so this builds only because the .editorconfig silences KD0009.
         string output = Run("dotnet", "run -c Release", consumer);
         Assert.Contains("fused kernel ok", output);
+
+        // The same build with the rule at its default severity: the analyzer reports it on the parameter.
+        File.WriteAllText(Path.Combine(consumer, ".editorconfig"), "root = true\n");
+        string build = Run("dotnet", "build -c Release --no-restore -p:TreatWarningsAsErrors=false", consumer);
+        Assert.Contains("Program.cs(34,74): warning KD0009: Parameter 'unused' is not used by kernel 'Twice'", build);
     }
 
     private static string Run(string command, string arguments, string directory)

@@ -10,7 +10,15 @@ namespace KernelDsl.Generators.Diagnostics;
 /// </summary>
 internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSpan LineSpan)
 {
-    public Location ToLocation() => Location.Create(FilePath, Span, LineSpan);
+    /// <summary>
+    /// The location in <paramref name="tree"/> when it is the file this points into, so the
+    /// diagnostic is a source diagnostic (the per-file .editorconfig severity and #pragma apply to
+    /// it); otherwise a location by path alone.
+    /// </summary>
+    public Location ToLocation(SyntaxTree? tree = null)
+        => tree is not null && tree.FilePath == FilePath && Span.End <= tree.Length
+            ? Location.Create(tree, Span)
+            : Location.Create(FilePath, Span, LineSpan);
 
     public static LocationInfo? From(Location? location)
         => location?.SourceTree is null ? null : new LocationInfo(location.SourceTree.FilePath, location.SourceSpan, location.GetLineSpan().Span);
@@ -20,12 +28,47 @@ internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePosition
     public static LocationInfo? From(SyntaxToken token) => From(token.GetLocation());
 }
 
-/// <summary>A diagnostic as an equatable value: its id, location, and message arguments already turned into strings.</summary>
-internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> Arguments)
+/// <summary>
+/// A diagnostic as an equatable value: its id, location, message arguments already turned into
+/// strings, and properties for a code fix (<see cref="FixProperties"/>), as key/value pairs.
+/// </summary>
+internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> Arguments, EquatableArray<string> Properties)
 {
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments)
-        => new(descriptor.Id, location, new EquatableArray<string>(arguments));
+        => new(descriptor.Id, location, new EquatableArray<string>(arguments), EquatableArray<string>.Empty);
 
-    public Diagnostic ToDiagnostic()
-        => Diagnostic.Create(KernelDiagnostics.Find(Id)!, Location?.ToLocation(), System.Linq.Enumerable.ToArray<object>(Arguments));
+    /// <summary>This diagnostic with a code-fix property added.</summary>
+    public DiagnosticInfo WithProperty(string key, string value)
+        => this with { Properties = new EquatableArray<string>(System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Concat(Properties, new[] { key, value }))) };
+
+    /// <param name="tree">The syntax tree the kernel is in, to give the diagnostic a source location (see <see cref="LocationInfo.ToLocation"/>).</param>
+    public Diagnostic ToDiagnostic(SyntaxTree? tree = null)
+    {
+        var properties = System.Collections.Immutable.ImmutableDictionary.CreateBuilder<string, string?>();
+        for (int i = 0; i + 1 < Properties.Count; i += 2)
+        {
+            properties[Properties[i]] = Properties[i + 1];
+        }
+
+        return Diagnostic.Create(KernelDiagnostics.Find(Id)!, Location?.ToLocation(tree), properties.ToImmutable(), System.Linq.Enumerable.ToArray<object>(Arguments));
+    }
+}
+
+/// <summary>The property keys the front end attaches for code fixes (KernelDsl.CodeFixes reads them).</summary>
+internal static class FixProperties
+{
+    /// <summary>Which mechanical fix applies: one of the <c>Fix*</c> values.</summary>
+    public const string Fix = "KernelDsl.Fix";
+
+    /// <summary>For <see cref="FixRenameSymbol"/>: the spelling to write instead.</summary>
+    public const string Replacement = "KernelDsl.Replacement";
+
+    /// <summary>KD0006: add <c>partial</c> to every containing type that lacks it.</summary>
+    public const string FixMakePartial = "MakePartial";
+
+    /// <summary>KD0006: add <c>static</c> to the kernel method.</summary>
+    public const string FixMakeStatic = "MakeStatic";
+
+    /// <summary>KD0010: respell a dimension symbol (the diagnostic's location is its string literal).</summary>
+    public const string FixRenameSymbol = "RenameSymbol";
 }

@@ -3,7 +3,11 @@ using Microsoft.CodeAnalysis;
 namespace KernelDsl.Generators.Diagnostics;
 
 /// <summary>
-/// The diagnostics the generator reports. Ids are stable; each has a page under docs/diagnostics.
+/// The catalog of KernelDsl diagnostics, found by the C# front end and reported by the analyzer
+/// (KernelDsl.Analyzers) as the kernel is typed; the generator itself reports only KD9999 for a
+/// failure of its own back end. Ids are stable; each has a page under docs/diagnostics, linked as
+/// the help link. Severity follows .editorconfig (<c>dotnet_diagnostic.KD0009.severity</c>) like
+/// any analyzer's.
 /// </summary>
 internal static class KernelDiagnostics
 {
@@ -26,6 +30,12 @@ internal static class KernelDiagnostics
     public static readonly DiagnosticDescriptor AxisOutOfRange = Create(
         "KD0003",
         "Axis out of range",
+        "Shape error: {0}");
+
+    /// <summary>KD0004: the returned tensor's shape contradicts the declared <c>[return: Shape(...)]</c>.</summary>
+    public static readonly DiagnosticDescriptor ReturnShapeMismatch = Create(
+        "KD0004",
+        "Result shape contradicts the declared output shape",
         "Shape error: {0}");
 
     /// <summary>KD0007: an Einsum spec that is malformed or does not fit its operands.</summary>
@@ -52,6 +62,20 @@ internal static class KernelDiagnostics
         "Invalid kernel method",
         "Kernel method '{0}' {1}");
 
+    /// <summary>KD0009: a kernel parameter the body never reads.</summary>
+    public static readonly DiagnosticDescriptor UnusedParameter = Create(
+        "KD0009",
+        "Kernel parameter is not used",
+        "Parameter '{0}' is not used by kernel '{1}'; the fused overloads still take (and check) it. Remove it, or use it in the body.",
+        DiagnosticSeverity.Warning);
+
+    /// <summary>KD0010: two dimension symbols that differ only in case, which name different dimensions.</summary>
+    public static readonly DiagnosticDescriptor SymbolsDifferInCase = Create(
+        "KD0010",
+        "Dimension symbols differ only in case",
+        "Dimension symbol '{0}' in '{1}' differs from '{2}' in '{3}' only in case; symbols are case-sensitive, so these are two different dimensions. Spell them alike if they are one dimension.",
+        DiagnosticSeverity.Warning);
+
     /// <summary>KD9999: the compiler failed on a kernel; a bug, reported instead of crashing the build.</summary>
     public static readonly DiagnosticDescriptor InternalError = Create(
         "KD9999",
@@ -63,20 +87,28 @@ internal static class KernelDiagnostics
         "KD0001" => BroadcastMismatch,
         "KD0002" => ContractionMismatch,
         "KD0003" => AxisOutOfRange,
+        "KD0004" => ReturnShapeMismatch,
         "KD0005" => UnsupportedConstruct,
         "KD0007" => InvalidEinsum,
         "KD0008" => ReshapeMismatch,
         "KD0006" => InvalidKernelMethod,
+        "KD0009" => UnusedParameter,
+        "KD0010" => SymbolsDifferInCase,
         "KD9999" => InternalError,
         _ => null,
     };
 
-    private static DiagnosticDescriptor Create(string id, string title, string message) => new(
+    /// <summary>Every descriptor, for the analyzer's SupportedDiagnostics.</summary>
+    public static readonly System.Collections.Immutable.ImmutableArray<DiagnosticDescriptor> All = System.Collections.Immutable.ImmutableArray.Create(
+        BroadcastMismatch, ContractionMismatch, AxisOutOfRange, ReturnShapeMismatch, UnsupportedConstruct, InvalidKernelMethod,
+        InvalidEinsum, ReshapeMismatch, UnusedParameter, SymbolsDifferInCase, InternalError);
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity = DiagnosticSeverity.Error) => new(
         id,
         title,
         message,
         Category,
-        DiagnosticSeverity.Error,
+        severity,
         isEnabledByDefault: true,
         helpLinkUri: HelpRoot + id + ".md");
 }

@@ -24,45 +24,71 @@ internal static class KernelParser
     /// <summary>The runtime's <c>RowRunner.MaxOuterRank</c> plus the row.</summary>
     private const int MaxRank = 9;
 
-    private const string ShapeAttributeName = "KernelDsl.ShapeAttribute";
+    internal const string ShapeAttributeName = "KernelDsl.ShapeAttribute";
 
     /// <summary>The most tensors a kernel may return as a tuple.</summary>
     private const int MaxResults = 4;
 
-    public static KernelParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Parses a kernel, turning any failure of the front end itself into KD9999 at the method's name:
+    /// the generator and the analyzer both call this, and neither may throw on user code.
+    /// </summary>
+    public static KernelParseResult ParseSafely(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, CancellationToken cancellationToken)
     {
-        if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
+        try
         {
-            return new KernelParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+            return Parse(method, syntax, semanticModel, cancellationToken);
+        }
+        catch (System.Exception e) when (e is not System.OperationCanceledException)
+        {
+            var error = DiagnosticInfo.Create(KernelDiagnostics.InternalError, LocationInfo.From(syntax.Identifier), method.Name, e.GetType().Name + ": " + e.Message.Split('\n')[0]);
+            return new KernelParseResult(null, EquatableArray.Create(error));
+        }
+    }
+
+    /// <summary>
+    /// Reads one kernel: the declaration, the body, the shapes. The spec is null when there is an
+    /// error (warnings, such as an unused parameter, still give a spec).
+    /// </summary>
+    public static KernelParseResult Parse(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        void Invalid(string problem, string? fix)
+        {
+            DiagnosticInfo diagnostic = DiagnosticInfo.Create(KernelDiagnostics.InvalidKernelMethod, LocationInfo.From(syntax.Identifier), method.Name, problem);
+            diagnostics.Add(fix is null ? diagnostic : diagnostic.WithProperty(FixProperties.Fix, fix));
         }
 
-        var diagnostics = new List<DiagnosticInfo>();
-        void Invalid(string problem) => diagnostics.Add(DiagnosticInfo.Create(KernelDiagnostics.InvalidKernelMethod, LocationInfo.From(syntax.Identifier), method.Name, problem));
-
         CheckDeclaration(method, syntax, Invalid);
-        EquatableArray<KernelParameter> parameters = ReadParameters(method, Invalid);
-        if (diagnostics.Count > 0)
+        EquatableArray<KernelParameter> parameters = ReadParameters(method, problem => Invalid(problem, null));
+        Shape? declaredResult = ReadReturnShape(method, parameters, problem => Invalid(problem, null));
+        diagnostics.AddRange(SymbolSpellings.Check(method, declaredResult));
+        if (diagnostics.Any(d => d.Id == KernelDiagnostics.InvalidKernelMethod.Id))
         {
             return new KernelParseResult(null, diagnostics.ToEquatableArray());
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        IOperation? body = context.SemanticModel.GetOperation(syntax, cancellationToken);
+        IOperation? body = semanticModel.GetOperation(syntax, cancellationToken);
         if (body is null)
         {
-            return new KernelParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+            return new KernelParseResult(null, diagnostics.ToEquatableArray());
         }
 
         var builder = new GraphBuilder(parameters);
         (int? output, BodyLowering lowering) = BodyLowering.Lower(body, builder, method);
         if (output is not int result)
         {
-            return new KernelParseResult(null, lowering.Diagnostics.ToEquatableArray());
+            diagnostics.AddRange(lowering.Diagnostics);
+            return new KernelParseResult(null, diagnostics.ToEquatableArray());
         }
 
         KernelGraph graph = builder.Build(result, out int[] graphIndex);
-        diagnostics.AddRange(ShapeDiagnostics.Check(graph, graphIndex, lowering.NodeLocations, LocationInfo.From(syntax.Identifier)));
-        if (diagnostics.Count > 0)
+        int errorsBefore = diagnostics.Count;
+        diagnostics.AddRange(ShapeDiagnostics.Check(graph, graphIndex, lowering.NodeLocations, LocationInfo.From(syntax.Identifier), declaredResult, LocationInfo.From(ReturnedExpression(syntax) ?? (SyntaxNode)syntax)));
+        bool hasErrors = diagnostics.Count > errorsBefore;
+        diagnostics.AddRange(UnusedParameters(method, graph));
+        if (hasErrors)
         {
             return new KernelParseResult(null, diagnostics.ToEquatableArray());
         }
@@ -75,31 +101,72 @@ internal static class KernelParser
             System.IO.Path.GetFileName(syntax.SyntaxTree.FilePath),
             ReturnedExpressionText(syntax),
             graph);
-        return new KernelParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
+        return new KernelParseResult(spec, diagnostics.ToEquatableArray());
     }
 
-    private static void CheckDeclaration(IMethodSymbol method, MethodDeclarationSyntax syntax, System.Action<string> invalid)
+    /// <summary>KD0009 for each parameter no node of the graph reads (the graph holds only live nodes).</summary>
+    private static IEnumerable<DiagnosticInfo> UnusedParameters(IMethodSymbol method, KernelGraph graph)
+    {
+        var used = new HashSet<int>(graph.Nodes.Where(n => n.Op is Op.Input or Op.ScalarInput).Select(n => n.Parameter));
+        for (int i = 0; i < method.Parameters.Length; i++)
+        {
+            if (!used.Contains(i))
+            {
+                IParameterSymbol parameter = method.Parameters[i];
+                yield return DiagnosticInfo.Create(KernelDiagnostics.UnusedParameter, LocationInfo.From(parameter.Locations.FirstOrDefault()), parameter.Name, method.Name);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The declared <c>[return: Shape(...)]</c>, or null without one. It needs shaped parameters (its
+    /// symbols are theirs) and a single result.
+    /// </summary>
+    private static Shape? ReadReturnShape(IMethodSymbol method, EquatableArray<KernelParameter> parameters, System.Action<string> invalid)
+    {
+        AttributeData? attribute = method.GetReturnTypeAttributes().FirstOrDefault(IsShapeAttribute);
+        if (attribute is null)
+        {
+            return null;
+        }
+
+        if (method.ReturnType is INamedTypeSymbol { IsTupleType: true })
+        {
+            invalid("declares [return: Shape] but returns a tuple; the shape of each result is inferred from the body");
+            return null;
+        }
+
+        if (!parameters.Any(p => p.Shape is not null))
+        {
+            invalid("declares [return: Shape] but none of its parameters has [Shape(...)]; declare the parameters' shapes, whose symbols the result's shape uses");
+            return null;
+        }
+
+        return ReadDimensions(attribute, "its result", invalid);
+    }
+
+    private static void CheckDeclaration(IMethodSymbol method, MethodDeclarationSyntax syntax, System.Action<string, string?> invalid)
     {
         if (!method.IsStatic)
         {
-            invalid("must be static");
+            invalid("must be static", FixProperties.FixMakeStatic);
         }
 
         if (method.IsGenericMethod)
         {
-            invalid("must not be generic: kernels are compiled for float tensors");
+            invalid("must not be generic: kernels are compiled for float tensors", null);
         }
 
         if (syntax.Body is null && syntax.ExpressionBody is null)
         {
-            invalid("must have a body: the body is the kernel's expression");
+            invalid("must have a body: the body is the kernel's expression", null);
         }
 
         for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
         {
             if (type.IsGenericType)
             {
-                invalid($"must not be in the generic type '{type.Name}'");
+                invalid($"must not be in the generic type '{type.Name}'", null);
             }
 
             bool isPartial = type.DeclaringSyntaxReferences
@@ -108,7 +175,7 @@ internal static class KernelParser
                 .Any(d => d.Modifiers.Any(SyntaxKind.PartialKeyword));
             if (!isPartial)
             {
-                invalid($"is in type '{type.Name}', which must be declared partial so the fused kernels can be added to it");
+                invalid($"is in type '{type.Name}', which must be declared partial so the fused kernels can be added to it", FixProperties.FixMakePartial);
             }
         }
 
@@ -117,19 +184,19 @@ internal static class KernelParser
             int kernelsOfThisName = containing.GetMembers(method.Name).OfType<IMethodSymbol>().Count(IsKernel);
             if (kernelsOfThisName > 1)
             {
-                invalid("is overloaded; kernels in one type need distinct names, since each name gets its own fused overloads and loop");
+                invalid("is overloaded; kernels in one type need distinct names, since each name gets its own fused overloads and loop", null);
             }
 
             string fusedName = method.Name + "Fused";
-            if (!containing.GetMembers(fusedName).IsEmpty)
+            if (containing.GetMembers(fusedName).Any(member => !IsGeneratedByKernelDsl(member)))
             {
-                invalid($"needs the name '{fusedName}' for its allocating fused overload, but '{containing.Name}' already has a member of that name");
+                invalid($"needs the name '{fusedName}' for its allocating fused overload, but '{containing.Name}' already has a member of that name", null);
             }
         }
 
         if (!IsFloatTensor(method.ReturnType) && !IsTupleOfFloatTensors(method.ReturnType))
         {
-            invalid($"must return Tensor<float> or a tuple of 2 to {MaxResults} of them, not '{method.ReturnType.ToDisplayString()}'");
+            invalid($"must return Tensor<float> or a tuple of 2 to {MaxResults} of them, not '{method.ReturnType.ToDisplayString()}'", null);
         }
     }
 
@@ -180,19 +247,22 @@ internal static class KernelParser
     /// <summary>The parameter's [Shape(...)] dimensions, or null without the attribute.</summary>
     private static Shape? ReadShape(IParameterSymbol parameter, System.Action<string> invalid)
     {
-        AttributeData? attribute = parameter.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == ShapeAttributeName);
-        if (attribute is null || attribute.ConstructorArguments.Length != 1)
+        AttributeData? attribute = parameter.GetAttributes().FirstOrDefault(IsShapeAttribute);
+        return attribute is null ? null : ReadDimensions(attribute, $"parameter '{parameter.Name}'", invalid);
+    }
+
+    /// <summary>The dimensions a [Shape(...)] attribute lists, checked; null (and a KD0006) when they are not valid.</summary>
+    private static Shape? ReadDimensions(AttributeData attribute, string owner, System.Action<string> invalid)
+    {
+        string?[]? texts = ShapeAttributeTexts(attribute);
+        if (texts is null)
         {
             return null;
         }
 
-        TypedConstant argument = attribute.ConstructorArguments[0];
-        string?[] texts = argument.Kind == TypedConstantKind.Array
-            ? argument.Values.Select(v => v.Value as string).ToArray()
-            : new[] { argument.Value as string };
         if (texts.Length == 0 || texts.Length > MaxRank)
         {
-            invalid($"has parameter '{parameter.Name}' with {texts.Length} dimensions in [Shape]; a kernel tensor has 1 to {MaxRank}");
+            invalid($"has {owner} with {texts.Length} dimensions in [Shape]; a kernel tensor has 1 to {MaxRank}");
             return null;
         }
 
@@ -201,13 +271,41 @@ internal static class KernelParser
             bool literal = text is { Length: > 0 } && text.All(c => c >= '0' && c <= '9') && long.TryParse(text, out _);
             if (!literal && (text is null || !SyntaxFacts.IsValidIdentifier(text)))
             {
-                invalid($"has parameter '{parameter.Name}' with the dimension '{text}' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen) or a size (digits)");
+                invalid($"has {owner} with the dimension '{text}' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen) or a size (digits)");
                 return null;
             }
         }
 
         return Shape.Parse(texts!);
     }
+
+    /// <summary>The strings of a [Shape(...)] attribute; null when it does not bind (the C# compiler reports that).</summary>
+    internal static string?[]? ShapeAttributeTexts(AttributeData attribute)
+    {
+        if (attribute.ConstructorArguments.Length != 1)
+        {
+            return null;
+        }
+
+        TypedConstant argument = attribute.ConstructorArguments[0];
+        return argument.Kind == TypedConstantKind.Array
+            ? argument.Values.Select(v => v.Value as string).ToArray()
+            : new[] { argument.Value as string };
+    }
+
+    internal static bool IsShapeAttribute(AttributeData attribute) => attribute.AttributeClass?.ToDisplayString() == ShapeAttributeName;
+
+    /// <summary>
+    /// Whether a member comes from this generator's own output. The analyzer sees the compilation
+    /// with the generated files added, where a kernel's <c>...Fused</c> overload exists already; that
+    /// one is no conflict. Generated trees are named after the generator type.
+    /// </summary>
+    private static bool IsGeneratedByKernelDsl(ISymbol member)
+        => member.DeclaringSyntaxReferences.Length > 0
+           && member.DeclaringSyntaxReferences.All(r => r.SyntaxTree.FilePath.Replace('\\', '/').Contains("/" + GeneratorTypeName + "/"));
+
+    /// <summary>The generator's full type name, the folder Roslyn puts its generated files in.</summary>
+    private const string GeneratorTypeName = "KernelDsl.Generators.KernelGenerator";
 
     private static bool IsTupleOfFloatTensors(ITypeSymbol type)
         => type is INamedTypeSymbol { IsTupleType: true } tuple
@@ -251,12 +349,14 @@ internal static class KernelParser
         _ => "private",
     };
 
+    /// <summary>The expression the kernel returns: the expression body, or the last return statement's value.</summary>
+    private static ExpressionSyntax? ReturnedExpression(MethodDeclarationSyntax syntax)
+        => syntax.ExpressionBody?.Expression ?? syntax.Body?.Statements.OfType<ReturnStatementSyntax>().LastOrDefault()?.Expression;
+
     /// <summary>The returned expression as written, on one line, for the generated file's header.</summary>
     private static string ReturnedExpressionText(MethodDeclarationSyntax syntax)
     {
-        SyntaxNode? expression = syntax.ExpressionBody?.Expression
-            ?? syntax.Body?.Statements.OfType<ReturnStatementSyntax>().LastOrDefault()?.Expression;
-        string text = expression?.ToString() ?? "";
+        string text = ReturnedExpression(syntax)?.ToString() ?? "";
         return string.Join(" ", text.Split((char[]?)null, System.StringSplitOptions.RemoveEmptyEntries));
     }
 }

@@ -15,7 +15,9 @@ namespace KernelDsl.Generators.Parsing;
 /// </summary>
 internal static class ShapeDiagnostics
 {
-    public static IEnumerable<DiagnosticInfo> Check(KernelGraph graph, int[] graphIndex, IReadOnlyDictionary<int, LocationInfo?> builderLocations, LocationInfo? kernelLocation)
+    /// <param name="declaredResult">The kernel's <c>[return: Shape(...)]</c>, checked against the inferred result (KD0004) at <paramref name="returnLocation"/>.</param>
+    public static IEnumerable<DiagnosticInfo> Check(KernelGraph graph, int[] graphIndex, IReadOnlyDictionary<int, LocationInfo?> builderLocations, LocationInfo? kernelLocation,
+        Shape? declaredResult = null, LocationInfo? returnLocation = null)
     {
         // Builder indices → graph indices (Build renumbers and drops dead nodes).
         var locations = new Dictionary<int, LocationInfo?>();
@@ -60,10 +62,39 @@ internal static class ShapeDiagnostics
             yield break;
         }
 
+        if (declaredResult is not null && inferred.Shapes[graph.Output] is Shape result && ResultMismatch(result, declaredResult) is string mismatch)
+        {
+            yield return DiagnosticInfo.Create(KernelDiagnostics.ReturnShapeMismatch, returnLocation ?? kernelLocation, mismatch);
+            yield break;
+        }
+
         (_, IReadOnlyList<PlanError> planErrors) = NdPlanner.Plan(graph, inferred.Shapes);
         foreach (PlanError error in planErrors)
         {
             yield return DiagnosticInfo.Create(KernelDiagnostics.UnsupportedConstruct, At(error.Node), error.Construct, error.Hint);
         }
+    }
+
+    /// <summary>Why the inferred result shape is not the declared one (for every binding of the symbols), or null if it is.</summary>
+    internal static string? ResultMismatch(Shape result, Shape declared)
+    {
+        string prefix = $"the result has shape {result}, but [return: Shape] declares {declared}";
+        if (result.Rank != declared.Rank)
+        {
+            return $"{prefix}: rank {result.Rank} is not rank {declared.Rank}";
+        }
+
+        for (int axis = 0; axis < result.Rank; axis++)
+        {
+            Dim actual = result.Dims[axis], expected = declared.Dims[axis];
+            if (!Dim.ProvablyEqual(actual, expected))
+            {
+                return Dim.ProvablyDifferent(actual, expected) || !actual.IsLiteral && !expected.IsLiteral
+                    ? $"{prefix}: {actual} and {expected} differ (dimension {axis})"
+                    : $"{prefix}: {actual} and {expected} are not known to be equal (dimension {axis}); use the same symbol or size in both";
+            }
+        }
+
+        return null;
     }
 }

@@ -1,14 +1,16 @@
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using KernelDsl.Generators.Tests;
 using Microsoft.CodeAnalysis.Text;
 using Xunit;
 
-namespace KernelDsl.Generators.Tests;
+namespace KernelDsl.Analyzers.Tests;
 
 /// <summary>
-/// Each diagnostic the generator reports: the id, the exact span (marked <c>[|...|]</c> in the
-/// source) and the message; and near misses that must not report anything.
+/// Each diagnostic the analyzer reports: the id, the exact span (marked <c>[|...|]</c> in the
+/// source) and the message; and near misses that must not report anything. A kernel with an error
+/// gets no generated code, and the generator itself reports nothing (no error shows twice).
 /// </summary>
 public sealed class DiagnosticTests
 {
@@ -83,10 +85,11 @@ public sealed class DiagnosticTests
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"D\")] Tensor<float> x, [Shape(\"D\")] Tensor<float> g, [Shape(\"D\")] Tensor<float> b) => LayerNorm(x, g, b, 1e-6f) + RmsNorm(x, g);")]
     public void ShapedNearMissesReportNothingAndCompile(string kernel)
     {
-        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(Prefix + "    " + kernel + "\n}\n");
-        Assert.Empty(result.Diagnostics);
-        Assert.Empty(GeneratorHarness.Errors(output));
-        Assert.Single(result.Results[0].GeneratedSources);
+        AnalysisRun run = AnalyzerHarness.Run(Prefix + "    " + kernel + "\n}\n");
+        Assert.Empty(run.Diagnostics);
+        Assert.Empty(run.Generator.Diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(run.Output));
+        Assert.Single(run.Generator.Results[0].GeneratedSources);
     }
 
     [Theory]
@@ -101,11 +104,82 @@ public sealed class DiagnosticTests
     public void InvalidKernelMethodIsKD0006OnTheName(string kernel, string message)
         => AssertSingle("KD0006", kernel, message);
 
+    [Theory]
+    [InlineData("[Kernel] [return: Shape(\"B\", \"M\")] static Tensor<float> F([Shape(\"B\", \"K\")] Tensor<float> x, [Shape(\"K\", \"N\")] Tensor<float> w) => [|MatMul(x, w)|];",
+        "Shape error: the result has shape [B, N], but [return: Shape] declares [B, M]: N and M differ (dimension 1)")]
+    [InlineData("[Kernel] [return: Shape(\"B\")] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => [|x * 2f|];",
+        "Shape error: the result has shape [B, N], but [return: Shape] declares [B]: rank 2 is not rank 1")]
+    [InlineData("[Kernel] [return: Shape(\"B\", \"10\")] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => [|Softmax(x)|];",
+        "Shape error: the result has shape [B, N], but [return: Shape] declares [B, 10]: N and 10 are not known to be equal (dimension 1); use the same symbol or size in both")]
+    [InlineData("[Kernel] [return: Shape(\"B\", \"N\")] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) { var m = Sum(x, axis: -1, keepDims: true); return [|m|]; }",
+        "Shape error: the result has shape [B, 1], but [return: Shape] declares [B, N]: 1 and N are not known to be equal (dimension 1); use the same symbol or size in both")]
+    public void ResultContradictingTheDeclaredShapeIsKD0004OnTheReturnedExpression(string kernel, string message)
+        => AssertSingle("KD0004", kernel, message);
+
+    [Theory]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x, Tensor<float> [|y|]) => x * 2f;", "Parameter 'y' is not used by kernel 'F'; the fused overloads still take (and check) it. Remove it, or use it in the body.")]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x, float [|alpha|]) => x * 2f;", "Parameter 'alpha' is not used by kernel 'F'; the fused overloads still take (and check) it. Remove it, or use it in the body.")]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x, Tensor<float> [|y|]) { var unused = y * 2f; return x + 1f; }", "Parameter 'y' is not used by kernel 'F'; the fused overloads still take (and check) it. Remove it, or use it in the body.")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"N\")] Tensor<float> [|b|]) => Softmax(x);", "Parameter 'b' is not used by kernel 'F'; the fused overloads still take (and check) it. Remove it, or use it in the body.")]
+    public void UnusedParameterIsAKD0009WarningOnTheParameter(string kernel, string message)
+        => AssertSingle("KD0009", kernel, message, DiagnosticSeverity.Warning);
+
+    [Theory]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x, [Shape([|\"n\"|])] Tensor<float> y) => x * Sum(y, axis: 0, keepDims: true);",
+        "Dimension symbol 'n' in 'y' differs from 'N' in 'x' only in case; symbols are case-sensitive, so these are two different dimensions. Spell them alike if they are one dimension.")]
+    [InlineData("[Kernel] [return: Shape(\"b\", [|\"n\"|])] static Tensor<float> F([Shape(\"b\", \"N\")] Tensor<float> x) => Softmax(x);",
+        "Dimension symbol 'n' in 'the result' differs from 'N' in 'x' only in case; symbols are case-sensitive, so these are two different dimensions. Spell them alike if they are one dimension.")]
+    public void SymbolsDifferingOnlyInCaseAreAKD0010WarningOnTheLaterSpelling(string kernel, string message)
+    {
+        // The second case also contradicts the declared result (N vs n): KD0004 comes with it.
+        if (kernel.Contains("return:", System.StringComparison.Ordinal))
+        {
+            AnalysisRun run = AnalyzerHarness.Run(Prefix + "    " + kernel.Replace("[|", "").Replace("|]", "") + "\n}\n");
+            Assert.Equal(["KD0004", "KD0010"], run.Diagnostics.Select(d => d.Id).Order());
+            Assert.Equal(message, run.Diagnostics.Single(d => d.Id == "KD0010").GetMessage());
+            return;
+        }
+
+        AssertSingle("KD0010", kernel, message, DiagnosticSeverity.Warning);
+    }
+
+    [Fact]
+    public void ACaseTypoInAContractionGivesTheHintAndTheError()
+    {
+        ImmutableArray<Diagnostic> diagnostics = AnalyzerHarness.Diagnostics(
+            "    [Kernel] static Tensor<float> F([Shape(\"B\", \"K\")] Tensor<float> x, [Shape(\"k\", \"N\")] Tensor<float> w) => MatMul(x, w);");
+        Assert.Equal(["KD0002", "KD0010"], diagnostics.Select(d => d.Id).Order());
+        Assert.Contains("K and k differ", diagnostics.Single(d => d.Id == "KD0002").GetMessage());
+    }
+
+    [Theory]
+    [InlineData("[Kernel] [return: Shape(\"N\")] static (Tensor<float>, Tensor<float>) [|F|]([Shape(\"N\")] Tensor<float> x) => (x * 2f, x + 1f);",
+        "Kernel method 'F' declares [return: Shape] but returns a tuple; the shape of each result is inferred from the body")]
+    [InlineData("[Kernel] [return: Shape(\"N\")] static Tensor<float> [|F|](Tensor<float> x) => x * 2f;",
+        "Kernel method 'F' declares [return: Shape] but none of its parameters has [Shape(...)]; declare the parameters' shapes, whose symbols the result's shape uses")]
+    [InlineData("[Kernel] [return: Shape(\"N\", \"2x\")] static Tensor<float> [|F|]([Shape(\"N\")] Tensor<float> x) => x * 2f;",
+        "Kernel method 'F' has its result with the dimension '2x' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen) or a size (digits)")]
+    public void InvalidReturnShapeIsKD0006(string kernel, string message)
+        => AssertSingle("KD0006", kernel, message);
+
+    [Theory]
+    [InlineData("[Kernel] [return: Shape(\"B\", \"N\")] static Tensor<float> F([Shape(\"B\", \"K\")] Tensor<float> x, [Shape(\"K\", \"N\")] Tensor<float> w, [Shape(\"N\")] Tensor<float> b) => Relu(MatMul(x, w) + b);")]
+    [InlineData("[Kernel] [return: Shape(\"B\", \"1\")] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => Max(x, axis: -1, keepDims: true);")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"M\")] Tensor<float> y) => x * Sum(y, axis: 0, keepDims: true);")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"seqLen\", \"N\")] Tensor<float> x, [Shape(\"seqLen\")] Tensor<float> y) => x * Sum(y, axis: 0, keepDims: true);")]
+    public void DeclaredShapesThatHoldReportNothing(string kernel)
+    {
+        AnalysisRun run = AnalyzerHarness.Run(Prefix + "    " + kernel + "\n}\n");
+        Assert.Empty(run.Diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(run.Output));
+        Assert.Single(run.Generator.Results[0].GeneratedSources);
+    }
+
     [Fact]
     public void NonPartialContainingTypeIsKD0006()
     {
         string source = GeneratorHarness.Usings + "public static class Plain\n{\n    [Kernel] public static Tensor<float> Square(Tensor<float> x) => x * x;\n}\n";
-        ImmutableArray<Diagnostic> diagnostics = GeneratorHarness.Run(source).Result.Diagnostics;
+        ImmutableArray<Diagnostic> diagnostics = AnalyzerHarness.Run(source).Diagnostics;
         Diagnostic diagnostic = Assert.Single(diagnostics);
         Assert.Equal("KD0006", diagnostic.Id);
         Assert.Equal("Kernel method 'Square' is in type 'Plain', which must be declared partial so the fused kernels can be added to it", diagnostic.GetMessage());
@@ -117,23 +191,21 @@ public sealed class DiagnosticTests
     public void OverloadedKernelNamesAreKD0006OnEach()
     {
         string source = GeneratorHarness.Usings + "public static partial class K\n{\n    [Kernel] public static Tensor<float> F(Tensor<float> x) => x * x;\n    [Kernel] public static Tensor<float> F(Tensor<float> x, float a) => x * a;\n}\n";
-        (GeneratorDriverRunResult result, _) = GeneratorHarness.Run(source);
-        Assert.Null(result.Results[0].Exception);
-        Assert.Equal(2, result.Diagnostics.Length);
-        Assert.All(result.Diagnostics, d =>
+        AnalysisRun run = AnalyzerHarness.Run(source);
+        Assert.Equal(2, run.Diagnostics.Length);
+        Assert.All(run.Diagnostics, d =>
         {
             Assert.Equal("KD0006", d.Id);
             Assert.Equal("Kernel method 'F' is overloaded; kernels in one type need distinct names, since each name gets its own fused overloads and loop", d.GetMessage());
         });
-        Assert.Empty(result.Results[0].GeneratedSources);
+        Assert.Empty(run.Generator.Results[0].GeneratedSources);
     }
 
     [Fact]
     public void ExistingMemberWithTheFusedNameIsKD0006()
     {
         string source = GeneratorHarness.Usings + "public static partial class K\n{\n    [Kernel] public static Tensor<float> F(Tensor<float> x) => x * x;\n    public static int FFused => 1;\n}\n";
-        (GeneratorDriverRunResult result, _) = GeneratorHarness.Run(source);
-        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
+        Diagnostic diagnostic = Assert.Single(AnalyzerHarness.Run(source).Diagnostics);
         Assert.Equal("KD0006", diagnostic.Id);
         Assert.Equal("Kernel method 'F' needs the name 'FFused' for its allocating fused overload, but 'K' already has a member of that name", diagnostic.GetMessage());
     }
@@ -141,7 +213,7 @@ public sealed class DiagnosticTests
     [Fact]
     public void EveryProblemInABodyIsReported()
     {
-        ImmutableArray<Diagnostic> diagnostics = GeneratorHarness.Diagnostics("    public static float Field = 1f;\n    [Kernel] static Tensor<float> F(Tensor<float> x) => x * Field + x * Field;");
+        ImmutableArray<Diagnostic> diagnostics = AnalyzerHarness.Diagnostics("    public static float Field = 1f;\n    [Kernel] static Tensor<float> F(Tensor<float> x) => x * Field + x * Field;");
         Assert.Equal(2, diagnostics.Count(d => d.Id == "KD0005"));
     }
 
@@ -155,23 +227,23 @@ public sealed class DiagnosticTests
     [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => LeakyRelu(alpha: 0.2f, x: x);")]
     public void NearMissesReportNothingAndCompile(string kernel)
     {
-        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(Prefix + "    public const float Const = 3f;\n    " + kernel + "\n}\n");
-        Assert.Empty(result.Diagnostics);
-        Assert.Empty(GeneratorHarness.Errors(output));
-        Assert.Single(result.Results[0].GeneratedSources);
+        AnalysisRun run = AnalyzerHarness.Run(Prefix + "    public const float Const = 3f;\n    " + kernel + "\n}\n");
+        Assert.Empty(run.Diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(run.Output));
+        Assert.Single(run.Generator.Results[0].GeneratedSources);
     }
 
     [Fact]
     public void CodeThatDoesNotBindIsLeftToTheCompiler()
     {
         // Mid-edit code: the C# compiler reports the error; the generator adds nothing and does not throw.
-        (GeneratorDriverRunResult result, _) = GeneratorHarness.Run(Prefix + "    [Kernel] static Tensor<float> F(Tensor<float> x) => x * Undefined(x);\n}\n");
-        Assert.Empty(result.Diagnostics);
-        Assert.Empty(result.Results[0].GeneratedSources);
-        Assert.Null(result.Results[0].Exception);
+        AnalysisRun run = AnalyzerHarness.Run(Prefix + "    [Kernel] static Tensor<float> F(Tensor<float> x) => x * Undefined(x);\n}\n");
+        Assert.Empty(run.Diagnostics);
+        Assert.Empty(run.Generator.Diagnostics);
+        Assert.Empty(run.Generator.Results[0].GeneratedSources);
     }
 
-    private static void AssertSingle(string id, string kernel, string message)
+    private static void AssertSingle(string id, string kernel, string message, DiagnosticSeverity severity = DiagnosticSeverity.Error)
     {
         int start = kernel.IndexOf("[|", System.StringComparison.Ordinal);
         int end = kernel.IndexOf("|]", System.StringComparison.Ordinal) - 2;
@@ -179,13 +251,18 @@ public sealed class DiagnosticTests
         string source = Prefix + "    " + clean + "\n}\n";
         int offset = Prefix.Length + 4;
 
-        (GeneratorDriverRunResult result, _) = GeneratorHarness.Run(source);
-        Assert.Null(result.Results[0].Exception);
-        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
+        AnalysisRun run = AnalyzerHarness.Run(source);
+        Diagnostic diagnostic = Assert.Single(run.Diagnostics);
         Assert.Equal(id, diagnostic.Id);
         Assert.Equal(message, diagnostic.GetMessage());
-        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal(severity, diagnostic.Severity);
         Assert.Equal(new TextSpan(offset + start, end - start), diagnostic.Location.SourceSpan);
-        Assert.Empty(result.Results[0].GeneratedSources);
+        Assert.Equal("https://github.com/kerneldsl/kerneldsl/blob/main/docs/diagnostics/" + id + ".md", diagnostic.Descriptor.HelpLinkUri);
+        Assert.Empty(run.Generator.Diagnostics);
+        Assert.Equal(severity == DiagnosticSeverity.Error ? 0 : 1, run.Generator.Results[0].GeneratedSources.Length);
+        if (severity != DiagnosticSeverity.Error)
+        {
+            Assert.Empty(GeneratorHarness.Errors(run.Output)); // a warning's kernel is generated and compiles
+        }
     }
 }

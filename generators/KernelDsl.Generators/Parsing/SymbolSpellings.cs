@@ -1,0 +1,72 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using KernelDsl.Generators.Diagnostics;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace KernelDsl.Generators.Parsing;
+
+/// <summary>
+/// KD0010: dimension symbols that differ only in case (<c>K</c> in one [Shape], <c>k</c> in another).
+/// Symbols are case-sensitive, so the two name different dimensions and the kernel's shapes then
+/// fail to line up with a message that is hard to read; the likely typo is pointed out on the
+/// later spelling, with the earlier one as the fix.
+/// </summary>
+internal static class SymbolSpellings
+{
+    public static IEnumerable<DiagnosticInfo> Check(IMethodSymbol method, Compiler.Shapes.Shape? declaredResult)
+    {
+        // Every symbol as written, in declaration order: parameters, then the declared result.
+        var uses = new List<(string Symbol, string Owner, AttributeData Attribute)>();
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            AttributeData? attribute = parameter.GetAttributes().FirstOrDefault(KernelParser.IsShapeAttribute);
+            if (attribute is not null)
+            {
+                uses.AddRange(Symbols(attribute).Select(s => (s, parameter.Name, attribute)));
+            }
+        }
+
+        AttributeData? result = method.GetReturnTypeAttributes().FirstOrDefault(KernelParser.IsShapeAttribute);
+        if (result is not null && declaredResult is not null)
+        {
+            uses.AddRange(Symbols(result).Select(s => (s, "the result", result)));
+        }
+
+        var first = new Dictionary<string, (string Symbol, string Owner)>(StringComparer.OrdinalIgnoreCase);
+        foreach ((string symbol, string owner, AttributeData attribute) in uses)
+        {
+            if (!first.TryGetValue(symbol, out (string Symbol, string Owner) earlier))
+            {
+                first[symbol] = (symbol, owner);
+            }
+            else if (earlier.Symbol != symbol)
+            {
+                yield return DiagnosticInfo.Create(KernelDiagnostics.SymbolsDifferInCase, LiteralLocation(attribute, symbol), symbol, owner, earlier.Symbol, earlier.Owner)
+                    .WithProperty(FixProperties.Fix, FixProperties.FixRenameSymbol)
+                    .WithProperty(FixProperties.Replacement, earlier.Symbol);
+            }
+        }
+    }
+
+    private static IEnumerable<string> Symbols(AttributeData attribute)
+        => (KernelParser.ShapeAttributeTexts(attribute) ?? Array.Empty<string?>())
+            .Where(t => t is { Length: > 0 } && SyntaxFacts.IsValidIdentifier(t))
+            .Select(t => t!);
+
+    /// <summary>The string literal that spells <paramref name="symbol"/> in the attribute, else the attribute.</summary>
+    private static LocationInfo? LiteralLocation(AttributeData attribute, string symbol)
+    {
+        if (attribute.ApplicationSyntaxReference?.GetSyntax() is not AttributeSyntax syntax)
+        {
+            return null;
+        }
+
+        LiteralExpressionSyntax? literal = syntax.DescendantNodes()
+            .OfType<LiteralExpressionSyntax>()
+            .FirstOrDefault(l => l.IsKind(SyntaxKind.StringLiteralExpression) && l.Token.ValueText == symbol);
+        return LocationInfo.From(literal ?? (SyntaxNode)syntax);
+    }
+}
