@@ -14,7 +14,8 @@ internal static class GeneratorHarness
 {
     public static readonly CSharpParseOptions ParseOptions = CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Preview);
 
-    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
+    /// <summary>The platform, System.Numerics.Tensors and the KernelDsl runtime.</summary>
+    public static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
     {
         string[] platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
         return [

@@ -26,6 +26,8 @@ public sealed class IncrementalTests
         GeneratorRunResult run = RunAfterEdit(treeIndex: 1, Other.Replace("1;", "2;"));
         AssertAllCachedOrUnchanged(run, KernelGenerator.TrackingNames.Parse);
         AssertAllCachedOrUnchanged(run, KernelGenerator.TrackingNames.Compile);
+        Assert.All(run.TrackedOutputSteps.SelectMany(step => step.Value).SelectMany(s => s.Outputs),
+            o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"output: {o.Reason}"));
     }
 
     [Fact]
@@ -46,6 +48,11 @@ public sealed class IncrementalTests
         Assert.Equal(3, compile.Count);
         Assert.Equal(1, compile.Count(r => r == IncrementalStepRunReason.Modified));
         Assert.Equal(2, compile.Count(r => r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
+
+        // And only that kernel's file is written again.
+        IReadOnlyList<IncrementalStepRunReason> written = run.TrackedOutputSteps.SelectMany(step => step.Value).SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+        Assert.Equal(1, written.Count(r => r == IncrementalStepRunReason.Modified));
+        Assert.DoesNotContain(written, r => r == IncrementalStepRunReason.New);
     }
 
     [Fact]

@@ -1,0 +1,29 @@
+namespace KernelDsl.Generators.Tests;
+
+/// <summary>Kernel files for the robustness tests of the generator and the analyzer: every construct the front end reads.</summary>
+internal static class SampleKernelFiles
+{
+    /// <summary>Rank-1 kernels with locals and scalars, and an N-d block with Einsum, Softmax, Slice, Reshape, Transpose, LayerNorm and a tuple result.</summary>
+    public const string Mixed = GeneratorHarness.Usings + """
+        namespace Samples;
+        public static partial class Layers
+        {
+            [Kernel]
+            public static Tensor<float> Mixed(Tensor<float> x, Tensor<float> y, float alpha)
+            {
+                var gate = Where(GreaterThan(x, 0f), x, alpha * x);
+                return Clamp(gate, -1f, 1f) * Sigmoid(y) + Pow(x, 2f) / (1f + Exp(-y));
+            }
+
+            [Kernel] public static Tensor<float> Gelu(Tensor<float> x) => 0.5f * x * (1f + Tanh(0.79788456f * (x + 0.044715f * x * x * x)));
+
+            [Kernel]
+            public static (Tensor<float>, Tensor<float>) Block([Shape("B", "T", "D")] Tensor<float> x, [Shape("D", "D")] Tensor<float> w, [Shape("D")] Tensor<float> g)
+            {
+                var scores = Einsum("btd,bsd->bts", x, x) * 0.125f;
+                var mixed = MatMul(Softmax(scores, axis: -1), Slice(Reshape(x, 0, 0, -1), axis: 2, start: 0, length: 4));
+                return (LayerNorm(x + Relu(MatMul(x, Transpose(w))), g, g, 1e-5f), Sum(mixed, axis: -1, keepDims: true));
+            }
+        }
+        """;
+}
