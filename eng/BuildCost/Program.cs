@@ -1,0 +1,112 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using KernelDsl.Analyzers;
+using KernelDsl.Generators;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+
+// Usage: BuildCost <folder with File*.cs kernel files> <file to edit> <text to edit> <replacement>
+// Prints medians of repeated runs in this (warm) process, as in an IDE or the compiler server.
+if (args.Length != 4)
+{
+    Console.Error.WriteLine("usage: BuildCost <folder> <file> <text> <replacement>");
+    return 2;
+}
+
+var parseOptions = CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Preview);
+MetadataReference[] references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
+    .Split(Path.PathSeparator)
+    .Append(typeof(System.Numerics.Tensors.Tensor).Assembly.Location)
+    .Append(typeof(KernelDsl.KernelAttribute).Assembly.Location)
+    .Distinct()
+    .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
+    .ToArray();
+SyntaxTree[] trees = Directory.GetFiles(args[0], "File*.cs").Order()
+    .Select(path => CSharpSyntaxTree.ParseText(File.ReadAllText(path), parseOptions, path)).ToArray();
+CSharpCompilation compilation = CSharpCompilation.Create("Kernels", trees, references,
+    new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release));
+
+SyntaxTree target = trees.Single(t => Path.GetFileName(t.FilePath) == args[1]);
+string original = target.ToString();
+if (!original.Contains(args[2], StringComparison.Ordinal))
+{
+    Console.Error.WriteLine($"'{args[2]}' is not in {args[1]}");
+    return 2;
+}
+
+// Two versions of the edited file that differ in one kernel; edits alternate between them.
+CSharpCompilation[] edited = new[] { args[3], args[2] }
+    .Select(text => compilation.ReplaceSyntaxTree(target, target.WithChangedText(SourceText.From(original.Replace(args[2], text, StringComparison.Ordinal)))))
+    .ToArray();
+
+GeneratorDriver NewDriver() => CSharpGeneratorDriver.Create([new KernelGenerator().AsSourceGenerator()], parseOptions: parseOptions,
+    driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+double Median(IEnumerable<double> values) { double[] v = values.Order().ToArray(); return v[v.Length / 2]; }
+double Time(Action action) { var watch = Stopwatch.StartNew(); action(); return watch.Elapsed.TotalMilliseconds; }
+
+// Warm up the JIT on every path once.
+GeneratorDriver warm = NewDriver().RunGenerators(compilation);
+int kernels = warm.GetRunResult().GeneratedTrees.Length;
+
+double cold = Median(Enumerable.Range(0, 5).Select(_ => Time(() => NewDriver().RunGenerators(compilation))));
+
+GeneratorDriver driver = NewDriver().RunGenerators(compilation);
+var incremental = new List<double>();
+for (int i = 0; i < 21; i++)
+{
+    CSharpCompilation next = edited[i % 2];
+    GeneratorDriver before = driver;
+    incremental.Add(Time(() => driver = before.RunGenerators(next)));
+    GeneratorRunResult run = driver.GetRunResult().Results[0];
+    int recompiled = run.TrackedSteps[KernelGenerator.TrackingNames.Compile].SelectMany(s => s.Outputs).Count(o => o.Reason == IncrementalStepRunReason.Modified);
+    if (recompiled != 1)
+    {
+        Console.Error.WriteLine($"expected one kernel recompiled after the edit, got {recompiled}");
+        return 1;
+    }
+}
+
+// The analyzer as the IDE runs it after an edit: on the edited kernel, and on the edited file.
+ImmutableArray<DiagnosticAnalyzer> analyzers = [new KernelAnalyzer()];
+var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions([]), null, concurrentAnalysis: false, logAnalyzerExecutionTime: true);
+double AnalyzeSpan(Compilation c, SyntaxTree tree, TextSpan? span)
+    => Time(() => c.WithAnalyzers(analyzers, options).GetAnalyzerSemanticDiagnosticsAsync(c.GetSemanticModel(tree), span, default).GetAwaiter().GetResult());
+var perKernel = new List<double>();
+var perFile = new List<double>();
+for (int i = 0; i < 21; i++)
+{
+    CSharpCompilation c = edited[i % 2];
+    SyntaxTree tree = c.SyntaxTrees.Single(t => t.FilePath == target.FilePath);
+    MethodDeclarationSyntax method = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().First(m => m.ToString().Contains(i % 2 == 0 ? args[3] : args[2], StringComparison.Ordinal));
+    perKernel.Add(AnalyzeSpan(c, tree, method.Span));
+    perFile.Add(AnalyzeSpan(c, tree, null));
+}
+
+// The analyzer's own time over every kernel (binding excluded: the compiler's telemetry).
+CompilationWithAnalyzers all = compilation.WithAnalyzers(analyzers, options);
+all.GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+TimeSpan analyzerTotal = all.GetAnalyzerTelemetryInfoAsync(analyzers[0], default).GetAwaiter().GetResult().ExecutionTime;
+
+if (Environment.GetEnvironmentVariable("BUILDCOST_STEPS") is not null)
+{
+    foreach ((string name, ImmutableArray<IncrementalGeneratorRunStep> steps) in driver.GetRunResult().Results[0].TrackedSteps)
+    {
+        Console.WriteLine($"  step {name}: {steps.Sum(s => s.ElapsedTime.TotalMilliseconds):F1} ms over {steps.Length}");
+    }
+}
+
+Console.WriteLine($"kernels generated:                       {kernels}");
+Console.WriteLine($"generator, cold run (fresh driver):       {cold:F0} ms");
+Console.WriteLine($"generator, one-kernel edit (incremental): {Median(incremental):F1} ms (median of {incremental.Count})");
+Console.WriteLine($"analyzer on the edited kernel:            {Median(perKernel):F1} ms (median of {perKernel.Count})");
+Console.WriteLine($"analyzer on the edited file (10 kernels): {Median(perFile):F1} ms (median of {perFile.Count})");
+Console.WriteLine($"analyzer, own time over all kernels:      {analyzerTotal.TotalMilliseconds:F0} ms");
+return 0;

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Measures what KernelDsl's generator and analyzer add to the build of a project with 200 kernels
+# (docs/performance.md). Writes the project under a temporary folder, builds it cold with and
+# without KernelDsl's analyzers (the source is the same; without them nothing is generated), and
+# prints the compiler's own timing of each analyzer and generator (-p:ReportAnalyzer=true).
+#   eng/measure-build.sh [runs]      (default 3 runs of each build; medians are printed)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+runs=${1:-3}
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+dotnet build src/KernelDsl/KernelDsl.csproj -c Release -nologo -clp:ErrorsOnly >/dev/null
+dotnet build analyzers/KernelDsl.Analyzers/KernelDsl.Analyzers.csproj -c Release -nologo -clp:ErrorsOnly >/dev/null
+bin=$repo/src/KernelDsl/bin/Release/net10.0
+gen=$repo/generators/KernelDsl.Generators/bin/Release/netstandard2.0
+ana=$repo/analyzers/KernelDsl.Analyzers/bin/Release/netstandard2.0
+
+work=$(mktemp -d /tmp/kerneldsl-build-XXXXXX)
+trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+cat >"$work/Kernels200.csproj" <<PROJ
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <TargetFramework>net10.0</TargetFramework>
+    <Nullable>enable</Nullable>
+    <Deterministic>true</Deterministic>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="System.Numerics.Tensors" Version="11.0.0" />
+    <Reference Include="$bin/KernelDsl.dll" />
+  </ItemGroup>
+  <ItemGroup Condition="'\$(WithKernelDsl)' != 'false'">
+    <Analyzer Include="$gen/KernelDsl.Generators.dll;$gen/KernelDsl.Compiler.dll;$ana/KernelDsl.Analyzers.dll" />
+  </ItemGroup>
+</Project>
+PROJ
+
+# 20 files of 10 kernels: elementwise, softmax, layer norm, dense and attention, each one distinct.
+for f in $(seq 0 19); do
+  {
+    printf 'using System.Numerics.Tensors;\nusing KernelDsl;\nusing static KernelDsl.Ops;\n\nnamespace Bench;\n\npublic static partial class File%d\n{\n' "$f"
+    for k in $(seq 0 9); do
+      i=$((f * 10 + k))
+      case $((i % 5)) in
+        0) printf '    [Kernel] public static Tensor<float> K%d(Tensor<float> x, float a) => 0.5f * x * (1f + Tanh(0.7978845f * (x + 0.0447%df * x * x * x))) + a;\n' "$i" "$i" ;;
+        1) printf '    [Kernel] public static Tensor<float> K%d([Shape("B", "N")] Tensor<float> x) => Softmax(x * %d.5f, axis: -1);\n' "$i" "$i" ;;
+        2) printf '    [Kernel] public static Tensor<float> K%d([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> g, [Shape("N")] Tensor<float> b) => LayerNorm(x + %d.25f, g, b);\n' "$i" "$i" ;;
+        3) printf '    [Kernel] public static Tensor<float> K%d([Shape("B", "K")] Tensor<float> x, [Shape("K", "N")] Tensor<float> w, [Shape("N")] Tensor<float> b) => Relu(MatMul(x, w) + b) * %d.5f;\n' "$i" "$i" ;;
+        4) printf '    [Kernel] public static Tensor<float> K%d([Shape("H", "T", "D")] Tensor<float> q, [Shape("H", "T", "D")] Tensor<float> k, [Shape("H", "T", "D")] Tensor<float> v) => MatMul(Softmax(MatMul(q, Transpose(k)) * %d.125f, axis: -1), v);\n' "$i" "$i" ;;
+      esac
+    done
+    printf '}\n'
+  } >"$work/File$f.cs"
+done
+
+cd "$work"
+dotnet restore -nologo >/dev/null
+
+# One cold compile: obj/bin removed except the restore output. The compiler server stays warm
+# between builds (as in an edit-build loop), so these are the compiler's work, not its start-up.
+clean() {
+  find obj -mindepth 1 -maxdepth 1 ! -name '*.json' ! -name '*.props' ! -name '*.targets' ! -name '*.cache' -exec rm -rf {} +
+  rm -rf bin
+}
+build() { # $1 = true|false: with KernelDsl's generator and analyzer
+  clean
+  local start end
+  start=$(date +%s%N)
+  dotnet build --no-restore -c Release -nologo -p:WithKernelDsl="$1" >"build-$1.log" 2>&1 || { cat "build-$1.log"; exit 1; }
+  end=$(date +%s%N)
+  echo $(((end - start) / 1000000))
+}
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
+
+build false >/dev/null # start the build and compiler servers
+with=() without=()
+for r in $(seq 1 "$runs"); do
+  without+=("$(build false)")
+  with+=("$(build true)")
+done
+echo "kernels: 200 in 20 files"
+echo "cold build without KernelDsl's generator and analyzer (ms): ${without[*]}  median $(printf '%s\n' "${without[@]}" | median)"
+echo "cold build with them (ms): ${with[*]}  median $(printf '%s\n' "${with[@]}" | median)"
+
+# The compiler's own account of one build with them. -p:ReportAnalyzer runs csc as a new process
+# (no compiler server), so these times include loading and JIT-compiling each analyzer.
+clean
+dotnet build --no-restore -c Release -nologo -v:d -p:ReportAnalyzer=true -p:EmitCompilerGeneratedFiles=true >report.log 2>&1
+echo "generated: $(find obj -name '*.g.cs' | wc -l) files, $(find obj -name '*.g.cs' -exec cat {} + | wc -l) lines"
+echo "compiler's report (csc without the compiler server):"
+grep -E 'Total (analyzer|generator) execution time|^ +[0-9.<]+ +[0-9<]+ +KernelDsl\.(Generators|Analyzers),' report.log | sed -E 's/^ +/  /'
+
+# In process, warm: a cold generator run, a one-kernel edit, and the analyzer on the edited kernel.
+dotnet run -c Release --project "$repo/eng/BuildCost" -- "$work" File7.cs "71.5f" "71.75f"
