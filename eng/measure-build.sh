@@ -4,6 +4,7 @@
 # without KernelDsl's analyzers (the source is the same; without them nothing is generated), and
 # prints the compiler's own timing of each analyzer and generator (-p:ReportAnalyzer=true).
 #   eng/measure-build.sh [runs]      (default 3 runs of each build; medians are printed)
+#   KEEP=1 eng/measure-build.sh      keeps the generated project (its path is in /tmp/kerneldsl-build-*)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)

@@ -95,14 +95,6 @@ CompilationWithAnalyzers all = compilation.WithAnalyzers(analyzers, options);
 all.GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
 TimeSpan analyzerTotal = all.GetAnalyzerTelemetryInfoAsync(analyzers[0], default).GetAwaiter().GetResult().ExecutionTime;
 
-if (Environment.GetEnvironmentVariable("BUILDCOST_STEPS") is not null)
-{
-    foreach ((string name, ImmutableArray<IncrementalGeneratorRunStep> steps) in driver.GetRunResult().Results[0].TrackedSteps)
-    {
-        Console.WriteLine($"  step {name}: {steps.Sum(s => s.ElapsedTime.TotalMilliseconds):F1} ms over {steps.Length}");
-    }
-}
-
 Console.WriteLine($"kernels generated:                       {kernels}");
 Console.WriteLine($"generator, cold run (fresh driver):       {cold:F0} ms");
 Console.WriteLine($"generator, one-kernel edit (incremental): {Median(incremental):F1} ms (median of {incremental.Count})");

@@ -73,7 +73,7 @@ public sealed class KernelGenerator : IIncrementalGenerator
                 catch (ArgumentException e)
                 {
                     // Two kernels mapped to one file name: report it rather than fail the generator.
-                    spc.ReportDiagnostic(DiagnosticInfo.Create(KernelDiagnostics.InternalError, null, result.HintName, OneLine(e)).ToDiagnostic());
+                    spc.ReportDiagnostic(DiagnosticInfo.InternalError(null, result.HintName, e).ToDiagnostic());
                 }
             }
         });
@@ -94,12 +94,10 @@ public sealed class KernelGenerator : IIncrementalGenerator
         }
         catch (Exception e)
         {
-            var error = DiagnosticInfo.Create(KernelDiagnostics.InternalError, null, spec.TypeName + "." + spec.MethodName, OneLine(e));
+            DiagnosticInfo error = DiagnosticInfo.InternalError(null, spec.TypeName + "." + spec.MethodName, e);
             return new CompileResult(spec.HintName, null, error);
         }
     }
-
-    private static string OneLine(Exception e) => e.GetType().Name + ": " + e.Message.Split('\n')[0];
 
     private sealed record CompileResult(string HintName, string? Source, DiagnosticInfo? Error);
 }

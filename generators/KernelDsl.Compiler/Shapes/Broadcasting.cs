@@ -55,15 +55,18 @@ public static class Broadcasting
             }
             else
             {
-                BroadcastConflict conflict = Dim.ProvablyDifferent(l, r) ? BroadcastConflict.ProvablyDifferent
-                    : !l.IsLiteral && !r.IsLiteral ? BroadcastConflict.DifferentSymbols
-                    : BroadcastConflict.NotProvablyEqual;
-                return new BroadcastResult(null, axis, l, r, conflict);
+                return new BroadcastResult(null, axis, l, r, Classify(l, r));
             }
         }
 
         return new BroadcastResult(new Shape(new Common.EquatableArray<Dim>(dims)), -1, default, default, null);
     }
+
+    /// <summary>Why two dimensions that are not provably equal conflict.</summary>
+    public static BroadcastConflict Classify(Dim left, Dim right)
+        => Dim.ProvablyDifferent(left, right) ? BroadcastConflict.ProvablyDifferent
+            : !left.IsLiteral && !right.IsLiteral ? BroadcastConflict.DifferentSymbols
+            : BroadcastConflict.NotProvablyEqual;
 
     /// <summary>The dimension of <paramref name="shape"/> at result axis <paramref name="axis"/> of a rank-<paramref name="rank"/> result; 1 where it has none.</summary>
     private static Dim DimAt(Shape shape, int axis, int rank)

@@ -37,6 +37,10 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatab
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments)
         => new(descriptor.Id, location, new EquatableArray<string>(arguments), EquatableArray<string>.Empty);
 
+    /// <summary>KD9999 for <paramref name="what"/>: the exception's type and the first line of its message.</summary>
+    public static DiagnosticInfo InternalError(LocationInfo? location, string what, System.Exception exception)
+        => Create(KernelDiagnostics.InternalError, location, what, exception.GetType().Name + ": " + exception.Message.Split('\n')[0]);
+
     /// <summary>This diagnostic with a code-fix property added.</summary>
     public DiagnosticInfo WithProperty(string key, string value)
         => this with { Properties = new EquatableArray<string>(System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Concat(Properties, new[] { key, value }))) };

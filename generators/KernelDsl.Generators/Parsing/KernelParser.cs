@@ -24,7 +24,7 @@ internal static class KernelParser
     /// <summary>The runtime's <c>RowRunner.MaxOuterRank</c> plus the row.</summary>
     private const int MaxRank = 9;
 
-    internal const string ShapeAttributeName = "KernelDsl.ShapeAttribute";
+    private const string ShapeAttributeName = "KernelDsl.ShapeAttribute";
 
     /// <summary>The most tensors a kernel may return as a tuple.</summary>
     private const int MaxResults = 4;
@@ -41,8 +41,7 @@ internal static class KernelParser
         }
         catch (System.Exception e) when (e is not System.OperationCanceledException)
         {
-            var error = DiagnosticInfo.Create(KernelDiagnostics.InternalError, LocationInfo.From(syntax.Identifier), method.Name, e.GetType().Name + ": " + e.Message.Split('\n')[0]);
-            return new KernelParseResult(null, EquatableArray.Create(error));
+            return new KernelParseResult(null, EquatableArray.Create(DiagnosticInfo.InternalError(LocationInfo.From(syntax.Identifier), method.Name, e)));
         }
     }
 
@@ -296,16 +295,14 @@ internal static class KernelParser
     internal static bool IsShapeAttribute(AttributeData attribute) => attribute.AttributeClass?.ToDisplayString() == ShapeAttributeName;
 
     /// <summary>
-    /// Whether a member comes from this generator's own output. The analyzer sees the compilation
-    /// with the generated files added, where a kernel's <c>...Fused</c> overload exists already; that
-    /// one is no conflict. Generated trees are named after the generator type.
+    /// Whether a member is one this generator emitted (it marks each with
+    /// <c>[GeneratedCode("KernelDsl.Generators", ...)]</c>). The analyzer sees the compilation with
+    /// the generated files added, where a kernel's <c>...Fused</c> overload exists already; that one
+    /// is no conflict.
     /// </summary>
     private static bool IsGeneratedByKernelDsl(ISymbol member)
-        => member.DeclaringSyntaxReferences.Length > 0
-           && member.DeclaringSyntaxReferences.All(r => r.SyntaxTree.FilePath.Replace('\\', '/').Contains("/" + GeneratorTypeName + "/"));
-
-    /// <summary>The generator's full type name, the folder Roslyn puts its generated files in.</summary>
-    private const string GeneratorTypeName = "KernelDsl.Generators.KernelGenerator";
+        => member.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.CodeDom.Compiler.GeneratedCodeAttribute"
+            && a.ConstructorArguments.Length > 0 && a.ConstructorArguments[0].Value as string == Compiler.Rendering.KernelFileEmitter.GeneratorName);
 
     private static bool IsTupleOfFloatTensors(ITypeSymbol type)
         => type is INamedTypeSymbol { IsTupleType: true } tuple

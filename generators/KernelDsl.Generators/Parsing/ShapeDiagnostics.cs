@@ -89,7 +89,7 @@ internal static class ShapeDiagnostics
             Dim actual = result.Dims[axis], expected = declared.Dims[axis];
             if (!Dim.ProvablyEqual(actual, expected))
             {
-                return Dim.ProvablyDifferent(actual, expected) || !actual.IsLiteral && !expected.IsLiteral
+                return Broadcasting.Classify(actual, expected) != BroadcastConflict.NotProvablyEqual
                     ? $"{prefix}: {actual} and {expected} differ (dimension {axis})"
                     : $"{prefix}: {actual} and {expected} are not known to be equal (dimension {axis}); use the same symbol or size in both";
             }

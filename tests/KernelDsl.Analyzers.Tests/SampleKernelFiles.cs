@@ -1,6 +1,8 @@
-namespace KernelDsl.Generators.Tests;
+using KernelDsl.Generators.Tests;
 
-/// <summary>Kernel files for the robustness tests of the generator and the analyzer: every construct the front end reads.</summary>
+namespace KernelDsl.Analyzers.Tests;
+
+/// <summary>A kernel file for the robustness test of the generator and the analyzer: every construct the front end reads.</summary>
 internal static class SampleKernelFiles
 {
     /// <summary>Rank-1 kernels with locals and scalars, and an N-d block with Einsum, Softmax, Slice, Reshape, Transpose, LayerNorm and a tuple result.</summary>
