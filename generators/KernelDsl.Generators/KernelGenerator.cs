@@ -2,6 +2,7 @@ using System;
 using System.Collections.Immutable;
 using KernelDsl.Compiler;
 using KernelDsl.Compiler.Common;
+using KernelDsl.Generators.Caching;
 using KernelDsl.Generators.Diagnostics;
 using KernelDsl.Generators.Parsing;
 using Microsoft.CodeAnalysis;
@@ -14,7 +15,9 @@ namespace KernelDsl.Generators;
 /// <list type="number">
 /// <item><see cref="TrackingNames.Parse"/>: read each kernel into an equatable <see cref="KernelSpec"/>
 /// (null when the kernel has an error), the only step that touches the semantic model. The spec
-/// holds no locations, so an edit that only moves a kernel leaves it equal.</item>
+/// holds no locations, so an edit that only moves a kernel leaves it equal. Roslyn re-runs this
+/// step for every kernel on every edit; <see cref="KernelSpecCache"/> makes that cheap for the
+/// kernels the edit did not touch.</item>
 /// <item><see cref="TrackingNames.Specs"/>: the kernels that compile.</item>
 /// <item><see cref="TrackingNames.Compile"/>: run the compiler core (passes, fusion, loops, C#
 /// renderer); one file per kernel.</item>
@@ -37,13 +40,17 @@ public sealed class KernelGenerator : IIncrementalGenerator
     /// <summary>The MSBuild property (made visible to the compiler by the package) that appends each compiler stage's dump to the generated files.</summary>
     public const string DumpStagesProperty = "build_property.KernelDslDumpStages";
 
+    /// <summary>Specs of the kernels bound so far, reused while their text and every declaration stay the same.</summary>
+    internal KernelSpecCache SpecCache { get; } = new();
+
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        KernelSpecCache cache = SpecCache;
         IncrementalValuesProvider<KernelSpec?> parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 "KernelDsl.KernelAttribute",
                 predicate: static (node, _) => node is MethodDeclarationSyntax,
-                transform: static (ctx, ct) => Parse(ctx, ct))
+                transform: (ctx, ct) => Parse(ctx, cache, ct))
             .WithTrackingName(TrackingNames.Parse);
 
         IncrementalValueProvider<bool> dumpStages = context.AnalyzerConfigOptionsProvider
@@ -80,9 +87,10 @@ public sealed class KernelGenerator : IIncrementalGenerator
     }
 
     /// <summary>The kernel's spec, or null when it has an error (which the analyzer reports).</summary>
-    private static KernelSpec? Parse(GeneratorAttributeSyntaxContext context, System.Threading.CancellationToken cancellationToken)
+    private static KernelSpec? Parse(GeneratorAttributeSyntaxContext context, KernelSpecCache cache, System.Threading.CancellationToken cancellationToken)
         => context.TargetSymbol is IMethodSymbol method && context.TargetNode is MethodDeclarationSyntax syntax
-            ? KernelParser.ParseSafely(method, syntax, context.SemanticModel, cancellationToken).Spec
+            ? cache.GetOrParse(context.SemanticModel.Compilation, method, syntax.SyntaxTree.FilePath, syntax.ToString(),
+                () => KernelParser.ParseSafely(method, syntax, context.SemanticModel, cancellationToken).Spec)
             : null;
 
     private static CompileResult CompileSafely(KernelSpec spec, bool dumpStages)

@@ -34,9 +34,11 @@ internal static class GeneratorHarness
             References.Value,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
-    public static GeneratorDriver CreateDriver()
+    public static GeneratorDriver CreateDriver() => CreateDriver(new KernelGenerator());
+
+    public static GeneratorDriver CreateDriver(KernelGenerator generator)
         => CSharpGeneratorDriver.Create(
-            [new KernelGenerator().AsSourceGenerator()],
+            [generator.AsSourceGenerator()],
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 

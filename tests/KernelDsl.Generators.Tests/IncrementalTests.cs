@@ -56,6 +56,73 @@ public sealed class IncrementalTests
     }
 
     [Fact]
+    public void EditingOneKernelBindsOnlyThatKernel()
+    {
+        // Roslyn re-runs the parse transform for every kernel after any edit; the spec cache must
+        // keep that from re-binding the kernels the edit did not touch.
+        var generator = new KernelGenerator();
+        (GeneratorDriver driver, CSharpCompilation compilation) = RunOnce(generator);
+        Assert.Equal(3, generator.SpecCache.KernelsBound);
+
+        CSharpCompilation edited = Edit(compilation, 0, Kernels.Replace("Tanh(x) + 1f", "Tanh(x) + 2f"));
+        driver = driver.RunGenerators(edited);
+        Assert.Equal(4, generator.SpecCache.KernelsBound);
+        Assert.Contains("2f", GeneratedSource(driver, "B"));
+
+        // Editing back binds it once more (the earlier spec was dropped after a run without it).
+        driver.RunGenerators(compilation);
+        Assert.Equal(5, generator.SpecCache.KernelsBound);
+    }
+
+    [Fact]
+    public void AnEditInsideAnotherMethodsBodyBindsNoKernel()
+    {
+        var generator = new KernelGenerator();
+        (GeneratorDriver driver, CSharpCompilation compilation) = RunOnce(generator, Kernels, OtherWithBody);
+        driver.RunGenerators(Edit(compilation, 1, OtherWithBody.Replace("return 1;", "int unused = 3; return unused;")));
+        Assert.Equal(3, generator.SpecCache.KernelsBound);
+    }
+
+    [Fact]
+    public void AChangedDeclarationElsewhereRebindsEveryKernel()
+    {
+        // A kernel reading a constant declared in another file: changing the constant must reach
+        // the generated code, so a declaration change may not be served from the cache.
+        const string withConstant = GeneratorHarness.Usings + """
+            public static partial class Scaled
+            {
+                [Kernel] public static Tensor<float> Scale(Tensor<float> x) => x * Constants.Factor;
+                [Kernel] public static Tensor<float> Square(Tensor<float> x) => x * x;
+            }
+            """;
+        const string constants = "public static class Constants { public const float Factor = 3f; }";
+        var generator = new KernelGenerator();
+        (GeneratorDriver driver, CSharpCompilation compilation) = RunOnce(generator, withConstant, constants);
+        Assert.Contains("3f", GeneratedSource(driver, "Scale"));
+
+        driver = driver.RunGenerators(Edit(compilation, 1, constants.Replace("3f", "5f")));
+        Assert.Equal(4, generator.SpecCache.KernelsBound);
+        Assert.Contains("5f", GeneratedSource(driver, "Scale"));
+        Assert.DoesNotContain("3f", GeneratedSource(driver, "Scale"));
+    }
+
+    [Fact]
+    public void KernelsWithTheSameTextInDifferentTypesKeepTheirOwnSpecs()
+    {
+        const string twins = GeneratorHarness.Usings + """
+            public static partial class First { [Kernel] public static Tensor<float> Twin(Tensor<float> x) => x * x; }
+            public static partial class Second { [Kernel] public static Tensor<float> Twin(Tensor<float> x) => x * x; }
+            """;
+        var generator = new KernelGenerator();
+        (GeneratorDriver driver, CSharpCompilation compilation) = RunOnce(generator, twins, OtherWithBody);
+        driver = driver.RunGenerators(Edit(compilation, 1, OtherWithBody.Replace("return 1;", "return 2;")));
+        Assert.Equal(2, generator.SpecCache.KernelsBound);
+        string[] sources = driver.GetRunResult().Results[0].GeneratedSources.Select(s => s.SourceText.ToString()).ToArray();
+        Assert.Single(sources, s => s.Contains("partial class First"));
+        Assert.Single(sources, s => s.Contains("partial class Second"));
+    }
+
+    [Fact]
     public void ModelsHoldNoRoslynObjects()
     {
         (GeneratorDriver driver, _) = RunOnce();
@@ -70,21 +137,35 @@ public sealed class IncrementalTests
         }
     }
 
-    private static (GeneratorDriver Driver, CSharpCompilation Compilation) RunOnce()
+    private const string OtherWithBody = "public static class Helpers { public static int Value() { return 1; } }";
+
+    private static (GeneratorDriver Driver, CSharpCompilation Compilation) RunOnce() => RunOnce(new KernelGenerator(), Kernels, Other);
+
+    private static (GeneratorDriver Driver, CSharpCompilation Compilation) RunOnce(KernelGenerator generator, params string[] sources)
     {
-        CSharpCompilation compilation = GeneratorHarness.Compile(Kernels, Other);
-        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
-        Assert.Equal(3, driver.GetRunResult().Results[0].GeneratedSources.Length);
+        CSharpCompilation compilation = GeneratorHarness.Compile(sources.Length == 0 ? [Kernels, Other] : sources);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(generator).RunGenerators(compilation);
+        Assert.Empty(driver.GetRunResult().Diagnostics);
+        Assert.Equal(CountKernels(sources.Length == 0 ? Kernels : sources[0]), driver.GetRunResult().Results[0].GeneratedSources.Length);
         return (driver, compilation);
     }
+
+    private static int CountKernels(string source) => source.Split("[Kernel]").Length - 1;
+
+    private static CSharpCompilation Edit(CSharpCompilation compilation, int treeIndex, string newText)
+    {
+        SyntaxTree tree = compilation.SyntaxTrees.ElementAt(treeIndex);
+        return compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(newText)));
+    }
+
+    private static string GeneratedSource(GeneratorDriver driver, string kernel)
+        => driver.GetRunResult().Results[0].GeneratedSources.Single(s => s.HintName.EndsWith("." + kernel + ".g.cs", System.StringComparison.Ordinal)).SourceText.ToString();
 
     /// <summary>Runs the generator, replaces one file's text, and runs it again on the same driver.</summary>
     private static GeneratorRunResult RunAfterEdit(int treeIndex, string newText)
     {
         (GeneratorDriver driver, CSharpCompilation compilation) = RunOnce();
-        SyntaxTree tree = compilation.SyntaxTrees.ElementAt(treeIndex);
-        CSharpCompilation edited = compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(newText)));
-        return driver.RunGenerators(edited).GetRunResult().Results[0];
+        return driver.RunGenerators(Edit(compilation, treeIndex, newText)).GetRunResult().Results[0];
     }
 
     private static IReadOnlyList<IncrementalStepRunReason> Reasons(GeneratorRunResult run, string step)

@@ -1,0 +1,90 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using KernelDsl.Compiler;
+using Microsoft.CodeAnalysis;
+
+namespace KernelDsl.Generators.Caching;
+
+/// <summary>
+/// Keeps the parse step from re-binding kernels an edit did not touch. Roslyn re-runs a syntax
+/// provider's transform for every kernel whenever the compilation changes (a semantic model may
+/// differ), and binding a kernel body is most of the generator's time; so the transform asks here
+/// first. A kernel's spec is reused when its own text, its containing type and file, and the
+/// compilation's <see cref="DeclarationFingerprint"/> are unchanged; any change to a declaration
+/// anywhere, to the options or to the references starts over.
+/// </summary>
+/// <remarks>
+/// One cache per generator instance, which lives as long as its driver (an IDE session or one
+/// build). Entries not looked up during a whole run are dropped at the next, so edits do not
+/// accumulate stale specs.
+/// </remarks>
+internal sealed class KernelSpecCache
+{
+    private readonly object gate = new();
+    private Compilation? compilation;
+    private DeclarationFingerprint? fingerprint;
+    private Dictionary<Key, KernelSpec?> current = new();
+    private Dictionary<Key, KernelSpec?> previous = new();
+    private int bound;
+
+    /// <summary>How many kernels have been bound (cache misses) since this cache was created.</summary>
+    public int KernelsBound => Volatile.Read(ref bound);
+
+    /// <summary>The spec of the kernel <paramref name="method"/> declared by <paramref name="methodText"/>, from the cache or from <paramref name="parse"/>.</summary>
+    public KernelSpec? GetOrParse(Compilation compilation, IMethodSymbol method, string filePath, string methodText, Func<KernelSpec?> parse)
+    {
+        var key = new Key(filePath, method.ContainingType?.ToDisplayString() ?? "", methodText);
+        lock (gate)
+        {
+            Advance(compilation);
+            if (current.TryGetValue(key, out KernelSpec? spec))
+            {
+                return spec;
+            }
+
+            if (previous.TryGetValue(key, out spec))
+            {
+                current[key] = spec;
+                return spec;
+            }
+        }
+
+        KernelSpec? parsed = parse();
+        Interlocked.Increment(ref bound);
+        lock (gate)
+        {
+            if (ReferenceEquals(this.compilation, compilation))
+            {
+                current[key] = parsed;
+            }
+        }
+
+        return parsed;
+    }
+
+    /// <summary>Moves to a new compilation: keeps last run's entries if no declaration changed, else drops them all.</summary>
+    private void Advance(Compilation next)
+    {
+        if (ReferenceEquals(compilation, next))
+        {
+            return;
+        }
+
+        DeclarationFingerprint nextFingerprint = DeclarationFingerprint.Of(next);
+        if (nextFingerprint.Equals(fingerprint))
+        {
+            previous = current;
+        }
+        else
+        {
+            previous = new Dictionary<Key, KernelSpec?>();
+        }
+
+        current = new Dictionary<Key, KernelSpec?>();
+        compilation = next;
+        fingerprint = nextFingerprint;
+    }
+
+    private readonly record struct Key(string FilePath, string ContainingType, string MethodText);
+}
