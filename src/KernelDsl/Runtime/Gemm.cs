@@ -281,6 +281,7 @@ public static unsafe class Gemm
             nint rowBlock = Math.Min(RowBlock, RoundUp(chunkRows, mr));
             PackBuffers buffers = PackBuffers.ForThisThread(rowBlock * maxDepth, columnPanels * nr * maxDepth);
             float* tile = stackalloc float[GemmMicroKernel.MaxRows * 2 * 16];
+            KernelOperands epilogueRow = default; // retargeted in place for each row of a finished tile
 
             for (nint depthStart = 0; depthStart < problem.K || depthStart == 0; depthStart += DepthBlock)
             {
@@ -349,7 +350,8 @@ public static unsafe class Gemm
                                 nint firstRow = batch * problem.M + rowStart + ip * mr;
                                 for (nint r = 0; r < panelRows; r++)
                                 {
-                                    epilogue.ExecuteRow<V>(problem.Epilogue.Row(firstRow + r, columnStart + jp * nr), panelColumns);
+                                    problem.Epilogue.PointAtRow(ref epilogueRow, firstRow + r, columnStart + jp * nr);
+                                    epilogue.ExecuteRow<V>(epilogueRow, panelColumns);
                                 }
                             }
                         }

@@ -73,13 +73,20 @@ internal unsafe struct RowLayout
     /// <summary>The operands of row <paramref name="row"/>, starting <paramref name="offset"/> elements into it.</summary>
     public readonly KernelOperands Row(nint row, nint offset)
     {
-        KernelOperands.PointerBuffer inputs = default;
+        KernelOperands operands = default;
+        PointAtRow(ref operands, row, offset);
+        return operands;
+    }
+
+    /// <summary>Retargets <paramref name="operands"/>, in place, at row <paramref name="row"/> from <paramref name="offset"/> elements into it (see <see cref="KernelOperands.SetInput"/>).</summary>
+    public readonly void PointAtRow(ref KernelOperands operands, nint row, nint offset)
+    {
         for (int k = 0; k < InputCount; k++)
         {
-            inputs[k] = Inputs[k] + (RowOffset(k, row) + offset * InnerStrides[k]) * sizeof(float);
+            KernelOperands.SetInput(ref operands, k, Inputs[k] + (RowOffset(k, row) + offset * InnerStrides[k]) * sizeof(float));
         }
 
-        return new KernelOperands(inputs, Destination + row * DestinationRowStride + offset);
+        KernelOperands.SetDestination(ref operands, Destination + row * DestinationRowStride + offset);
     }
 
     /// <summary>The element offset of input <paramref name="k"/>'s row <paramref name="row"/> (row-major over the outer dimensions).</summary>

@@ -196,15 +196,16 @@ public static unsafe class RowRunner
             offsets[k] = layout.RowOffset(k, start);
         }
 
+        KernelOperands operands = default; // retargeted in place each row (see KernelOperands.SetInput)
         for (nint row = start; row < end; row++)
         {
-            KernelOperands.PointerBuffer pointers = default;
             for (int k = 0; k < inputs; k++)
             {
-                pointers[k] = layout.Inputs[k] + offsets[k] * sizeof(float);
+                KernelOperands.SetInput(ref operands, k, layout.Inputs[k] + offsets[k] * sizeof(float));
             }
 
-            kernel.ExecuteRow<V>(new KernelOperands(pointers, layout.Destination + row * layout.DestinationRowStride), layout.RowLength);
+            KernelOperands.SetDestination(ref operands, layout.Destination + row * layout.DestinationRowStride);
+            kernel.ExecuteRow<V>(operands, layout.RowLength);
 
             for (int d = rank - 1; d >= 0; d--)
             {
