@@ -79,11 +79,26 @@ public static class CSharpRowRenderer
         string callAt(string position) => $"{PassName(index)}<V>({PassArguments(program, pass, position)})";
         string what = pass.Expression is null ? "" : ": " + pass.Expression;
         string position = $"Pass {index + 1} of {program.Passes.Count}";
+        string[] prefetched = PrefetchedSlots(program, index);
+        void Prefetch(string at)
+        {
+            foreach (string slot in prefetched)
+            {
+                w.Line($"row.PrefetchNextRow({slot}, {at});");
+            }
+        }
+
         if (pass.Reduction < 0)
         {
             w.Line($"// {position}, the output{what}.");
+            if (prefetched.Length > 0)
+            {
+                w.Line(PrefetchComment);
+            }
+
             using (w.Block("for (i = 0; i <= length - V.Count; i += V.Count)"))
             {
+                Prefetch("i");
                 w.Line($"V.Store({call("V")}, ref destination, i);");
             }
 
@@ -108,6 +123,11 @@ public static class CSharpRowRenderer
         string stored = pass.AlsoStores ? " Each value is also stored in the destination, for the last pass to reuse." : "";
         w.Line($"// {position}, reduced along the row{what}.{stored}");
         w.Line("// Four accumulators, so consecutive vectors do not wait on each other's result.");
+        if (prefetched.Length > 0)
+        {
+            w.Line(PrefetchComment);
+        }
+
         string[] accumulators = { acc, acc + "b", acc + "c", acc + "d" };
         w.Line($"V {acc} = V.Create({identity}), {accumulators[1]} = {acc}, {accumulators[2]} = {acc}, {accumulators[3]} = {acc};");
         void Accumulate(string accumulator, string at, string valueName)
@@ -126,6 +146,10 @@ public static class CSharpRowRenderer
 
         using (w.Block("for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)"))
         {
+            Prefetch("i");
+            Prefetch("i + V.Count");
+            Prefetch("i + 2 * V.Count");
+            Prefetch("i + 3 * V.Count");
             Accumulate(accumulators[0], "i", "value0");
             Accumulate(accumulators[1], "i + V.Count", "value1");
             Accumulate(accumulators[2], "i + 2 * V.Count", "value2");
@@ -161,6 +185,21 @@ public static class CSharpRowRenderer
         string result = pass.ReductionOp == Op.Mean ? $"{r} / length" : r;
         w.Line($"{Scalar} {ValueName(pass.Reduction)} = {Scalar}.Create({result});");
     }
+
+    private const string PrefetchComment = "// Meanwhile the next row's inputs are fetched, so the next row's first pass finds them in cache.";
+
+    /// <summary>
+    /// The operand slots whose next row the pass prefetches: the second pass of a kernel with several
+    /// passes fetches what the first pass reads from memory, so memory works while the row is
+    /// computed in cache. Inputs broadcast along the row are read once per row and left alone.
+    /// </summary>
+    private static string[] PrefetchedSlots(RowProgram program, int index)
+        => index != 1
+            ? new string[0]
+            : program.Leaves
+                .Where(l => l.Slot >= 0 && !l.RowScalar && program.Passes[0].Inputs.Contains(l.Node))
+                .Select(l => l.Slot.ToString(CultureInfo.InvariantCulture))
+                .ToArray();
 
     /// <summary>Per-row values: one lane each, computed between passes.</summary>
     private static void RenderRowScalars(CodeWriter w, RowProgram program, EquatableArray<LoopStatement> statements)

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace KernelDsl.Runtime;
 
@@ -17,11 +18,13 @@ public readonly unsafe struct KernelOperands
 
     private readonly PointerBuffer _inputs;
     private readonly nint _destination;
+    private readonly PointerBuffer _nextRowDistances;
 
     internal KernelOperands(in PointerBuffer inputs, float* destination)
     {
         _inputs = inputs;
         _destination = (nint)destination;
+        _nextRowDistances = default; // set in place by the row runner
     }
 
     /// <summary>
@@ -38,6 +41,11 @@ public readonly unsafe struct KernelOperands
     internal static void SetInput(ref KernelOperands operands, int index, nint pointer)
         => Unsafe.AsRef(in operands._inputs)[index] = pointer;
 
+    /// <summary>Sets how far, in bytes, input <paramref name="index"/>'s next row lies from its current one (see <see cref="PrefetchNextRow"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void SetNextRowDistance(ref KernelOperands operands, int index, nint bytes)
+        => Unsafe.AsRef(in operands._nextRowDistances)[index] = bytes;
+
     /// <summary>Points the destination of <paramref name="operands"/> at <paramref name="pointer"/>, in place; see <see cref="SetInput"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void SetDestination(ref KernelOperands operands, float* pointer)
@@ -46,6 +54,22 @@ public readonly unsafe struct KernelOperands
     /// <summary>The first element of input <paramref name="index"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref float Input(int index) => ref Unsafe.AsRef<float>((void*)_inputs[index]);
+
+    /// <summary>
+    /// Hints that element <paramref name="index"/> of input <paramref name="input"/>'s next row will be
+    /// read soon. A row kernel with several passes calls this from its second pass, so that the next
+    /// row arrives from memory while this one is computed in cache, instead of each row waiting for
+    /// its own first pass to bring it in. A no-op where there is no next row to fetch (the runner
+    /// sets no distance) or no prefetch instruction; never faults.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void PrefetchNextRow(int input, nint index)
+    {
+        if (Sse.IsSupported)
+        {
+            Sse.Prefetch0((byte*)_inputs[input] + _nextRowDistances[input] + index * sizeof(float));
+        }
+    }
 
     /// <summary>The first element of the destination.</summary>
     public ref float Destination

@@ -16,6 +16,13 @@ public static unsafe class RowRunner
     /// <summary>The most outer dimensions an iteration space may have.</summary>
     public const int MaxOuterRank = RowLayout.MaxOuterRank;
 
+    /// <summary>
+    /// Rows up to this size have their next row prefetched while they are computed (see
+    /// <see cref="KernelOperands.PrefetchNextRow"/>); longer rows do not fit in L1 with the next
+    /// one anyway, and their passes stream from memory.
+    /// </summary>
+    private const int MaxPrefetchedRowBytes = 16 * 1024;
+
     /// <summary>Row pieces are multiples of this many elements: whole 512-bit vectors and cache lines.</summary>
     private const int PieceAlignment = 64;
 
@@ -197,6 +204,15 @@ public static unsafe class RowRunner
         }
 
         KernelOperands operands = default; // retargeted in place each row (see KernelOperands.SetInput)
+        if (rank > 0 && layout.RowLength * sizeof(float) <= MaxPrefetchedRowBytes)
+        {
+            for (int k = 0; k < inputs; k++)
+            {
+                // Along the last outer dimension; at the odometer's wrap the hint is off, and harmless.
+                KernelOperands.SetNextRowDistance(ref operands, k, layout.OuterStrides[k * RowLayout.MaxOuterRank + rank - 1] * sizeof(float));
+            }
+        }
+
         for (nint row = start; row < end; row++)
         {
             for (int k = 0; k < inputs; k++)

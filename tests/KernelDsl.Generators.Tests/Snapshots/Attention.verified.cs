@@ -197,9 +197,14 @@ partial class Layers
 
             // Pass 2 of 3, reduced along the row. Each value is also stored in the destination, for the last pass to reuse.
             // Four accumulators, so consecutive vectors do not wait on each other's result.
+            // Meanwhile the next row's inputs are fetched, so the next row's first pass finds them in cache.
             V acc9 = V.Create(0f), acc9b = acc9, acc9c = acc9, acc9d = acc9;
             for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)
             {
+                row.PrefetchNextRow(0, i);
+                row.PrefetchNextRow(0, i + V.Count);
+                row.PrefetchNextRow(0, i + 2 * V.Count);
+                row.PrefetchNextRow(0, i + 3 * V.Count);
                 V value0 = Pass2<V>(ref tmp5, i, v6.Value);
                 V.Store(value0, ref destination, i);
                 acc9 = acc9 + value0;

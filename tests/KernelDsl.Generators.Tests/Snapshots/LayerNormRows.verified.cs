@@ -122,9 +122,14 @@ partial class Layers
 
             // Pass 2 of 3, reduced along the row.
             // Four accumulators, so consecutive vectors do not wait on each other's result.
+            // Meanwhile the next row's inputs are fetched, so the next row's first pass finds them in cache.
             V acc6 = V.Create(0f), acc6b = acc6, acc6c = acc6, acc6d = acc6;
             for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)
             {
+                row.PrefetchNextRow(0, i);
+                row.PrefetchNextRow(0, i + V.Count);
+                row.PrefetchNextRow(0, i + 2 * V.Count);
+                row.PrefetchNextRow(0, i + 3 * V.Count);
                 acc6 = acc6 + Pass2<V>(ref in_x, i, v3.Value);
                 acc6b = acc6b + Pass2<V>(ref in_x, i + V.Count, v3.Value);
                 acc6c = acc6c + Pass2<V>(ref in_x, i + 2 * V.Count, v3.Value);

@@ -102,9 +102,14 @@ partial class Layers
 
             // Pass 2 of 3, reduced along the row: Sum(Exp(x - Max(x, axis: -1, keepDims: true)), axis: -1, keepDims: true). Each value is also stored in the destination, for the last pass to reuse.
             // Four accumulators, so consecutive vectors do not wait on each other's result.
+            // Meanwhile the next row's inputs are fetched, so the next row's first pass finds them in cache.
             V acc4 = V.Create(0f), acc4b = acc4, acc4c = acc4, acc4d = acc4;
             for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)
             {
+                row.PrefetchNextRow(0, i);
+                row.PrefetchNextRow(0, i + V.Count);
+                row.PrefetchNextRow(0, i + 2 * V.Count);
+                row.PrefetchNextRow(0, i + 3 * V.Count);
                 V value0 = Pass2<V>(ref in_x, i, v1.Value);
                 V.Store(value0, ref destination, i);
                 acc4 = acc4 + value0;
