@@ -19,6 +19,8 @@ public static partial class NdTestKernels
 
     [Kernel] public static Tensor<float> RowSumSquares([Shape("B", "N")] Tensor<float> x) => Sum(x * x, axis: -1);
     [Kernel] public static Tensor<float> CenterRows([Shape("B", "N")] Tensor<float> x) => x - Mean(x, axis: 1, keepDims: true);
+    [Kernel] public static Tensor<float> RowMax([Shape("B", "N")] Tensor<float> x) => Max(x, axis: -1, keepDims: true);
+    [Kernel] public static Tensor<float> RowMin([Shape("B", "N")] Tensor<float> x) => Min(x, axis: -1, keepDims: true);
     [Kernel] public static Tensor<float> RowMaxMinusMin([Shape("B", "N")] Tensor<float> x) => Max(x, axis: -1, keepDims: true) - Min(x, -1, true);
     [Kernel] public static Tensor<float> RowProd([Shape("B", "N")] Tensor<float> x) => Prod(x, axis: -1, keepDims: false) * 2f;
     [Kernel] public static Tensor<float> FullSum([Shape("N")] Tensor<float> x) => Sum(Abs(x), axis: 0);

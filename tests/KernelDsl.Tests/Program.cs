@@ -45,6 +45,12 @@ public static class Program
             }
         }
 
+        foreach (string failure in RowReductionSpecialValues.Run())
+        {
+            Console.WriteLine("MISMATCH " + failure);
+            failures++;
+        }
+
         Console.WriteLine($"cases: {KernelCases.All.Count + NdCases.All.Count}, mismatches: {failures}");
         return failures == 0 ? 0 : 1;
     }

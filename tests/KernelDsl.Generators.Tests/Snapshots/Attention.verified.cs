@@ -172,25 +172,47 @@ partial class Layers
             // Pass 1 of 3, reduced along the row: Max(MatMul(q, Transpose(k)) * scale, axis: -1, keepDims: true).
             // Four accumulators, so consecutive vectors do not wait on each other's result.
             V acc6 = V.Create(float.NegativeInfinity), acc6b = acc6, acc6c = acc6, acc6d = acc6;
+            V nan6 = V.Create(0f); // all ones in a lane that has seen NaN
             for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)
             {
-                acc6 = V.Max(acc6, Pass1<V>(ref tmp5, i));
-                acc6b = V.Max(acc6b, Pass1<V>(ref tmp5, i + V.Count));
-                acc6c = V.Max(acc6c, Pass1<V>(ref tmp5, i + 2 * V.Count));
-                acc6d = V.Max(acc6d, Pass1<V>(ref tmp5, i + 3 * V.Count));
+                V value0 = Pass1<V>(ref tmp5, i);
+                nan6 = V.Or(nan6, V.IsNaN(value0));
+                acc6 = V.MaxNative(acc6, value0);
+                V value1 = Pass1<V>(ref tmp5, i + V.Count);
+                nan6 = V.Or(nan6, V.IsNaN(value1));
+                acc6b = V.MaxNative(acc6b, value1);
+                V value2 = Pass1<V>(ref tmp5, i + 2 * V.Count);
+                nan6 = V.Or(nan6, V.IsNaN(value2));
+                acc6c = V.MaxNative(acc6c, value2);
+                V value3 = Pass1<V>(ref tmp5, i + 3 * V.Count);
+                nan6 = V.Or(nan6, V.IsNaN(value3));
+                acc6d = V.MaxNative(acc6d, value3);
             }
 
             for (; i <= length - V.Count; i += V.Count)
             {
-                acc6 = V.Max(acc6, Pass1<V>(ref tmp5, i));
+                V value = Pass1<V>(ref tmp5, i);
+                nan6 = V.Or(nan6, V.IsNaN(value));
+                acc6 = V.MaxNative(acc6, value);
             }
 
             acc6 = V.Max(V.Max(acc6, acc6b), V.Max(acc6c, acc6d));
+            acc6 = V.Select(nan6, nan6, acc6); // a lane that saw NaN becomes NaN, which the IEEE steps below propagate
 
             float r6 = KernelRuntime.Horizontal.Max(acc6);
             for (; i < length; i++)
             {
                 r6 = global::System.MathF.Max(r6, Pass1<KernelRuntime.SimdScalar>(ref tmp5, i).Value);
+            }
+
+            if (r6 == 0f)
+            {
+                // The hardware instruction may have kept the wrong zero: recompute this rare case exactly.
+                r6 = float.NegativeInfinity;
+                for (i = 0; i < length; i++)
+                {
+                    r6 = global::System.MathF.Max(r6, Pass1<KernelRuntime.SimdScalar>(ref tmp5, i).Value);
+                }
             }
 
             KernelRuntime.SimdScalar v6 = KernelRuntime.SimdScalar.Create(r6);

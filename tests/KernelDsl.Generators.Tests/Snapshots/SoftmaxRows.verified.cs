@@ -77,25 +77,47 @@ partial class Layers
             // Pass 1 of 3, reduced along the row: Max(x, axis: -1, keepDims: true).
             // Four accumulators, so consecutive vectors do not wait on each other's result.
             V acc1 = V.Create(float.NegativeInfinity), acc1b = acc1, acc1c = acc1, acc1d = acc1;
+            V nan1 = V.Create(0f); // all ones in a lane that has seen NaN
             for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)
             {
-                acc1 = V.Max(acc1, Pass1<V>(ref in_x, i));
-                acc1b = V.Max(acc1b, Pass1<V>(ref in_x, i + V.Count));
-                acc1c = V.Max(acc1c, Pass1<V>(ref in_x, i + 2 * V.Count));
-                acc1d = V.Max(acc1d, Pass1<V>(ref in_x, i + 3 * V.Count));
+                V value0 = Pass1<V>(ref in_x, i);
+                nan1 = V.Or(nan1, V.IsNaN(value0));
+                acc1 = V.MaxNative(acc1, value0);
+                V value1 = Pass1<V>(ref in_x, i + V.Count);
+                nan1 = V.Or(nan1, V.IsNaN(value1));
+                acc1b = V.MaxNative(acc1b, value1);
+                V value2 = Pass1<V>(ref in_x, i + 2 * V.Count);
+                nan1 = V.Or(nan1, V.IsNaN(value2));
+                acc1c = V.MaxNative(acc1c, value2);
+                V value3 = Pass1<V>(ref in_x, i + 3 * V.Count);
+                nan1 = V.Or(nan1, V.IsNaN(value3));
+                acc1d = V.MaxNative(acc1d, value3);
             }
 
             for (; i <= length - V.Count; i += V.Count)
             {
-                acc1 = V.Max(acc1, Pass1<V>(ref in_x, i));
+                V value = Pass1<V>(ref in_x, i);
+                nan1 = V.Or(nan1, V.IsNaN(value));
+                acc1 = V.MaxNative(acc1, value);
             }
 
             acc1 = V.Max(V.Max(acc1, acc1b), V.Max(acc1c, acc1d));
+            acc1 = V.Select(nan1, nan1, acc1); // a lane that saw NaN becomes NaN, which the IEEE steps below propagate
 
             float r1 = KernelRuntime.Horizontal.Max(acc1);
             for (; i < length; i++)
             {
                 r1 = global::System.MathF.Max(r1, Pass1<KernelRuntime.SimdScalar>(ref in_x, i).Value);
+            }
+
+            if (r1 == 0f)
+            {
+                // The hardware instruction may have kept the wrong zero: recompute this rare case exactly.
+                r1 = float.NegativeInfinity;
+                for (i = 0; i < length; i++)
+                {
+                    r1 = global::System.MathF.Max(r1, Pass1<KernelRuntime.SimdScalar>(ref in_x, i).Value);
+                }
             }
 
             KernelRuntime.SimdScalar v1 = KernelRuntime.SimdScalar.Create(r1);
