@@ -368,23 +368,23 @@ public static unsafe class Gemm
             for (nint panel = 0; panel * mr < rows; panel++)
             {
                 float* target = packed + panel * mr * depth;
+                float* first = a + panel * mr * rs;
                 nint valid = Math.Min(mr, rows - panel * mr);
-                for (nint r = 0; r < mr; r++)
+                if (valid < mr)
                 {
-                    float* source = a + (panel * mr + r) * rs;
-                    if (r >= valid)
-                    {
-                        for (nint p = 0; p < depth; p++)
-                        {
-                            target[p * mr + r] = 0;
-                        }
+                    new Span<float>(target, checked((int)(mr * depth))).Clear(); // the missing rows pack as zeros
+                }
 
-                        continue;
-                    }
-
-                    for (nint p = 0; p < depth; p++)
+                // Depth outermost, so the panel is written sequentially (mr floats per step) while
+                // the mr source rows are each read in order; the other order scattered every write
+                // mr floats apart.
+                for (nint p = 0; p < depth; p++)
+                {
+                    float* column = first + p * cs;
+                    float* step = target + p * mr;
+                    for (nint r = 0; r < valid; r++)
                     {
-                        target[p * mr + r] = source[p * cs];
+                        step[r] = column[r * rs];
                     }
                 }
             }
