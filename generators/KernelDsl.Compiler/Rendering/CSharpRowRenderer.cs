@@ -127,7 +127,8 @@ public static class CSharpRowRenderer
         // Max and Min accumulate with the hardware instruction (one short dependency chain) instead
         // of IEEE 754 Max/Min (several instructions on the chain, which made a row's max cost 3.5x
         // its sum). The hardware one drops NaN and may prefer -0 to +0, so NaN is tracked on the
-        // side and a zero result is recomputed exactly.
+        // side and a zero result is recomputed exactly (one scalar pass, only for rows whose result
+        // is zero).
         bool native = pass.ReductionOp is Op.ReduceMax or Op.ReduceMin;
         string nan = "nan" + pass.Reduction.ToString(CultureInfo.InvariantCulture);
         string loopCombine = pass.ReductionOp == Op.ReduceMax ? "V.MaxNative({0}, {1})" : pass.ReductionOp == Op.ReduceMin ? "V.MinNative({0}, {1})" : combine;
