@@ -18,7 +18,8 @@ public sealed record NdCase(
     float[]? Scalars = null,
     double Low = -1,
     double High = 1,
-    int[][]? Sizes = null)
+    int[][]? Sizes = null,
+    int[][]? ExtraSizes = null)
 {
     public override string ToString() => Kernel;
 }
@@ -61,6 +62,12 @@ public static class NdCases
         return e / e.Sum();
     }
 
+    /// <summary>
+    /// [B, N] rows at and past the 16 KiB up to which the row runner prefetches the next row, for the
+    /// multi-pass row kernels (run after <see cref="SizeRows"/>).
+    /// </summary>
+    private static readonly int[][] LongRows = [[3, 4096], [2, 4097], [2, 5003]];
+
     public static readonly IReadOnlyList<NdCase> All =
     [
         new("AddBias", (t, _) => t[0] + t[1], Elementwise, 1e-7),
@@ -75,14 +82,14 @@ public static class NdCases
         new("CenterColumns", (t, _) => t[0] - t[0].Transpose().Mean().Transpose(), 2e-5, 2e-6),
         new("SumOuterAxes", (t, _) => (t[0] * t[0]).Sum(keepDims: false).Transpose().Sum(keepDims: false), 2e-5, 1e-6),
         new("MaxInnerAxes", (t, _) => t[0].Max().Transpose(0, 2, 1).Max().Transpose(0, 2, 1) * 2, 0, 0),
-        new("SoftmaxRows", (t, _) => Softmax(t[0]), 2e-5, 1e-8, Low: -8, High: 8),
+        new("SoftmaxRows", (t, _) => Softmax(t[0]), 2e-5, 1e-8, Low: -8, High: 8, ExtraSizes: LongRows),
         new("LogSoftmaxRank3", (t, _) => RefTensor.Zip(t[0], t[0].Max(), (a, m) => a - m) - RefTensor.Zip(t[0], t[0].Max(), (a, m) => Math.Exp(a - m)).Sum().Map(Math.Log), 2e-5, 2e-6, Low: -8, High: 8),
         new("LayerNormRows", (t, _) =>
         {
             RefTensor centered = t[0] - t[0].Mean();
             RefTensor variance = (centered * centered).Mean();
             return centered / variance.Map(v => Math.Sqrt(v + 1e-5)) * t[1] + t[2];
-        }, 1e-4, 2e-5),
+        }, 1e-4, 2e-5, ExtraSizes: LongRows),
         new("RmsNormRows", (t, _) => t[0] / (t[0] * t[0]).Mean().Map(v => Math.Sqrt(v + 1e-5)) * t[1], 1e-4, 2e-5),
         new("MatMulPlain", (t, _) => RefTensor.MatMul(t[0], t[1]), 1e-5, 5e-7, ScaleSymbol: "K"),
         new("Dense", (t, _) => (RefTensor.MatMul(t[0], t[1]) + t[2]).Map(v => Math.Max(v, 0)), 1e-5, 5e-7, ScaleSymbol: "K"),

@@ -22,7 +22,7 @@ public static class NdDifferentialSuite
         MethodInfo fused = Method(ndCase.Kernel + "Fused");
         ParameterInfo[] parameters = eager.GetParameters();
         string[] symbols = Symbols(parameters);
-        int[][] rows = ndCase.Sizes ?? NdCases.SizeRows;
+        int[][] rows = ndCase.Sizes ?? [.. NdCases.SizeRows, .. ndCase.ExtraSizes ?? []];
         for (int row = 0; row < rows.Length; row++)
         {
             var sizes = new Dictionary<string, int>();

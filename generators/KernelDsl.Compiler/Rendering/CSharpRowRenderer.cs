@@ -113,12 +113,13 @@ public static class CSharpRowRenderer
 
         string acc = "acc" + pass.Reduction.ToString(CultureInfo.InvariantCulture);
         string r = "r" + pass.Reduction.ToString(CultureInfo.InvariantCulture);
-        (string identity, string combine, string horizontal, string scalarCombine) = pass.ReductionOp switch
+        // loopCombine is what the vector loops accumulate with; combine joins the four accumulators.
+        (string identity, string combine, string loopCombine, string horizontal, string scalarCombine) = pass.ReductionOp switch
         {
-            Op.Prod => ("1f", "{0} * {1}", "Product", "{0} * {1}"),
-            Op.ReduceMax => ("float.NegativeInfinity", "V.Max({0}, {1})", "Max", "global::System.MathF.Max({0}, {1})"),
-            Op.ReduceMin => ("float.PositiveInfinity", "V.Min({0}, {1})", "Min", "global::System.MathF.Min({0}, {1})"),
-            _ => ("0f", "{0} + {1}", "Sum", "{0} + {1}"),
+            Op.Prod => ("1f", "{0} * {1}", "{0} * {1}", "Product", "{0} * {1}"),
+            Op.ReduceMax => ("float.NegativeInfinity", "V.Max({0}, {1})", "V.MaxNative({0}, {1})", "Max", "global::System.MathF.Max({0}, {1})"),
+            Op.ReduceMin => ("float.PositiveInfinity", "V.Min({0}, {1})", "V.MinNative({0}, {1})", "Min", "global::System.MathF.Min({0}, {1})"),
+            _ => ("0f", "{0} + {1}", "{0} + {1}", "Sum", "{0} + {1}"),
         };
         string stored = pass.AlsoStores ? " Each value is also stored in the destination, for the last pass to reuse." : "";
         w.Line($"// {position}, reduced along the row{what}.{stored}");
@@ -131,7 +132,6 @@ public static class CSharpRowRenderer
         // is zero).
         bool native = pass.ReductionOp is Op.ReduceMax or Op.ReduceMin;
         string nan = "nan" + pass.Reduction.ToString(CultureInfo.InvariantCulture);
-        string loopCombine = pass.ReductionOp == Op.ReduceMax ? "V.MaxNative({0}, {1})" : pass.ReductionOp == Op.ReduceMin ? "V.MinNative({0}, {1})" : combine;
         if (prefetched.Length > 0)
         {
             w.Line(PrefetchComment);
@@ -163,7 +163,7 @@ public static class CSharpRowRenderer
             }
             else
             {
-                w.Line($"{accumulator} = {string.Format(CultureInfo.InvariantCulture, combine, accumulator, callAt(at))};");
+                w.Line($"{accumulator} = {string.Format(CultureInfo.InvariantCulture, loopCombine, accumulator, callAt(at))};");
             }
         }
 
