@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using FsCheck;
 using FsCheck.Fluent;
@@ -9,8 +10,9 @@ namespace KernelDsl.Tests;
 
 /// <summary>
 /// The runtime's GEMM against a naive float64 product: property-based over shapes (including 0 and
-/// sizes around the 6 × 32 tiles and the 128-deep blocks), transposed operands, broadcast batches,
-/// single- and multi-threaded, plus its argument checks.
+/// sizes around the 6 × 32 and 12 × 32 tiles), transposed operands, broadcast batches, single- and
+/// multi-threaded; a fixed sweep over the depth-block, packing and column-block edges (also run in
+/// the <see cref="SimdWidthTests"/> child processes); and its argument checks.
 /// </summary>
 public sealed class GemmTests
 {
@@ -41,7 +43,72 @@ public sealed class GemmTests
             .Check(Config.QuickThrowOnFailure.WithMaxTest(150));
     }
 
+    [Fact]
+    public void SweepOfBlockAndPanelEdgesMatchesReference()
+    {
+        List<string> failures = GemmSweep.Run();
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
     private static bool Check(Problem p)
+    {
+        string? failure = GemmSweep.Compare(p);
+        return failure is null ? true : throw new Exception(failure);
+    }
+
+    [Fact]
+    public void StridesThatLeaveTheBufferAreRejected()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Gemm.Multiply([], 4, 4, 4, new float[15], [4, 1], new float[16], [4, 1], new float[16]));
+        Assert.Contains("a holds 15 elements but its shape and strides address element 15", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Gemm.Multiply([], 4, 4, 4, new float[16], [4, 1], new float[16], [4, 1], new float[15]));
+        Assert.Contains("destination holds 15", e.Message);
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply([], 4, 4, 4, new float[16], [4, 1, 1], new float[16], [4, 1], new float[16]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply([], -1, 4, 4, new float[16], [4, 1], new float[16], [4, 1], new float[16]));
+    }
+}
+
+/// <summary>
+/// Products on the edges of <see cref="Gemm"/>'s blocking, compared with a float64 reference: depths
+/// around the 4- and 16-step packing chunks and the 512-deep blocks (one, two and three blocks,
+/// uneven), row counts around the 4-row transpose groups and the 6- and 12-row panels, columns
+/// around the 32-wide panels and the 768-wide column blocks, rows 4 KiB apart, transposed operands.
+/// </summary>
+public static class GemmSweep
+{
+    private static readonly int[] Depths = [0, 1, 3, 4, 5, 15, 16, 17, 63, 511, 512, 513, 1024, 1030, 1537];
+
+    private static readonly (int M, int N)[] Tiles = [(1, 1), (5, 33), (7, 17), (13, 65), (26, 31)];
+
+    public static List<string> Run()
+    {
+        var failures = new List<string>();
+        int seed = 0;
+        foreach (int k in Depths)
+        {
+            foreach ((int m, int n) in Tiles)
+            {
+                seed++;
+                Add(failures, new GemmTests.Problem(1 + seed % 2, m, n, k, TransposeA: seed % 3 == 1, TransposeB: seed % 4 == 1, BroadcastB: seed % 5 == 1, Parallel: seed % 2 == 0, seed));
+            }
+        }
+
+        // Large enough for several row blocks, two column blocks and two uneven depth blocks.
+        Add(failures, new GemmTests.Problem(1, 200, 800, 600, TransposeA: false, TransposeB: false, BroadcastB: false, Parallel: true, Seed: 7));
+        Add(failures, new GemmTests.Problem(1, 103, 790, 530, TransposeA: true, TransposeB: true, BroadcastB: false, Parallel: false, Seed: 8));
+        return failures;
+    }
+
+    private static void Add(List<string> failures, GemmTests.Problem problem)
+    {
+        if (Compare(problem) is string failure)
+        {
+            failures.Add(failure);
+        }
+    }
+
+    /// <summary>Runs one product and returns the first element that disagrees with the float64 reference, or null.</summary>
+    public static string? Compare(GemmTests.Problem p)
     {
         var random = new Random(p.Seed);
         float[] a = Enumerable.Range(0, p.Batch * p.M * p.K).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
@@ -52,17 +119,15 @@ public sealed class GemmTests
         // A is stored either as [batch, M, K] or transposed as [batch, K, M]; likewise B.
         nint[] aStrides = p.TransposeA ? [p.M * p.K, 1, p.M] : [p.M * p.K, p.K, 1];
         nint[] bStrides = p.TransposeB ? [p.BroadcastB ? 0 : p.K * p.N, 1, p.K] : [p.BroadcastB ? 0 : p.K * p.N, p.N, 1];
-        int threads = KernelOptions.MaxDegreeOfParallelism;
         long threshold = KernelOptions.ParallelThreshold;
         try
         {
-            KernelOptions.ParallelThreshold = p.Parallel ? 1 : KernelOptions.DefaultParallelThreshold;
+            KernelOptions.ParallelThreshold = p.Parallel ? 1 : threshold;
             Gemm.Multiply([p.Batch], p.M, p.N, p.K, a, aStrides, b, bStrides, c);
         }
         finally
         {
             KernelOptions.ParallelThreshold = threshold;
-            KernelOptions.MaxDegreeOfParallelism = threads;
         }
 
         for (int batch = 0; batch < p.Batch; batch++)
@@ -82,23 +147,12 @@ public sealed class GemmTests
                     float actual = c[(batch * p.M + i) * p.N + j];
                     if (Math.Abs(actual - sum) > 1e-6 * (p.K + 1))
                     {
-                        throw new Exception($"{p}: C[{batch}, {i}, {j}] = {actual}, float64 reference {sum}");
+                        return $"{p}: C[{batch}, {i}, {j}] = {actual}, float64 reference {sum}";
                     }
                 }
             }
         }
 
-        return true;
-    }
-
-    [Fact]
-    public void StridesThatLeaveTheBufferAreRejected()
-    {
-        var e = Assert.Throws<ArgumentException>(() => Gemm.Multiply([], 4, 4, 4, new float[15], [4, 1], new float[16], [4, 1], new float[16]));
-        Assert.Contains("a holds 15 elements but its shape and strides address element 15", e.Message);
-        e = Assert.Throws<ArgumentException>(() => Gemm.Multiply([], 4, 4, 4, new float[16], [4, 1], new float[16], [4, 1], new float[15]));
-        Assert.Contains("destination holds 15", e.Message);
-        Assert.Throws<ArgumentException>(() => Gemm.Multiply([], 4, 4, 4, new float[16], [4, 1, 1], new float[16], [4, 1], new float[16]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply([], -1, 4, 4, new float[16], [4, 1], new float[16], [4, 1], new float[16]));
+        return null;
     }
 }

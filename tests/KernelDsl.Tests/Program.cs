@@ -8,7 +8,8 @@ namespace KernelDsl.Tests;
 /// The test assembly as a program, for tests that need a fresh process (SIMD widths are fixed at
 /// process start): <c>dotnet KernelDsl.Tests.dll differential [--parallel]</c> runs the whole
 /// differential table, prints which widths were accelerated and every mismatch, and exits 0 only
-/// if everything agreed. It covers the elementwise table and the N-d table.
+/// if everything agreed. It covers the elementwise table, the N-d table, the row reductions'
+/// special values and the GEMM sweep.
 /// </summary>
 public static class Program
 {
@@ -46,6 +47,12 @@ public static class Program
         }
 
         foreach (string failure in RowReductionSpecialValues.Run())
+        {
+            Console.WriteLine("MISMATCH " + failure);
+            failures++;
+        }
+
+        foreach (string failure in GemmSweep.Run())
         {
             Console.WriteLine("MISMATCH " + failure);
             failures++;

@@ -8,9 +8,9 @@ namespace KernelDsl.Runtime;
 /// <summary>
 /// Single-precision matrix multiplication, C = A·B, batched with NumPy broadcasting, followed by an
 /// optional fused epilogue. The structure is the Goto/BLIS one: B is cut into KC × NC blocks and A
-/// into MC × KC blocks, each packed into panels the micro-kernel reads sequentially (any strides,
-/// so a transposed operand costs nothing extra); <see cref="GemmMicroKernel"/> computes 6 × 2·V
-/// tiles in registers with FMA. Independent C blocks are spread across cores. The epilogue (an
+/// into MC × KC blocks, each packed (<see cref="GemmPacking"/>) into panels the micro-kernel reads
+/// sequentially, whatever the operands' strides; <see cref="GemmMicroKernel"/> computes MR × 2·V
+/// tiles in registers with FMA (12 × 32 with AVX-512, 6 × 2·V otherwise). Independent C blocks are spread across cores. The epilogue (an
 /// <see cref="IRowKernel"/>: bias, activation, residual) runs on each tile right after its last
 /// accumulation, while the tile is still in L1, so a fused <c>Relu(MatMul(x, w) + b)</c> writes
 /// each output element's final value without another pass over C.
@@ -21,8 +21,13 @@ public static unsafe class Gemm
     /// <summary>The most batch dimensions (dimensions before the last two) a product may have.</summary>
     public const int MaxBatchRank = RowLayout.MaxOuterRank - 1;
 
-    /// <summary>KC: the depth of a packed block; a B panel (KC × 2·V floats, 24 KiB with AVX-512) stays in L1.</summary>
-    private const int DepthBlock = 192;
+    /// <summary>
+    /// KC upper bound: the depth of a packed block. K is cut into equal blocks of at most this many
+    /// steps. Every block but the first reads and writes each C tile again, so deeper blocks pay off
+    /// while a packed B block (KC × NC) still fits in L2: on a 1024³ product, one thread, 512 ran
+    /// about 1.2x faster than 384 and 1.3x faster than 192 (side by side, docs/performance.md).
+    /// </summary>
+    private const int MaxDepthBlock = 512;
 
     /// <summary>MC upper bound: a packed A block (MC × KC) stays in L2.</summary>
     private const int RowBlock = 96;
@@ -229,6 +234,10 @@ public static unsafe class Gemm
             }
         }
 
+        // Equal depth blocks (a short last block would cost a whole pass over C for little work),
+        // a multiple of 16 steps so A's transposed packing reads whole cache lines.
+        nint depthBlocks = (problem.K + MaxDepthBlock - 1) / MaxDepthBlock;
+        problem.DepthBlock = Math.Min(Math.Max(problem.K, 1), RoundUp((problem.K + depthBlocks - 1) / Math.Max(depthBlocks, 1), 16));
         problem.ChunkRows = RoundUp((m + rowChunks - 1) / rowChunks, mr);
         problem.ColumnBlock = RoundUp((n + columnBlocks - 1) / columnBlocks, nr);
         problem.RowChunks = (m + problem.ChunkRows - 1) / problem.ChunkRows;
@@ -268,7 +277,7 @@ public static unsafe class Gemm
             nint columnStart = chunkIndex % problem.ColumnBlocks * problem.ColumnBlock;
             nint columns = Math.Min(problem.ColumnBlock, problem.N - columnStart);
             nint columnPanels = (columns + nr - 1) / nr;
-            nint maxDepth = Math.Min(DepthBlock, problem.K);
+            nint depthBlock = problem.DepthBlock;
 
             (nint batchA, nint batchB) = problem.BatchOffsets(batch);
             float* a = problem.A + batchA;
@@ -279,25 +288,25 @@ public static unsafe class Gemm
             // panel (a matrix-vector-like product): packing would cost as much as the product.
             bool packB = problem.ColumnStrideB != 1 || chunkRows > 2 * mr;
             nint rowBlock = Math.Min(RowBlock, RoundUp(chunkRows, mr));
-            PackBuffers buffers = PackBuffers.ForThisThread(rowBlock * maxDepth, columnPanels * nr * maxDepth);
+            PackBuffers buffers = PackBuffers.ForThisThread(rowBlock * depthBlock, columnPanels * nr * depthBlock);
             float* tile = stackalloc float[GemmMicroKernel.MaxRows * 2 * 16];
             KernelOperands epilogueRow = default; // retargeted in place for each row of a finished tile
 
-            for (nint depthStart = 0; depthStart < problem.K || depthStart == 0; depthStart += DepthBlock)
+            for (nint depthStart = 0; depthStart < problem.K || depthStart == 0; depthStart += depthBlock)
             {
-                nint depth = Math.Min(DepthBlock, problem.K - depthStart);
+                nint depth = Math.Min(depthBlock, problem.K - depthStart);
                 bool accumulate = depthStart > 0;
-                bool last = depthStart + DepthBlock >= problem.K;
+                bool last = depthStart + depthBlock >= problem.K;
                 if (packB)
                 {
-                    PackB(b + depthStart * problem.RowStrideB, columns, depth, buffers.B);
+                    GemmPacking.PackB<V>(b + depthStart * problem.RowStrideB, problem.RowStrideB, problem.ColumnStrideB, columns, depth, buffers.B);
                 }
 
                 for (nint rowStart = chunkRowStart; rowStart < chunkRowStart + chunkRows; rowStart += rowBlock)
                 {
                     nint rows = Math.Min(rowBlock, chunkRowStart + chunkRows - rowStart);
                     nint rowPanels = (rows + mr - 1) / mr;
-                    PackA(a + rowStart * problem.RowStrideA + depthStart * problem.ColumnStrideA, rows, depth, buffers.A);
+                    GemmPacking.PackA(a + rowStart * problem.RowStrideA + depthStart * problem.ColumnStrideA, problem.RowStrideA, problem.ColumnStrideA, rows, depth, mr, buffers.A);
                     for (nint jp = 0; jp < columnPanels; jp++)
                     {
                         nint panelColumns = Math.Min(nr, columns - jp * nr);
@@ -316,7 +325,7 @@ public static unsafe class Gemm
                         else
                         {
                             // The last, partial panel is packed (zero-padded), so no read passes the end of B.
-                            PackB(b + depthStart * problem.RowStrideB + jp * nr, panelColumns, depth, buffers.B);
+                            GemmPacking.PackB<V>(b + depthStart * problem.RowStrideB + jp * nr * problem.ColumnStrideB, problem.RowStrideB, problem.ColumnStrideB, panelColumns, depth, buffers.B);
                             bPanel = buffers.B;
                             bRowStride = nr;
                         }
@@ -355,69 +364,6 @@ public static unsafe class Gemm
                                 }
                             }
                         }
-                    }
-                }
-            }
-        }
-
-        /// <summary>Packs rows × depth of A into panels of six rows, interleaved by k, zero-padded.</summary>
-        private void PackA(float* a, nint rows, nint depth, float* packed)
-        {
-            int mr = GemmMicroKernel.Rows<V>();
-            nint rs = problem.RowStrideA, cs = problem.ColumnStrideA;
-            for (nint panel = 0; panel * mr < rows; panel++)
-            {
-                float* target = packed + panel * mr * depth;
-                float* first = a + panel * mr * rs;
-                nint valid = Math.Min(mr, rows - panel * mr);
-                if (valid < mr)
-                {
-                    new Span<float>(target, checked((int)(mr * depth))).Clear(); // the missing rows pack as zeros
-                }
-
-                // Depth outermost, so the panel is written sequentially (mr floats per step) while
-                // the mr source rows are each read in order; the other order scattered every write
-                // mr floats apart.
-                for (nint p = 0; p < depth; p++)
-                {
-                    float* column = first + p * cs;
-                    float* step = target + p * mr;
-                    for (nint r = 0; r < valid; r++)
-                    {
-                        step[r] = column[r * rs];
-                    }
-                }
-            }
-        }
-
-        /// <summary>Packs depth × columns of B into panels of NR columns, row by row, zero-padded.</summary>
-        private void PackB(float* b, nint columns, nint depth, float* packed)
-        {
-            int nr = GemmMicroKernel.Columns<V>();
-            nint rs = problem.RowStrideB, cs = problem.ColumnStrideB;
-            for (nint panel = 0; panel * nr < columns; panel++)
-            {
-                float* target = packed + panel * nr * depth;
-                nint valid = Math.Min(nr, columns - panel * nr);
-                for (nint p = 0; p < depth; p++)
-                {
-                    float* source = b + p * rs + panel * nr * cs;
-                    float* row = target + p * nr;
-                    if (cs == 1 && valid == nr)
-                    {
-                        V.Store(V.Load(ref *source, 0), ref *row, 0);
-                        V.Store(V.Load(ref *source, V.Count), ref *row, V.Count);
-                        continue;
-                    }
-
-                    for (nint j = 0; j < valid; j++)
-                    {
-                        row[j] = source[j * cs];
-                    }
-
-                    for (nint j = valid; j < nr; j++)
-                    {
-                        row[j] = 0;
                     }
                 }
             }
@@ -487,6 +433,7 @@ internal unsafe struct GemmProblem
     public RowLayout.Lengths BatchLengths;
     public RowLayout.Lengths BatchStridesA;
     public RowLayout.Lengths BatchStridesB;
+    public nint DepthBlock;
     public nint ChunkRows;
     public nint ColumnBlock;
     public nint RowChunks;
