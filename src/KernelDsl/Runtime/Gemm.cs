@@ -396,15 +396,25 @@ public static unsafe class Gemm
             float[] packA = Ensure(ref t_a, aLength);
             float[] packB = Ensure(ref t_b, bLength);
             // Pinned-heap arrays never move, so their addresses may be kept.
-            return new PackBuffers(
-                (float*)Unsafe.AsPointer(ref packA[0]),
-                (float*)Unsafe.AsPointer(ref packB[0]));
+            return new PackBuffers(CacheLineAligned(packA), CacheLineAligned(packB));
+        }
+
+        /// <summary>
+        /// The first 64-byte boundary in <paramref name="buffer"/>. The heap aligns arrays to 8 or 16
+        /// bytes only; a 512-bit load of a packed B row that straddles two cache lines costs two,
+        /// and unaligned panels measured about 1.05x slower on a whole 1152³ product.
+        /// </summary>
+        private static float* CacheLineAligned(float[] buffer)
+        {
+            nint address = (nint)Unsafe.AsPointer(ref buffer[0]);
+            return (float*)((address + CacheLineBytes - 1) & ~(nint)(CacheLineBytes - 1));
         }
 
         private static float[] Ensure(ref float[]? buffer, nint length)
         {
-            // 64 floats of slack: a vector-wide store may touch the padding after the last panel.
-            nint needed = Math.Max(length, 1) + 64;
+            // 64 floats of slack: a vector-wide store may touch the padding after the last panel;
+            // and one cache line more, given up to alignment.
+            nint needed = Math.Max(length, 1) + 64 + CacheLineBytes / sizeof(float);
             if (buffer is null || buffer.Length < needed)
             {
                 buffer = GC.AllocateUninitializedArray<float>(checked((int)needed), pinned: true);
@@ -412,6 +422,8 @@ public static unsafe class Gemm
 
             return buffer;
         }
+
+        private const int CacheLineBytes = 64;
     }
 }
 

@@ -1,4 +1,6 @@
+using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace KernelDsl.Runtime;
 
@@ -9,6 +11,12 @@ namespace KernelDsl.Runtime;
 /// 12 × 32 in 24 accumulators: 24 FMAs per two loads of B, which measured 5-40% faster than 6 × 32
 /// in L1 on this machine's noisy VM; with 256-bit and narrower vectors (16 registers) it is 6 × 2·V
 /// in 12.
+/// <para>
+/// The tiles are written over the raw vector types (<see cref="IGemmLanes{TVector}"/>), not the
+/// <see cref="ISimdFloat{TSelf}"/> wrappers: with a wrapper, the JIT computed the second FMA of each
+/// row into the dying broadcast register and copied it back to the accumulator (twelve extra moves
+/// per step), and a whole 1152³ product ran about 1.1x slower.
+/// </para>
 /// </summary>
 internal static unsafe class GemmMicroKernel
 {
@@ -30,135 +38,244 @@ internal static unsafe class GemmMicroKernel
     public static void Run<V>(float* a, float* b, nint bRowStride, nint depth, float* c, nint ldc, bool accumulate)
         where V : struct, ISimdFloat<V>
     {
-        if (Rows<V>() == 12)
+        if (typeof(V) == typeof(Simd512))
         {
-            Run12<V>(a, b, bRowStride, depth, c, ldc, accumulate);
+            Run12<Lanes512, Vector512<float>>(a, b, bRowStride, depth, c, ldc, accumulate);
+        }
+        else if (typeof(V) == typeof(Simd256))
+        {
+            Run6<Lanes256, Vector256<float>>(a, b, bRowStride, depth, c, ldc, accumulate);
+        }
+        else if (typeof(V) == typeof(Simd128))
+        {
+            Run6<Lanes128, Vector128<float>>(a, b, bRowStride, depth, c, ldc, accumulate);
         }
         else
         {
-            Run6<V>(a, b, bRowStride, depth, c, ldc, accumulate);
+            Run6<LanesScalar, float>(a, b, bRowStride, depth, c, ldc, accumulate);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run12<V>(float* a, float* b, nint bRowStride, nint depth, float* c, nint ldc, bool accumulate)
-        where V : struct, ISimdFloat<V>
+    private static void Run12<L, TVector>(float* a, float* b, nint bRowStride, nint depth, float* c, nint ldc, bool accumulate)
+        where L : struct, IGemmLanes<TVector>
+        where TVector : struct
     {
-        V c00 = V.Create(0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        V c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        V c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00;
-        V c90 = c00, c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
-        int width = V.Count;
+        TVector c00 = default, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        TVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        TVector c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00;
+        TVector c90 = c00, c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
+        int width = L.Count;
         for (nint p = 0; p < depth; p++)
         {
-            V b0 = V.Load(ref *b, 0);
-            V b1 = V.Load(ref *b, width);
-            V a0 = V.Create(a[0]);
-            c00 = V.FusedMultiplyAdd(a0, b0, c00);
-            c01 = V.FusedMultiplyAdd(a0, b1, c01);
-            V a1 = V.Create(a[1]);
-            c10 = V.FusedMultiplyAdd(a1, b0, c10);
-            c11 = V.FusedMultiplyAdd(a1, b1, c11);
-            V a2 = V.Create(a[2]);
-            c20 = V.FusedMultiplyAdd(a2, b0, c20);
-            c21 = V.FusedMultiplyAdd(a2, b1, c21);
-            V a3 = V.Create(a[3]);
-            c30 = V.FusedMultiplyAdd(a3, b0, c30);
-            c31 = V.FusedMultiplyAdd(a3, b1, c31);
-            V a4 = V.Create(a[4]);
-            c40 = V.FusedMultiplyAdd(a4, b0, c40);
-            c41 = V.FusedMultiplyAdd(a4, b1, c41);
-            V a5 = V.Create(a[5]);
-            c50 = V.FusedMultiplyAdd(a5, b0, c50);
-            c51 = V.FusedMultiplyAdd(a5, b1, c51);
-            V a6 = V.Create(a[6]);
-            c60 = V.FusedMultiplyAdd(a6, b0, c60);
-            c61 = V.FusedMultiplyAdd(a6, b1, c61);
-            V a7 = V.Create(a[7]);
-            c70 = V.FusedMultiplyAdd(a7, b0, c70);
-            c71 = V.FusedMultiplyAdd(a7, b1, c71);
-            V a8 = V.Create(a[8]);
-            c80 = V.FusedMultiplyAdd(a8, b0, c80);
-            c81 = V.FusedMultiplyAdd(a8, b1, c81);
-            V a9 = V.Create(a[9]);
-            c90 = V.FusedMultiplyAdd(a9, b0, c90);
-            c91 = V.FusedMultiplyAdd(a9, b1, c91);
-            V a10 = V.Create(a[10]);
-            ca0 = V.FusedMultiplyAdd(a10, b0, ca0);
-            ca1 = V.FusedMultiplyAdd(a10, b1, ca1);
-            V a11 = V.Create(a[11]);
-            cb0 = V.FusedMultiplyAdd(a11, b0, cb0);
-            cb1 = V.FusedMultiplyAdd(a11, b1, cb1);
+            TVector b0 = L.Load(b);
+            TVector b1 = L.Load(b + width);
+            TVector a0 = L.Broadcast(a[0]);
+            c00 = L.FusedMultiplyAdd(a0, b0, c00);
+            c01 = L.FusedMultiplyAdd(a0, b1, c01);
+            TVector a1 = L.Broadcast(a[1]);
+            c10 = L.FusedMultiplyAdd(a1, b0, c10);
+            c11 = L.FusedMultiplyAdd(a1, b1, c11);
+            TVector a2 = L.Broadcast(a[2]);
+            c20 = L.FusedMultiplyAdd(a2, b0, c20);
+            c21 = L.FusedMultiplyAdd(a2, b1, c21);
+            TVector a3 = L.Broadcast(a[3]);
+            c30 = L.FusedMultiplyAdd(a3, b0, c30);
+            c31 = L.FusedMultiplyAdd(a3, b1, c31);
+            TVector a4 = L.Broadcast(a[4]);
+            c40 = L.FusedMultiplyAdd(a4, b0, c40);
+            c41 = L.FusedMultiplyAdd(a4, b1, c41);
+            TVector a5 = L.Broadcast(a[5]);
+            c50 = L.FusedMultiplyAdd(a5, b0, c50);
+            c51 = L.FusedMultiplyAdd(a5, b1, c51);
+            TVector a6 = L.Broadcast(a[6]);
+            c60 = L.FusedMultiplyAdd(a6, b0, c60);
+            c61 = L.FusedMultiplyAdd(a6, b1, c61);
+            TVector a7 = L.Broadcast(a[7]);
+            c70 = L.FusedMultiplyAdd(a7, b0, c70);
+            c71 = L.FusedMultiplyAdd(a7, b1, c71);
+            TVector a8 = L.Broadcast(a[8]);
+            c80 = L.FusedMultiplyAdd(a8, b0, c80);
+            c81 = L.FusedMultiplyAdd(a8, b1, c81);
+            TVector a9 = L.Broadcast(a[9]);
+            c90 = L.FusedMultiplyAdd(a9, b0, c90);
+            c91 = L.FusedMultiplyAdd(a9, b1, c91);
+            TVector a10 = L.Broadcast(a[10]);
+            ca0 = L.FusedMultiplyAdd(a10, b0, ca0);
+            ca1 = L.FusedMultiplyAdd(a10, b1, ca1);
+            TVector a11 = L.Broadcast(a[11]);
+            cb0 = L.FusedMultiplyAdd(a11, b0, cb0);
+            cb1 = L.FusedMultiplyAdd(a11, b1, cb1);
             a += 12;
             b += bRowStride;
         }
 
-        StoreRow(c, c00, c01, accumulate);
-        StoreRow(c + ldc, c10, c11, accumulate);
-        StoreRow(c + 2 * ldc, c20, c21, accumulate);
-        StoreRow(c + 3 * ldc, c30, c31, accumulate);
-        StoreRow(c + 4 * ldc, c40, c41, accumulate);
-        StoreRow(c + 5 * ldc, c50, c51, accumulate);
-        StoreRow(c + 6 * ldc, c60, c61, accumulate);
-        StoreRow(c + 7 * ldc, c70, c71, accumulate);
-        StoreRow(c + 8 * ldc, c80, c81, accumulate);
-        StoreRow(c + 9 * ldc, c90, c91, accumulate);
-        StoreRow(c + 10 * ldc, ca0, ca1, accumulate);
-        StoreRow(c + 11 * ldc, cb0, cb1, accumulate);
+        StoreRow<L, TVector>(c, c00, c01, accumulate);
+        StoreRow<L, TVector>(c + ldc, c10, c11, accumulate);
+        StoreRow<L, TVector>(c + 2 * ldc, c20, c21, accumulate);
+        StoreRow<L, TVector>(c + 3 * ldc, c30, c31, accumulate);
+        StoreRow<L, TVector>(c + 4 * ldc, c40, c41, accumulate);
+        StoreRow<L, TVector>(c + 5 * ldc, c50, c51, accumulate);
+        StoreRow<L, TVector>(c + 6 * ldc, c60, c61, accumulate);
+        StoreRow<L, TVector>(c + 7 * ldc, c70, c71, accumulate);
+        StoreRow<L, TVector>(c + 8 * ldc, c80, c81, accumulate);
+        StoreRow<L, TVector>(c + 9 * ldc, c90, c91, accumulate);
+        StoreRow<L, TVector>(c + 10 * ldc, ca0, ca1, accumulate);
+        StoreRow<L, TVector>(c + 11 * ldc, cb0, cb1, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run6<V>(float* a, float* b, nint bRowStride, nint depth, float* c, nint ldc, bool accumulate)
-        where V : struct, ISimdFloat<V>
+    private static void Run6<L, TVector>(float* a, float* b, nint bRowStride, nint depth, float* c, nint ldc, bool accumulate)
+        where L : struct, IGemmLanes<TVector>
+        where TVector : struct
     {
-        V c00 = V.Create(0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        V c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        int width = V.Count;
+        TVector c00 = default, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        TVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        int width = L.Count;
         for (nint p = 0; p < depth; p++)
         {
-            V b0 = V.Load(ref *b, 0);
-            V b1 = V.Load(ref *b, width);
-            V a0 = V.Create(a[0]);
-            c00 = V.FusedMultiplyAdd(a0, b0, c00);
-            c01 = V.FusedMultiplyAdd(a0, b1, c01);
-            V a1 = V.Create(a[1]);
-            c10 = V.FusedMultiplyAdd(a1, b0, c10);
-            c11 = V.FusedMultiplyAdd(a1, b1, c11);
-            V a2 = V.Create(a[2]);
-            c20 = V.FusedMultiplyAdd(a2, b0, c20);
-            c21 = V.FusedMultiplyAdd(a2, b1, c21);
-            V a3 = V.Create(a[3]);
-            c30 = V.FusedMultiplyAdd(a3, b0, c30);
-            c31 = V.FusedMultiplyAdd(a3, b1, c31);
-            V a4 = V.Create(a[4]);
-            c40 = V.FusedMultiplyAdd(a4, b0, c40);
-            c41 = V.FusedMultiplyAdd(a4, b1, c41);
-            V a5 = V.Create(a[5]);
-            c50 = V.FusedMultiplyAdd(a5, b0, c50);
-            c51 = V.FusedMultiplyAdd(a5, b1, c51);
+            TVector b0 = L.Load(b);
+            TVector b1 = L.Load(b + width);
+            TVector a0 = L.Broadcast(a[0]);
+            c00 = L.FusedMultiplyAdd(a0, b0, c00);
+            c01 = L.FusedMultiplyAdd(a0, b1, c01);
+            TVector a1 = L.Broadcast(a[1]);
+            c10 = L.FusedMultiplyAdd(a1, b0, c10);
+            c11 = L.FusedMultiplyAdd(a1, b1, c11);
+            TVector a2 = L.Broadcast(a[2]);
+            c20 = L.FusedMultiplyAdd(a2, b0, c20);
+            c21 = L.FusedMultiplyAdd(a2, b1, c21);
+            TVector a3 = L.Broadcast(a[3]);
+            c30 = L.FusedMultiplyAdd(a3, b0, c30);
+            c31 = L.FusedMultiplyAdd(a3, b1, c31);
+            TVector a4 = L.Broadcast(a[4]);
+            c40 = L.FusedMultiplyAdd(a4, b0, c40);
+            c41 = L.FusedMultiplyAdd(a4, b1, c41);
+            TVector a5 = L.Broadcast(a[5]);
+            c50 = L.FusedMultiplyAdd(a5, b0, c50);
+            c51 = L.FusedMultiplyAdd(a5, b1, c51);
             a += 6;
             b += bRowStride;
         }
 
-        StoreRow(c, c00, c01, accumulate);
-        StoreRow(c + ldc, c10, c11, accumulate);
-        StoreRow(c + 2 * ldc, c20, c21, accumulate);
-        StoreRow(c + 3 * ldc, c30, c31, accumulate);
-        StoreRow(c + 4 * ldc, c40, c41, accumulate);
-        StoreRow(c + 5 * ldc, c50, c51, accumulate);
+        StoreRow<L, TVector>(c, c00, c01, accumulate);
+        StoreRow<L, TVector>(c + ldc, c10, c11, accumulate);
+        StoreRow<L, TVector>(c + 2 * ldc, c20, c21, accumulate);
+        StoreRow<L, TVector>(c + 3 * ldc, c30, c31, accumulate);
+        StoreRow<L, TVector>(c + 4 * ldc, c40, c41, accumulate);
+        StoreRow<L, TVector>(c + 5 * ldc, c50, c51, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow<V>(float* c, V left, V right, bool accumulate)
-        where V : struct, ISimdFloat<V>
+    private static void StoreRow<L, TVector>(float* c, TVector left, TVector right, bool accumulate)
+        where L : struct, IGemmLanes<TVector>
+        where TVector : struct
     {
         if (accumulate)
         {
-            left += V.Load(ref *c, 0);
-            right += V.Load(ref *c, V.Count);
+            left = L.Add(left, L.Load(c));
+            right = L.Add(right, L.Load(c + L.Count));
         }
 
-        V.Store(left, ref *c, 0);
-        V.Store(right, ref *c, V.Count);
+        L.Store(left, c);
+        L.Store(right, c + L.Count);
     }
+}
+
+/// <summary>The vector operations a GEMM tile needs, on a raw vector type (no wrapper struct).</summary>
+internal unsafe interface IGemmLanes<TVector>
+    where TVector : struct
+{
+    static abstract int Count { get; }
+
+    static abstract TVector Broadcast(float value);
+
+    static abstract TVector Load(float* source);
+
+    static abstract void Store(TVector value, float* destination);
+
+    static abstract TVector Add(TVector left, TVector right);
+
+    static abstract TVector FusedMultiplyAdd(TVector a, TVector b, TVector c);
+}
+
+internal readonly unsafe struct Lanes512 : IGemmLanes<Vector512<float>>
+{
+    public static int Count => Vector512<float>.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Broadcast(float value) => Vector512.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Load(float* source) => Vector512.Load(source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector512<float> value, float* destination) => value.Store(destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Add(Vector512<float> left, Vector512<float> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> FusedMultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+}
+
+internal readonly unsafe struct Lanes256 : IGemmLanes<Vector256<float>>
+{
+    public static int Count => Vector256<float>.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Broadcast(float value) => Vector256.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Load(float* source) => Vector256.Load(source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector256<float> value, float* destination) => value.Store(destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Add(Vector256<float> left, Vector256<float> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> FusedMultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
+}
+
+internal readonly unsafe struct Lanes128 : IGemmLanes<Vector128<float>>
+{
+    public static int Count => Vector128<float>.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Broadcast(float value) => Vector128.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Load(float* source) => Vector128.Load(source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector128<float> value, float* destination) => value.Store(destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Add(Vector128<float> left, Vector128<float> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> FusedMultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.FusedMultiplyAdd(a, b, c);
+}
+
+/// <summary>One float per "vector", for machines without SIMD; the same arithmetic as <see cref="SimdScalar"/>.</summary>
+internal readonly unsafe struct LanesScalar : IGemmLanes<float>
+{
+    public static int Count => 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Broadcast(float value) => value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Load(float* source) => *source;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(float value, float* destination) => *destination = value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Add(float left, float right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float FusedMultiplyAdd(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
 }
