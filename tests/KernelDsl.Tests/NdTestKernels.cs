@@ -26,6 +26,9 @@ public static partial class NdTestKernels
     [Kernel] public static Tensor<float> FullSum([Shape("N")] Tensor<float> x) => Sum(Abs(x), axis: 0);
     [Kernel] public static Tensor<float> ColumnSums([Shape("B", "N")] Tensor<float> x) => Sum(x, axis: 0);
     [Kernel] public static Tensor<float> CenterColumns([Shape("B", "N")] Tensor<float> x) => x - Mean(x, axis: 0, keepDims: true);
+    [Kernel] public static Tensor<float> RowSumsPlusBias([Shape("B", "N")] Tensor<float> x, [Shape("B")] Tensor<float> b) => Sum(x, axis: -1) + b;
+    [Kernel] public static Tensor<float> SquareMinusRowMeans([Shape("N", "N")] Tensor<float> x) => x - Mean(x, axis: -1);
+    [Kernel] public static Tensor<float> SumOfScaledRowSums([Shape("A", "B", "N")] Tensor<float> x) => Sum(Sum(x, axis: -1) * 2f, axis: -1);
     [Kernel] public static Tensor<float> SumOuterAxes([Shape("A", "B", "N")] Tensor<float> x) => Sum(x * x, axes: [0, 2]);
     [Kernel] public static Tensor<float> MaxInnerAxes([Shape("A", "B", "N")] Tensor<float> x) => Max(x, [1, 2], keepDims: true) * 2f;
     [Kernel] public static Tensor<float> SoftmaxRows([Shape("B", "N")] Tensor<float> x) => Softmax(x);

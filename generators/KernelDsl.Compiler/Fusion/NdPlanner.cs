@@ -94,6 +94,20 @@ public static class NdPlanner
                     }
                 }
             }
+
+            // A keepDims: false result that meets another tensor, or is reduced again, is written to
+            // memory by its own group: the consumer's rows run along the reduced shape's last axis,
+            // which the producer's rows do not.
+            foreach (int m in materialized.ToArray())
+            {
+                foreach (SqueezeConflict conflict in SqueezeConflicts(graph, shapes, Cone(graph, m, materialized), materialized, m))
+                {
+                    foreach (int value in conflict.Squeezed)
+                    {
+                        Add(value);
+                    }
+                }
+            }
         }
 
         var errors = new List<PlanError>();
@@ -321,7 +335,7 @@ public static class NdPlanner
             }
         }
 
-        CheckSqueezes(graph, shapes, nodes, materialized, output, errors);
+        CheckSqueezes(graph, nodes, materialized, output, shapes, errors);
         string reason = reductions == 0
             ? "Its elementwise operations fuse into one loop over each row: each input is read once and the output written once, with no temporaries."
             : $"Its {reductions} reduction{(reductions == 1 ? "" : "s")} along the last axis fuse with their producers and consumers: each row is revisited in cache (once per reduction, then to write), so memory is read once and written once.";
@@ -330,10 +344,32 @@ public static class NdPlanner
 
     /// <summary>
     /// A reduction with keepDims: false drops the row axis, so its result no longer lines up with
-    /// the rows; it may flow to the group's output, alone or with scalars, but not meet other tensors.
+    /// the rows of the group that computes it; it may flow to the group's output, alone or with
+    /// scalars, but not meet other tensors there. The planner materializes such a result where it
+    /// meets another tensor or is reduced again (<see cref="SqueezeConflicts"/>), so a later group
+    /// reads it as data of its own, smaller shape; what is left here would be a planner bug.
     /// </summary>
-    private static void CheckSqueezes(KernelGraph graph, Shape?[] shapes, IReadOnlyList<int> nodes, SortedSet<int> materialized, int output, List<PlanError> errors)
+    private static void CheckSqueezes(KernelGraph graph, IReadOnlyList<int> nodes, SortedSet<int> materialized, int output, Shape?[] shapes, List<PlanError> errors)
     {
+        foreach (SqueezeConflict conflict in SqueezeConflicts(graph, shapes, nodes, materialized, output))
+        {
+            errors.Add(conflict.ReducesAgain
+                ? new PlanError(conflict.Node, "Reducing the result of a reduction taken with keepDims: false", "pass keepDims: true to the inner reduction")
+                : new PlanError(conflict.Node, "Combining a reduction taken with keepDims: false with another tensor", "pass keepDims: true, so the result broadcasts along the reduced axis"));
+        }
+    }
+
+    /// <summary>A node of one group that meets a value whose row axis was reduced away (<see cref="Squeezed"/>: those operands).</summary>
+    private readonly record struct SqueezeConflict(int Node, bool ReducesAgain, IReadOnlyList<int> Squeezed);
+
+    /// <summary>
+    /// Walks one group's nodes in order, tracking the values computed from a keepDims: false
+    /// reduction (alone or with scalars), and returns every node where such a value is reduced
+    /// again or combined with another tensor.
+    /// </summary>
+    private static List<SqueezeConflict> SqueezeConflicts(KernelGraph graph, Shape?[] shapes, IReadOnlyList<int> nodes, ICollection<int> materialized, int output)
+    {
+        var conflicts = new List<SqueezeConflict>();
         var squeezed = new HashSet<int>();
         foreach (int n in nodes)
         {
@@ -347,7 +383,7 @@ public static class NdPlanner
             {
                 if (squeezed.Contains(node.Operands[0]))
                 {
-                    errors.Add(new PlanError(n, "Reducing the result of a reduction taken with keepDims: false", "pass keepDims: true to the inner reduction"));
+                    conflicts.Add(new SqueezeConflict(n, ReducesAgain: true, [node.Operands[0]]));
                 }
                 else if (!node.KeepDims)
                 {
@@ -361,12 +397,14 @@ public static class NdPlanner
             bool anyOtherTensor = node.Operands.Any(o => !squeezed.Contains(o) && shapes[o]!.Rank > 0);
             if (anySqueezed && anyOtherTensor)
             {
-                errors.Add(new PlanError(n, "Combining a reduction taken with keepDims: false with another tensor", "pass keepDims: true, so the result broadcasts along the reduced axis"));
+                conflicts.Add(new SqueezeConflict(n, ReducesAgain: false, node.Operands.Where(squeezed.Contains).Distinct().ToList()));
             }
             else if (anySqueezed)
             {
                 squeezed.Add(n);
             }
         }
+
+        return conflicts;
     }
 }
