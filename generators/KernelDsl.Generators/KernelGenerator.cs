@@ -15,7 +15,8 @@ namespace KernelDsl.Generators;
 /// <list type="number">
 /// <item><see cref="TrackingNames.Parse"/>: read each kernel into an equatable <see cref="KernelSpec"/>
 /// (null when the kernel has an error), the only step that touches the semantic model. The spec
-/// holds no locations, so an edit that only moves a kernel leaves it equal. Roslyn re-runs this
+/// holds no locations, so an edit that only moves a kernel leaves it equal; the location of the
+/// kernel's name rides beside it (<see cref="LocatedSpec"/>) for KD9999, outside equality. Roslyn re-runs this
 /// step for every kernel on every edit; <see cref="KernelSpecCache"/> makes that cheap for the
 /// kernels the edit did not touch.</item>
 /// <item><see cref="TrackingNames.Specs"/>: the kernels that compile.</item>
@@ -43,10 +44,14 @@ public sealed class KernelGenerator : IIncrementalGenerator
     /// <summary>Specs of the kernels bound so far, reused while their text and every declaration stay the same.</summary>
     internal KernelSpecCache SpecCache { get; } = new();
 
+    /// <summary>The back end: <see cref="KernelCompiler.Compile"/>, replaced by tests to check how its failures are reported.</summary>
+    internal Func<KernelSpec, bool, CompiledKernel> CompileKernel { get; init; } = KernelCompiler.Compile;
+
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         KernelSpecCache cache = SpecCache;
-        IncrementalValuesProvider<KernelSpec?> parsed = context.SyntaxProvider
+        Func<KernelSpec, bool, CompiledKernel> compile = CompileKernel;
+        IncrementalValuesProvider<LocatedSpec?> parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 "KernelDsl.KernelAttribute",
                 predicate: static (node, _) => node is MethodDeclarationSyntax,
@@ -58,11 +63,11 @@ public sealed class KernelGenerator : IIncrementalGenerator
                 && string.Equals(value, "true", StringComparison.OrdinalIgnoreCase));
 
         IncrementalValuesProvider<CompileResult> compiled = parsed
-            .Where(static spec => spec is not null)
-            .Select(static (spec, _) => spec!)
+            .Where(static located => located is not null)
+            .Select(static (located, _) => located!)
             .WithTrackingName(TrackingNames.Specs)
             .Combine(dumpStages)
-            .Select(static (pair, _) => CompileSafely(pair.Left, pair.Right))
+            .Select((pair, _) => CompileSafely(compile, pair.Left, pair.Right))
             .WithTrackingName(TrackingNames.Compile);
 
         context.RegisterSourceOutput(compiled, static (spc, result) =>
@@ -80,32 +85,40 @@ public sealed class KernelGenerator : IIncrementalGenerator
                 catch (ArgumentException e)
                 {
                     // Two kernels mapped to one file name: report it rather than fail the generator.
-                    spc.ReportDiagnostic(DiagnosticInfo.InternalError(null, result.HintName, e).ToDiagnostic());
+                    spc.ReportDiagnostic(DiagnosticInfo.InternalError(result.Location, result.HintName, e).ToDiagnostic());
                 }
             }
         });
     }
 
-    /// <summary>The kernel's spec, or null when it has an error (which the analyzer reports).</summary>
-    private static KernelSpec? Parse(GeneratorAttributeSyntaxContext context, KernelSpecCache cache, System.Threading.CancellationToken cancellationToken)
-        => context.TargetSymbol is IMethodSymbol method && context.TargetNode is MethodDeclarationSyntax syntax
-            ? cache.GetOrParse(context.SemanticModel.Compilation, method, syntax.SyntaxTree.FilePath, syntax.ToString(),
-                () => KernelParser.ParseSafely(method, syntax, context.SemanticModel, cancellationToken).Spec)
-            : null;
-
-    private static CompileResult CompileSafely(KernelSpec spec, bool dumpStages)
+    /// <summary>The kernel's spec and the location of its name, or null when it has an error (which the analyzer reports).</summary>
+    private static LocatedSpec? Parse(GeneratorAttributeSyntaxContext context, KernelSpecCache cache, System.Threading.CancellationToken cancellationToken)
     {
+        if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
+        {
+            return null;
+        }
+
+        KernelSpec? spec = cache.GetOrParse(context.SemanticModel.Compilation, method, syntax.SyntaxTree.FilePath, syntax.ToString(),
+            () => KernelParser.ParseSafely(method, syntax, context.SemanticModel, cancellationToken).Spec);
+        return spec is null ? null : new LocatedSpec(spec, LocationInfo.From(syntax.Identifier));
+    }
+
+    /// <summary>Runs the back end on one kernel; an exception becomes KD9999 at the kernel's name.</summary>
+    private static CompileResult CompileSafely(Func<KernelSpec, bool, CompiledKernel> compile, LocatedSpec located, bool dumpStages)
+    {
+        KernelSpec spec = located.Spec;
         try
         {
-            CompiledKernel kernel = KernelCompiler.Compile(spec, dumpStages);
-            return new CompileResult(kernel.HintName, kernel.Source, null);
+            CompiledKernel kernel = compile(spec, dumpStages);
+            return new CompileResult(kernel.HintName, kernel.Source, null, located.Name);
         }
         catch (Exception e)
         {
-            DiagnosticInfo error = DiagnosticInfo.InternalError(null, spec.TypeName + "." + spec.MethodName, e);
-            return new CompileResult(spec.HintName, null, error);
+            DiagnosticInfo error = DiagnosticInfo.InternalError(located.Name, spec.TypeName + "." + spec.MethodName, e);
+            return new CompileResult(spec.HintName, null, error, located.Name);
         }
     }
 
-    private sealed record CompileResult(string HintName, string? Source, DiagnosticInfo? Error);
+    private sealed record CompileResult(string HintName, string? Source, DiagnosticInfo? Error, LocationInfo? Location);
 }

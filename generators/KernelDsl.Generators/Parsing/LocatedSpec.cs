@@ -1,0 +1,26 @@
+using System;
+using KernelDsl.Compiler;
+using KernelDsl.Generators.Diagnostics;
+
+namespace KernelDsl.Generators.Parsing;
+
+/// <summary>
+/// A kernel's spec and where its name is, for a failure of the back end (KD9999) to point at.
+/// Equality is the spec's alone: an edit that only moves a kernel must not recompile it, so a
+/// KD9999 replayed from the cache after such an edit keeps the span it was reported at (in the
+/// right file, on the old line) until the kernel itself changes. KD9999 means a compiler bug; the
+/// front end's diagnostics, which the analyzer reports, always have current locations.
+/// </summary>
+internal sealed class LocatedSpec(KernelSpec spec, LocationInfo? name) : IEquatable<LocatedSpec>
+{
+    public KernelSpec Spec { get; } = spec;
+
+    /// <summary>The kernel method's name in its declaration.</summary>
+    public LocationInfo? Name { get; } = name;
+
+    public bool Equals(LocatedSpec? other) => other is not null && Spec.Equals(other.Spec);
+
+    public override bool Equals(object? obj) => Equals(obj as LocatedSpec);
+
+    public override int GetHashCode() => Spec.GetHashCode();
+}
