@@ -10,7 +10,8 @@ namespace KernelDsl.Runtime;
 /// optional fused epilogue. The structure is the Goto/BLIS one: B is cut into KC × NC blocks and A
 /// into MC × KC blocks, each packed (<see cref="GemmPacking"/>) into panels the micro-kernel reads
 /// sequentially, whatever the operands' strides; <see cref="GemmMicroKernel"/> computes MR × 2·V
-/// tiles in registers with FMA (12 × 32 with AVX-512, 6 × 2·V otherwise). Independent C blocks are spread across cores. The epilogue (an
+/// tiles in registers with FMA (12 × 32 with AVX-512, 6 × 2·V otherwise). Independent C blocks
+/// are spread across cores. The epilogue (an
 /// <see cref="IRowKernel"/>: bias, activation, residual) runs on each tile right after its last
 /// accumulation, while the tile is still in L1, so a fused <c>Relu(MatMul(x, w) + b)</c> writes
 /// each output element's final value without another pass over C.
