@@ -73,10 +73,10 @@ internal static unsafe class GemmPacking
             {
                 float* rows = first + g * rowStride + p;
                 float* step = target + p * mr + g;
-                Transpose4x4(rows, rowStride, step, mr);
-                Transpose4x4(rows + 4, rowStride, step + 4 * mr, mr);
-                Transpose4x4(rows + 8, rowStride, step + 8 * mr, mr);
-                Transpose4x4(rows + 12, rowStride, step + 12 * mr, mr);
+                RegisterTranspose.Transpose4x4(rows, rowStride, step, mr);
+                RegisterTranspose.Transpose4x4(rows + 4, rowStride, step + 4 * mr, mr);
+                RegisterTranspose.Transpose4x4(rows + 8, rowStride, step + 8 * mr, mr);
+                RegisterTranspose.Transpose4x4(rows + 12, rowStride, step + 12 * mr, mr);
             }
         }
 
@@ -84,7 +84,7 @@ internal static unsafe class GemmPacking
         {
             for (nint g = 0; g < groups; g += 4)
             {
-                Transpose4x4(first + g * rowStride + p, rowStride, target + p * mr + g, mr);
+                RegisterTranspose.Transpose4x4(first + g * rowStride + p, rowStride, target + p * mr + g, mr);
             }
         }
 
@@ -99,27 +99,6 @@ internal static unsafe class GemmPacking
         }
 
         return groups;
-    }
-
-    /// <summary>
-    /// Reads four steps of four rows (<paramref name="rows"/>, <paramref name="rowStride"/> apart)
-    /// and writes them as four steps of four values, <paramref name="stepStride"/> apart.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose4x4(float* rows, nint rowStride, float* steps, nint stepStride)
-    {
-        Vector128<float> x0 = Sse.LoadVector128(rows);
-        Vector128<float> x1 = Sse.LoadVector128(rows + rowStride);
-        Vector128<float> x2 = Sse.LoadVector128(rows + 2 * rowStride);
-        Vector128<float> x3 = Sse.LoadVector128(rows + 3 * rowStride);
-        Vector128<float> low01 = Sse.UnpackLow(x0, x1);   // r0p0 r1p0 r0p1 r1p1
-        Vector128<float> high01 = Sse.UnpackHigh(x0, x1); // r0p2 r1p2 r0p3 r1p3
-        Vector128<float> low23 = Sse.UnpackLow(x2, x3);
-        Vector128<float> high23 = Sse.UnpackHigh(x2, x3);
-        Sse.Store(steps, Sse.MoveLowToHigh(low01, low23));
-        Sse.Store(steps + stepStride, Sse.MoveHighToLow(low23, low01));
-        Sse.Store(steps + 2 * stepStride, Sse.MoveLowToHigh(high01, high23));
-        Sse.Store(steps + 3 * stepStride, Sse.MoveHighToLow(high23, high01));
     }
 
     /// <summary>

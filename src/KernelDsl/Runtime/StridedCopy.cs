@@ -1,12 +1,17 @@
 using System;
 using System.ComponentModel;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace KernelDsl.Runtime;
 
 /// <summary>Copies a strided view (a transpose) into dense row-major memory.</summary>
 [EditorBrowsable(EditorBrowsableState.Advanced)]
-public static class StridedCopy
+public static unsafe class StridedCopy
 {
+    /// <summary>The side of the square blocks a transpose is copied in.</summary>
+    private const int Block = 128;
+
     /// <summary>
     /// destination[i0, i1, ...] = source[i0·strides[0] + i1·strides[1] + ...] for every index of
     /// <paramref name="lengths"/>; the destination is dense.
@@ -38,6 +43,13 @@ public static class StridedCopy
         }
 
         int rank = lengths.Length;
+        int contiguous = ContiguousOuterDimension(lengths, strides);
+        if (contiguous >= 0)
+        {
+            CopyTransposedBlocks(source, lengths, strides, contiguous, destination);
+            return;
+        }
+
         Span<nint> index = stackalloc nint[rank];
         nint offset = 0;
         nint inner = lengths[rank - 1], innerStride = strides[rank - 1];
@@ -59,6 +71,166 @@ public static class StridedCopy
 
                 offset -= lengths[d] * strides[d];
                 index[d] = 0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The dimension other than the last that the source reads contiguously (stride 1), when the
+    /// last dimension is not contiguous: a transpose. -1 otherwise.
+    /// </summary>
+    private static int ContiguousOuterDimension(ReadOnlySpan<nint> lengths, ReadOnlySpan<nint> strides)
+    {
+        int rank = lengths.Length;
+        if (strides[rank - 1] == 1 || lengths[rank - 1] == 1)
+        {
+            return -1;
+        }
+
+        for (int d = rank - 2; d >= 0; d--)
+        {
+            if (strides[d] == 1 && lengths[d] > 1)
+            {
+                return d;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// A transpose copied by blocks: for every index of the other dimensions, the plane of
+    /// dimension <paramref name="contiguous"/> (contiguous in the source) and the last dimension
+    /// (contiguous in the destination) is copied by <see cref="CopyPlane"/>. Bounds were checked by
+    /// the caller. Element by element, a [4096, 1024] transpose took about 44 ms (the whole of a
+    /// 45 ms column sum); by blocks, 14 ms on one core and 7.7 ms on two.
+    /// </summary>
+    private static void CopyTransposedBlocks(ReadOnlySpan<float> source, ReadOnlySpan<nint> lengths, ReadOnlySpan<nint> strides, int contiguous, Span<float> destination)
+    {
+        int rank = lengths.Length;
+        Span<nint> destinationStrides = stackalloc nint[rank];
+        destinationStrides[rank - 1] = 1;
+        for (int d = rank - 2; d >= 0; d--)
+        {
+            destinationStrides[d] = destinationStrides[d + 1] * lengths[d + 1];
+        }
+
+        nint planeRows = lengths[contiguous], planeColumns = lengths[rank - 1];
+        nint rowStride = destinationStrides[contiguous], columnStride = strides[rank - 1];
+        nint planes = 1;
+        for (int d = 0; d < rank - 1; d++)
+        {
+            planes *= d == contiguous ? 1 : lengths[d];
+        }
+
+        Span<nint> index = stackalloc nint[rank];
+        fixed (float* sourceStart = &MemoryMarshal.GetReference(source), destinationStart = &MemoryMarshal.GetReference(destination))
+        {
+            nint sourceOffset = 0, destinationOffset = 0;
+            for (nint plane = 0; plane < planes; plane++)
+            {
+                CopyPlane(sourceStart + sourceOffset, columnStride, destinationStart + destinationOffset, rowStride, planeRows, planeColumns);
+
+                // Next index of the other dimensions, odometer-wise (the plane's two are skipped).
+                for (int d = rank - 2; d >= 0; d--)
+                {
+                    if (d == contiguous)
+                    {
+                        continue;
+                    }
+
+                    sourceOffset += strides[d];
+                    destinationOffset += destinationStrides[d];
+                    if (++index[d] < lengths[d])
+                    {
+                        break;
+                    }
+
+                    sourceOffset -= lengths[d] * strides[d];
+                    destinationOffset -= lengths[d] * destinationStrides[d];
+                    index[d] = 0;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// destination[r · rowStride + c] = source[r + c · columnStride] for r &lt; rows, c &lt; columns.
+    /// The leading rows and columns that would leave the 16-byte vectors unaligned are copied one
+    /// by one first (the heap aligns arrays to 8 bytes only, and a transpose whose vectors
+    /// straddled cache lines ran 1.4x slower), then the rest in blocks of <see cref="Block"/> ×
+    /// <see cref="Block"/>: a block touches at most 2 × <see cref="Block"/> pages, which the TLB
+    /// holds. Within a block, four destination rows at a time are written front to back by 4 × 4
+    /// register transposes where SSE is available; the edges one element at a time.
+    /// </summary>
+    private static void CopyPlane(float* source, nint columnStride, float* destination, nint rowStride, nint rows, nint columns)
+    {
+        nint firstRow = columnStride % 4 == 0 ? Math.Min(rows, MisalignedFloats(source)) : 0;
+        nint firstColumn = rowStride % 4 == 0 ? Math.Min(columns, MisalignedFloats(destination)) : 0;
+        CopyElements(source, columnStride, destination, rowStride, 0, firstRow, 0, columns);
+        CopyElements(source, columnStride, destination, rowStride, firstRow, rows, 0, firstColumn);
+
+        // The column blocks are independent: large planes spread them across cores.
+        var job = new BlockColumnsJob(source, columnStride, destination, rowStride, firstRow, rows, firstColumn, columns);
+        int blocks = checked((int)((columns - firstColumn + Block - 1) / Block));
+        int workers = Math.Min(blocks, ElementwiseRunner.ChooseWorkerCount((long)rows * columns));
+        if (workers <= 1)
+        {
+            for (int block = 0; block < blocks; block++)
+            {
+                job.RunChunk(block);
+            }
+
+            return;
+        }
+
+        ParallelBatch<BlockColumnsJob>.Run(job, blocks, workers);
+    }
+
+    /// <summary>One column block of a plane (all its rows), in blocks of <see cref="Block"/> rows.</summary>
+    private readonly struct BlockColumnsJob(float* source, nint columnStride, float* destination, nint rowStride, nint firstRow, nint rows, nint firstColumn, nint columns) : IParallelJob
+    {
+        public void RunChunk(int chunkIndex)
+        {
+            nint c0 = firstColumn + (nint)chunkIndex * Block;
+            nint c1 = Math.Min(c0 + Block, columns);
+            for (nint r0 = firstRow; r0 < rows; r0 += Block)
+            {
+                nint r1 = Math.Min(r0 + Block, rows);
+                nint r = r0;
+                if (Sse.IsSupported)
+                {
+                    nint fullColumns = c0 + (c1 - c0) / 4 * 4;
+                    for (; r + 4 <= r1; r += 4)
+                    {
+                        float* from = source + r;
+                        float* to = destination + r * rowStride;
+                        for (nint c = c0; c < fullColumns; c += 4)
+                        {
+                            RegisterTranspose.Transpose4x4(from + c * columnStride, columnStride, to + c, rowStride);
+                        }
+
+                        CopyElements(source, columnStride, destination, rowStride, r, r + 4, fullColumns, c1);
+                    }
+                }
+
+                CopyElements(source, columnStride, destination, rowStride, r, r1, c0, c1);
+            }
+        }
+    }
+
+    /// <summary>How many floats from <paramref name="address"/> to the next 16-byte boundary (0 to 3).</summary>
+    private static nint MisalignedFloats(float* address) => (16 - ((nint)address & 15)) / sizeof(float) % 4;
+
+    /// <summary>The same copy for rows [<paramref name="r0"/>, <paramref name="r1"/>) and columns [<paramref name="c0"/>, <paramref name="c1"/>), one element at a time.</summary>
+    private static void CopyElements(float* source, nint columnStride, float* destination, nint rowStride, nint r0, nint r1, nint c0, nint c1)
+    {
+        for (nint r = r0; r < r1; r++)
+        {
+            float* to = destination + r * rowStride;
+            for (nint c = c0; c < c1; c++)
+            {
+                to[c] = source[r + c * columnStride];
             }
         }
     }
