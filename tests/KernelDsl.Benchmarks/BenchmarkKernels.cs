@@ -31,6 +31,12 @@ public static partial class LayerKernels
     public static Tensor<float> MatMulPlain([Shape("M", "K")] Tensor<float> a, [Shape("K", "N")] Tensor<float> b) => MatMul(a, b);
 
     [Kernel]
+    public static Tensor<float> RowSums([Shape("B", "N")] Tensor<float> x) => Sum(x, axis: -1);
+
+    [Kernel]
+    public static Tensor<float> ColumnSums([Shape("B", "N")] Tensor<float> x) => Sum(x, axis: 0);
+
+    [Kernel]
     public static Tensor<float> Dense([Shape("B", "K")] Tensor<float> x, [Shape("K", "N")] Tensor<float> w, [Shape("N")] Tensor<float> b)
         => Relu(MatMul(x, w) + b);
 }

@@ -207,6 +207,53 @@ public class MatMulBenchmarks
     public void MatMul() => LayerKernels.MatMulPlain(new ReadOnlyTensorSpan<float>(_a, [Size, Size]), new ReadOnlyTensorSpan<float>(_b, [Size, Size]), new TensorSpan<float>(_c, [Size, Size]));
 }
 
+/// <summary>
+/// Sums over [4096, 1024] along the last axis and along the first: a reduction over another axis
+/// reduces a transposed copy, so the column sum costs a transpose; a hand-written loop that adds
+/// the rows into one accumulator row (TensorPrimitives.Add, one pass over the input) shows what a
+/// direct column reduction would cost.
+/// </summary>
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+public class ReductionAxisBenchmarks
+{
+    private const int Rows = NormalizationBenchmarks.Rows;
+    private const int Columns = NormalizationBenchmarks.Columns;
+    private float[] _x = null!;
+    private float[] _rowSums = null!;
+    private float[] _columnSums = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(1);
+        _x = new float[Rows * Columns];
+        for (int i = 0; i < _x.Length; i++)
+        {
+            _x[i] = (float)random.NextDouble() - 0.5f;
+        }
+
+        _rowSums = new float[Rows];
+        _columnSums = new float[Columns];
+    }
+
+    [Benchmark(Description = "row sums fused (axis -1)")]
+    public void RowSums() => LayerKernels.RowSums(new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new TensorSpan<float>(_rowSums, [Rows]));
+
+    [Benchmark(Description = "column sums fused (axis 0)")]
+    public void ColumnSums() => LayerKernels.ColumnSums(new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new TensorSpan<float>(_columnSums, [Columns]));
+
+    [Benchmark(Description = "column sums, rows added by TensorPrimitives (one thread)")]
+    public void ColumnSumsByRows()
+    {
+        Span<float> sums = _columnSums;
+        sums.Clear();
+        for (int row = 0; row < Rows; row++)
+        {
+            TensorPrimitives.Add(sums, _x.AsSpan(row * Columns, Columns), sums);
+        }
+    }
+}
+
 /// <summary>A dense layer Relu(x·W + b) for a batch of 64 and of 1: the fused kernel (epilogue on each tile) against the eager body.</summary>
 [MemoryDiagnoser]
 [SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
