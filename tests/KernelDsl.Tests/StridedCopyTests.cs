@@ -59,6 +59,10 @@ public sealed class StridedCopyTests
 
         // A broadcast (stride 0) dimension beside a transpose.
         CheckAgainstReference([3, 17, 20], [0, 1, 17], random, "broadcast transpose");
+
+        // A slice: rows of 5 out of 8, and every other row.
+        CheckAgainstReference([3, 5], [8, 1], random, "column slice");
+        CheckAgainstReference([4, 2, 7], [28, 14, 1], random, "row slice");
     }
 
     /// <summary>

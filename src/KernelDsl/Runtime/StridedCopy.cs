@@ -56,9 +56,16 @@ public static unsafe class StridedCopy
         for (nint written = 0; written < count; written += inner)
         {
             Span<float> row = destination.Slice((int)written, (int)inner);
-            for (int j = 0; j < row.Length; j++)
+            if (innerStride == 1)
             {
-                row[j] = source[(int)(offset + j * innerStride)];
+                source.Slice((int)offset, row.Length).CopyTo(row); // a slice's rows: contiguous
+            }
+            else
+            {
+                for (int j = 0; j < row.Length; j++)
+                {
+                    row[j] = source[(int)(offset + j * innerStride)];
+                }
             }
 
             for (int d = rank - 2; d >= 0; d--)
