@@ -30,8 +30,13 @@ public static unsafe class Gemm
     /// </summary>
     private const int MaxDepthBlock = 512;
 
-    /// <summary>MC upper bound: a packed A block (MC × KC) stays in L2.</summary>
-    private const int RowBlock = 96;
+    /// <summary>
+    /// MC upper bound: a packed A block (MC × KC, 96 KiB at 48 × 512) stays in L2 beside the packed
+    /// B block. With 512-deep blocks, 48 rows beat 96 in alternating calls in one process: a 1152³
+    /// product on one thread 95.3 → 106.3 GFLOP/s (30 of 30 pairs), 1024³ on two 134 → 145 (22 of
+    /// 30); 24 and 36 rows were no better than 48.
+    /// </summary>
+    private const int RowBlock = 48;
 
     /// <summary>NC upper bound: a packed B block (KC × NC) stays in the outer caches.</summary>
     private const int ColumnBlock = 768;
