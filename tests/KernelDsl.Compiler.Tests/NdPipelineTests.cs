@@ -82,6 +82,35 @@ public sealed class NdPipelineTests
         Assert.Empty(plan.Temporaries);
     }
 
+    /// <summary>The front end's form of <c>x - Mean(x, axis: 0, keepDims: true)</c>: a transpose moving axis 0 last, reduced, and moved back.</summary>
+    [Fact]
+    public void AReductionOverTheFirstAxisReadsItsSourceInPlace()
+    {
+        var b = new GraphBuilder(EquatableArray.Create(Tensor("x", "B", "N")));
+        int x = b.Parameter(0);
+        int mean = b.Reduce(Op.Mean, b.Transpose(x, 1, 0), true, 1); // [N, 1]
+        KernelGraph graph = b.Build(b.Apply(Op.Sub, x, b.Transpose(mean, 1, 0)));
+        (NdPlan? plan, var errors) = NdPlanner.Plan(graph, ShapeInference.Infer(graph).Shapes);
+        Assert.Empty(errors);
+
+        // No transposed copy of x, and none of the [N, 1] mean put back as [1, N]: it is already in row order.
+        Assert.Equal(new[] { NdGroupKind.AxisReduction, NdGroupKind.Rows }, plan!.Groups.Select(g => g.Kind).ToArray());
+        Assert.Equal(mean, plan.Groups[0].Output);
+        Assert.Equal(new[] { mean }, plan.Temporaries.ToArray());
+    }
+
+    [Fact]
+    public void ATransposeReadByMoreThanReductionsIsStillCopied()
+    {
+        var b = new GraphBuilder(EquatableArray.Create(Tensor("x", "B", "N")));
+        int transposed = b.Transpose(b.Parameter(0), 1, 0);
+        int sums = b.Reduce(Op.Sum, transposed, true, 1); // [N, 1]
+        KernelGraph graph = b.Build(b.Apply(Op.Mul, transposed, sums)); // [N, B] * [N, 1]
+        (NdPlan? plan, _) = NdPlanner.Plan(graph, ShapeInference.Infer(graph).Shapes);
+        Assert.Equal(new[] { NdGroupKind.Copy, NdGroupKind.Rows }, plan!.Groups.Select(g => g.Kind).ToArray());
+        Assert.Equal(transposed, plan.Groups[0].Output);
+    }
+
     [Fact]
     public void ReductionsOverOtherAxesAreReportedNotMiscompiled()
     {

@@ -68,6 +68,9 @@ public static class NdCases
     /// </summary>
     private static readonly int[][] LongRows = [[3, 4096], [2, 4097], [2, 5003]];
 
+    /// <summary>[B, N] with rows past the in-place column reduction's 2048-column blocks, and many rows.</summary>
+    private static readonly int[][] WideColumns = [[37, 2049], [3, 4100], [1000, 33]];
+
     public static readonly IReadOnlyList<NdCase> All =
     [
         new("AddBias", (t, _) => t[0] + t[1], Elementwise, 1e-7),
@@ -78,8 +81,13 @@ public static class NdCases
         new("RowMaxMinusMin", (t, _) => t[0].Max() - t[0].Min(), 6e-8, 0),
         new("RowProd", (t, _) => t[0].Prod(keepDims: false) * 2, 2e-5, 1e-30, Low: 0.9, High: 1.1),
         new("FullSum", (t, _) => t[0].Map(Math.Abs).Sum(keepDims: false), 2e-5, 1e-7),
-        new("ColumnSums", (t, _) => t[0].Transpose().Sum(keepDims: false), 2e-5, 1e-6),
+        new("ColumnSums", (t, _) => t[0].Transpose().Sum(keepDims: false), 2e-5, 1e-7, ScaleSymbol: "B", ExtraSizes: WideColumns),
         new("CenterColumns", (t, _) => t[0] - t[0].Transpose().Mean().Transpose(), 2e-5, 2e-6),
+        new("ColumnRange", (t, _) => t[0].Transpose().Max().Transpose() - t[0].Transpose().Min().Transpose(), Elementwise, 0, ExtraSizes: WideColumns),
+        new("ColumnProd", (t, _) => t[0].Transpose().Prod(keepDims: false), 1e-5, 1e-30, Low: 0.9, High: 1.1),
+        new("BatchVariance", (t, _) => (t[0] * t[0]).Transpose().Mean(keepDims: false) - t[0].Transpose().Mean(keepDims: false) * t[0].Transpose().Mean(keepDims: false), 2e-5, 2e-6, ExtraSizes: WideColumns),
+        new("MiddleAxisMean", (t, _) => t[0].Transpose(0, 2, 1).Mean(keepDims: false), 2e-5, 1e-6),
+        new("FirstAxisMaxRank3", (t, _) => t[0].Transpose(1, 2, 0).Max(keepDims: false) + t[1], Elementwise, 1e-7),
         new("RowSumsPlusBias", (t, _) => t[0].Sum(keepDims: false) + t[1], 2e-5, 1e-6),
         new("SquareMinusRowMeans", (t, _) => t[0] - t[0].Mean(keepDims: false), 2e-5, 2e-6),
         new("SumOfScaledRowSums", (t, _) => (t[0].Sum(keepDims: false) * 2).Sum(keepDims: false), 2e-5, 1e-6),

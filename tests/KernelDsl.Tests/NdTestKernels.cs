@@ -26,6 +26,11 @@ public static partial class NdTestKernels
     [Kernel] public static Tensor<float> FullSum([Shape("N")] Tensor<float> x) => Sum(Abs(x), axis: 0);
     [Kernel] public static Tensor<float> ColumnSums([Shape("B", "N")] Tensor<float> x) => Sum(x, axis: 0);
     [Kernel] public static Tensor<float> CenterColumns([Shape("B", "N")] Tensor<float> x) => x - Mean(x, axis: 0, keepDims: true);
+    [Kernel] public static Tensor<float> ColumnRange([Shape("B", "N")] Tensor<float> x) => Max(x, axis: 0, keepDims: true) - Min(x, 0, true);
+    [Kernel] public static Tensor<float> ColumnProd([Shape("B", "N")] Tensor<float> x) => Prod(x, axis: -2, keepDims: false);
+    [Kernel] public static Tensor<float> BatchVariance([Shape("B", "N")] Tensor<float> x) => Mean(x * x, axis: 0) - Mean(x, axis: 0) * Mean(x, axis: 0);
+    [Kernel] public static Tensor<float> MiddleAxisMean([Shape("A", "B", "N")] Tensor<float> x) => Mean(x, axis: 1);
+    [Kernel] public static Tensor<float> FirstAxisMaxRank3([Shape("A", "B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> b) => Max(x, axis: 0, keepDims: false) + b;
     [Kernel] public static Tensor<float> RowSumsPlusBias([Shape("B", "N")] Tensor<float> x, [Shape("B")] Tensor<float> b) => Sum(x, axis: -1) + b;
     [Kernel] public static Tensor<float> SquareMinusRowMeans([Shape("N", "N")] Tensor<float> x) => x - Mean(x, axis: -1);
     [Kernel] public static Tensor<float> SumOfScaledRowSums([Shape("A", "B", "N")] Tensor<float> x) => Sum(Sum(x, axis: -1) * 2f, axis: -1);

@@ -11,6 +11,8 @@ public enum NdGroupKind
     Contraction,
     /// <summary>A transposed view copied to dense memory, for consumers that need contiguous rows.</summary>
     Copy,
+    /// <summary>A reduction over an axis other than its source's last, read in place: whole source rows are combined into each row of the result (the runtime's <c>AxisReduction</c>).</summary>
+    AxisReduction,
 }
 
 /// <summary>

@@ -11,7 +11,8 @@ namespace KernelDsl.Compiler.Fusion;
 /// <list type="number">
 /// <item>Values go to memory only where they must: the kernel's output; a MatMul operand that is not
 /// a kernel input (or a transposed view of one); the end of each MatMul's epilogue; a value a
-/// transposed view moves the last axis of (copied to dense rows).</item>
+/// transposed view moves the last axis of (copied to dense rows), unless the view is only reduced
+/// along that axis, which the runtime does in place.</item>
 /// <item>A MatMul takes the chain of elementwise ops that consume only it (bias, activation,
 /// residual; same shape as the product) as its epilogue, applied to each tile of C while it is in cache.</item>
 /// <item>Everything else fuses row by row: elementwise ops inline into their consumers, and a
@@ -71,6 +72,11 @@ public static class NdPlanner
             {
                 foreach (int node in Cone(graph, m, materialized))
                 {
+                    if (IsAxisReduction(graph, shapes, node))
+                    {
+                        Add(node); // reads its source in place, in a group of its own
+                    }
+
                     if (!OpInfo.IsView(graph.Nodes[node].Op))
                     {
                         continue;
@@ -88,7 +94,7 @@ public static class NdPlanner
                         Add(operand); // a reshape regroups dense memory: a view under it is copied first
                     }
 
-                    if (node != m && MovesLastAxis(graph, shapes, node) && !FeedsOnlyContractions(graph, node))
+                    if (node != m && MovesLastAxis(graph, shapes, node) && !FeedsOnlyContractions(graph, node) && !FeedsOnlyAxisReductions(graph, shapes, node))
                     {
                         Add(node); // copied to dense rows before the row kernels read it
                     }
@@ -118,6 +124,11 @@ public static class NdPlanner
             if (product >= 0)
             {
                 groups.Add(ContractionGroup(graph, materialized, product, m));
+            }
+            else if (IsAxisReduction(graph, shapes, m))
+            {
+                groups.Add(new NdGroup(NdGroupKind.AxisReduction, m, EquatableArray.Create(graph.Nodes[m].Operands[0], m), -1,
+                    "A reduction over an axis other than the last, read in place: whole rows of the source are combined into each row of the result, front to back through memory, with no transposed copy."));
             }
             else if (OpInfo.IsView(graph.Nodes[m].Op))
             {
@@ -154,7 +165,12 @@ public static class NdPlanner
         return node;
     }
 
-    /// <summary>Whether a transpose moves its operand's last axis (so rows are no longer contiguous); a slice never does.</summary>
+    /// <summary>
+    /// Whether a transpose moves its operand's last axis (so rows are no longer contiguous); a slice
+    /// never does. Moving an axis past trailing axes of size 1 only (the transpose that puts back a
+    /// reduced axis kept with keepDims) keeps rows contiguous when the operand is itself in memory,
+    /// not another view: there, the axis's stride is 1.
+    /// </summary>
     public static bool MovesLastAxis(KernelGraph graph, Shape?[] shapes, int transpose)
     {
         if (graph.Nodes[transpose].Op != Op.Transpose)
@@ -164,7 +180,72 @@ public static class NdPlanner
 
         int rank = shapes[transpose]!.Rank;
         int[] permutation = ShapeInference.Permutation(graph.Nodes[transpose], rank)!;
-        return permutation[rank - 1] != rank - 1;
+        int row = permutation[rank - 1];
+        if (row == rank - 1)
+        {
+            return false;
+        }
+
+        int operand = graph.Nodes[transpose].Operands[0];
+        Shape operandShape = shapes[operand]!;
+        bool onlyOnesAfter = Enumerable.Range(row + 1, rank - row - 1).All(d => operandShape.Dims[d].IsOne);
+        return !onlyOnesAfter || OpInfo.IsView(graph.Nodes[operand].Op);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="node"/> reduces, along its last axis, a transpose that moved another
+    /// axis of its source last while keeping the source's last axis next to it (the front end's form
+    /// of <c>Sum(x, axis: 0)</c>), and that transpose feeds nothing else. Such a reduction combines
+    /// whole source rows in place (<see cref="NdGroupKind.AxisReduction"/>) instead of reducing the
+    /// rows of a transposed copy.
+    /// </summary>
+    public static bool IsAxisReduction(KernelGraph graph, Shape?[] shapes, int node)
+    {
+        GraphNode reduction = graph.Nodes[node];
+        if (!OpInfo.IsReduction(reduction.Op))
+        {
+            return false;
+        }
+
+        int view = reduction.Operands[0];
+        GraphNode transpose = graph.Nodes[view];
+        if (transpose.Op != Op.Transpose || OpInfo.IsView(graph.Nodes[transpose.Operands[0]].Op) || !MovesLastAxis(graph, shapes, view) || !FeedsOnlyAxisReductions(graph, shapes, view))
+        {
+            return false;
+        }
+
+        int rank = shapes[view]!.Rank;
+        int[] permutation = ShapeInference.Permutation(transpose, rank)!;
+        return rank >= 2 && permutation[rank - 2] == rank - 1;
+    }
+
+    /// <summary>Whether every use of a transpose is a reduction along its last axis (and it is not a result).</summary>
+    private static bool FeedsOnlyAxisReductions(KernelGraph graph, Shape?[] shapes, int view)
+    {
+        if (graph.Results.Contains(view))
+        {
+            return false;
+        }
+
+        int rank = shapes[view]!.Rank;
+        bool any = false;
+        for (int user = view + 1; user < graph.Nodes.Count; user++)
+        {
+            GraphNode node = graph.Nodes[user];
+            if (!node.Operands.Contains(view))
+            {
+                continue;
+            }
+
+            any = true;
+            int[]? axes = OpInfo.IsReduction(node.Op) ? ShapeInference.ReducedAxes(node, rank) : null;
+            if (axes is null || axes.Length != 1 || axes[0] != rank - 1)
+            {
+                return false;
+            }
+        }
+
+        return any;
     }
 
     private static int[] CountUses(KernelGraph graph)

@@ -300,9 +300,9 @@ public static class ShapedKernelEmitter
                     }
                 }
             }
-            else if (last.Kind == NdGroupKind.Copy)
+            else if (last.Kind is NdGroupKind.Copy or NdGroupKind.AxisReduction)
             {
-                (RowLeafKind kind, int source, _, _) = RowLowering.Resolve(graph, shapes, last.Output, -1, plan.Materialized.Where(t => t != last.Output).ToList());
+                (RowLeafKind kind, int source, _, _) = ViewRead(last);
                 if (kind == RowLeafKind.Parameter)
                 {
                     Use(source, false);
@@ -336,6 +336,9 @@ public static class ShapedKernelEmitter
                         break;
                     case NdGroupKind.Contraction:
                         EmitContraction(w, group, programs[g], target);
+                        break;
+                    case NdGroupKind.AxisReduction:
+                        EmitAxisReduction(w, group, target);
                         break;
                     default:
                         EmitCopy(w, group, target);
@@ -407,13 +410,34 @@ public static class ShapedKernelEmitter
         }
 
         private void EmitCopy(CodeWriter w, NdGroup group, string target)
+            => w.Line($"{Runtime}.StridedCopy.Run({ViewArguments(group)}, {target});");
+
+        private void EmitAxisReduction(CodeWriter w, NdGroup group, string target)
         {
-            var stops = plan.Materialized.Where(t => t != group.Output).ToList();
-            (RowLeafKind kind, int source, int[] permutation, int[] offsets) = RowLowering.Resolve(graph, shapes, group.Output, -1, stops);
-            Shape shape = shapes[group.Output]!;
-            string lengths = DimList(shape);
+            string method = graph.Nodes[group.Output].Op switch
+            {
+                Op.Sum => "Sum",
+                Op.Mean => "Mean",
+                Op.Prod => "Prod",
+                Op.ReduceMax => "Max",
+                _ => "Min",
+            };
+            w.Line($"{Runtime}.AxisReduction.{method}({ViewArguments(group)}, {target});");
+        }
+
+        /// <summary>The strided view a copy or an in-place reduction reads: a copy's output, a reduction's operand.</summary>
+        private int ViewOf(NdGroup group) => group.Kind == NdGroupKind.AxisReduction ? graph.Nodes[group.Output].Operands[0] : group.Output;
+
+        private (RowLeafKind Kind, int Source, int[] Permutation, int[] Offsets) ViewRead(NdGroup group)
+            => RowLowering.Resolve(graph, shapes, ViewOf(group), -1, plan.Materialized.Where(t => t != group.Output).ToList());
+
+        /// <summary>The view's memory, lengths and strides, as the runtime's strided copy and reduction take them.</summary>
+        private string ViewArguments(NdGroup group)
+        {
+            (RowLeafKind kind, int source, int[] permutation, int[] offsets) = ViewRead(group);
+            Shape shape = shapes[ViewOf(group)]!;
             string strides = "[" + string.Join(", ", Enumerable.Range(0, shape.Rank).Select(d => SourceStride(kind, source, permutation.Length == 0 ? d : permutation[d]))) + "]";
-            w.Line($"{Runtime}.StridedCopy.Run({Memory(kind, source, offsets)}, {lengths}, {strides}, {target});");
+            return $"{Memory(kind, source, offsets)}, {DimList(shape)}, {strides}";
         }
 
         /// <summary>Each leaf's memory and its strides aligned to the domain (0 where broadcast; the row's own stride last).</summary>
