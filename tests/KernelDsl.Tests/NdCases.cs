@@ -86,6 +86,8 @@ public static class NdCases
         new("ColumnRange", (t, _) => t[0].Transpose().Max().Transpose() - t[0].Transpose().Min().Transpose(), Elementwise, 0, ExtraSizes: WideColumns),
         new("ColumnProd", (t, _) => t[0].Transpose().Prod(keepDims: false), 1e-5, 1e-30, Low: 0.9, High: 1.1),
         new("BatchVariance", (t, _) => (t[0] * t[0]).Transpose().Mean(keepDims: false) - t[0].Transpose().Mean(keepDims: false) * t[0].Transpose().Mean(keepDims: false), 2e-5, 2e-6, ExtraSizes: WideColumns),
+        new("SlicedRowsColumnMax", (t, _) => t[0].Slice(0, 1, 3).Transpose().Max(keepDims: false), 0, 0),
+        new("SlicedColumnSums", (t, _) => t[0].Slice(1, 2, 3).Transpose().Sum(keepDims: false), 2e-5, 1e-7, ScaleSymbol: "B"),
         new("MiddleAxisMean", (t, _) => t[0].Transpose(0, 2, 1).Mean(keepDims: false), 2e-5, 1e-6),
         new("FirstAxisMaxRank3", (t, _) => t[0].Transpose(1, 2, 0).Max(keepDims: false) + t[1], Elementwise, 1e-7),
         new("RowSumsPlusBias", (t, _) => t[0].Sum(keepDims: false) + t[1], 2e-5, 1e-6),

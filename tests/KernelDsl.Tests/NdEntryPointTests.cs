@@ -100,6 +100,25 @@ public sealed class NdEntryPointTests
         }
     }
 
+    /// <summary>A reduction over axis 0 reads its input in place through any strides: a transposed view, every other row, and the dense matrix agree with the eager sums.</summary>
+    [Fact]
+    public void ColumnReductionsReadAnyStrides()
+    {
+        float[] memory = Filled(8, 6).ToArray();
+        (nint[] Strides, float[] Dense)[] views =
+        [
+            ([6, 1], memory[..24]),                                                          // dense [4, 6]
+            ([12, 1], Enumerable.Range(0, 4).SelectMany(r => memory[(12 * r)..(12 * r + 6)]).ToArray()), // every other row of [8, 6]
+            ([1, 4], Enumerable.Range(0, 24).Select(i => memory[i % 6 * 4 + i / 6]).ToArray()),         // the transpose of a [6, 4] matrix
+        ];
+        foreach ((nint[] strides, float[] dense) in views)
+        {
+            var sums = new float[6];
+            NdTestKernels.ColumnSums(new ReadOnlyTensorSpan<float>(memory, [4, 6], strides), new TensorSpan<float>(sums, [6]));
+            Assert.Equal(Ops.Sum(Tensor.Create(dense, [4, 6]), axis: 0).ToArray(), sums);
+        }
+    }
+
     [Fact]
     public void ElementwiseKernelsMayRunInPlaceButProductsMayNotOverlap()
     {

@@ -194,8 +194,8 @@ public static class NdPlanner
 
     /// <summary>
     /// Whether <paramref name="node"/> reduces, along its last axis, a transpose that moved another
-    /// axis of its source last while keeping the source's last axis next to it (the front end's form
-    /// of <c>Sum(x, axis: 0)</c>), and that transpose feeds nothing else. Such a reduction combines
+    /// axis of its source (or of a slice of it) last while keeping the source's last axis next to it
+    /// (the front end's form of <c>Sum(x, axis: 0)</c>), and that transpose feeds nothing else. Such a reduction combines
     /// whole source rows in place (<see cref="NdGroupKind.AxisReduction"/>) instead of reducing the
     /// rows of a transposed copy.
     /// </summary>
@@ -209,9 +209,19 @@ public static class NdPlanner
 
         int view = reduction.Operands[0];
         GraphNode transpose = graph.Nodes[view];
-        if (transpose.Op != Op.Transpose || OpInfo.IsView(graph.Nodes[transpose.Operands[0]].Op) || !MovesLastAxis(graph, shapes, view) || !FeedsOnlyAxisReductions(graph, shapes, view))
+        if (transpose.Op != Op.Transpose || !MovesLastAxis(graph, shapes, view) || !FeedsOnlyAxisReductions(graph, shapes, view))
         {
             return false;
+        }
+
+        // Slices under the transpose only move the start and narrow the view; another transpose or
+        // a reshape would change which source axis is contiguous.
+        for (int under = transpose.Operands[0]; OpInfo.IsView(graph.Nodes[under].Op); under = graph.Nodes[under].Operands[0])
+        {
+            if (graph.Nodes[under].Op != Op.Slice)
+            {
+                return false;
+            }
         }
 
         int rank = shapes[view]!.Rank;
