@@ -37,6 +37,12 @@ public static partial class LayerKernels
     public static Tensor<float> ColumnSums([Shape("B", "N")] Tensor<float> x) => Sum(x, axis: 0);
 
     [Kernel]
+    public static Tensor<float> ColumnSumsOfSquares([Shape("B", "N")] Tensor<float> x) => Sum(x * x, axis: 0);
+
+    [Kernel]
+    public static Tensor<float> Squares([Shape("B", "N")] Tensor<float> x) => x * x;
+
+    [Kernel]
     public static Tensor<float> Dense([Shape("B", "K")] Tensor<float> x, [Shape("K", "N")] Tensor<float> w, [Shape("N")] Tensor<float> b)
         => Relu(MatMul(x, w) + b);
 }

@@ -221,6 +221,7 @@ public class ReductionAxisBenchmarks
     private float[] _x = null!;
     private float[] _rowSums = null!;
     private float[] _columnSums = null!;
+    private float[] _squares = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -234,6 +235,7 @@ public class ReductionAxisBenchmarks
 
         _rowSums = new float[Rows];
         _columnSums = new float[Columns];
+        _squares = new float[Rows * Columns];
     }
 
     [Benchmark(Description = "row sums fused (axis -1)")]
@@ -241,6 +243,16 @@ public class ReductionAxisBenchmarks
 
     [Benchmark(Description = "column sums fused (axis 0)")]
     public void ColumnSums() => LayerKernels.ColumnSums(new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new TensorSpan<float>(_columnSums, [Columns]));
+
+    [Benchmark(Description = "column sums of squares fused (x * x streamed into the sums)")]
+    public void ColumnSumsOfSquares() => LayerKernels.ColumnSumsOfSquares(new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new TensorSpan<float>(_columnSums, [Columns]));
+
+    [Benchmark(Description = "column sums of squares as two kernels (x * x to memory, then column sums)")]
+    public void SquaresThenColumnSums()
+    {
+        LayerKernels.Squares(new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new TensorSpan<float>(_squares, [Rows, Columns]));
+        LayerKernels.ColumnSums(new ReadOnlyTensorSpan<float>(_squares, [Rows, Columns]), new TensorSpan<float>(_columnSums, [Columns]));
+    }
 
     [Benchmark(Description = "column sums, rows added by TensorPrimitives (one thread)")]
     public void ColumnSumsByRows()

@@ -27,6 +27,7 @@ public sealed class SnapshotTests
         """)]
     [InlineData("LayerNormRows", "[Kernel] public static Tensor<float> LayerNormRows([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"N\")] Tensor<float> gamma, [Shape(\"N\")] Tensor<float> beta) => LayerNorm(x, gamma, beta);")]
     [InlineData("CenterColumns", "[Kernel] public static Tensor<float> CenterColumns([Shape(\"B\", \"N\")] Tensor<float> x) => x - Mean(x, axis: 0, keepDims: true);")]
+    [InlineData("ColumnSumsOfSquares", "[Kernel] public static Tensor<float> ColumnSumsOfSquares([Shape(\"B\", \"N\")] Tensor<float> x) => Sum(x * x, axis: 0);")]
     [InlineData("Keywords", "[Kernel] public static Tensor<float> Keywords(Tensor<float> @in, Tensor<float> destination, float @float) => @in * @float + destination;")]
     public void GeneratedSourceMatchesSnapshot(string name, string kernel)
     {

@@ -90,6 +90,50 @@ public sealed class AxisReductionTests
         Assert.Equal(float.PositiveInfinity, max[12]);
     }
 
+    /// <summary>A reduction taken in pieces along the reduced axis (continuing from the destination) equals the whole reduction bit for bit.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(16)]
+    public void PiecesContinueWhereThePreviousStopped(int piece)
+    {
+        const int rows = 37, columns = 70;
+        var random = new Random(piece);
+        float[] source = new float[rows * columns];
+        for (int i = 0; i < source.Length; i++)
+        {
+            source[i] = (float)(random.NextDouble() * 2 - 0.5);
+        }
+
+        foreach (string reduction in new[] { "Sum", "Prod", "Max", "Min" })
+        {
+            float[] whole = new float[columns], pieces = new float[columns];
+            AxisReductionSweep.Reduce(reduction, source, [columns, rows], [1, columns], whole);
+            for (int first = 0; first < rows; first += piece)
+            {
+                int count = Math.Min(piece, rows - first);
+                ReadOnlySpan<float> rowsOfPiece = source.AsSpan(first * columns, count * columns);
+                switch (reduction)
+                {
+                    case "Sum": AxisReduction.Sum(rowsOfPiece, [columns, count], [1, columns], pieces, continuing: first > 0); break;
+                    case "Prod": AxisReduction.Prod(rowsOfPiece, [columns, count], [1, columns], pieces, continuing: first > 0); break;
+                    case "Max": AxisReduction.Max(rowsOfPiece, [columns, count], [1, columns], pieces, continuing: first > 0); break;
+                    default: AxisReduction.Min(rowsOfPiece, [columns, count], [1, columns], pieces, continuing: first > 0); break;
+                }
+            }
+
+            Assert.Equal(whole, pieces);
+        }
+
+        float[] sums = new float[columns], means = new float[columns];
+        AxisReduction.Sum(source, [columns, rows], [1, columns], sums);
+        AxisReduction.DivideSums(sums, columns, rows);
+        AxisReduction.Mean(source, [columns, rows], [1, columns], means);
+        Assert.Equal(means, sums);
+        Assert.Throws<ArgumentOutOfRangeException>(() => AxisReduction.DivideSums(sums, columns, -1));
+    }
+
     [Fact]
     public void EmptyAxesGiveTheIdentityAndEmptyResultsWriteNothing()
     {

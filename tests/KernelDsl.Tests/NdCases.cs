@@ -71,6 +71,9 @@ public static class NdCases
     /// <summary>[B, N] with rows past the in-place column reduction's 2048-column blocks, and many rows.</summary>
     private static readonly int[][] WideColumns = [[37, 2049], [3, 4100], [1000, 33]];
 
+    /// <summary>[B, N] whose product is reduced over B in several pieces (see <c>AxisReduction.StreamedRows</c>), including slices larger than a piece.</summary>
+    private static readonly int[][] StreamedPieces = [[5000, 33], [3, 70000], [0, 7]];
+
     public static readonly IReadOnlyList<NdCase> All =
     [
         new("AddBias", (t, _) => t[0] + t[1], Elementwise, 1e-7),
@@ -88,6 +91,8 @@ public static class NdCases
         new("BatchVariance", (t, _) => (t[0] * t[0]).Transpose().Mean(keepDims: false) - t[0].Transpose().Mean(keepDims: false) * t[0].Transpose().Mean(keepDims: false), 2e-5, 2e-6, ExtraSizes: WideColumns),
         new("SlicedRowsColumnMax", (t, _) => t[0].Slice(0, 1, 3).Transpose().Max(keepDims: false), 0, 0),
         new("SlicedColumnSums", (t, _) => t[0].Slice(1, 2, 3).Transpose().Sum(keepDims: false), 2e-5, 1e-7, ScaleSymbol: "B"),
+        new("WeightedColumnSums", (t, _) => (t[0].Map(v => Math.Exp(v - 1)) * t[1]).Transpose().Sum(keepDims: false) + 1, 2e-5, 1e-7, ScaleSymbol: "B", ExtraSizes: StreamedPieces),
+        new("FirstAxisMeanOfSquares", (t, _) => (t[0] * t[0]).Transpose(1, 2, 0).Mean().Transpose(2, 0, 1), 2e-5, 1e-7),
         new("MiddleAxisMean", (t, _) => t[0].Transpose(0, 2, 1).Mean(keepDims: false), 2e-5, 1e-6),
         new("FirstAxisMaxRank3", (t, _) => t[0].Transpose(1, 2, 0).Max(keepDims: false) + t[1], Elementwise, 1e-7),
         new("RowSumsPlusBias", (t, _) => t[0].Sum(keepDims: false) + t[1], 2e-5, 1e-6),

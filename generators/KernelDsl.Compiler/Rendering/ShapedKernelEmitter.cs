@@ -111,7 +111,16 @@ public static class ShapedKernelEmitter
                 w.Line("// Scratch buffers for the values passed between groups.");
                 foreach (int t in plan.Temporaries)
                 {
-                    w.Line($"float[] {TempName(t)} = global::System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)({Size(shapes[t]!)}))); // {shapes[t]}: {graph.TryToExpression(t, 72) ?? $"intermediate %{t}"}");
+                    string size = Size(shapes[t]!), holds = shapes[t]!.ToString();
+                    if (StreamedInto(t) >= 0)
+                    {
+                        string slice = SliceSize(shapes[t]!);
+                        w.Line($"nint {StreamRows(t)} = {Runtime}.AxisReduction.StreamedRows({slice}); // slices of %{t} along its first axis per piece");
+                        size = $"{StreamRows(t)} * {slice}";
+                        holds = $"a piece of {holds}";
+                    }
+
+                    w.Line($"float[] {TempName(t)} = global::System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)({size}))); // {holds}: {graph.TryToExpression(t, 72) ?? $"intermediate %{t}"}");
                 }
 
                 w.Line("try");
@@ -283,9 +292,9 @@ public static class ShapedKernelEmitter
                     Use(leaf.Source, last.Kind == NdGroupKind.Rows && leaf.Permutation.Count == 0 && leaf.Offsets.Count == 0);
                 }
 
-                foreach (RowLeaf leaf in program.Leaves.Where(l => l.Kind == RowLeafKind.Reshaped && graph.Nodes[graph.Nodes[l.Source].Operands[0]].Op == Op.Input))
+                foreach (int parameter in ParametersRead(program).Except(program.Leaves.Where(l => l.Kind == RowLeafKind.Parameter).Select(l => l.Source)))
                 {
-                    Use(graph.Nodes[graph.Nodes[leaf.Source].Operands[0]].Parameter, false);
+                    Use(parameter, false); // read through a reshape
                 }
             }
 
@@ -306,6 +315,15 @@ public static class ShapedKernelEmitter
                 if (kind == RowLeafKind.Parameter)
                 {
                     Use(source, false);
+                }
+
+                // A streamed producer reads its inputs while the destination fills piece by piece.
+                if (last.Kind == NdGroupKind.AxisReduction && StreamedProducer(last) is int producer)
+                {
+                    foreach (int parameter in ParametersRead(programs[producer]!))
+                    {
+                        Use(parameter, false);
+                    }
                 }
             }
 
@@ -329,6 +347,19 @@ public static class ShapedKernelEmitter
                 w.Line($"// Group {g + 1} of {plan.Groups.Count}: {graph.TryToExpression(group.Output, 96) ?? (plan.Results.Contains(group.Output) ? "the result" : $"the intermediate %{group.Output}")}");
                 w.Line($"// {group.Reason}");
                 string target = BufferOf(group.Output);
+                int reduction = StreamedInto(group.Output);
+                if (reduction >= 0)
+                {
+                    w.Line($"// Computed piece by piece by group {reduction + 1}, which reduces each piece while it is in cache.");
+                    continue;
+                }
+
+                if (group.Kind == NdGroupKind.AxisReduction && StreamedProducer(group) is int producer)
+                {
+                    EmitStreamedReduction(w, group, producer, target);
+                    continue;
+                }
+
                 switch (group.Kind)
                 {
                     case NdGroupKind.Rows:
@@ -347,10 +378,17 @@ public static class ShapedKernelEmitter
             }
         }
 
-        private void EmitRows(CodeWriter w, RowProgram program, string target)
+        /// <param name="slice">For a streamed producer: the variables holding the first slice along the leading axis and the number of slices.</param>
+        private void EmitRows(CodeWriter w, RowProgram program, string target, (string First, string Count)? slice = null)
         {
             var domain = program.Domain.ToList();
-            string outer = "[" + string.Join(", ", domain.Take(domain.Count - 1).Select(DimExpression)) + "]";
+            var outerDims = domain.Take(domain.Count - 1).Select(DimExpression).ToList();
+            if (slice is { } s)
+            {
+                outerDims[0] = s.Count;
+            }
+
+            string outer = "[" + string.Join(", ", outerDims) + "]";
             string rowLength = DimExpression(domain[domain.Count - 1]);
             bool splits = program.Passes.All(p => p.Reduction < 0);
             var arguments = new List<string>
@@ -362,10 +400,117 @@ public static class ShapedKernelEmitter
                 target,
                 program.OutputIsRowScalar ? "1" : rowLength,
             };
-            AddLeafArguments(arguments, program, domain);
+            AddLeafArguments(arguments, program, domain, slice?.First);
             w.Line($"{Runtime}.RowRunner.Run(");
             WriteArguments(w, arguments);
         }
+
+        /// <summary>
+        /// A reduction over the leading axis of a value no other group reads: the value is computed a
+        /// few slices of that axis at a time into a scratch buffer that stays in cache, and each piece
+        /// is reduced at once, continuing from the previous pieces (the same order, so the same result).
+        /// </summary>
+        private void EmitStreamedReduction(CodeWriter w, NdGroup group, int producer, string target)
+        {
+            NdGroup source = plan.Groups[producer];
+            int value = source.Output;
+            Shape shape = shapes[value]!;
+            string leading = DimExpression(shape.Dims[0]);
+            GraphNode reduction = graph.Nodes[group.Output];
+            string method = reduction.Op == Op.Mean ? "Sum" : ReductionMethod(reduction.Op);
+            w.Line($"// Streamed: {graph.TryToExpression(value, 72) ?? $"%{value}"} (group {producer + 1}) is computed {StreamRows(value)} slices of its first axis at a time and reduced while in cache, so it never goes to memory whole.");
+            using (w.Block($"for (nint __first = 0; __first == 0 || __first < {leading}; __first += {StreamRows(value)})"))
+            {
+                w.Line($"nint __count = global::System.Math.Min({StreamRows(value)}, {leading} - __first);");
+                EmitRows(w, programs[producer]!, TempName(value), ("__first", "__count"));
+
+                // The piece is dense [__count, ...]: the view moves its first axis last.
+                var lengths = Enumerable.Range(1, shape.Rank - 1).Select(d => DimExpression(shape.Dims[d])).Append("__count");
+                var strides = Enumerable.Range(1, shape.Rank - 1).Select(d => SourceStride(RowLeafKind.Temporary, value, d)).Append(SourceStride(RowLeafKind.Temporary, value, 0));
+                w.Line($"{Runtime}.AxisReduction.{method}({TempName(value)}, [{string.Join(", ", lengths)}], [{string.Join(", ", strides)}], {target}, continuing: __first > 0);");
+            }
+
+            if (reduction.Op == Op.Mean)
+            {
+                w.Line();
+                w.Line($"{Runtime}.AxisReduction.DivideSums({target}, {Size(shapes[group.Output]!)}, {leading});");
+            }
+        }
+
+        /// <summary>The group whose output is the producer streamed into <paramref name="group"/> (an in-place reduction), or null.</summary>
+        private int? StreamedProducer(NdGroup group)
+        {
+            int value = graph.Nodes[graph.Nodes[group.Output].Operands[0]].Operands[0];
+            return StreamedInto(value) >= 0 ? GroupIndex(g => g.Output == value) : null;
+        }
+
+        /// <summary>
+        /// The index of the in-place reduction group that computes <paramref name="value"/> piece by
+        /// piece, or -1: a scratch value computed by a row group (one row per element of its outer
+        /// axes, not one value per row), read only by one transpose that moves its first axis last,
+        /// which only that reduction reads.
+        /// </summary>
+        private int StreamedInto(int value)
+        {
+            int g = GroupIndex(group => group.Output == value);
+            if (g < 0 || plan.Groups[g].Kind != NdGroupKind.Rows || plan.Results.Contains(value) || programs[g] is not { OutputIsRowScalar: false } program || program.Domain.Count != shapes[value]!.Rank)
+            {
+                return -1;
+            }
+
+            int[] users = Users(value);
+            if (users.Length != 1 || graph.Nodes[users[0]].Op != Op.Transpose)
+            {
+                return -1;
+            }
+
+            int view = users[0], rank = shapes[value]!.Rank;
+            int[] moveFirstLast = Enumerable.Range(1, rank - 1).Append(0).ToArray();
+            int[] reductions = Users(view);
+            if (reductions.Length != 1 || !ShapeInference.Permutation(graph.Nodes[view], rank)!.SequenceEqual(moveFirstLast))
+            {
+                return -1;
+            }
+
+            return GroupIndex(group => group.Output == reductions[0] && group.Kind == NdGroupKind.AxisReduction);
+        }
+
+        /// <summary>The index of the first group that matches, or -1.</summary>
+        private int GroupIndex(System.Func<NdGroup, bool> match)
+        {
+            for (int g = 0; g < plan.Groups.Count; g++)
+            {
+                if (match(plan.Groups[g]))
+                {
+                    return g;
+                }
+            }
+
+            return -1;
+        }
+
+        /// <summary>The kernel parameters a row program reads, directly or through a reshape.</summary>
+        private IEnumerable<int> ParametersRead(RowProgram program)
+            => program.Leaves.Where(l => l.Kind == RowLeafKind.Parameter).Select(l => l.Source)
+                .Concat(program.Leaves.Where(l => l.Kind == RowLeafKind.Reshaped && graph.Nodes[graph.Nodes[l.Source].Operands[0]].Op == Op.Input)
+                    .Select(l => graph.Nodes[graph.Nodes[l.Source].Operands[0]].Parameter))
+                .Distinct();
+
+        private int[] Users(int node) => Enumerable.Range(node + 1, graph.Nodes.Count - node - 1).Where(u => graph.Nodes[u].Operands.Contains(node)).ToArray();
+
+        private static string StreamRows(int value) => "__rows" + value.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>The elements of one slice of a shape along its first axis.</summary>
+        private string SliceSize(Shape shape) => shape.Rank == 1 ? "1" : string.Join(" * ", shape.Dims.Skip(1).Select(DimExpression));
+
+        private static string ReductionMethod(Op op) => op switch
+        {
+            Op.Sum => "Sum",
+            Op.Mean => "Mean",
+            Op.Prod => "Prod",
+            Op.ReduceMax => "Max",
+            _ => "Min",
+        };
 
         private void EmitContraction(CodeWriter w, NdGroup group, RowProgram? program, string target)
         {
@@ -413,17 +558,7 @@ public static class ShapedKernelEmitter
             => w.Line($"{Runtime}.StridedCopy.Run({ViewArguments(group)}, {target});");
 
         private void EmitAxisReduction(CodeWriter w, NdGroup group, string target)
-        {
-            string method = graph.Nodes[group.Output].Op switch
-            {
-                Op.Sum => "Sum",
-                Op.Mean => "Mean",
-                Op.Prod => "Prod",
-                Op.ReduceMax => "Max",
-                _ => "Min",
-            };
-            w.Line($"{Runtime}.AxisReduction.{method}({ViewArguments(group)}, {target});");
-        }
+            => w.Line($"{Runtime}.AxisReduction.{ReductionMethod(graph.Nodes[group.Output].Op)}({ViewArguments(group)}, {target});");
 
         /// <summary>The strided view a copy or an in-place reduction reads: a copy's output, a reduction's operand.</summary>
         private int ViewOf(NdGroup group) => group.Kind == NdGroupKind.AxisReduction ? graph.Nodes[group.Output].Operands[0] : group.Output;
@@ -440,8 +575,11 @@ public static class ShapedKernelEmitter
             return $"{Memory(kind, source, offsets)}, {DimList(shape)}, {strides}";
         }
 
-        /// <summary>Each leaf's memory and its strides aligned to the domain (0 where broadcast; the row's own stride last).</summary>
-        private void AddLeafArguments(List<string> arguments, RowProgram program, List<Dim> domain)
+        /// <summary>
+        /// Each leaf's memory and its strides aligned to the domain (0 where broadcast; the row's own
+        /// stride last); from slice <paramref name="first"/> of the leading axis when set.
+        /// </summary>
+        private void AddLeafArguments(List<string> arguments, RowProgram program, List<Dim> domain, string? first = null)
         {
             int rank = domain.Count;
             foreach (RowLeaf leaf in program.Leaves.Where(l => l.Slot >= 0).OrderBy(l => l.Slot))
@@ -465,7 +603,13 @@ public static class ShapedKernelEmitter
                 }
 
                 string slot = leaf.Slot.ToString(CultureInfo.InvariantCulture);
-                arguments.Add($"input{slot}: {Memory(leaf.Kind, leaf.Source, leaf.Offsets.ToArray())}");
+                string memory = Memory(leaf.Kind, leaf.Source, leaf.Offsets.ToArray());
+                if (first is not null && strides[0] != "0")
+                {
+                    memory = $"{Args}.From({memory}, {first} * ({strides[0]}))";
+                }
+
+                arguments.Add($"input{slot}: {memory}");
                 arguments.Add($"strides{slot}: [{string.Join(", ", strides)}]");
             }
         }

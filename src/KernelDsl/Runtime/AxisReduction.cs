@@ -37,28 +37,50 @@ public static unsafe class AxisReduction
 
     /// <summary>
     /// destination[i0, ..., i(n-2)] = the sum over k of source[i0·strides[0] + ... + k·strides[n-1]]
-    /// for every index of the first n-1 <paramref name="lengths"/>; 0 over an empty axis.
+    /// for every index of the first n-1 <paramref name="lengths"/>; 0 over an empty axis. With
+    /// <paramref name="continuing"/>, the sums continue from the destination's values instead (the
+    /// reduced axis arrives in pieces, in order: see <see cref="StreamedRows"/>).
     /// </summary>
-    public static void Sum(ReadOnlySpan<float> source, scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, Span<float> destination)
-        => Run<SumStep>(source, lengths, strides, destination, mean: false);
+    public static void Sum(ReadOnlySpan<float> source, scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, Span<float> destination, bool continuing = false)
+        => Run<SumStep>(source, lengths, strides, destination, mean: false, continuing);
 
     /// <summary>As <see cref="Sum"/>, divided by the reduced length; NaN over an empty axis.</summary>
     public static void Mean(ReadOnlySpan<float> source, scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, Span<float> destination)
-        => Run<SumStep>(source, lengths, strides, destination, mean: true);
+        => Run<SumStep>(source, lengths, strides, destination, mean: true, continuing: false);
 
     /// <summary>As <see cref="Sum"/> for the product; 1 over an empty axis.</summary>
-    public static void Prod(ReadOnlySpan<float> source, scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, Span<float> destination)
-        => Run<ProdStep>(source, lengths, strides, destination, mean: false);
+    public static void Prod(ReadOnlySpan<float> source, scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, Span<float> destination, bool continuing = false)
+        => Run<ProdStep>(source, lengths, strides, destination, mean: false, continuing);
 
     /// <summary>As <see cref="Sum"/> for the maximum (NaN if any element is NaN, +0 above -0); -∞ over an empty axis.</summary>
-    public static void Max(ReadOnlySpan<float> source, scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, Span<float> destination)
-        => Run<MaxStep>(source, lengths, strides, destination, mean: false);
+    public static void Max(ReadOnlySpan<float> source, scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, Span<float> destination, bool continuing = false)
+        => Run<MaxStep>(source, lengths, strides, destination, mean: false, continuing);
 
     /// <summary>As <see cref="Sum"/> for the minimum (NaN if any element is NaN, -0 below +0); +∞ over an empty axis.</summary>
-    public static void Min(ReadOnlySpan<float> source, scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, Span<float> destination)
-        => Run<MinStep>(source, lengths, strides, destination, mean: false);
+    public static void Min(ReadOnlySpan<float> source, scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, Span<float> destination, bool continuing = false)
+        => Run<MinStep>(source, lengths, strides, destination, mean: false, continuing);
 
-    private static void Run<TStep>(ReadOnlySpan<float> source, scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, Span<float> destination, bool mean)
+    /// <summary>The mean from sums taken in pieces: sums[i] / <paramref name="count"/> for i &lt; <paramref name="length"/> (NaN for a count of 0, as <see cref="Mean"/>).</summary>
+    public static void DivideSums(Span<float> sums, nint length, nint count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        foreach (ref float sum in sums.Slice(0, checked((int)length)))
+        {
+            sum /= count;
+        }
+    }
+
+    /// <summary>The elements of one piece of a streamed reduction: 64 Ki floats (256 KiB), which stay in the L2 cache between being written and reduced.</summary>
+    private const int StreamedElements = 64 * 1024;
+
+    /// <summary>
+    /// How many slices along the leading axis (each <paramref name="sliceElements"/> floats) the
+    /// generated code computes into its scratch buffer at a time before reducing them with
+    /// <c>continuing</c>: as many as fit <see cref="StreamedElements"/>, at least one.
+    /// </summary>
+    public static nint StreamedRows(nint sliceElements) => Math.Max(1, StreamedElements / Math.Max(sliceElements, 1));
+
+    private static void Run<TStep>(ReadOnlySpan<float> source, scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, Span<float> destination, bool mean, bool continuing)
         where TStep : struct, IReductionStep
     {
         if (lengths.Length != strides.Length || lengths.Length == 0)
@@ -89,7 +111,11 @@ public static unsafe class AxisReduction
 
         if (reduced == 0)
         {
-            destination.Slice(0, (int)count).Fill(mean ? float.NaN : TStep.Identity);
+            if (!continuing)
+            {
+                destination.Slice(0, (int)count).Fill(mean ? float.NaN : TStep.Identity);
+            }
+
             return;
         }
 
@@ -110,11 +136,11 @@ public static unsafe class AxisReduction
         {
             if (rank >= 2 && strides[rank - 2] == 1 && lengths[rank - 2] > 1)
             {
-                ReduceRows<TStep>(from, shape, steps, rank, to, count, mean);
+                ReduceRows<TStep>(from, shape, steps, rank, to, count, mean, continuing);
             }
             else
             {
-                ReduceElements<TStep>(from, shape, steps, rank, to, count, mean);
+                ReduceElements<TStep>(from, shape, steps, rank, to, count, mean, continuing);
             }
         }
     }
@@ -124,7 +150,7 @@ public static unsafe class AxisReduction
     /// axis) is the combination of source rows, <paramref name="steps"/>[rank-1] apart. The work is
     /// cut into column blocks of each destination row, spread across cores when large.
     /// </summary>
-    private static void ReduceRows<TStep>(float* source, nint* shape, nint* steps, int rank, float* destination, nint count, bool mean)
+    private static void ReduceRows<TStep>(float* source, nint* shape, nint* steps, int rank, float* destination, nint count, bool mean, bool continuing)
         where TStep : struct, IReductionStep
     {
         nint columns = shape[rank - 2];
@@ -143,7 +169,7 @@ public static unsafe class AxisReduction
         nint width = (columns + blocksPerRow - 1) / blocksPerRow;
         width = (width + 15) / 16 * 16; // whole 64-byte lines per block where the rows are aligned
         blocksPerRow = (columns + width - 1) / width;
-        var job = new ColumnBlocksJob<TStep>(source, shape, steps, rank, destination, width, blocksPerRow, mean);
+        var job = new ColumnBlocksJob<TStep>(source, shape, steps, rank, destination, width, blocksPerRow, mean, continuing);
         nint blocks = checked(rows * blocksPerRow);
         if (workers <= 1 || blocks == 1)
         {
@@ -159,7 +185,7 @@ public static unsafe class AxisReduction
     }
 
     /// <summary>One block of columns of one destination row.</summary>
-    private readonly struct ColumnBlocksJob<TStep>(float* source, nint* shape, nint* steps, int rank, float* destination, nint width, nint blocksPerRow, bool mean) : IParallelJob
+    private readonly struct ColumnBlocksJob<TStep>(float* source, nint* shape, nint* steps, int rank, float* destination, nint width, nint blocksPerRow, bool mean, bool continuing) : IParallelJob
         where TStep : struct, IReductionStep
     {
         public void RunChunk(int chunkIndex) => RunBlock(chunkIndex);
@@ -184,47 +210,52 @@ public static unsafe class AxisReduction
             nint reduced = shape[rank - 1], stride = steps[rank - 1];
             if (Vector512.IsHardwareAccelerated)
             {
-                CombineRows<TStep, Simd512>(from, stride, reduced, to, length, mean);
+                CombineRows<TStep, Simd512>(from, stride, reduced, to, length, mean, continuing);
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                CombineRows<TStep, Simd256>(from, stride, reduced, to, length, mean);
+                CombineRows<TStep, Simd256>(from, stride, reduced, to, length, mean, continuing);
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                CombineRows<TStep, Simd128>(from, stride, reduced, to, length, mean);
+                CombineRows<TStep, Simd128>(from, stride, reduced, to, length, mean, continuing);
             }
             else
             {
-                CombineRows<TStep, SimdScalar>(from, stride, reduced, to, length, mean);
+                CombineRows<TStep, SimdScalar>(from, stride, reduced, to, length, mean, continuing);
             }
         }
     }
 
     /// <summary>
-    /// destination[j] = identity ⊕ source[j] ⊕ source[stride + j] ⊕ ... for j &lt; <paramref name="length"/>,
-    /// combining <see cref="RowsPerSweep"/> source rows per sweep over the destination block, which stays in L1.
+    /// destination[j] = identity ⊕ source[j] ⊕ source[stride + j] ⊕ ... for j &lt; <paramref name="length"/>
+    /// (continuing: destination[j] ⊕ source[j] ⊕ ...), combining <see cref="RowsPerSweep"/> source
+    /// rows per sweep over the destination block, which stays in L1.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void CombineRows<TStep, V>(float* source, nint stride, nint reduced, float* destination, nint length, bool mean)
+    private static void CombineRows<TStep, V>(float* source, nint stride, nint reduced, float* destination, nint length, bool mean, bool continuing)
         where TStep : struct, IReductionStep
         where V : struct, ISimdFloat<V>
     {
         ref float to = ref *destination;
         nint vectorEnd = length - length % V.Count;
-        V identity = V.Create(TStep.Identity);
-        nint j;
-        for (j = 0; j < vectorEnd; j += V.Count)
+        nint j, k = 0;
+        if (!continuing)
         {
-            V.Store(TStep.Combine(identity, V.Load(ref *source, j)), ref to, j);
+            V identity = V.Create(TStep.Identity);
+            for (j = 0; j < vectorEnd; j += V.Count)
+            {
+                V.Store(TStep.Combine(identity, V.Load(ref *source, j)), ref to, j);
+            }
+
+            for (; j < length; j++)
+            {
+                destination[j] = TStep.Combine(SimdScalar.Create(TStep.Identity), SimdScalar.Create(source[j])).Value;
+            }
+
+            k = 1;
         }
 
-        for (; j < length; j++)
-        {
-            destination[j] = TStep.Combine(SimdScalar.Create(TStep.Identity), SimdScalar.Create(source[j])).Value;
-        }
-
-        nint k = 1;
         for (; k + RowsPerSweep <= reduced; k += RowsPerSweep)
         {
             ref float r0 = ref *(source + k * stride), r1 = ref *(source + (k + 1) * stride);
@@ -285,7 +316,7 @@ public static unsafe class AxisReduction
     /// element is combined on its own, one source element at a time. Correct for every stride, but
     /// not fast; the generated code routes such views through a dense copy instead.
     /// </summary>
-    private static void ReduceElements<TStep>(float* source, nint* shape, nint* steps, int rank, float* destination, nint count, bool mean)
+    private static void ReduceElements<TStep>(float* source, nint* shape, nint* steps, int rank, float* destination, nint count, bool mean, bool continuing)
         where TStep : struct, IReductionStep
     {
         nint reduced = shape[rank - 1], stride = steps[rank - 1];
@@ -298,7 +329,7 @@ public static unsafe class AxisReduction
                 rest /= shape[d];
             }
 
-            SimdScalar acc = SimdScalar.Create(TStep.Identity);
+            SimdScalar acc = SimdScalar.Create(continuing ? destination[i] : TStep.Identity);
             for (nint k = 0; k < reduced; k++)
             {
                 acc = TStep.Combine(acc, SimdScalar.Create(source[offset + k * stride]));
