@@ -111,6 +111,19 @@ public sealed class NdPipelineTests
         Assert.Equal(transposed, plan.Groups[0].Output);
     }
 
+    /// <summary>A transpose whose next-to-last axis is not the source's contiguous one cannot be reduced in place: it is copied, then reduced by rows.</summary>
+    [Fact]
+    public void ARotatedViewReducedAlongItsLastAxisIsCopiedFirst()
+    {
+        var b = new GraphBuilder(EquatableArray.Create(Tensor("x", "A", "B", "N")));
+        int rotated = b.Transpose(b.Parameter(0), 2, 0, 1); // [N, A, B]: B, the row, is not contiguous, and neither is A beside it
+        KernelGraph graph = b.Build(b.Reduce(Op.Sum, rotated, false, 2));
+        (NdPlan? plan, var errors) = NdPlanner.Plan(graph, ShapeInference.Infer(graph).Shapes);
+        Assert.Empty(errors);
+        Assert.Equal(new[] { NdGroupKind.Copy, NdGroupKind.Rows }, plan!.Groups.Select(g => g.Kind).ToArray());
+        Assert.False(NdPlanner.IsReducedInPlace(graph, ShapeInference.Infer(graph).Shapes, rotated));
+    }
+
     [Fact]
     public void ReductionsOverOtherAxesAreReportedNotMiscompiled()
     {

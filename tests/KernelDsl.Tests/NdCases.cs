@@ -93,6 +93,7 @@ public static class NdCases
         new("SlicedColumnSums", (t, _) => t[0].Slice(1, 2, 3).Transpose().Sum(keepDims: false), 2e-5, 1e-7, ScaleSymbol: "B"),
         new("WeightedColumnSums", (t, _) => (t[0].Map(v => Math.Exp(v - 1)) * t[1]).Transpose().Sum(keepDims: false) + 1, 2e-5, 1e-7, ScaleSymbol: "B", ExtraSizes: StreamedPieces),
         new("FirstAxisMeanOfSquares", (t, _) => (t[0] * t[0]).Transpose(1, 2, 0).Mean().Transpose(2, 0, 1), 2e-5, 1e-7),
+        new("RotatedRowSums", (t, _) => t[0].Transpose(2, 0, 1).Sum(keepDims: false), 2e-5, 1e-7, ScaleSymbol: "B"),
         new("MiddleAxisMean", (t, _) => t[0].Transpose(0, 2, 1).Mean(keepDims: false), 2e-5, 1e-6),
         new("FirstAxisMaxRank3", (t, _) => t[0].Transpose(1, 2, 0).Max(keepDims: false) + t[1], Elementwise, 1e-7),
         new("RowSumsPlusBias", (t, _) => t[0].Sum(keepDims: false) + t[1], 2e-5, 1e-6),

@@ -94,7 +94,7 @@ public static class NdPlanner
                         Add(operand); // a reshape regroups dense memory: a view under it is copied first
                     }
 
-                    if (node != m && MovesLastAxis(graph, shapes, node) && !FeedsOnlyContractions(graph, node) && !FeedsOnlyAxisReductions(graph, shapes, node))
+                    if (node != m && MovesLastAxis(graph, shapes, node) && !FeedsOnlyContractions(graph, node) && !IsReducedInPlace(graph, shapes, node))
                     {
                         Add(node); // copied to dense rows before the row kernels read it
                     }
@@ -193,23 +193,30 @@ public static class NdPlanner
     }
 
     /// <summary>
-    /// Whether <paramref name="node"/> reduces, along its last axis, a transpose that moved another
-    /// axis of its source (or of a slice of it) last while keeping the source's last axis next to it
-    /// (the front end's form of <c>Sum(x, axis: 0)</c>), and that transpose feeds nothing else. Such a reduction combines
-    /// whole source rows in place (<see cref="NdGroupKind.AxisReduction"/>) instead of reducing the
-    /// rows of a transposed copy.
+    /// Whether <paramref name="node"/> is a reduction the runtime computes in place
+    /// (<see cref="NdGroupKind.AxisReduction"/>): its operand is a transpose <see cref="IsReducedInPlace"/>.
     /// </summary>
     public static bool IsAxisReduction(KernelGraph graph, Shape?[] shapes, int node)
+        => OpInfo.IsReduction(graph.Nodes[node].Op) && IsReducedInPlace(graph, shapes, graph.Nodes[node].Operands[0]);
+
+    /// <summary>
+    /// Whether <paramref name="view"/> is a transpose that moved another axis of its source (or of a
+    /// slice of it) last while keeping the source's last axis next to it (the front end's form of
+    /// <c>Sum(x, axis: 0)</c>), and whose every use is a reduction along its last axis. Such
+    /// reductions combine whole source rows in place instead of reducing the rows of a transposed
+    /// copy, and the transpose itself is never copied.
+    /// </summary>
+    public static bool IsReducedInPlace(KernelGraph graph, Shape?[] shapes, int view)
     {
-        GraphNode reduction = graph.Nodes[node];
-        if (!OpInfo.IsReduction(reduction.Op))
+        GraphNode transpose = graph.Nodes[view];
+        if (transpose.Op != Op.Transpose || !MovesLastAxis(graph, shapes, view) || graph.Results.Contains(view))
         {
             return false;
         }
 
-        int view = reduction.Operands[0];
-        GraphNode transpose = graph.Nodes[view];
-        if (transpose.Op != Op.Transpose || !MovesLastAxis(graph, shapes, view) || !FeedsOnlyAxisReductions(graph, shapes, view))
+        int rank = shapes[view]!.Rank;
+        int[] permutation = ShapeInference.Permutation(transpose, rank)!;
+        if (rank < 2 || permutation[rank - 2] != rank - 1)
         {
             return false;
         }
@@ -224,20 +231,6 @@ public static class NdPlanner
             }
         }
 
-        int rank = shapes[view]!.Rank;
-        int[] permutation = ShapeInference.Permutation(transpose, rank)!;
-        return rank >= 2 && permutation[rank - 2] == rank - 1;
-    }
-
-    /// <summary>Whether every use of a transpose is a reduction along its last axis (and it is not a result).</summary>
-    private static bool FeedsOnlyAxisReductions(KernelGraph graph, Shape?[] shapes, int view)
-    {
-        if (graph.Results.Contains(view))
-        {
-            return false;
-        }
-
-        int rank = shapes[view]!.Rank;
         bool any = false;
         for (int user = view + 1; user < graph.Nodes.Count; user++)
         {
