@@ -94,6 +94,7 @@ public static class NdCases
         new("WeightedColumnSums", (t, _) => (t[0].Map(v => Math.Exp(v - 1)) * t[1]).Transpose().Sum(keepDims: false) + 1, 2e-5, 1e-7, ScaleSymbol: "B", ExtraSizes: StreamedPieces),
         new("FirstAxisMeanOfSquares", (t, _) => (t[0] * t[0]).Transpose(1, 2, 0).Mean().Transpose(2, 0, 1), 2e-5, 1e-7),
         new("RotatedRowSums", (t, _) => t[0].Transpose(2, 0, 1).Sum(keepDims: false), 2e-5, 1e-7, ScaleSymbol: "B"),
+        new("ColumnSumsOfProductTerms", (t, _) => RefTensor.MatMul(t[0], t[1]).Map(v => v + Math.Exp(v)).Transpose().Sum(keepDims: false), 2e-5, 2e-6, ScaleSymbol: "B", ExtraSizes: [[3000, 5, 40]]),
         new("MiddleAxisMean", (t, _) => t[0].Transpose(0, 2, 1).Mean(keepDims: false), 2e-5, 1e-6),
         new("FirstAxisMaxRank3", (t, _) => t[0].Transpose(1, 2, 0).Max(keepDims: false) + t[1], Elementwise, 1e-7),
         new("RowSumsPlusBias", (t, _) => t[0].Sum(keepDims: false) + t[1], 2e-5, 1e-6),

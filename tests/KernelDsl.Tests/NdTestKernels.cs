@@ -34,6 +34,7 @@ public static partial class NdTestKernels
     [Kernel] public static Tensor<float> WeightedColumnSums([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> w) => Sum(Exp(x - 1f) * w, axis: 0) + 1f;
     [Kernel] public static Tensor<float> FirstAxisMeanOfSquares([Shape("A", "B", "N")] Tensor<float> x) => Mean(x * x, axis: 0, keepDims: true);
     [Kernel] public static Tensor<float> RotatedRowSums([Shape("A", "B", "N")] Tensor<float> x) => Sum(Transpose(x, 2, 0, 1), axis: -1);
+    [Kernel] public static Tensor<float> ColumnSumsOfProductTerms([Shape("B", "K")] Tensor<float> x, [Shape("K", "N")] Tensor<float> w) => Sum(MatMul(x, w) + Exp(MatMul(x, w)), axis: 0);
     [Kernel] public static Tensor<float> MiddleAxisMean([Shape("A", "B", "N")] Tensor<float> x) => Mean(x, axis: 1);
     [Kernel] public static Tensor<float> FirstAxisMaxRank3([Shape("A", "B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> b) => Max(x, axis: 0, keepDims: false) + b;
     [Kernel] public static Tensor<float> RowSumsPlusBias([Shape("B", "N")] Tensor<float> x, [Shape("B")] Tensor<float> b) => Sum(x, axis: -1) + b;
