@@ -292,9 +292,9 @@ public static class ShapedKernelEmitter
                     Use(leaf.Source, last.Kind == NdGroupKind.Rows && leaf.Permutation.Count == 0 && leaf.Offsets.Count == 0);
                 }
 
-                foreach (int parameter in ParametersRead(program).Except(program.Leaves.Where(l => l.Kind == RowLeafKind.Parameter).Select(l => l.Source)))
+                foreach (int parameter in ParametersReadThroughReshape(program))
                 {
-                    Use(parameter, false); // read through a reshape
+                    Use(parameter, false);
                 }
             }
 
@@ -491,10 +491,12 @@ public static class ShapedKernelEmitter
 
         /// <summary>The kernel parameters a row program reads, directly or through a reshape.</summary>
         private IEnumerable<int> ParametersRead(RowProgram program)
-            => program.Leaves.Where(l => l.Kind == RowLeafKind.Parameter).Select(l => l.Source)
-                .Concat(program.Leaves.Where(l => l.Kind == RowLeafKind.Reshaped && graph.Nodes[graph.Nodes[l.Source].Operands[0]].Op == Op.Input)
-                    .Select(l => graph.Nodes[graph.Nodes[l.Source].Operands[0]].Parameter))
-                .Distinct();
+            => program.Leaves.Where(l => l.Kind == RowLeafKind.Parameter).Select(l => l.Source).Concat(ParametersReadThroughReshape(program)).Distinct();
+
+        /// <summary>The kernel parameters a row program reads through a reshape (not element for element, so never in place).</summary>
+        private IEnumerable<int> ParametersReadThroughReshape(RowProgram program)
+            => program.Leaves.Where(l => l.Kind == RowLeafKind.Reshaped && graph.Nodes[graph.Nodes[l.Source].Operands[0]].Op == Op.Input)
+                .Select(l => graph.Nodes[graph.Nodes[l.Source].Operands[0]].Parameter);
 
         private int[] Users(int node) => Enumerable.Range(node + 1, graph.Nodes.Count - node - 1).Where(u => graph.Nodes[u].Operands.Contains(node)).ToArray();
 
