@@ -5,9 +5,12 @@
 # prints the compiler's own timing of each analyzer and generator (-p:ReportAnalyzer=true).
 #   eng/measure-build.sh [runs]      (default 3 runs of each build; medians are printed)
 #   KEEP=1 eng/measure-build.sh      keeps the generated project (its path is in /tmp/kerneldsl-build-*)
+#   eng/measure-build.sh --in-process  only the in-process measurements (eng/BuildCost), no builds
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
+in_process_only=
+[ "${1:-}" = --in-process ] && { in_process_only=1; shift; }
 runs=${1:-3}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
@@ -53,6 +56,11 @@ for f in $(seq 0 19); do
     printf '}\n'
   } >"$work/File$f.cs"
 done
+
+if [ -n "$in_process_only" ]; then
+  dotnet run -c Release --project "$repo/eng/BuildCost" -- "$work" File7.cs "71.5f" "71.75f"
+  exit
+fi
 
 cd "$work"
 dotnet restore -nologo >/dev/null

@@ -105,10 +105,42 @@ CompilationWithAnalyzers all = compilation.WithAnalyzers(analyzers, options);
 all.GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
 TimeSpan analyzerTotal = all.GetAnalyzerTelemetryInfoAsync(analyzers[0], default).GetAwaiter().GetResult().ExecutionTime;
 
+// Compiling the generated code, warm, on one thread: each emit of the kernels' own files plus the
+// generated ones, against the kernels' files alone (nothing generated), and per kind of kernel
+// (the script's files hold five kinds, kernel i being of kind i % 5).
+SyntaxTree[] generated = warm.GetRunResult().GeneratedTrees.ToArray();
+var emitOptions = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, concurrentBuild: false);
+double Emit(IEnumerable<SyntaxTree> extra)
+{
+    CSharpCompilation c = compilation.WithOptions(emitOptions).AddSyntaxTrees(extra);
+    return Time(() =>
+    {
+        var result = c.Emit(Stream.Null);
+        if (!result.Success)
+        {
+            throw new InvalidOperationException(string.Join(Environment.NewLine, result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(5)));
+        }
+    });
+}
+
+int KindOf(SyntaxTree tree) => int.Parse(Path.GetFileNameWithoutExtension(tree.FilePath).Split('.').Last(part => part.StartsWith('K'))[1..]) % 5;
+Emit(generated); // warm the compiler's code paths
+int emits = 7;
+double baseline = Median(Enumerable.Range(0, emits).Select(_ => Emit([])));
+double withGenerated = Median(Enumerable.Range(0, emits).Select(_ => Emit(generated)));
+string[] kinds = ["elementwise", "softmax", "layer norm", "dense", "attention"];
+var perKind = kinds.Select((name, kind) => (name, ms: Median(Enumerable.Range(0, emits).Select(_ => Emit(generated.Where(t => KindOf(t) == kind)))) - baseline,
+    lines: generated.Where(t => KindOf(t) == kind).Sum(t => t.GetText().Lines.Count))).ToArray();
+
 Console.WriteLine($"kernels generated:                       {kernels}");
 Console.WriteLine($"generator, cold run (fresh driver):       {cold:F0} ms");
 Console.WriteLine($"generator, one-kernel edit (incremental): {Median(incremental):F1} ms (median of {incremental.Count}; one kernel bound per edit)");
 Console.WriteLine($"analyzer on the edited kernel:            {Median(perKernel):F1} ms (median of {perKernel.Count})");
 Console.WriteLine($"analyzer on the edited file (10 kernels): {Median(perFile):F1} ms (median of {perFile.Count})");
 Console.WriteLine($"analyzer, own time over all kernels:      {analyzerTotal.TotalMilliseconds:F0} ms");
+Console.WriteLine($"compiling the generated code, warm, one thread: {withGenerated - baseline:F0} ms ({withGenerated:F0} ms with it, {baseline:F0} ms without; medians of {emits} emits; {generated.Sum(t => t.GetText().Lines.Count)} lines)");
+foreach ((string name, double ms, int lines) in perKind)
+{
+    Console.WriteLine($"  of which {name,-12} kernels: {ms,5:F0} ms ({lines} lines)");
+}
 return 0;

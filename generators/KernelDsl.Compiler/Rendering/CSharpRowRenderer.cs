@@ -44,11 +44,6 @@ public static class CSharpRowRenderer
                 w.Line(program.Leaves.Any(l => l.Kind == RowLeafKind.Product)
                     ? "ref float destination = ref row.Destination; // holds the product until the epilogue overwrites it"
                     : "ref float destination = ref row.Destination;");
-                if (program.Passes.Count > 0)
-                {
-                    w.Line("nint i;");
-                }
-
                 for (int p = 0; p < program.Passes.Count; p++)
                 {
                     RenderPass(w, program, p);
@@ -65,7 +60,7 @@ public static class CSharpRowRenderer
             for (int p = 0; p < program.Passes.Count; p++)
             {
                 w.Line();
-                RenderElementFunction(w, program, p);
+                RenderPassStruct(w, program, p);
             }
         }
     }
@@ -75,18 +70,12 @@ public static class CSharpRowRenderer
         RowPass pass = program.Passes[index];
         RenderRowScalars(w, program, pass.Before);
         w.Line();
-        string call(string type) => $"{PassName(index)}<{type}>({PassArguments(program, pass, "i")})";
-        string callAt(string position) => $"{PassName(index)}<V>({PassArguments(program, pass, position)})";
         string what = pass.Expression is null ? "" : ": " + pass.Expression;
         string position = $"Pass {index + 1} of {program.Passes.Count}";
         string[] prefetched = PrefetchedSlots(program, index);
-        void Prefetch(string at)
-        {
-            foreach (string slot in prefetched)
-            {
-                w.Line($"row.PrefetchNextRow({slot}, {at});");
-            }
-        }
+        int mask = prefetched.Aggregate(0, (m, slot) => m | (1 << int.Parse(slot, CultureInfo.InvariantCulture)));
+        string prefetch = mask == 0 ? "prefetch: 0" : $"prefetch: 0b{System.Convert.ToString(mask, 2)}";
+        string create = $"new {PassName(index)}({PassArguments(program, pass)})";
 
         if (pass.Reduction < 0)
         {
@@ -96,136 +85,28 @@ public static class CSharpRowRenderer
                 w.Line(PrefetchComment);
             }
 
-            using (w.Block("for (i = 0; i <= length - V.Count; i += V.Count)"))
-            {
-                Prefetch("i");
-                w.Line($"V.Store({call("V")}, ref destination, i);");
-            }
-
-            w.Line();
-            using (w.Block("for (; i < length; i++)"))
-            {
-                w.Line($"{Scalar}.Store({call(Scalar)}, ref destination, i);");
-            }
-
+            w.Line($"{Runtime}.RowPass.Write<V, {PassName(index)}>({create}, length, in row, {prefetch}, ref destination);");
             return;
         }
 
-        string acc = "acc" + pass.Reduction.ToString(CultureInfo.InvariantCulture);
-        string r = "r" + pass.Reduction.ToString(CultureInfo.InvariantCulture);
-        // loopCombine is what the vector loops accumulate with; combine joins the four accumulators.
-        (string identity, string combine, string loopCombine, string horizontal, string scalarCombine) = pass.ReductionOp switch
+        string combiner = pass.ReductionOp switch
         {
-            Op.Prod => ("1f", "{0} * {1}", "{0} * {1}", "Product", "{0} * {1}"),
-            Op.ReduceMax => ("float.NegativeInfinity", "V.Max({0}, {1})", "V.MaxNative({0}, {1})", "Max", "global::System.MathF.Max({0}, {1})"),
-            Op.ReduceMin => ("float.PositiveInfinity", "V.Min({0}, {1})", "V.MinNative({0}, {1})", "Min", "global::System.MathF.Min({0}, {1})"),
-            _ => ("0f", "{0} + {1}", "{0} + {1}", "Sum", "{0} + {1}"),
+            Op.Prod => "RowProduct",
+            Op.ReduceMax => "RowMax",
+            Op.ReduceMin => "RowMin",
+            _ => "RowSum",
         };
         string stored = pass.AlsoStores ? " Each value is also stored in the destination, for the last pass to reuse." : "";
         w.Line($"// {position}, reduced along the row{what}.{stored}");
-        w.Line("// Four accumulators, so consecutive vectors do not wait on each other's result.");
-
-        // Max and Min accumulate with the hardware instruction (one short dependency chain) instead
-        // of IEEE 754 Max/Min (several instructions on the chain, which made a row's max cost 3.5x
-        // its sum). The hardware one drops NaN and may prefer -0 to +0, so NaN is tracked on the
-        // side and a zero result is recomputed exactly (one scalar pass, only for rows whose result
-        // is zero).
-        bool native = pass.ReductionOp is Op.ReduceMax or Op.ReduceMin;
-        string nan = "nan" + pass.Reduction.ToString(CultureInfo.InvariantCulture);
         if (prefetched.Length > 0)
         {
             w.Line(PrefetchComment);
         }
 
-        string[] accumulators = { acc, acc + "b", acc + "c", acc + "d" };
-        w.Line($"V {acc} = V.Create({identity}), {accumulators[1]} = {acc}, {accumulators[2]} = {acc}, {accumulators[3]} = {acc};");
-        if (native)
-        {
-            w.Line($"V {nan} = V.Create(0f); // all ones in a lane that has seen NaN");
-        }
-
-        void Accumulate(string accumulator, string at, string valueName)
-        {
-            if (pass.AlsoStores || native)
-            {
-                w.Line($"V {valueName} = {callAt(at)};");
-                if (pass.AlsoStores)
-                {
-                    w.Line($"V.Store({valueName}, ref destination, {at});");
-                }
-
-                if (native)
-                {
-                    w.Line($"{nan} = V.Or({nan}, V.IsNaN({valueName}));");
-                }
-
-                w.Line($"{accumulator} = {string.Format(CultureInfo.InvariantCulture, loopCombine, accumulator, valueName)};");
-            }
-            else
-            {
-                w.Line($"{accumulator} = {string.Format(CultureInfo.InvariantCulture, loopCombine, accumulator, callAt(at))};");
-            }
-        }
-
-        using (w.Block("for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)"))
-        {
-            Prefetch("i");
-            Prefetch("i + V.Count");
-            Prefetch("i + 2 * V.Count");
-            Prefetch("i + 3 * V.Count");
-            Accumulate(accumulators[0], "i", "value0");
-            Accumulate(accumulators[1], "i + V.Count", "value1");
-            Accumulate(accumulators[2], "i + 2 * V.Count", "value2");
-            Accumulate(accumulators[3], "i + 3 * V.Count", "value3");
-        }
-
-        w.Line();
-        using (w.Block("for (; i <= length - V.Count; i += V.Count)"))
-        {
-            Accumulate(accumulators[0], "i", "value");
-        }
-
-        w.Line();
-        string pair(string x, string y) => string.Format(CultureInfo.InvariantCulture, combine, x, y);
-        w.Line($"{acc} = {pair(pair(accumulators[0], accumulators[1]), pair(accumulators[2], accumulators[3]))};");
-        if (native)
-        {
-            w.Line($"{acc} = V.Select({nan}, {nan}, {acc}); // a lane that saw NaN becomes NaN, which the IEEE steps below propagate");
-        }
-
-        w.Line();
-        w.Line($"float {r} = {Runtime}.Horizontal.{horizontal}({acc});");
-        using (w.Block("for (; i < length; i++)"))
-        {
-            if (pass.AlsoStores)
-            {
-                w.Line($"{Scalar} value = {call(Scalar)};");
-                w.Line($"{Scalar}.Store(value, ref destination, i);");
-                w.Line($"{r} = {string.Format(CultureInfo.InvariantCulture, scalarCombine, r, "value.Value")};");
-            }
-            else
-            {
-                w.Line($"{r} = {string.Format(CultureInfo.InvariantCulture, scalarCombine, r, call(Scalar) + ".Value")};");
-            }
-        }
-
-        if (native)
-        {
-            w.Line();
-            w.Line($"if ({r} == 0f)");
-            using (w.Indented("{", "}"))
-            {
-                w.Line("// The hardware instruction may have kept the wrong zero: recompute this rare case exactly.");
-                w.Line($"{r} = {identity};");
-                using (w.Block("for (i = 0; i < length; i++)"))
-                {
-                    w.Line($"{r} = {string.Format(CultureInfo.InvariantCulture, scalarCombine, r, call(Scalar) + ".Value")};");
-                }
-            }
-        }
-
-        w.Line();
-        string result = pass.ReductionOp == Op.Mean ? $"{r} / length" : r;
+        string call = pass.AlsoStores
+            ? $"{Runtime}.RowPass.ReduceAndStore<V, {PassName(index)}, {Runtime}.{combiner}>({create}, length, in row, {prefetch}, ref destination)"
+            : $"{Runtime}.RowPass.Reduce<V, {PassName(index)}, {Runtime}.{combiner}>({create}, length, in row, {prefetch})";
+        string result = pass.ReductionOp == Op.Mean ? $"{call} / length" : call;
         w.Line($"{Scalar} {ValueName(pass.Reduction)} = {Scalar}.Create({result});");
     }
 
@@ -273,16 +154,54 @@ public static class CSharpRowRenderer
         }
     }
 
-    private static void RenderElementFunction(CodeWriter w, RowProgram program, int index)
+    /// <summary>
+    /// A pass as a <c>ref struct</c> the runtime's loops call per element: refs to the rows it reads,
+    /// the per-row values and scalar parameters it uses, and its expression for any vector width.
+    /// </summary>
+    private static void RenderPassStruct(CodeWriter w, RowProgram program, int index)
     {
         RowPass pass = program.Passes[index];
-        string parameters = string.Join(", ", pass.Inputs.Select(n => "ref float " + LeafName(program, n))
-            .Concat(pass.Reloaded >= 0 ? new[] { "ref float destination" } : new string[0])
-            .Concat(new[] { "nint i" })
-            .Concat(pass.RowScalars.Select(n => "float p" + n.ToString(CultureInfo.InvariantCulture))));
-        w.Line($"/// <summary>Pass {index + 1}'s value at element <paramref name=\"i\"/> of the row.</summary>");
+        var fields = PassFields(program, pass).ToArray();
+        string summary = pass.Expression is null ? "" : ": " + Escape(pass.Expression);
+        w.Line($"/// <summary>Pass {index + 1}'s value at an element of the row{summary}.</summary>");
+        using (w.Block($"private readonly ref struct {PassName(index)} : {Runtime}.IRowPass"))
+        {
+            foreach ((string type, string name) in fields)
+            {
+                w.Line(type == "ref float" ? $"private readonly ref float {name};" : $"private readonly {type} {name};");
+            }
+
+            w.Line();
+            using (w.Block($"public {PassName(index)}({string.Join(", ", fields.Select(f => f.Type + " " + f.Name))})"))
+            {
+                foreach ((string type, string name) in fields)
+                {
+                    w.Line(type == "ref float" ? $"this.{name} = ref {name};" : $"this.{name} = {name};");
+                }
+            }
+
+            w.Line();
+            RenderAt(w, program, index);
+        }
+    }
+
+    /// <summary>The fields of a pass struct, in constructor order: its rows, then its per-row values and scalar parameters.</summary>
+    private static System.Collections.Generic.IEnumerable<(string Type, string Name)> PassFields(RowProgram program, RowPass pass)
+        => pass.Inputs.Select(n => ("ref float", LeafName(program, n)))
+            .Concat(pass.Reloaded >= 0 ? new[] { ("ref float", "destination") } : new (string, string)[0])
+            .Concat(pass.RowScalars.Select(n => ("float", "p" + n.ToString(CultureInfo.InvariantCulture))))
+            .Concat(ScalarParameters(program, pass).Select(p => ("float", ScalarName(p))));
+
+    /// <summary>The scalar kernel parameters the pass's body reads.</summary>
+    private static System.Collections.Generic.IEnumerable<KernelParameter> ScalarParameters(RowProgram program, RowPass pass)
+        => pass.Body.Where(s => s.Node.Op == Op.ScalarInput).Select(s => s.Node.Parameter).Distinct().OrderBy(p => p)
+            .Select(p => program.Parameters[p]);
+
+    private static void RenderAt(CodeWriter w, RowProgram program, int index)
+    {
+        RowPass pass = program.Passes[index];
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
-        w.Line($"private W {PassName(index)}<W>({parameters})");
+        w.Line("public W At<W>(nint i)");
         w.Line($"    where W : struct, {Runtime}.ISimdFloat<W>");
         using (w.Indented("{", "}"))
         {
@@ -323,11 +242,12 @@ public static class CSharpRowRenderer
         }
     }
 
-    private static string PassArguments(RowProgram program, RowPass pass, string position)
+    /// <summary>The pass struct's constructor arguments in ExecuteRow, in <see cref="PassFields"/> order.</summary>
+    private static string PassArguments(RowProgram program, RowPass pass)
         => string.Join(", ", pass.Inputs.Select(n => "ref " + LeafRef(program.Leaves.First(l => l.Node == n)))
             .Concat(pass.Reloaded >= 0 ? new[] { "ref destination" } : new string[0])
-            .Concat(new[] { position })
-            .Concat(pass.RowScalars.Select(n => ValueName(n) + ".Value")));
+            .Concat(pass.RowScalars.Select(n => ValueName(n) + ".Value"))
+            .Concat(ScalarParameters(program, pass).Select(ScalarName)));
 
     private static string LeafName(RowProgram program, int node) => program.Leaves.First(l => l.Node == node).Name;
 

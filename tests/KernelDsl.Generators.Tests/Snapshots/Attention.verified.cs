@@ -128,29 +128,32 @@ partial class Layers
             where V : struct, KernelRuntime.ISimdFloat<V>
         {
             ref float destination = ref row.Destination; // holds the product until the epilogue overwrites it
-            nint i;
 
             // Pass 1 of 1, the output: MatMul(q, Transpose(k)) * scale.
-            for (i = 0; i <= length - V.Count; i += V.Count)
-            {
-                V.Store(Pass1<V>(ref destination, i), ref destination, i);
-            }
-
-            for (; i < length; i++)
-            {
-                KernelRuntime.SimdScalar.Store(Pass1<KernelRuntime.SimdScalar>(ref destination, i), ref destination, i);
-            }
+            KernelRuntime.RowPass.Write<V, Pass1>(new Pass1(ref destination, arg_scale), length, in row, prefetch: 0, ref destination);
         }
 
-        /// <summary>Pass 1's value at element <paramref name="i"/> of the row.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private W Pass1<W>(ref float product, nint i)
-            where W : struct, KernelRuntime.ISimdFloat<W>
+        /// <summary>Pass 1's value at an element of the row: MatMul(q, Transpose(k)) * scale.</summary>
+        private readonly ref struct Pass1 : KernelRuntime.IRowPass
         {
-            W v3 = W.Load(ref product, i);
-            W v4 = W.Create(arg_scale);
-            W v5 = v3 * v4; // MatMul(q, Transpose(k)) * scale
-            return v5;
+            private readonly ref float product;
+            private readonly float arg_scale;
+
+            public Pass1(ref float product, float arg_scale)
+            {
+                this.product = ref product;
+                this.arg_scale = arg_scale;
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public W At<W>(nint i)
+                where W : struct, KernelRuntime.ISimdFloat<W>
+            {
+                W v3 = W.Load(ref product, i);
+                W v4 = W.Create(arg_scale);
+                W v5 = v3 * v4; // MatMul(q, Transpose(k)) * scale
+                return v5;
+            }
         }
     }
 
@@ -167,142 +170,83 @@ partial class Layers
         {
             ref float tmp5 = ref row.Input(0);
             ref float destination = ref row.Destination;
-            nint i;
 
             // Pass 1 of 3, reduced along the row: Max(MatMul(q, Transpose(k)) * scale, axis: -1, keepDims: true).
-            // Four accumulators, so consecutive vectors do not wait on each other's result.
-            V acc6 = V.Create(float.NegativeInfinity), acc6b = acc6, acc6c = acc6, acc6d = acc6;
-            V nan6 = V.Create(0f); // all ones in a lane that has seen NaN
-            for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)
-            {
-                V value0 = Pass1<V>(ref tmp5, i);
-                nan6 = V.Or(nan6, V.IsNaN(value0));
-                acc6 = V.MaxNative(acc6, value0);
-                V value1 = Pass1<V>(ref tmp5, i + V.Count);
-                nan6 = V.Or(nan6, V.IsNaN(value1));
-                acc6b = V.MaxNative(acc6b, value1);
-                V value2 = Pass1<V>(ref tmp5, i + 2 * V.Count);
-                nan6 = V.Or(nan6, V.IsNaN(value2));
-                acc6c = V.MaxNative(acc6c, value2);
-                V value3 = Pass1<V>(ref tmp5, i + 3 * V.Count);
-                nan6 = V.Or(nan6, V.IsNaN(value3));
-                acc6d = V.MaxNative(acc6d, value3);
-            }
-
-            for (; i <= length - V.Count; i += V.Count)
-            {
-                V value = Pass1<V>(ref tmp5, i);
-                nan6 = V.Or(nan6, V.IsNaN(value));
-                acc6 = V.MaxNative(acc6, value);
-            }
-
-            acc6 = V.Max(V.Max(acc6, acc6b), V.Max(acc6c, acc6d));
-            acc6 = V.Select(nan6, nan6, acc6); // a lane that saw NaN becomes NaN, which the IEEE steps below propagate
-
-            float r6 = KernelRuntime.Horizontal.Max(acc6);
-            for (; i < length; i++)
-            {
-                r6 = global::System.MathF.Max(r6, Pass1<KernelRuntime.SimdScalar>(ref tmp5, i).Value);
-            }
-
-            if (r6 == 0f)
-            {
-                // The hardware instruction may have kept the wrong zero: recompute this rare case exactly.
-                r6 = float.NegativeInfinity;
-                for (i = 0; i < length; i++)
-                {
-                    r6 = global::System.MathF.Max(r6, Pass1<KernelRuntime.SimdScalar>(ref tmp5, i).Value);
-                }
-            }
-
-            KernelRuntime.SimdScalar v6 = KernelRuntime.SimdScalar.Create(r6);
+            KernelRuntime.SimdScalar v6 = KernelRuntime.SimdScalar.Create(KernelRuntime.RowPass.Reduce<V, Pass1, KernelRuntime.RowMax>(new Pass1(ref tmp5), length, in row, prefetch: 0));
 
             // Pass 2 of 3, reduced along the row. Each value is also stored in the destination, for the last pass to reuse.
-            // Four accumulators, so consecutive vectors do not wait on each other's result.
             // Meanwhile the next row's inputs are fetched, so the next row's first pass finds them in cache.
-            V acc9 = V.Create(0f), acc9b = acc9, acc9c = acc9, acc9d = acc9;
-            for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)
-            {
-                row.PrefetchNextRow(0, i);
-                row.PrefetchNextRow(0, i + V.Count);
-                row.PrefetchNextRow(0, i + 2 * V.Count);
-                row.PrefetchNextRow(0, i + 3 * V.Count);
-                V value0 = Pass2<V>(ref tmp5, i, v6.Value);
-                V.Store(value0, ref destination, i);
-                acc9 = acc9 + value0;
-                V value1 = Pass2<V>(ref tmp5, i + V.Count, v6.Value);
-                V.Store(value1, ref destination, i + V.Count);
-                acc9b = acc9b + value1;
-                V value2 = Pass2<V>(ref tmp5, i + 2 * V.Count, v6.Value);
-                V.Store(value2, ref destination, i + 2 * V.Count);
-                acc9c = acc9c + value2;
-                V value3 = Pass2<V>(ref tmp5, i + 3 * V.Count, v6.Value);
-                V.Store(value3, ref destination, i + 3 * V.Count);
-                acc9d = acc9d + value3;
-            }
-
-            for (; i <= length - V.Count; i += V.Count)
-            {
-                V value = Pass2<V>(ref tmp5, i, v6.Value);
-                V.Store(value, ref destination, i);
-                acc9 = acc9 + value;
-            }
-
-            acc9 = acc9 + acc9b + acc9c + acc9d;
-
-            float r9 = KernelRuntime.Horizontal.Sum(acc9);
-            for (; i < length; i++)
-            {
-                KernelRuntime.SimdScalar value = Pass2<KernelRuntime.SimdScalar>(ref tmp5, i, v6.Value);
-                KernelRuntime.SimdScalar.Store(value, ref destination, i);
-                r9 = r9 + value.Value;
-            }
-
-            KernelRuntime.SimdScalar v9 = KernelRuntime.SimdScalar.Create(r9);
+            KernelRuntime.SimdScalar v9 = KernelRuntime.SimdScalar.Create(KernelRuntime.RowPass.ReduceAndStore<V, Pass2, KernelRuntime.RowSum>(new Pass2(ref tmp5, v6.Value), length, in row, prefetch: 0b1, ref destination));
 
             // Pass 3 of 3, the output.
-            for (i = 0; i <= length - V.Count; i += V.Count)
+            KernelRuntime.RowPass.Write<V, Pass3>(new Pass3(ref destination, v9.Value), length, in row, prefetch: 0, ref destination);
+        }
+
+        /// <summary>Pass 1's value at an element of the row: Max(MatMul(q, Transpose(k)) * scale, axis: -1, keepDims: true).</summary>
+        private readonly ref struct Pass1 : KernelRuntime.IRowPass
+        {
+            private readonly ref float tmp5;
+
+            public Pass1(ref float tmp5)
             {
-                V.Store(Pass3<V>(ref destination, i, v9.Value), ref destination, i);
+                this.tmp5 = ref tmp5;
             }
 
-            for (; i < length; i++)
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public W At<W>(nint i)
+                where W : struct, KernelRuntime.ISimdFloat<W>
             {
-                KernelRuntime.SimdScalar.Store(Pass3<KernelRuntime.SimdScalar>(ref destination, i, v9.Value), ref destination, i);
+                W v5 = W.Load(ref tmp5, i);
+                return v5;
             }
         }
 
-        /// <summary>Pass 1's value at element <paramref name="i"/> of the row.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private W Pass1<W>(ref float tmp5, nint i)
-            where W : struct, KernelRuntime.ISimdFloat<W>
+        /// <summary>Pass 2's value at an element of the row.</summary>
+        private readonly ref struct Pass2 : KernelRuntime.IRowPass
         {
-            W v5 = W.Load(ref tmp5, i);
-            return v5;
+            private readonly ref float tmp5;
+            private readonly float p6;
+
+            public Pass2(ref float tmp5, float p6)
+            {
+                this.tmp5 = ref tmp5;
+                this.p6 = p6;
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public W At<W>(nint i)
+                where W : struct, KernelRuntime.ISimdFloat<W>
+            {
+                W v6 = W.Create(p6);
+                W v5 = W.Load(ref tmp5, i);
+                W v7 = v5 - v6;
+                W v8 = KernelRuntime.VectorMath.Exp(v7);
+                return v8;
+            }
         }
 
-        /// <summary>Pass 2's value at element <paramref name="i"/> of the row.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private W Pass2<W>(ref float tmp5, nint i, float p6)
-            where W : struct, KernelRuntime.ISimdFloat<W>
+        /// <summary>Pass 3's value at an element of the row.</summary>
+        private readonly ref struct Pass3 : KernelRuntime.IRowPass
         {
-            W v6 = W.Create(p6);
-            W v5 = W.Load(ref tmp5, i);
-            W v7 = v5 - v6;
-            W v8 = KernelRuntime.VectorMath.Exp(v7);
-            return v8;
-        }
+            private readonly ref float destination;
+            private readonly float p9;
 
-        /// <summary>Pass 3's value at element <paramref name="i"/> of the row.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private W Pass3<W>(ref float destination, nint i, float p9)
-            where W : struct, KernelRuntime.ISimdFloat<W>
-        {
-            W v9 = W.Create(p9);
-            W reciprocal9 = W.Create(1f / p9);
-            W v8 = W.Load(ref destination, i); // stored by pass 2: the value it reduced
-            W v10 = v8 * reciprocal9;
-            return v10;
+            public Pass3(ref float destination, float p9)
+            {
+                this.destination = ref destination;
+                this.p9 = p9;
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public W At<W>(nint i)
+                where W : struct, KernelRuntime.ISimdFloat<W>
+            {
+                W v9 = W.Create(p9);
+                W reciprocal9 = W.Create(1f / p9);
+                W v8 = W.Load(ref destination, i); // stored by pass 2: the value it reduced
+                W v10 = v8 * reciprocal9;
+                return v10;
+            }
         }
     }
 }

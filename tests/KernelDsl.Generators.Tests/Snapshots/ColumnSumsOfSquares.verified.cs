@@ -92,28 +92,29 @@ partial class Layers
         {
             ref float in_x = ref row.Input(0);
             ref float destination = ref row.Destination;
-            nint i;
 
             // Pass 1 of 1, the output: x * x.
-            for (i = 0; i <= length - V.Count; i += V.Count)
-            {
-                V.Store(Pass1<V>(ref in_x, i), ref destination, i);
-            }
-
-            for (; i < length; i++)
-            {
-                KernelRuntime.SimdScalar.Store(Pass1<KernelRuntime.SimdScalar>(ref in_x, i), ref destination, i);
-            }
+            KernelRuntime.RowPass.Write<V, Pass1>(new Pass1(ref in_x), length, in row, prefetch: 0, ref destination);
         }
 
-        /// <summary>Pass 1's value at element <paramref name="i"/> of the row.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private W Pass1<W>(ref float in_x, nint i)
-            where W : struct, KernelRuntime.ISimdFloat<W>
+        /// <summary>Pass 1's value at an element of the row: x * x.</summary>
+        private readonly ref struct Pass1 : KernelRuntime.IRowPass
         {
-            W v0 = W.Load(ref in_x, i);
-            W v1 = v0 * v0; // x * x
-            return v1;
+            private readonly ref float in_x;
+
+            public Pass1(ref float in_x)
+            {
+                this.in_x = ref in_x;
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public W At<W>(nint i)
+                where W : struct, KernelRuntime.ISimdFloat<W>
+            {
+                W v0 = W.Load(ref in_x, i);
+                W v1 = v0 * v0; // x * x
+                return v1;
+            }
         }
     }
 }

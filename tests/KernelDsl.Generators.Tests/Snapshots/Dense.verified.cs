@@ -90,31 +90,34 @@ partial class Layers
         {
             ref float in_b = ref row.Input(0);
             ref float destination = ref row.Destination; // holds the product until the epilogue overwrites it
-            nint i;
 
             // Pass 1 of 1, the output: Max(MatMul(x, w) + b, 0f).
-            for (i = 0; i <= length - V.Count; i += V.Count)
-            {
-                V.Store(Pass1<V>(ref destination, ref in_b, i), ref destination, i);
-            }
-
-            for (; i < length; i++)
-            {
-                KernelRuntime.SimdScalar.Store(Pass1<KernelRuntime.SimdScalar>(ref destination, ref in_b, i), ref destination, i);
-            }
+            KernelRuntime.RowPass.Write<V, Pass1>(new Pass1(ref destination, ref in_b), length, in row, prefetch: 0, ref destination);
         }
 
-        /// <summary>Pass 1's value at element <paramref name="i"/> of the row.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private W Pass1<W>(ref float product, ref float in_b, nint i)
-            where W : struct, KernelRuntime.ISimdFloat<W>
+        /// <summary>Pass 1's value at an element of the row: Max(MatMul(x, w) + b, 0f).</summary>
+        private readonly ref struct Pass1 : KernelRuntime.IRowPass
         {
-            W v2 = W.Load(ref product, i);
-            W v3 = W.Load(ref in_b, i);
-            W v4 = v2 + v3; // MatMul(x, w) + b
-            W v5 = W.Create(0f);
-            W v6 = W.Max(v4, v5); // Max(MatMul(x, w) + b, 0f)
-            return v6;
+            private readonly ref float product;
+            private readonly ref float in_b;
+
+            public Pass1(ref float product, ref float in_b)
+            {
+                this.product = ref product;
+                this.in_b = ref in_b;
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public W At<W>(nint i)
+                where W : struct, KernelRuntime.ISimdFloat<W>
+            {
+                W v2 = W.Load(ref product, i);
+                W v3 = W.Load(ref in_b, i);
+                W v4 = v2 + v3; // MatMul(x, w) + b
+                W v5 = W.Create(0f);
+                W v6 = W.Max(v4, v5); // Max(MatMul(x, w) + b, 0f)
+                return v6;
+            }
         }
     }
 }

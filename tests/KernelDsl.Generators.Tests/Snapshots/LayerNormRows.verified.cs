@@ -92,117 +92,98 @@ partial class Layers
             ref float in_gamma = ref row.Input(1);
             ref float in_beta = ref row.Input(2);
             ref float destination = ref row.Destination;
-            nint i;
 
             // Pass 1 of 3, reduced along the row: Mean(x, axis: -1, keepDims: true).
-            // Four accumulators, so consecutive vectors do not wait on each other's result.
-            V acc3 = V.Create(0f), acc3b = acc3, acc3c = acc3, acc3d = acc3;
-            for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)
-            {
-                acc3 = acc3 + Pass1<V>(ref in_x, i);
-                acc3b = acc3b + Pass1<V>(ref in_x, i + V.Count);
-                acc3c = acc3c + Pass1<V>(ref in_x, i + 2 * V.Count);
-                acc3d = acc3d + Pass1<V>(ref in_x, i + 3 * V.Count);
-            }
-
-            for (; i <= length - V.Count; i += V.Count)
-            {
-                acc3 = acc3 + Pass1<V>(ref in_x, i);
-            }
-
-            acc3 = acc3 + acc3b + acc3c + acc3d;
-
-            float r3 = KernelRuntime.Horizontal.Sum(acc3);
-            for (; i < length; i++)
-            {
-                r3 = r3 + Pass1<KernelRuntime.SimdScalar>(ref in_x, i).Value;
-            }
-
-            KernelRuntime.SimdScalar v3 = KernelRuntime.SimdScalar.Create(r3 / length);
+            KernelRuntime.SimdScalar v3 = KernelRuntime.SimdScalar.Create(KernelRuntime.RowPass.Reduce<V, Pass1, KernelRuntime.RowSum>(new Pass1(ref in_x), length, in row, prefetch: 0) / length);
 
             // Pass 2 of 3, reduced along the row.
-            // Four accumulators, so consecutive vectors do not wait on each other's result.
             // Meanwhile the next row's inputs are fetched, so the next row's first pass finds them in cache.
-            V acc6 = V.Create(0f), acc6b = acc6, acc6c = acc6, acc6d = acc6;
-            for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)
-            {
-                row.PrefetchNextRow(0, i);
-                row.PrefetchNextRow(0, i + V.Count);
-                row.PrefetchNextRow(0, i + 2 * V.Count);
-                row.PrefetchNextRow(0, i + 3 * V.Count);
-                acc6 = acc6 + Pass2<V>(ref in_x, i, v3.Value);
-                acc6b = acc6b + Pass2<V>(ref in_x, i + V.Count, v3.Value);
-                acc6c = acc6c + Pass2<V>(ref in_x, i + 2 * V.Count, v3.Value);
-                acc6d = acc6d + Pass2<V>(ref in_x, i + 3 * V.Count, v3.Value);
-            }
-
-            for (; i <= length - V.Count; i += V.Count)
-            {
-                acc6 = acc6 + Pass2<V>(ref in_x, i, v3.Value);
-            }
-
-            acc6 = acc6 + acc6b + acc6c + acc6d;
-
-            float r6 = KernelRuntime.Horizontal.Sum(acc6);
-            for (; i < length; i++)
-            {
-                r6 = r6 + Pass2<KernelRuntime.SimdScalar>(ref in_x, i, v3.Value).Value;
-            }
-
-            KernelRuntime.SimdScalar v6 = KernelRuntime.SimdScalar.Create(r6 / length);
+            KernelRuntime.SimdScalar v6 = KernelRuntime.SimdScalar.Create(KernelRuntime.RowPass.Reduce<V, Pass2, KernelRuntime.RowSum>(new Pass2(ref in_x, v3.Value), length, in row, prefetch: 0b1) / length);
             KernelRuntime.SimdScalar v7 = KernelRuntime.SimdScalar.Create(1E-05f);
             KernelRuntime.SimdScalar v8 = v6 + v7;
             KernelRuntime.SimdScalar v9 = KernelRuntime.SimdScalar.Sqrt(v8);
 
             // Pass 3 of 3, the output.
-            for (i = 0; i <= length - V.Count; i += V.Count)
+            KernelRuntime.RowPass.Write<V, Pass3>(new Pass3(ref in_x, ref in_gamma, ref in_beta, v3.Value, v9.Value), length, in row, prefetch: 0, ref destination);
+        }
+
+        /// <summary>Pass 1's value at an element of the row: Mean(x, axis: -1, keepDims: true).</summary>
+        private readonly ref struct Pass1 : KernelRuntime.IRowPass
+        {
+            private readonly ref float in_x;
+
+            public Pass1(ref float in_x)
             {
-                V.Store(Pass3<V>(ref in_x, ref in_gamma, ref in_beta, i, v3.Value, v9.Value), ref destination, i);
+                this.in_x = ref in_x;
             }
 
-            for (; i < length; i++)
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public W At<W>(nint i)
+                where W : struct, KernelRuntime.ISimdFloat<W>
             {
-                KernelRuntime.SimdScalar.Store(Pass3<KernelRuntime.SimdScalar>(ref in_x, ref in_gamma, ref in_beta, i, v3.Value, v9.Value), ref destination, i);
+                W v0 = W.Load(ref in_x, i);
+                return v0;
             }
         }
 
-        /// <summary>Pass 1's value at element <paramref name="i"/> of the row.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private W Pass1<W>(ref float in_x, nint i)
-            where W : struct, KernelRuntime.ISimdFloat<W>
+        /// <summary>Pass 2's value at an element of the row.</summary>
+        private readonly ref struct Pass2 : KernelRuntime.IRowPass
         {
-            W v0 = W.Load(ref in_x, i);
-            return v0;
+            private readonly ref float in_x;
+            private readonly float p3;
+
+            public Pass2(ref float in_x, float p3)
+            {
+                this.in_x = ref in_x;
+                this.p3 = p3;
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public W At<W>(nint i)
+                where W : struct, KernelRuntime.ISimdFloat<W>
+            {
+                W v3 = W.Create(p3);
+                W v0 = W.Load(ref in_x, i);
+                W v4 = v0 - v3; // x - Mean(x, axis: -1, keepDims: true)
+                W v5 = v4 * v4;
+                return v5;
+            }
         }
 
-        /// <summary>Pass 2's value at element <paramref name="i"/> of the row.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private W Pass2<W>(ref float in_x, nint i, float p3)
-            where W : struct, KernelRuntime.ISimdFloat<W>
+        /// <summary>Pass 3's value at an element of the row.</summary>
+        private readonly ref struct Pass3 : KernelRuntime.IRowPass
         {
-            W v3 = W.Create(p3);
-            W v0 = W.Load(ref in_x, i);
-            W v4 = v0 - v3; // x - Mean(x, axis: -1, keepDims: true)
-            W v5 = v4 * v4;
-            return v5;
-        }
+            private readonly ref float in_x;
+            private readonly ref float in_gamma;
+            private readonly ref float in_beta;
+            private readonly float p3;
+            private readonly float p9;
 
-        /// <summary>Pass 3's value at element <paramref name="i"/> of the row.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private W Pass3<W>(ref float in_x, ref float in_gamma, ref float in_beta, nint i, float p3, float p9)
-            where W : struct, KernelRuntime.ISimdFloat<W>
-        {
-            W v3 = W.Create(p3);
-            W v9 = W.Create(p9);
-            W reciprocal9 = W.Create(1f / p9);
-            W v0 = W.Load(ref in_x, i);
-            W v1 = W.Load(ref in_gamma, i);
-            W v2 = W.Load(ref in_beta, i);
-            W v4 = v0 - v3; // x - Mean(x, axis: -1, keepDims: true)
-            W v10 = v4 * reciprocal9;
-            W v11 = v10 * v1;
-            W v12 = v11 + v2;
-            return v12;
+            public Pass3(ref float in_x, ref float in_gamma, ref float in_beta, float p3, float p9)
+            {
+                this.in_x = ref in_x;
+                this.in_gamma = ref in_gamma;
+                this.in_beta = ref in_beta;
+                this.p3 = p3;
+                this.p9 = p9;
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public W At<W>(nint i)
+                where W : struct, KernelRuntime.ISimdFloat<W>
+            {
+                W v3 = W.Create(p3);
+                W v9 = W.Create(p9);
+                W reciprocal9 = W.Create(1f / p9);
+                W v0 = W.Load(ref in_x, i);
+                W v1 = W.Load(ref in_gamma, i);
+                W v2 = W.Load(ref in_beta, i);
+                W v4 = v0 - v3; // x - Mean(x, axis: -1, keepDims: true)
+                W v10 = v4 * reciprocal9;
+                W v11 = v10 * v1;
+                W v12 = v11 + v2;
+                return v12;
+            }
         }
     }
 }

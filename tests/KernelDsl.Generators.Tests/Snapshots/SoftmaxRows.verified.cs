@@ -72,142 +72,83 @@ partial class Layers
         {
             ref float in_x = ref row.Input(0);
             ref float destination = ref row.Destination;
-            nint i;
 
             // Pass 1 of 3, reduced along the row: Max(x, axis: -1, keepDims: true).
-            // Four accumulators, so consecutive vectors do not wait on each other's result.
-            V acc1 = V.Create(float.NegativeInfinity), acc1b = acc1, acc1c = acc1, acc1d = acc1;
-            V nan1 = V.Create(0f); // all ones in a lane that has seen NaN
-            for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)
-            {
-                V value0 = Pass1<V>(ref in_x, i);
-                nan1 = V.Or(nan1, V.IsNaN(value0));
-                acc1 = V.MaxNative(acc1, value0);
-                V value1 = Pass1<V>(ref in_x, i + V.Count);
-                nan1 = V.Or(nan1, V.IsNaN(value1));
-                acc1b = V.MaxNative(acc1b, value1);
-                V value2 = Pass1<V>(ref in_x, i + 2 * V.Count);
-                nan1 = V.Or(nan1, V.IsNaN(value2));
-                acc1c = V.MaxNative(acc1c, value2);
-                V value3 = Pass1<V>(ref in_x, i + 3 * V.Count);
-                nan1 = V.Or(nan1, V.IsNaN(value3));
-                acc1d = V.MaxNative(acc1d, value3);
-            }
-
-            for (; i <= length - V.Count; i += V.Count)
-            {
-                V value = Pass1<V>(ref in_x, i);
-                nan1 = V.Or(nan1, V.IsNaN(value));
-                acc1 = V.MaxNative(acc1, value);
-            }
-
-            acc1 = V.Max(V.Max(acc1, acc1b), V.Max(acc1c, acc1d));
-            acc1 = V.Select(nan1, nan1, acc1); // a lane that saw NaN becomes NaN, which the IEEE steps below propagate
-
-            float r1 = KernelRuntime.Horizontal.Max(acc1);
-            for (; i < length; i++)
-            {
-                r1 = global::System.MathF.Max(r1, Pass1<KernelRuntime.SimdScalar>(ref in_x, i).Value);
-            }
-
-            if (r1 == 0f)
-            {
-                // The hardware instruction may have kept the wrong zero: recompute this rare case exactly.
-                r1 = float.NegativeInfinity;
-                for (i = 0; i < length; i++)
-                {
-                    r1 = global::System.MathF.Max(r1, Pass1<KernelRuntime.SimdScalar>(ref in_x, i).Value);
-                }
-            }
-
-            KernelRuntime.SimdScalar v1 = KernelRuntime.SimdScalar.Create(r1);
+            KernelRuntime.SimdScalar v1 = KernelRuntime.SimdScalar.Create(KernelRuntime.RowPass.Reduce<V, Pass1, KernelRuntime.RowMax>(new Pass1(ref in_x), length, in row, prefetch: 0));
 
             // Pass 2 of 3, reduced along the row: Sum(Exp(x - Max(x, axis: -1, keepDims: true)), axis: -1, keepDims: true). Each value is also stored in the destination, for the last pass to reuse.
-            // Four accumulators, so consecutive vectors do not wait on each other's result.
             // Meanwhile the next row's inputs are fetched, so the next row's first pass finds them in cache.
-            V acc4 = V.Create(0f), acc4b = acc4, acc4c = acc4, acc4d = acc4;
-            for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)
-            {
-                row.PrefetchNextRow(0, i);
-                row.PrefetchNextRow(0, i + V.Count);
-                row.PrefetchNextRow(0, i + 2 * V.Count);
-                row.PrefetchNextRow(0, i + 3 * V.Count);
-                V value0 = Pass2<V>(ref in_x, i, v1.Value);
-                V.Store(value0, ref destination, i);
-                acc4 = acc4 + value0;
-                V value1 = Pass2<V>(ref in_x, i + V.Count, v1.Value);
-                V.Store(value1, ref destination, i + V.Count);
-                acc4b = acc4b + value1;
-                V value2 = Pass2<V>(ref in_x, i + 2 * V.Count, v1.Value);
-                V.Store(value2, ref destination, i + 2 * V.Count);
-                acc4c = acc4c + value2;
-                V value3 = Pass2<V>(ref in_x, i + 3 * V.Count, v1.Value);
-                V.Store(value3, ref destination, i + 3 * V.Count);
-                acc4d = acc4d + value3;
-            }
-
-            for (; i <= length - V.Count; i += V.Count)
-            {
-                V value = Pass2<V>(ref in_x, i, v1.Value);
-                V.Store(value, ref destination, i);
-                acc4 = acc4 + value;
-            }
-
-            acc4 = acc4 + acc4b + acc4c + acc4d;
-
-            float r4 = KernelRuntime.Horizontal.Sum(acc4);
-            for (; i < length; i++)
-            {
-                KernelRuntime.SimdScalar value = Pass2<KernelRuntime.SimdScalar>(ref in_x, i, v1.Value);
-                KernelRuntime.SimdScalar.Store(value, ref destination, i);
-                r4 = r4 + value.Value;
-            }
-
-            KernelRuntime.SimdScalar v4 = KernelRuntime.SimdScalar.Create(r4);
+            KernelRuntime.SimdScalar v4 = KernelRuntime.SimdScalar.Create(KernelRuntime.RowPass.ReduceAndStore<V, Pass2, KernelRuntime.RowSum>(new Pass2(ref in_x, v1.Value), length, in row, prefetch: 0b1, ref destination));
 
             // Pass 3 of 3, the output.
-            for (i = 0; i <= length - V.Count; i += V.Count)
+            KernelRuntime.RowPass.Write<V, Pass3>(new Pass3(ref destination, v4.Value), length, in row, prefetch: 0, ref destination);
+        }
+
+        /// <summary>Pass 1's value at an element of the row: Max(x, axis: -1, keepDims: true).</summary>
+        private readonly ref struct Pass1 : KernelRuntime.IRowPass
+        {
+            private readonly ref float in_x;
+
+            public Pass1(ref float in_x)
             {
-                V.Store(Pass3<V>(ref destination, i, v4.Value), ref destination, i);
+                this.in_x = ref in_x;
             }
 
-            for (; i < length; i++)
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public W At<W>(nint i)
+                where W : struct, KernelRuntime.ISimdFloat<W>
             {
-                KernelRuntime.SimdScalar.Store(Pass3<KernelRuntime.SimdScalar>(ref destination, i, v4.Value), ref destination, i);
+                W v0 = W.Load(ref in_x, i);
+                return v0;
             }
         }
 
-        /// <summary>Pass 1's value at element <paramref name="i"/> of the row.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private W Pass1<W>(ref float in_x, nint i)
-            where W : struct, KernelRuntime.ISimdFloat<W>
+        /// <summary>Pass 2's value at an element of the row: Sum(Exp(x - Max(x, axis: -1, keepDims: true)), axis: -1, keepDims: true).</summary>
+        private readonly ref struct Pass2 : KernelRuntime.IRowPass
         {
-            W v0 = W.Load(ref in_x, i);
-            return v0;
+            private readonly ref float in_x;
+            private readonly float p1;
+
+            public Pass2(ref float in_x, float p1)
+            {
+                this.in_x = ref in_x;
+                this.p1 = p1;
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public W At<W>(nint i)
+                where W : struct, KernelRuntime.ISimdFloat<W>
+            {
+                W v1 = W.Create(p1);
+                W v0 = W.Load(ref in_x, i);
+                W v2 = v0 - v1; // x - Max(x, axis: -1, keepDims: true)
+                W v3 = KernelRuntime.VectorMath.Exp(v2); // Exp(x - Max(x, axis: -1, keepDims: true))
+                return v3;
+            }
         }
 
-        /// <summary>Pass 2's value at element <paramref name="i"/> of the row.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private W Pass2<W>(ref float in_x, nint i, float p1)
-            where W : struct, KernelRuntime.ISimdFloat<W>
+        /// <summary>Pass 3's value at an element of the row.</summary>
+        private readonly ref struct Pass3 : KernelRuntime.IRowPass
         {
-            W v1 = W.Create(p1);
-            W v0 = W.Load(ref in_x, i);
-            W v2 = v0 - v1; // x - Max(x, axis: -1, keepDims: true)
-            W v3 = KernelRuntime.VectorMath.Exp(v2); // Exp(x - Max(x, axis: -1, keepDims: true))
-            return v3;
-        }
+            private readonly ref float destination;
+            private readonly float p4;
 
-        /// <summary>Pass 3's value at element <paramref name="i"/> of the row.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private W Pass3<W>(ref float destination, nint i, float p4)
-            where W : struct, KernelRuntime.ISimdFloat<W>
-        {
-            W v4 = W.Create(p4);
-            W reciprocal4 = W.Create(1f / p4);
-            W v3 = W.Load(ref destination, i); // stored by pass 2: Exp(x - Max(x, axis: -1, keepDims: true))
-            W v5 = v3 * reciprocal4;
-            return v5;
+            public Pass3(ref float destination, float p4)
+            {
+                this.destination = ref destination;
+                this.p4 = p4;
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public W At<W>(nint i)
+                where W : struct, KernelRuntime.ISimdFloat<W>
+            {
+                W v4 = W.Create(p4);
+                W reciprocal4 = W.Create(1f / p4);
+                W v3 = W.Load(ref destination, i); // stored by pass 2: Exp(x - Max(x, axis: -1, keepDims: true))
+                W v5 = v3 * reciprocal4;
+                return v5;
+            }
         }
     }
 }

@@ -1,0 +1,254 @@
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+
+namespace KernelDsl.Runtime;
+
+/// <summary>
+/// One pass of a generated row kernel: the value of the pass's expression at element <c>i</c> of
+/// the row, for any vector width (<c>W</c> is the kernel's vector type, or <see cref="SimdScalar"/>
+/// for the tail). A generated pass is a small <c>ref struct</c> holding refs to the row's operands
+/// and the per-row values computed by earlier passes; the loops that run it are the methods of
+/// <see cref="RowPass"/>, written once here rather than in every kernel.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public interface IRowPass
+{
+    /// <summary>The pass's value at element <paramref name="i"/> of the row.</summary>
+    W At<W>(nint i) where W : struct, ISimdFloat<W>;
+}
+
+/// <summary>
+/// How a pass's values are combined into one per-row value: the identity, the vector step, the
+/// scalar step and the horizontal step of Sum, Prod, Max or Min. Static and abstract, so each
+/// instantiation of <see cref="RowPass.Reduce"/> is compiled for one of them with nothing to call.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public interface IRowCombiner
+{
+    /// <summary>The value a reduction starts from (and the result over an empty row).</summary>
+    static abstract float Identity { get; }
+
+    /// <summary>
+    /// Whether the vector loop combines with the hardware Max/Min instruction, which drops NaN and
+    /// may prefer -0 to +0: NaN is then tracked on the side and a zero result recomputed exactly.
+    /// </summary>
+    static abstract bool IsNative { get; }
+
+    /// <summary>The step of the vector loop.</summary>
+    static abstract V Combine<V>(V accumulator, V value) where V : struct, ISimdFloat<V>;
+
+    /// <summary>The IEEE step, for joining accumulators.</summary>
+    static abstract V CombineExact<V>(V left, V right) where V : struct, ISimdFloat<V>;
+
+    /// <summary>The scalar step (tail, and the exact recomputation).</summary>
+    static abstract float Combine(float accumulator, float value);
+
+    /// <summary>Combines the lanes of a vector.</summary>
+    static abstract float Horizontal<V>(V value) where V : struct, ISimdFloat<V>;
+}
+
+/// <summary>Sum: <c>a + b</c>, from 0.</summary>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public readonly struct RowSum : IRowCombiner
+{
+    public static float Identity => 0f;
+    public static bool IsNative => false;
+    public static V Combine<V>(V accumulator, V value) where V : struct, ISimdFloat<V> => accumulator + value;
+    public static V CombineExact<V>(V left, V right) where V : struct, ISimdFloat<V> => left + right;
+    public static float Combine(float accumulator, float value) => accumulator + value;
+    public static float Horizontal<V>(V value) where V : struct, ISimdFloat<V> => Runtime.Horizontal.Sum(value);
+}
+
+/// <summary>Product: <c>a * b</c>, from 1.</summary>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public readonly struct RowProduct : IRowCombiner
+{
+    public static float Identity => 1f;
+    public static bool IsNative => false;
+    public static V Combine<V>(V accumulator, V value) where V : struct, ISimdFloat<V> => accumulator * value;
+    public static V CombineExact<V>(V left, V right) where V : struct, ISimdFloat<V> => left * right;
+    public static float Combine(float accumulator, float value) => accumulator * value;
+    public static float Horizontal<V>(V value) where V : struct, ISimdFloat<V> => Runtime.Horizontal.Product(value);
+}
+
+/// <summary>Maximum, IEEE 754 (NaN wins, +0 above -0), from -∞.</summary>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public readonly struct RowMax : IRowCombiner
+{
+    public static float Identity => float.NegativeInfinity;
+    public static bool IsNative => true;
+    public static V Combine<V>(V accumulator, V value) where V : struct, ISimdFloat<V> => V.MaxNative(accumulator, value);
+    public static V CombineExact<V>(V left, V right) where V : struct, ISimdFloat<V> => V.Max(left, right);
+    public static float Combine(float accumulator, float value) => System.MathF.Max(accumulator, value);
+    public static float Horizontal<V>(V value) where V : struct, ISimdFloat<V> => Runtime.Horizontal.Max(value);
+}
+
+/// <summary>Minimum, IEEE 754 (NaN wins, -0 below +0), from +∞.</summary>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public readonly struct RowMin : IRowCombiner
+{
+    public static float Identity => float.PositiveInfinity;
+    public static bool IsNative => true;
+    public static V Combine<V>(V accumulator, V value) where V : struct, ISimdFloat<V> => V.MinNative(accumulator, value);
+    public static V CombineExact<V>(V left, V right) where V : struct, ISimdFloat<V> => V.Min(left, right);
+    public static float Combine(float accumulator, float value) => System.MathF.Min(accumulator, value);
+    public static float Horizontal<V>(V value) where V : struct, ISimdFloat<V> => Runtime.Horizontal.Min(value);
+}
+
+/// <summary>
+/// The loops of a generated row kernel's passes: a reduction along the row (four accumulators, a
+/// one-lane tail), optionally storing each value for a later pass to reload, and the output pass.
+/// Each is instantiated per kernel pass and vector width, so the pass's expression inlines into
+/// the loop as if the loop were written out in the kernel.
+/// </summary>
+/// <remarks>
+/// The <c>prefetch</c> arguments are a bit mask of operand slots whose next row is fetched
+/// while this row is computed (bit <c>k</c> for <see cref="KernelOperands.Input"/> <c>k</c>), so
+/// memory works while a multi-pass row is revisited in cache.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public static class RowPass
+{
+    /// <summary>Combines the pass's values over the row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Reduce<V, P, C>(P pass, nint length, in KernelOperands row, int prefetch)
+        where V : struct, ISimdFloat<V>
+        where P : struct, IRowPass, allows ref struct
+        where C : struct, IRowCombiner
+        => Run<V, P, C>(pass, length, in row, prefetch, ref Unsafe.NullRef<float>(), store: false);
+
+    /// <summary>
+    /// Combines the pass's values over the row and stores each in <paramref name="destination"/>,
+    /// where a later pass reloads it instead of computing it again.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ReduceAndStore<V, P, C>(P pass, nint length, in KernelOperands row, int prefetch, ref float destination)
+        where V : struct, ISimdFloat<V>
+        where P : struct, IRowPass, allows ref struct
+        where C : struct, IRowCombiner
+        => Run<V, P, C>(pass, length, in row, prefetch, ref destination, store: true);
+
+    /// <summary>Stores the pass's value at every element of the row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Write<V, P>(P pass, nint length, in KernelOperands row, int prefetch, ref float destination)
+        where V : struct, ISimdFloat<V>
+        where P : struct, IRowPass, allows ref struct
+    {
+        nint i;
+        for (i = 0; i <= length - V.Count; i += V.Count)
+        {
+            if (prefetch != 0)
+            {
+                PrefetchNextRow(in row, prefetch, i);
+            }
+
+            V.Store(pass.At<V>(i), ref destination, i);
+        }
+
+        for (; i < length; i++)
+        {
+            SimdScalar.Store(pass.At<SimdScalar>(i), ref destination, i);
+        }
+    }
+
+    // One body for both reductions: `store` is a constant at each call site, so the JIT keeps
+    // only its branch once this is inlined.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Run<V, P, C>(P pass, nint length, in KernelOperands row, int prefetch, ref float destination, bool store)
+        where V : struct, ISimdFloat<V>
+        where P : struct, IRowPass, allows ref struct
+        where C : struct, IRowCombiner
+    {
+        // Four accumulators, so consecutive vectors do not wait on each other's result. The
+        // hardware Max/Min (one short dependency chain, against several instructions for IEEE
+        // 754's; a row's max cost 3.5x its sum) drops NaN, so NaN is tracked on the side.
+        V acc0 = V.Create(C.Identity), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        V nan = V.Create(0f); // all ones in a lane that has seen NaN
+        nint i;
+        for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)
+        {
+            if (prefetch != 0)
+            {
+                PrefetchNextRow(in row, prefetch, i);
+                PrefetchNextRow(in row, prefetch, i + V.Count);
+                PrefetchNextRow(in row, prefetch, i + 2 * V.Count);
+                PrefetchNextRow(in row, prefetch, i + 3 * V.Count);
+            }
+
+            acc0 = Step<V, P, C>(pass, acc0, i, ref nan, ref destination, store);
+            acc1 = Step<V, P, C>(pass, acc1, i + V.Count, ref nan, ref destination, store);
+            acc2 = Step<V, P, C>(pass, acc2, i + 2 * V.Count, ref nan, ref destination, store);
+            acc3 = Step<V, P, C>(pass, acc3, i + 3 * V.Count, ref nan, ref destination, store);
+        }
+
+        for (; i <= length - V.Count; i += V.Count)
+        {
+            acc0 = Step<V, P, C>(pass, acc0, i, ref nan, ref destination, store);
+        }
+
+        acc0 = C.CombineExact(C.CombineExact(C.CombineExact(acc0, acc1), acc2), acc3);
+        if (C.IsNative)
+        {
+            acc0 = V.Select(nan, nan, acc0); // a lane that saw NaN becomes NaN, which the IEEE steps below propagate
+        }
+
+        float result = C.Horizontal(acc0);
+        for (; i < length; i++)
+        {
+            SimdScalar value = pass.At<SimdScalar>(i);
+            if (store)
+            {
+                SimdScalar.Store(value, ref destination, i);
+            }
+
+            result = C.Combine(result, value.Value);
+        }
+
+        if (C.IsNative && result == 0f)
+        {
+            // The hardware instruction may have kept the wrong zero: recompute this rare case exactly.
+            result = C.Identity;
+            for (i = 0; i < length; i++)
+            {
+                result = C.Combine(result, pass.At<SimdScalar>(i).Value);
+            }
+        }
+
+        return result;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V Step<V, P, C>(P pass, V accumulator, nint i, ref V nan, ref float destination, bool store)
+        where V : struct, ISimdFloat<V>
+        where P : struct, IRowPass, allows ref struct
+        where C : struct, IRowCombiner
+    {
+        V value = pass.At<V>(i);
+        if (store)
+        {
+            V.Store(value, ref destination, i);
+        }
+
+        if (C.IsNative)
+        {
+            nan = V.Or(nan, V.IsNaN(value));
+        }
+
+        return C.Combine(accumulator, value);
+    }
+
+    // Written out slot by slot rather than as a loop over the bits: the mask is a constant where
+    // the generated kernel calls in, so once inlined only the prefetches of its slots remain.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchNextRow(in KernelOperands row, int slots, nint i)
+    {
+        if ((slots & 1) != 0) row.PrefetchNextRow(0, i);
+        if ((slots & 2) != 0) row.PrefetchNextRow(1, i);
+        if ((slots & 4) != 0) row.PrefetchNextRow(2, i);
+        if ((slots & 8) != 0) row.PrefetchNextRow(3, i);
+        if ((slots & 16) != 0) row.PrefetchNextRow(4, i);
+        if ((slots & 32) != 0) row.PrefetchNextRow(5, i);
+        if ((slots & 64) != 0) row.PrefetchNextRow(6, i);
+        if ((slots & 128) != 0) row.PrefetchNextRow(7, i);
+    }
+}

@@ -1,0 +1,175 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using KernelDsl.Runtime;
+using Xunit;
+
+namespace KernelDsl.Tests;
+
+/// <summary>
+/// The runtime's row-pass loops (<see cref="RowPass"/>), which every generated row kernel calls, at
+/// every vector width directly (Vector512 runs in software where the hardware lacks it): Sum and
+/// Prod against a float64 fold, Max and Min bit for bit against a fold of MathF.Max/Min on NaN and
+/// signed zeros, the stored values of ReduceAndStore and the output of Write, on lengths 0, 1,
+/// primes, and one either side of each vector width and of four vectors (the unrolled loop).
+/// </summary>
+public sealed class RowPassTests
+{
+    private static readonly int[] Lengths = [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 97, 127, 128, 129, 257, 1031];
+
+    /// <summary>A pass whose value at <c>i</c> is <c>scale · row[i]</c>.</summary>
+    private readonly ref struct Scaled : IRowPass
+    {
+        private readonly ref float _row;
+        private readonly float _scale;
+
+        public Scaled(ref float row, float scale)
+        {
+            _row = ref row;
+            _scale = scale;
+        }
+
+        public W At<W>(nint i) where W : struct, ISimdFloat<W> => W.Load(ref _row, i) * W.Create(_scale);
+    }
+
+    [Fact]
+    public void SumAndProductAgreeWithFloat64AtEveryWidth() => Each(new SumAndProduct());
+
+    private readonly struct SumAndProduct : IWidthCheck
+    {
+        public void Check<V>(int length) where V : struct, ISimdFloat<V>
+        {
+            var random = new Random(length);
+            float[] row = Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            float[] nearOne = row.Select(x => 1f + x / 64f).ToArray();
+            KernelOperands none = default;
+
+            float sum = RowPass.Reduce<V, Scaled, RowSum>(new Scaled(ref First(row), 2f), length, in none, prefetch: 0);
+            double sumReference = row.Sum(x => 2.0 * x);
+            double tolerance = 1e-6 * (1 + row.Sum(x => 2.0 * Math.Abs(x)));
+            Assert.True(Math.Abs(sum - sumReference) <= tolerance, $"{typeof(V).Name} Sum over {length}: {sum} vs {sumReference}");
+
+            float product = RowPass.Reduce<V, Scaled, RowProduct>(new Scaled(ref First(nearOne), 1f), length, in none, prefetch: 0);
+            double productReference = nearOne.Aggregate(1.0, (p, x) => p * x);
+            Assert.True(Math.Abs(product - productReference) <= 1e-6 * (1 + length) * Math.Abs(productReference), $"{typeof(V).Name} Prod over {length}: {product} vs {productReference}");
+        }
+    }
+
+    [Fact]
+    public void MaxAndMinAgreeWithIeeeFoldsOnNaNAndSignedZerosAtEveryWidth() => Each(new MaxAndMin());
+
+    private readonly struct MaxAndMin : IWidthCheck
+    {
+        public void Check<V>(int length) where V : struct, ISimdFloat<V>
+        {
+            foreach ((string name, float[] row) in SpecialRows(length))
+            {
+                KernelOperands none = default;
+                float max = RowPass.Reduce<V, Scaled, RowMax>(new Scaled(ref First(row), 1f), length, in none, prefetch: 0);
+                float min = RowPass.Reduce<V, Scaled, RowMin>(new Scaled(ref First(row), 1f), length, in none, prefetch: 0);
+                Same(row.Aggregate(float.NegativeInfinity, MathF.Max), max, $"{typeof(V).Name} Max of {name}");
+                Same(row.Aggregate(float.PositiveInfinity, MathF.Min), min, $"{typeof(V).Name} Min of {name}");
+            }
+        }
+    }
+
+    [Fact]
+    public void ReduceAndStoreStoresEveryValueAndWriteWritesOnlyTheRow() => Each(new StoreAndWrite());
+
+    private readonly struct StoreAndWrite : IWidthCheck
+    {
+        public void Check<V>(int length) where V : struct, ISimdFloat<V>
+        {
+            var random = new Random(length);
+            float[] row = Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            float[] expected = row.Select(x => 3f * x).ToArray();
+            KernelOperands none = default;
+
+            float[] stored = new float[length + 1];
+            stored[length] = 42f; // a guard just past the row
+            float reduced = RowPass.Reduce<V, Scaled, RowSum>(new Scaled(ref First(row), 3f), length, in none, prefetch: 0);
+            float reducedAndStored = RowPass.ReduceAndStore<V, Scaled, RowSum>(new Scaled(ref First(row), 3f), length, in none, prefetch: 0, ref stored[0]);
+            Same(reduced, reducedAndStored, $"{typeof(V).Name} ReduceAndStore's sum over {length}");
+            Assert.Equal(expected, stored[..length]);
+            Assert.Equal(42f, stored[length]);
+
+            float[] written = new float[length + 1];
+            written[length] = 42f;
+            RowPass.Write<V, Scaled>(new Scaled(ref First(row), 3f), length, in none, prefetch: 0, ref written[0]);
+            Assert.Equal(expected, written[..length]);
+            Assert.Equal(42f, written[length]);
+        }
+    }
+
+    /// <summary>A row kernel that prefetches its input's next row while it sums the row, as generated kernels' second passes do.</summary>
+    private readonly struct PrefetchingRowSums : IRowKernel
+    {
+        public void ExecuteRow<V>(in KernelOperands row, nint length) where V : struct, ISimdFloat<V>
+            => row.Destination = RowPass.Reduce<V, Scaled, RowSum>(new Scaled(ref row.Input(0), 1f), length, in row, prefetch: 0b1);
+    }
+
+    [Fact]
+    public void PrefetchingTheNextRowLeavesTheResultUnchanged()
+    {
+        foreach ((int rows, int columns) in new[] { (1, 1), (3, 17), (7, 64), (5, 1031) })
+        {
+            var random = new Random(rows * columns);
+            float[] x = Enumerable.Range(0, rows * columns).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            float[] sums = new float[rows];
+            RowRunner.Run(new PrefetchingRowSums(), [rows], columns, rowsMaySplit: false, sums, 1, input0: x, strides0: [columns, 1]);
+            for (int r = 0; r < rows; r++)
+            {
+                double reference = x.Skip(r * columns).Take(columns).Sum(v => (double)v);
+                Assert.True(Math.Abs(sums[r] - reference) <= 1e-5 * (1 + columns), $"row {r} of [{rows}, {columns}]: {sums[r]} vs {reference}");
+            }
+        }
+    }
+
+    /// <summary>A check run at each vector width in turn.</summary>
+    private interface IWidthCheck
+    {
+        void Check<V>(int length) where V : struct, ISimdFloat<V>;
+    }
+
+    private static void Each<T>(T check) where T : struct, IWidthCheck
+    {
+        foreach (int length in Lengths)
+        {
+            check.Check<Simd512>(length);
+            check.Check<Simd256>(length);
+            check.Check<Simd128>(length);
+            check.Check<SimdScalar>(length);
+        }
+    }
+
+    private static ref float First(float[] row) => ref row.Length == 0 ? ref System.Runtime.CompilerServices.Unsafe.NullRef<float>() : ref row[0];
+
+    private static void Same(float expected, float actual, string what)
+        => Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual) || (float.IsNaN(expected) && float.IsNaN(actual)),
+            $"{what}: expected {expected} ({BitConverter.SingleToInt32Bits(expected):X8}), got {actual} ({BitConverter.SingleToInt32Bits(actual):X8})");
+
+    private static IEnumerable<(string Name, float[] Row)> SpecialRows(int length)
+    {
+        var random = new Random(length);
+        float[] Random() { var row = new float[length]; for (int i = 0; i < length; i++) row[i] = (float)(random.NextDouble() * 2 - 1); return row; }
+        float[] Fill(Func<int, float> value) { var row = new float[length]; for (int i = 0; i < length; i++) row[i] = value(i); return row; }
+
+        yield return ($"random ({length})", Random());
+        if (length == 0)
+        {
+            yield break;
+        }
+
+        foreach (int at in new[] { 0, length / 2, length - 1 })
+        {
+            float[] row = Random();
+            row[at] = float.NaN;
+            yield return ($"NaN at {at} of {length}", row);
+        }
+
+        yield return ($"+0 then -0 ({length})", Fill(i => i % 2 == 0 ? 0f : -0f));
+        yield return ($"-0 then +0 ({length})", Fill(i => i % 2 == 0 ? -0f : 0f));
+        yield return ($"all -0 ({length})", Fill(_ => -0f));
+        yield return ($"infinities ({length})", Fill(i => i % 3 == 0 ? float.PositiveInfinity : i % 3 == 1 ? float.NegativeInfinity : 0f));
+    }
+}
