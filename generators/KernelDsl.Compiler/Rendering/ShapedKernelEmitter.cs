@@ -161,7 +161,7 @@ public static class ShapedKernelEmitter
                     w.Line($"global::System.ArgumentNullException.ThrowIfNull({p.Name});");
                 }
 
-                EmitBinding(w);
+                EmitBinding(w, checkEveryUse: false);
                 for (int r = 0; r < plan.Results.Count; r++)
                 {
                     w.Line($"{Tensors}.Tensor<float> {Destinations[r]} = {Tensors}.Tensor.CreateFromShapeUninitialized<float>({DimList(shapes[plan.Results[r]]!)});");
@@ -174,11 +174,19 @@ public static class ShapedKernelEmitter
             }
         }
 
-        /// <summary>Checks each tensor's rank and literal sizes, and binds each symbol from its first use, checking the rest.</summary>
-        private void EmitBinding(CodeWriter w)
+        /// <summary>
+        /// Checks each tensor's rank and binds each symbol from its first use. With
+        /// <paramref name="checkEveryUse"/>, also checks literal sizes and every other use of a symbol;
+        /// without (the allocating overload, which only needs the result's shape before it calls the
+        /// entry point that checks everything), the ranks alone are checked, so that reading a
+        /// dimension is in range and the result is allocated only as large as the arguments' sizes.
+        /// </summary>
+        private void EmitBinding(CodeWriter w, bool checkEveryUse = true)
         {
             _boundFrom.Clear();
-            w.Line("// Dimension symbols are bound from their first use; every other use must agree.");
+            w.Line(checkEveryUse
+                ? "// Dimension symbols are bound from their first use; every other use must agree."
+                : "// Dimension symbols are bound from their first use, to allocate the result; the entry point called below checks every other use.");
             foreach (KernelParameter p in graph.Parameters.Where(p => p.Kind == ParameterKind.Tensor))
             {
                 Shape shape = p.Shape!;
@@ -188,6 +196,11 @@ public static class ShapedKernelEmitter
                 {
                     Dim dim = shape.Dims[d];
                     string length = $"{p.Name}.Lengths[{d}]";
+                    if (!checkEveryUse && (dim.IsLiteral || _boundFrom.ContainsKey(dim.Symbol!)))
+                    {
+                        continue;
+                    }
+
                     if (dim.IsLiteral)
                     {
                         w.Line($"{Args}.RequireLength({p.Name}.Lengths, {d}, {dim.Size}, \"{name}\", \"{shape}\");");

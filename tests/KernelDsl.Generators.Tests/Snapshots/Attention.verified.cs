@@ -98,19 +98,13 @@ partial class Layers
         global::System.ArgumentNullException.ThrowIfNull(q);
         global::System.ArgumentNullException.ThrowIfNull(k);
         global::System.ArgumentNullException.ThrowIfNull(v);
-        // Dimension symbols are bound from their first use; every other use must agree.
+        // Dimension symbols are bound from their first use, to allocate the result; the entry point called below checks every other use.
         KernelRuntime.KernelArguments.RequireRank(q.Lengths, 3, "q", "[H, T, D]");
         nint dim_H = q.Lengths[0];
         nint dim_T = q.Lengths[1];
         nint dim_D = q.Lengths[2];
         KernelRuntime.KernelArguments.RequireRank(k.Lengths, 3, "k", "[H, T, D]");
-        KernelRuntime.KernelArguments.RequireSymbol("H", dim_H, "q", k.Lengths[0], "k");
-        KernelRuntime.KernelArguments.RequireSymbol("T", dim_T, "q", k.Lengths[1], "k");
-        KernelRuntime.KernelArguments.RequireSymbol("D", dim_D, "q", k.Lengths[2], "k");
         KernelRuntime.KernelArguments.RequireRank(v.Lengths, 3, "v", "[H, T, D]");
-        KernelRuntime.KernelArguments.RequireSymbol("H", dim_H, "q", v.Lengths[0], "v");
-        KernelRuntime.KernelArguments.RequireSymbol("T", dim_T, "q", v.Lengths[1], "v");
-        KernelRuntime.KernelArguments.RequireSymbol("D", dim_D, "q", v.Lengths[2], "v");
         global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_H, dim_T, dim_D]);
         Attention((q.IsDense ? q : q.ToDenseTensor()).AsReadOnlyTensorSpan(), (k.IsDense ? k : k.ToDenseTensor()).AsReadOnlyTensorSpan(), (v.IsDense ? v : v.ToDenseTensor()).AsReadOnlyTensorSpan(), scale, destination.AsTensorSpan());
         return destination;

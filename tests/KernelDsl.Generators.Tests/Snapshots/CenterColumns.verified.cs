@@ -65,7 +65,7 @@ partial class Layers
     public static global::System.Numerics.Tensors.Tensor<float> CenterColumnsFused(global::System.Numerics.Tensors.Tensor<float> x)
     {
         global::System.ArgumentNullException.ThrowIfNull(x);
-        // Dimension symbols are bound from their first use; every other use must agree.
+        // Dimension symbols are bound from their first use, to allocate the result; the entry point called below checks every other use.
         KernelRuntime.KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
         nint dim_B = x.Lengths[0];
         nint dim_N = x.Lengths[1];

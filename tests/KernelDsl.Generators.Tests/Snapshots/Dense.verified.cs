@@ -63,15 +63,13 @@ partial class Layers
         global::System.ArgumentNullException.ThrowIfNull(x);
         global::System.ArgumentNullException.ThrowIfNull(w);
         global::System.ArgumentNullException.ThrowIfNull(b);
-        // Dimension symbols are bound from their first use; every other use must agree.
+        // Dimension symbols are bound from their first use, to allocate the result; the entry point called below checks every other use.
         KernelRuntime.KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, K]");
         nint dim_B = x.Lengths[0];
         nint dim_K = x.Lengths[1];
         KernelRuntime.KernelArguments.RequireRank(w.Lengths, 2, "w", "[K, N]");
-        KernelRuntime.KernelArguments.RequireSymbol("K", dim_K, "x", w.Lengths[0], "w");
         nint dim_N = w.Lengths[1];
         KernelRuntime.KernelArguments.RequireRank(b.Lengths, 1, "b", "[N]");
-        KernelRuntime.KernelArguments.RequireSymbol("N", dim_N, "w", b.Lengths[0], "b");
         global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_B, dim_N]);
         Dense((x.IsDense ? x : x.ToDenseTensor()).AsReadOnlyTensorSpan(), (w.IsDense ? w : w.ToDenseTensor()).AsReadOnlyTensorSpan(), (b.IsDense ? b : b.ToDenseTensor()).AsReadOnlyTensorSpan(), destination.AsTensorSpan());
         return destination;

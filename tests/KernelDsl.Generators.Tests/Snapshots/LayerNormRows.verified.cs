@@ -64,14 +64,12 @@ partial class Layers
         global::System.ArgumentNullException.ThrowIfNull(x);
         global::System.ArgumentNullException.ThrowIfNull(gamma);
         global::System.ArgumentNullException.ThrowIfNull(beta);
-        // Dimension symbols are bound from their first use; every other use must agree.
+        // Dimension symbols are bound from their first use, to allocate the result; the entry point called below checks every other use.
         KernelRuntime.KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
         nint dim_B = x.Lengths[0];
         nint dim_N = x.Lengths[1];
         KernelRuntime.KernelArguments.RequireRank(gamma.Lengths, 1, "gamma", "[N]");
-        KernelRuntime.KernelArguments.RequireSymbol("N", dim_N, "x", gamma.Lengths[0], "gamma");
         KernelRuntime.KernelArguments.RequireRank(beta.Lengths, 1, "beta", "[N]");
-        KernelRuntime.KernelArguments.RequireSymbol("N", dim_N, "x", beta.Lengths[0], "beta");
         global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_B, dim_N]);
         LayerNormRows((x.IsDense ? x : x.ToDenseTensor()).AsReadOnlyTensorSpan(), (gamma.IsDense ? gamma : gamma.ToDenseTensor()).AsReadOnlyTensorSpan(), (beta.IsDense ? beta : beta.ToDenseTensor()).AsReadOnlyTensorSpan(), destination.AsTensorSpan());
         return destination;
