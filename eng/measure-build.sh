@@ -6,6 +6,7 @@
 #   eng/measure-build.sh [runs]      (default 3 runs of each build; medians are printed)
 #   KEEP=1 eng/measure-build.sh      keeps the generated project (its path is in /tmp/kerneldsl-build-*)
 #   eng/measure-build.sh --in-process  only the in-process measurements (eng/BuildCost), no builds
+#   KERNELDSL_DUMP_GENERATED=dir / KERNELDSL_COMPARE_GENERATED=dir: see eng/BuildCost/Program.cs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)

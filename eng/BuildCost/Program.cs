@@ -110,10 +110,21 @@ TimeSpan analyzerTotal = all.GetAnalyzerTelemetryInfoAsync(analyzers[0], default
 // (the script's files hold five kinds, kernel i being of kind i % 5).
 SyntaxTree[] generated = warm.GetRunResult().GeneratedTrees.ToArray();
 var emitOptions = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release, concurrentBuild: false);
+long allocated = 0; // by the last emit: unlike its time, the same from run to run on a busy machine
 double Emit(IEnumerable<SyntaxTree> extra)
 {
     CSharpCompilation c = compilation.WithOptions(emitOptions).AddSyntaxTrees(extra);
-    return Time(() =>
+    long before = GC.GetAllocatedBytesForCurrentThread();
+    try
+    {
+        return Emit();
+    }
+    finally
+    {
+        allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    double Emit() => Time(() =>
     {
         var result = c.Emit(Stream.Null);
         if (!result.Success)
@@ -127,10 +138,43 @@ int KindOf(SyntaxTree tree) => int.Parse(Path.GetFileNameWithoutExtension(tree.F
 Emit(generated); // warm the compiler's code paths
 int emits = 7;
 double baseline = Median(Enumerable.Range(0, emits).Select(_ => Emit([])));
+long baselineAllocated = allocated;
 double withGenerated = Median(Enumerable.Range(0, emits).Select(_ => Emit(generated)));
+long generatedAllocated = allocated - baselineAllocated;
 string[] kinds = ["elementwise", "softmax", "layer norm", "dense", "attention"];
 var perKind = kinds.Select((name, kind) => (name, ms: Median(Enumerable.Range(0, emits).Select(_ => Emit(generated.Where(t => KindOf(t) == kind)))) - baseline,
-    lines: generated.Where(t => KindOf(t) == kind).Sum(t => t.GetText().Lines.Count))).ToArray();
+    mb: (allocated - baselineAllocated) / 1e6, lines: generated.Where(t => KindOf(t) == kind).Sum(t => t.GetText().Lines.Count))).ToArray();
+
+// Optional: KERNELDSL_DUMP_GENERATED=<folder> writes the generated files there, and
+// KERNELDSL_COMPARE_GENERATED=<folder> compiles such a folder (another commit's dump) alternately
+// with this commit's files, so the two are compared side by side on the same busy machine.
+if (Environment.GetEnvironmentVariable("KERNELDSL_DUMP_GENERATED") is { Length: > 0 } dump)
+{
+    Directory.CreateDirectory(dump);
+    foreach (SyntaxTree tree in generated)
+    {
+        File.WriteAllText(Path.Combine(dump, Path.GetFileName(tree.FilePath)), tree.ToString());
+    }
+}
+
+string? comparison = null;
+if (Environment.GetEnvironmentVariable("KERNELDSL_COMPARE_GENERATED") is { Length: > 0 } other)
+{
+    SyntaxTree[] otherTrees = Directory.GetFiles(other, "*.g.cs").Order()
+        .Select(path => CSharpSyntaxTree.ParseText(File.ReadAllText(path), parseOptions, path)).ToArray();
+    Emit(otherTrees);
+    var ours = new List<double>();
+    var theirs = new List<double>();
+    var none = new List<double>();
+    for (int round = 0; round < 15; round++)
+    {
+        ours.Add(Emit(generated));
+        theirs.Add(Emit(otherTrees));
+        none.Add(Emit([]));
+    }
+
+    comparison = $"side by side, 15 alternating rounds: this commit's generated code {Median(ours) - Median(none):F0} ms, {other}'s {Median(theirs) - Median(none):F0} ms (medians, less the kernels' own files)";
+}
 
 Console.WriteLine($"kernels generated:                       {kernels}");
 Console.WriteLine($"generator, cold run (fresh driver):       {cold:F0} ms");
@@ -138,9 +182,14 @@ Console.WriteLine($"generator, one-kernel edit (incremental): {Median(incrementa
 Console.WriteLine($"analyzer on the edited kernel:            {Median(perKernel):F1} ms (median of {perKernel.Count})");
 Console.WriteLine($"analyzer on the edited file (10 kernels): {Median(perFile):F1} ms (median of {perFile.Count})");
 Console.WriteLine($"analyzer, own time over all kernels:      {analyzerTotal.TotalMilliseconds:F0} ms");
-Console.WriteLine($"compiling the generated code, warm, one thread: {withGenerated - baseline:F0} ms ({withGenerated:F0} ms with it, {baseline:F0} ms without; medians of {emits} emits; {generated.Sum(t => t.GetText().Lines.Count)} lines)");
-foreach ((string name, double ms, int lines) in perKind)
+Console.WriteLine($"compiling the generated code, warm, one thread: {withGenerated - baseline:F0} ms ({withGenerated:F0} ms with it, {baseline:F0} ms without; medians of {emits} emits; {generated.Sum(t => t.GetText().Lines.Count)} lines; the compiler allocates {generatedAllocated / 1e6:F1} MB for it)");
+foreach ((string name, double ms, double mb, int lines) in perKind)
 {
-    Console.WriteLine($"  of which {name,-12} kernels: {ms,5:F0} ms ({lines} lines)");
+    Console.WriteLine($"  of which {name,-12} kernels: {ms,5:F0} ms, {mb,5:F1} MB ({lines} lines)");
 }
+if (comparison is not null)
+{
+    Console.WriteLine(comparison);
+}
+
 return 0;
