@@ -151,25 +151,13 @@ public sealed class RowPassTests
     private static IEnumerable<(string Name, float[] Row)> SpecialRows(int length)
     {
         var random = new Random(length);
-        float[] Random() { var row = new float[length]; for (int i = 0; i < length; i++) row[i] = (float)(random.NextDouble() * 2 - 1); return row; }
-        float[] Fill(Func<int, float> value) { var row = new float[length]; for (int i = 0; i < length; i++) row[i] = value(i); return row; }
-
-        yield return ($"random ({length})", Random());
-        if (length == 0)
+        yield return ($"random ({length})", Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
+        if (length > 0)
         {
-            yield break;
+            foreach ((string Name, float[] Row) row in RowReductionSpecialValues.Rows(length))
+            {
+                yield return row;
+            }
         }
-
-        foreach (int at in new[] { 0, length / 2, length - 1 })
-        {
-            float[] row = Random();
-            row[at] = float.NaN;
-            yield return ($"NaN at {at} of {length}", row);
-        }
-
-        yield return ($"+0 then -0 ({length})", Fill(i => i % 2 == 0 ? 0f : -0f));
-        yield return ($"-0 then +0 ({length})", Fill(i => i % 2 == 0 ? -0f : 0f));
-        yield return ($"all -0 ({length})", Fill(_ => -0f));
-        yield return ($"infinities ({length})", Fill(i => i % 3 == 0 ? float.PositiveInfinity : i % 3 == 1 ? float.NegativeInfinity : 0f));
     }
 }

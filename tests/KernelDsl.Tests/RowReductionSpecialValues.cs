@@ -41,7 +41,8 @@ public static class RowReductionSpecialValues
         return failures;
     }
 
-    private static IEnumerable<(string Name, float[] Row)> Rows(int length)
+    /// <summary>Rows of <paramref name="length"/> (at least 1) with NaN, zeros of both signs and infinities.</summary>
+    internal static IEnumerable<(string Name, float[] Row)> Rows(int length)
     {
         var random = new Random(length);
         float[] Random() { var row = new float[length]; for (int i = 0; i < length; i++) row[i] = (float)(random.NextDouble() * 2 - 1); return row; }
