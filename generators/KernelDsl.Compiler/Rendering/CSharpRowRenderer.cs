@@ -8,9 +8,10 @@ namespace KernelDsl.Compiler.Rendering;
 
 /// <summary>
 /// Prints a <see cref="RowProgram"/> as a C# struct implementing the runtime's <c>IRowKernel</c>:
-/// <c>ExecuteRow</c> runs the passes over one row (whole vectors, then a one-lane tail), and each
-/// pass's per-element computation is a small generic method, instantiated for the vector width and
-/// for the tail, so the expression is written once.
+/// <c>ExecuteRow</c> runs the passes over one row through the runtime's <c>RowPass</c> loops, and
+/// each pass is a small <c>ref struct</c> whose generic <c>At</c> computes the pass's value at one
+/// element, instantiated by those loops for the vector width and for the one-lane tail, so the
+/// expression is written once and the loops not at all.
 /// </summary>
 public static class CSharpRowRenderer
 {
