@@ -6,6 +6,7 @@ using KernelDsl.Generators.Caching;
 using KernelDsl.Generators.Diagnostics;
 using KernelDsl.Generators.Parsing;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace KernelDsl.Generators;
@@ -42,6 +43,9 @@ public sealed class KernelGenerator : IIncrementalGenerator
     public const string DumpStagesProperty = "build_property.KernelDslDumpStages";
 
     /// <summary>Specs of the kernels bound so far, reused while their text and every declaration stay the same.</summary>
+    /// <summary>The oldest C# the generated code compiles with.</summary>
+    public const LanguageVersion MinimumLanguageVersion = LanguageVersion.CSharp13;
+
     internal KernelSpecCache SpecCache { get; } = new();
 
     /// <summary>The back end: <see cref="KernelCompiler.Compile"/>, replaced by tests to check how its failures are reported.</summary>
@@ -70,9 +74,21 @@ public sealed class KernelGenerator : IIncrementalGenerator
             .Select((pair, _) => CompileSafely(compile, pair.Left, pair.Right))
             .WithTrackingName(TrackingNames.Compile);
 
-        context.RegisterSourceOutput(compiled, static (spc, result) =>
+        // The generated code needs C# 13 (ref structs implementing interfaces, used as type
+        // arguments): on an older version each kernel gets KD0011 instead of code that fails to build.
+        IncrementalValueProvider<string?> tooOldLanguage = context.ParseOptionsProvider
+            .Select(static (options, _) => options is CSharpParseOptions csharp && csharp.LanguageVersion < MinimumLanguageVersion
+                ? csharp.LanguageVersion.ToDisplayString()
+                : null);
+
+        context.RegisterSourceOutput(compiled.Combine(tooOldLanguage), static (spc, pair) =>
         {
-            if (result.Error is not null)
+            (CompileResult result, string? tooOld) = pair;
+            if (tooOld is not null)
+            {
+                spc.ReportDiagnostic(DiagnosticInfo.Create(KernelDiagnostics.LanguageVersionTooOld, result.Location, result.KernelName, MinimumLanguageVersion.ToDisplayString(), tooOld).ToDiagnostic());
+            }
+            else if (result.Error is not null)
             {
                 spc.ReportDiagnostic(result.Error.ToDiagnostic());
             }
@@ -111,14 +127,14 @@ public sealed class KernelGenerator : IIncrementalGenerator
         try
         {
             CompiledKernel kernel = compile(spec, dumpStages);
-            return new CompileResult(kernel.HintName, kernel.Source, null, located.Name);
+            return new CompileResult(kernel.HintName, kernel.Source, null, located.Name, spec.TypeName + "." + spec.MethodName);
         }
         catch (Exception e)
         {
             DiagnosticInfo error = DiagnosticInfo.InternalError(located.Name, spec.TypeName + "." + spec.MethodName, e);
-            return new CompileResult(spec.HintName, null, error, located.Name);
+            return new CompileResult(spec.HintName, null, error, located.Name, spec.TypeName + "." + spec.MethodName);
         }
     }
 
-    private sealed record CompileResult(string HintName, string? Source, DiagnosticInfo? Error, LocationInfo? Location);
+    private sealed record CompileResult(string HintName, string? Source, DiagnosticInfo? Error, LocationInfo? Location, string KernelName);
 }

@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using KernelDsl.Compiler;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Xunit;
 
 namespace KernelDsl.Generators.Tests;
@@ -10,7 +11,8 @@ namespace KernelDsl.Generators.Tests;
 /// A kernel with an error gets no generated code and no diagnostic from the generator: the
 /// analyzer reports it (KernelDsl.Analyzers.Tests), and reporting it here too would show it twice.
 /// The other kernels of the file are still generated. A failure of the back end, which only the
-/// generator runs, is KD9999 at the kernel's name.
+/// generator runs, is KD9999 at the kernel's name; a C# version too old for the generated code is
+/// KD0011 there.
 /// </summary>
 public sealed class ErrorHandlingTests
 {
@@ -64,5 +66,43 @@ public sealed class ErrorHandlingTests
         Assert.Contains("InvalidOperationException: no rule for this node", error.GetMessage());
         Assert.DoesNotContain("second line", error.GetMessage());
         Assert.Equal("K.Fine.g.cs", Assert.Single(result.Results[0].GeneratedSources).HintName);
+    }
+
+    [Theory]
+    [InlineData(LanguageVersion.CSharp12, true)]
+    [InlineData(LanguageVersion.CSharp11, true)]
+    [InlineData(LanguageVersion.CSharp13, false)]
+    [InlineData(LanguageVersion.CSharp14, false)]
+    public void BelowCSharp13EachKernelIsKD0011AtItsNameAndNothingIsGenerated(LanguageVersion version, bool tooOld)
+    {
+        string source = GeneratorHarness.Usings + "public static partial class K\n{\n"
+            + "    [Kernel] public static Tensor<float> Rows([Shape(\"B\", \"N\")] Tensor<float> x) => Softmax(x, axis: -1);\n"
+            + "    [Kernel] public static Tensor<float> Twice(Tensor<float> x) => x * 2f;\n}\n";
+        var options = GeneratorHarness.ParseOptions.WithLanguageVersion(version);
+        Compilation input = GeneratorHarness.Compile(source);
+        input = input.ReplaceSyntaxTree(input.SyntaxTrees.Single(), Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(source, options, path: "File0.cs"));
+        GeneratorDriver driver = Microsoft.CodeAnalysis.CSharp.CSharpGeneratorDriver.Create([new KernelGenerator().AsSourceGenerator()], parseOptions: options)
+            .RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
+        GeneratorDriverRunResult result = driver.GetRunResult();
+
+        Assert.Null(result.Results[0].Exception);
+        if (!tooOld)
+        {
+            Assert.Empty(result.Diagnostics);
+            Assert.Equal(2, result.Results[0].GeneratedSources.Length);
+            // The generated files compile; the eager bodies' Tensor operators are C# 14 extension
+            // operators, which the compiler itself reports in the user's file below C# 14.
+            Assert.DoesNotContain(GeneratorHarness.Errors(output), e => e.Location.SourceTree?.FilePath != "File0.cs");
+            return;
+        }
+
+        Assert.Empty(result.Results[0].GeneratedSources);
+        Assert.Equal(["Rows", "Twice"], result.Diagnostics.Select(d => source.Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length)).Order());
+        Diagnostic first = result.Diagnostics.Single(d => d.GetMessage().Contains("K.Rows"));
+        Assert.Equal("KD0011", first.Id);
+        Assert.Equal(DiagnosticSeverity.Error, first.Severity);
+        Assert.Equal(
+            $"Kernel 'K.Rows' is not compiled: KernelDsl's generated code needs C# 13.0 or later, and this project uses C# {version.ToDisplayString()}. Remove the project's LangVersion setting (the .NET 10 SDK defaults to C# 14) or set it to 13.0 or later.",
+            first.GetMessage());
     }
 }

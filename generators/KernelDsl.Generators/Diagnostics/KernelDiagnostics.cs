@@ -4,8 +4,8 @@ namespace KernelDsl.Generators.Diagnostics;
 
 /// <summary>
 /// The catalog of KernelDsl diagnostics, found by the C# front end and reported by the analyzer
-/// (KernelDsl.Analyzers) as the kernel is typed; the generator itself reports only KD9999 for a
-/// failure of its own back end. Ids are stable; each has a page under docs/diagnostics, linked as
+/// (KernelDsl.Analyzers) as the kernel is typed; the generator itself reports only KD0011 (a C#
+/// version too old for the code it would generate) and KD9999 for a failure of its own back end. Ids are stable; each has a page under docs/diagnostics, linked as
 /// the help link. Severity follows .editorconfig (<c>dotnet_diagnostic.KD0009.severity</c>) like
 /// any analyzer's.
 /// </summary>
@@ -76,6 +76,12 @@ internal static class KernelDiagnostics
         "Dimension symbol '{0}' in '{1}' differs from '{2}' in '{3}' only in case; symbols are case-sensitive, so these are two different dimensions. Spell them alike if they are one dimension.",
         DiagnosticSeverity.Warning);
 
+    /// <summary>KD0011: the project's C# version is older than the generated code needs; reported by the generator instead of generating.</summary>
+    public static readonly DiagnosticDescriptor LanguageVersionTooOld = Create(
+        "KD0011",
+        "C# version too old for generated kernels",
+        "Kernel '{0}' is not compiled: KernelDsl's generated code needs C# {1} or later, and this project uses C# {2}. Remove the project's LangVersion setting (the .NET 10 SDK defaults to C# 14) or set it to {1} or later.");
+
     /// <summary>KD9999: the compiler failed on a kernel; a bug, reported instead of crashing the build.</summary>
     public static readonly DiagnosticDescriptor InternalError = Create(
         "KD9999",
@@ -94,6 +100,7 @@ internal static class KernelDiagnostics
         "KD0006" => InvalidKernelMethod,
         "KD0009" => UnusedParameter,
         "KD0010" => SymbolsDifferInCase,
+        "KD0011" => LanguageVersionTooOld,
         "KD9999" => InternalError,
         _ => null,
     };
@@ -101,7 +108,7 @@ internal static class KernelDiagnostics
     /// <summary>Every descriptor, for the analyzer's SupportedDiagnostics.</summary>
     public static readonly System.Collections.Immutable.ImmutableArray<DiagnosticDescriptor> All = System.Collections.Immutable.ImmutableArray.Create(
         BroadcastMismatch, ContractionMismatch, AxisOutOfRange, ReturnShapeMismatch, UnsupportedConstruct, InvalidKernelMethod,
-        InvalidEinsum, ReshapeMismatch, UnusedParameter, SymbolsDifferInCase, InternalError);
+        InvalidEinsum, ReshapeMismatch, UnusedParameter, SymbolsDifferInCase, LanguageVersionTooOld, InternalError);
 
     private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity = DiagnosticSeverity.Error) => new(
         id,
