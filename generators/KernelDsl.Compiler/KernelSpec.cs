@@ -29,5 +29,8 @@ public sealed record KernelSpec(
     public string TypeName => string.Join(".", System.Linq.Enumerable.Select(ContainingTypes, t => t.Name));
 
     /// <summary>The generated file's name: unique per kernel, stable across builds.</summary>
-    public string HintName => (Namespace is null ? "" : Namespace + ".") + TypeName + "." + MethodName + ".g.cs";
+    public string HintName => HintNameOf(Namespace, TypeName, MethodName);
+
+    /// <summary>The generated file's name for a kernel method of the given namespace, containing types (joined with dots) and name.</summary>
+    public static string HintNameOf(string? ns, string typeName, string methodName) => (ns is null ? "" : ns + ".") + typeName + "." + methodName + ".g.cs";
 }

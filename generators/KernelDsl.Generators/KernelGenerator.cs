@@ -84,30 +84,67 @@ public sealed class KernelGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(compiled.Combine(tooOldLanguage), static (spc, pair) =>
         {
             (CompileResult result, string? tooOld) = pair;
+            if (tooOld is not null || result.Source is null)
+            {
+                return; // reported below
+            }
+
+            try
+            {
+                spc.AddSource(result.HintName, result.Source);
+            }
+            catch (ArgumentException e)
+            {
+                // Two kernels mapped to one file name: report it rather than fail the generator.
+                spc.ReportDiagnostic(DiagnosticInfo.InternalError(result.Location, result.HintName, e).ToDiagnostic());
+            }
+        });
+
+        // The generator's own diagnostics point at each kernel's name where it is now. A compiled
+        // kernel is cached by its spec alone (an edit above it must not recompile it), so the
+        // location it was compiled with may be stale; this pass finds the names again (syntax
+        // only, nothing bound) and is read only when there is something to report.
+        IncrementalValueProvider<ImmutableArray<KernelName>> names = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                "KernelDsl.KernelAttribute",
+                predicate: static (node, _) => node is MethodDeclarationSyntax,
+                transform: static (ctx, _) => ctx.TargetSymbol is IMethodSymbol method && ctx.TargetNode is MethodDeclarationSyntax syntax
+                    ? new KernelName(KernelParser.HintNameOf(method), KernelParser.TypeNameOf(method) + "." + method.Name, LocationInfo.From(syntax.Identifier))
+                    : null)
+            .Where(static name => name is not null)
+            .Select(static (name, _) => name!)
+            .Collect();
+
+        IncrementalValueProvider<ImmutableArray<CompileResult>> failures = compiled
+            .Where(static result => result.Error is not null)
+            .Collect();
+
+        context.RegisterSourceOutput(failures.Combine(names).Combine(tooOldLanguage), static (spc, input) =>
+        {
+            ((ImmutableArray<CompileResult> failed, ImmutableArray<KernelName> kernels), string? tooOld) = input;
             if (tooOld is not null)
             {
-                spc.ReportDiagnostic(DiagnosticInfo.Create(KernelDiagnostics.LanguageVersionTooOld, result.Location, result.KernelName, MinimumLanguageVersion.ToDisplayString(), tooOld).ToDiagnostic());
-            }
-            else if (result.Error is not null)
-            {
-                spc.ReportDiagnostic(result.Error.ToDiagnostic());
-            }
-            else
-            {
-                try
+                foreach (KernelName kernel in kernels)
                 {
-                    spc.AddSource(result.HintName, result.Source!);
+                    spc.ReportDiagnostic(DiagnosticInfo.Create(KernelDiagnostics.LanguageVersionTooOld, kernel.Location, kernel.DisplayName, MinimumLanguageVersion.ToDisplayString(), tooOld).ToDiagnostic());
                 }
-                catch (ArgumentException e)
+
+                return;
+            }
+
+            foreach (CompileResult result in failed)
+            {
+                LocationInfo? now = null;
+                foreach (KernelName kernel in kernels)
                 {
-                    // Two kernels mapped to one file name: report it rather than fail the generator.
-                    spc.ReportDiagnostic(DiagnosticInfo.InternalError(result.Location, result.HintName, e).ToDiagnostic());
+                    now = kernel.HintName == result.HintName ? kernel.Location : now;
                 }
+
+                spc.ReportDiagnostic((now is null ? result.Error! : result.Error! with { Location = now }).ToDiagnostic());
             }
         });
     }
 
-    /// <summary>The kernel's spec and the location of its name, or null when it has an error (which the analyzer reports).</summary>
     private static LocatedSpec? Parse(GeneratorAttributeSyntaxContext context, KernelSpecCache cache, System.Threading.CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
@@ -127,14 +164,17 @@ public sealed class KernelGenerator : IIncrementalGenerator
         try
         {
             CompiledKernel kernel = compile(spec, dumpStages);
-            return new CompileResult(kernel.HintName, kernel.Source, null, located.Name, spec.TypeName + "." + spec.MethodName);
+            return new CompileResult(kernel.HintName, kernel.Source, null, located.Name);
         }
         catch (Exception e)
         {
             DiagnosticInfo error = DiagnosticInfo.InternalError(located.Name, spec.TypeName + "." + spec.MethodName, e);
-            return new CompileResult(spec.HintName, null, error, located.Name, spec.TypeName + "." + spec.MethodName);
+            return new CompileResult(spec.HintName, null, error, located.Name);
         }
     }
 
-    private sealed record CompileResult(string HintName, string? Source, DiagnosticInfo? Error, LocationInfo? Location, string KernelName);
+    private sealed record CompileResult(string HintName, string? Source, DiagnosticInfo? Error, LocationInfo? Location);
+
+    /// <summary>A kernel method's generated file name, its name as messages show it, and where its name is.</summary>
+    private sealed record KernelName(string HintName, string DisplayName, LocationInfo? Location);
 }

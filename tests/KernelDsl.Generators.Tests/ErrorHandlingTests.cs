@@ -105,4 +105,25 @@ public sealed class ErrorHandlingTests
             $"Kernel 'K.Rows' is not compiled: KernelDsl's generated code needs C# 13.0 or later, and this project uses C# {version.ToDisplayString()}. Remove the project's LangVersion setting (the .NET 10 SDK defaults to C# 14) or set it to 13.0 or later.",
             first.GetMessage());
     }
+
+    [Fact]
+    public void KD9999FollowsTheKernelWhenAnEditAboveItMovesIt()
+    {
+        string kernels = "    [Kernel] public static Tensor<float> Broken(Tensor<float> x) => x * 2f;\n}\n";
+        string before = GeneratorHarness.Usings + "public static partial class K\n{\n" + kernels;
+        string after = GeneratorHarness.Usings + "public static partial class K\n{\n    // a comment that moves the kernel down a line\n" + kernels;
+        var generator = new KernelGenerator { CompileKernel = (_, _) => throw new InvalidOperationException("no rule for this node") };
+        Compilation first = GeneratorHarness.Compile(before);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(generator).RunGenerators(first);
+        Compilation second = first.ReplaceSyntaxTree(first.SyntaxTrees.Single(), CSharpSyntaxTree.ParseText(after, GeneratorHarness.ParseOptions, path: "File0.cs"));
+        driver = driver.RunGenerators(second);
+        GeneratorDriverRunResult result = driver.GetRunResult();
+
+        // The kernel was not recompiled (its spec is unchanged), yet its KD9999 is at its new place.
+        Assert.DoesNotContain(result.Results[0].TrackedSteps[KernelGenerator.TrackingNames.Compile].SelectMany(s => s.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
+        Diagnostic error = Assert.Single(result.Diagnostics);
+        Assert.Equal("KD9999", error.Id);
+        Assert.Equal("Broken", after.Substring(error.Location.SourceSpan.Start, error.Location.SourceSpan.Length));
+        Assert.Equal(after.IndexOf("Broken", StringComparison.Ordinal), error.Location.SourceSpan.Start);
+    }
 }

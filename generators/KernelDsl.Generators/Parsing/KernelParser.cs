@@ -317,6 +317,19 @@ internal static class KernelParser
            && named.TypeArguments[0].SpecialType == SpecialType.System_Single
            && named.ContainingNamespace.ToDisplayString() == "System.Numerics.Tensors";
 
+    /// <summary>
+    /// The generated file's name for a kernel method (<see cref="KernelSpec.HintName"/>), from its
+    /// symbol alone: what the generator pairs a cached compilation with the method's current location by.
+    /// </summary>
+    public static string HintNameOf(IMethodSymbol method)
+        => KernelSpec.HintNameOf(
+            method.ContainingNamespace.IsGlobalNamespace ? null : method.ContainingNamespace.ToDisplayString(),
+            TypeNameOf(method),
+            method.Name);
+
+    /// <summary>The kernel method's containing types joined with dots (<see cref="KernelSpec.TypeName"/>).</summary>
+    public static string TypeNameOf(IMethodSymbol method) => string.Join(".", ContainingTypes(method).Select(t => t.Name));
+
     private static EquatableArray<ContainingType> ContainingTypes(IMethodSymbol method)
     {
         var types = new List<ContainingType>();

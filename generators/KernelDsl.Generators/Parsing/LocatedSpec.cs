@@ -6,10 +6,10 @@ namespace KernelDsl.Generators.Parsing;
 
 /// <summary>
 /// A kernel's spec and where its name is, for a failure of the back end (KD9999) to point at.
-/// Equality is the spec's alone: an edit that only moves a kernel must not recompile it, so a
-/// KD9999 replayed from the cache after such an edit keeps the span it was reported at (in the
-/// right file, on the old line) until the kernel itself changes. KD9999 means a compiler bug; the
-/// front end's diagnostics, which the analyzer reports, always have current locations.
+/// Equality is the spec's alone: an edit that only moves a kernel must not recompile it. The
+/// location is therefore the one the kernel was compiled with; the generator reports its own
+/// diagnostics at the kernel's current name instead (<c>KernelGenerator</c>'s name pass), so a
+/// KD9999 follows the kernel when an edit above it moves it.
 /// </summary>
 internal sealed class LocatedSpec(KernelSpec spec, LocationInfo? name) : IEquatable<LocatedSpec>
 {
