@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Immutable;
+using System.Linq;
 using KernelDsl.Compiler;
 using KernelDsl.Compiler.Common;
 using KernelDsl.Generators.Caching;
@@ -134,12 +135,7 @@ public sealed class KernelGenerator : IIncrementalGenerator
 
             foreach (CompileResult result in failed)
             {
-                LocationInfo? now = null;
-                foreach (KernelName kernel in kernels)
-                {
-                    now = kernel.HintName == result.HintName ? kernel.Location : now;
-                }
-
+                LocationInfo? now = kernels.FirstOrDefault(kernel => kernel.HintName == result.HintName)?.Location;
                 spc.ReportDiagnostic((now is null ? result.Error! : result.Error! with { Location = now }).ToDiagnostic());
             }
         });

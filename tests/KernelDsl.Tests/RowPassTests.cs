@@ -108,6 +108,13 @@ public sealed class RowPassTests
             => row.Destination = RowPass.Reduce<V, Scaled, RowSum>(new Scaled(ref row.Input(0), 1f), length, in row, prefetch: 0b1);
     }
 
+    /// <summary>A row kernel whose output pass prefetches its input's next row, as two-pass kernels' second passes do.</summary>
+    private readonly struct PrefetchingRowCopy : IRowKernel
+    {
+        public void ExecuteRow<V>(in KernelOperands row, nint length) where V : struct, ISimdFloat<V>
+            => RowPass.Write<V, Scaled>(new Scaled(ref row.Input(0), 1f), length, in row, prefetch: 0b1, ref row.Destination);
+    }
+
     [Fact]
     public void PrefetchingTheNextRowLeavesTheResultUnchanged()
     {
@@ -122,6 +129,10 @@ public sealed class RowPassTests
                 double reference = x.Skip(r * columns).Take(columns).Sum(v => (double)v);
                 Assert.True(Math.Abs(sums[r] - reference) <= 1e-5 * (1 + columns), $"row {r} of [{rows}, {columns}]: {sums[r]} vs {reference}");
             }
+
+            float[] copy = new float[rows * columns];
+            RowRunner.Run(new PrefetchingRowCopy(), [rows], columns, rowsMaySplit: false, copy, columns, input0: x, strides0: [columns, 1]);
+            Assert.Equal(x, copy);
         }
     }
 

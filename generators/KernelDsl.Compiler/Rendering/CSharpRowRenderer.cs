@@ -73,15 +73,14 @@ public static class CSharpRowRenderer
         w.Line();
         string what = pass.Expression is null ? "" : ": " + pass.Expression;
         string position = $"Pass {index + 1} of {program.Passes.Count}";
-        string[] prefetched = PrefetchedSlots(program, index);
-        int mask = prefetched.Aggregate(0, (m, slot) => m | (1 << int.Parse(slot, CultureInfo.InvariantCulture)));
+        int mask = PrefetchMask(program, index);
         string prefetch = mask == 0 ? "prefetch: 0" : $"prefetch: 0b{System.Convert.ToString(mask, 2)}";
         string create = $"new {PassName(index)}({PassArguments(program, pass)})";
 
         if (pass.Reduction < 0)
         {
             w.Line($"// {position}, the output{what}.");
-            if (prefetched.Length > 0)
+            if (mask != 0)
             {
                 w.Line(PrefetchComment);
             }
@@ -99,7 +98,7 @@ public static class CSharpRowRenderer
         };
         string stored = pass.AlsoStores ? " Each value is also stored in the destination, for the last pass to reuse." : "";
         w.Line($"// {position}, reduced along the row{what}.{stored}");
-        if (prefetched.Length > 0)
+        if (mask != 0)
         {
             w.Line(PrefetchComment);
         }
@@ -114,17 +113,17 @@ public static class CSharpRowRenderer
     private const string PrefetchComment = "// Meanwhile the next row's inputs are fetched, so the next row's first pass finds them in cache.";
 
     /// <summary>
-    /// The operand slots whose next row the pass prefetches: the second pass of a kernel with several
-    /// passes fetches what the first pass reads from memory, so memory works while the row is
-    /// computed in cache. Inputs broadcast along the row are read once per row and left alone.
+    /// The operand slots whose next row the pass prefetches, as <c>RowPass</c>'s bit mask (bit k for
+    /// slot k): the second pass of a kernel with several passes fetches what the first pass reads
+    /// from memory, so memory works while the row is computed in cache. Inputs broadcast along the
+    /// row are read once per row and left alone.
     /// </summary>
-    private static string[] PrefetchedSlots(RowProgram program, int index)
+    private static int PrefetchMask(RowProgram program, int index)
         => index != 1
-            ? new string[0]
+            ? 0
             : program.Leaves
                 .Where(l => l.Slot >= 0 && !l.RowScalar && program.Passes[0].Inputs.Contains(l.Node))
-                .Select(l => l.Slot.ToString(CultureInfo.InvariantCulture))
-                .ToArray();
+                .Aggregate(0, (mask, l) => mask | (1 << l.Slot));
 
     /// <summary>Per-row values: one lane each, computed between passes.</summary>
     private static void RenderRowScalars(CodeWriter w, RowProgram program, EquatableArray<LoopStatement> statements)

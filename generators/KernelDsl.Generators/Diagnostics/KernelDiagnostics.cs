@@ -5,7 +5,8 @@ namespace KernelDsl.Generators.Diagnostics;
 /// <summary>
 /// The catalog of KernelDsl diagnostics, found by the C# front end and reported by the analyzer
 /// (KernelDsl.Analyzers) as the kernel is typed; the generator itself reports only KD0011 (a C#
-/// version too old for the code it would generate) and KD9999 for a failure of its own back end. Ids are stable; each has a page under docs/diagnostics, linked as
+/// version too old for the code it would generate) and KD9999 for a failure of its own back end.
+/// Ids are stable; each has a page under docs/diagnostics, linked as
 /// the help link. Severity follows .editorconfig (<c>dotnet_diagnostic.KD0009.severity</c>) like
 /// any analyzer's.
 /// </summary>

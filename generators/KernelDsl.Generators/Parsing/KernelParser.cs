@@ -93,7 +93,7 @@ internal static class KernelParser
         }
 
         var spec = new KernelSpec(
-            method.ContainingNamespace.IsGlobalNamespace ? null : method.ContainingNamespace.ToDisplayString(),
+            NamespaceOf(method),
             ContainingTypes(method),
             method.Name,
             Accessibility(method),
@@ -322,10 +322,10 @@ internal static class KernelParser
     /// symbol alone: what the generator pairs a cached compilation with the method's current location by.
     /// </summary>
     public static string HintNameOf(IMethodSymbol method)
-        => KernelSpec.HintNameOf(
-            method.ContainingNamespace.IsGlobalNamespace ? null : method.ContainingNamespace.ToDisplayString(),
-            TypeNameOf(method),
-            method.Name);
+        => KernelSpec.HintNameOf(NamespaceOf(method), TypeNameOf(method), method.Name);
+
+    private static string? NamespaceOf(IMethodSymbol method)
+        => method.ContainingNamespace.IsGlobalNamespace ? null : method.ContainingNamespace.ToDisplayString();
 
     /// <summary>The kernel method's containing types joined with dots (<see cref="KernelSpec.TypeName"/>).</summary>
     public static string TypeNameOf(IMethodSymbol method) => string.Join(".", ContainingTypes(method).Select(t => t.Name));
