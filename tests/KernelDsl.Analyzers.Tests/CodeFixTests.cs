@@ -58,6 +58,12 @@ public sealed class CodeFixTests
         Usings + "public static partial class K\n{\n    [Kernel] public static Tensor<float> F([Shape(\"B\", \"K\")] Tensor<float> x, [Shape(\"K\", \"N\")] Tensor<float> w) => MatMul(x, w);\n}\n",
         "Spell the dimension 'K'");
 
+    [Fact]
+    public Task RespellingAFactorOfAProductKeepsTheRestOfIt() => AssertFix("KD0010",
+        Usings + "public static partial class K\n{\n    [Kernel] public static Tensor<float> F([Shape(\"B\", \"H\", \"D\")] Tensor<float> x, [Shape(\"h*D\", \"C\")] Tensor<float> w) => MatMul(Reshape(x, 0, -1), w);\n}\n",
+        Usings + "public static partial class K\n{\n    [Kernel] public static Tensor<float> F([Shape(\"B\", \"H\", \"D\")] Tensor<float> x, [Shape(\"H*D\", \"C\")] Tensor<float> w) => MatMul(Reshape(x, 0, -1), w);\n}\n",
+        "Spell the dimension 'H*D'");
+
     [Theory]
     [InlineData("[Kernel] public static Tensor<float> F<T>(Tensor<float> x) => x;", "KD0006")]
     [InlineData("[Kernel] public static Tensor<float> F(Tensor<float> x) => x * Field;", "KD0005")]

@@ -46,8 +46,14 @@ public sealed class DiagnosticTests
         "Shape error: elements 2 to 5 do not lie within dimension 1 of [B, 4]")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"12\")] Tensor<float> x) => [|Reshape(x, 0, 5, -1)|] * 2f;", "KD0008",
         "Shape error: cannot reshape [B, 12] to (0, 5, -1): the other lengths do not divide the operand's size")]
-    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"H\", \"D\")] Tensor<float> x) => [|Reshape(x, 0, -1)|];", "KD0008",
-        "Shape error: cannot reshape [B, H, D] to (0, -1): the inferred length would be H * D; a dimension is a single symbol or a size, so merging symbolic dimensions is not compiled yet")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"H\", \"D\")] Tensor<float> x) => [|Reshape(x, 0, 12)|];", "KD0008",
+        "Shape error: cannot reshape [B, H, D] to (0, 12): H and D are not accounted for (a size given as a number cannot stand for a symbol; use 0 to copy a dimension or -1 to infer one)")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"H\", \"D\")] Tensor<float> x, [Shape(\"D\", \"H\", \"C\")] Tensor<float> w) => [|MatMul(Reshape(x, 0, -1), w)|];", "KD0002",
+        "Shape error: MatMul of [B, H*D] and [D, H, C]: the inner dimensions H*D and H differ (the last dimension of the left operand must equal the second-to-last of the right)")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"H\", \"D\")] Tensor<float> x, [Shape(\"H*B\")] Tensor<float> g) => [|Reshape(x, 0, -1) * g|];", "KD0001",
+        "Shape error: cannot broadcast [B, H*D] with [H*B]: H*D and H*B differ")]
+    [InlineData("[Kernel] static Tensor<float> [|F|]([Shape(\"B\", \"H*D\")] Tensor<float> x, [Shape(\"H\")] Tensor<float> g) => x * 2f + Sum(g, axis: 0);", "KD0006",
+        "Kernel method 'F' has parameter 'x' with the dimension 'H*D' in [Shape], but D is no parameter's dimension on its own; each symbol of a product must be, so its size is known")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => [|Transpose(x, 0, 0)|];", "KD0003",
         "Shape error: [0, 0] is not a permutation of the 2 dimensions of [B, N]")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => Sum(x, axis: [|Axis|]);", "KD0005",
@@ -59,7 +65,9 @@ public sealed class DiagnosticTests
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"I\", \"K\")] Tensor<float> a, [Shape(\"K\", \"J\")] Tensor<float> b) => [|Einsum(\"bik,kj->bij\", a, b)|];", "KD0007",
         "Einsum \"bik,kj->bij\": \"bik\" names 3 dimensions, but the first operand has shape [I, K] (rank 2)")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"I\", \"K\")] Tensor<float> a, [Shape(\"I\", \"K\")] Tensor<float> b) => [|Einsum(\"ik,ik->i\", a, b)|];", "KD0007",
-        "Einsum \"ik,ik->i\": this spec is not compiled yet: a compiled Einsum is one matrix product per batch element, with exactly one letter only in each operand (here none and none) and exactly one summed letter (here k)")]
+        "Einsum \"ik,ik->i\": this spec is not compiled yet: a compiled Einsum is one matrix product per batch element, with at least one letter only in each operand and more than one in at most one of them (here none and none), and exactly one summed letter (here k)")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"A\", \"I\", \"K\")] Tensor<float> a, [Shape(\"B\", \"K\", \"J\")] Tensor<float> b) => [|Einsum(\"aik,bkj->abij\", a, b)|];", "KD0007",
+        "Einsum \"aik,bkj->abij\": this spec is not compiled yet: a compiled Einsum is one matrix product per batch element, with at least one letter only in each operand and more than one in at most one of them (here a, i and b, j), and exactly one summed letter (here k)")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"I\", \"K\")] Tensor<float> a, [Shape(\"K\", \"J\")] Tensor<float> b) => [|Einsum(\"ik,kj->iz\", a, b)|];", "KD0007",
         "Einsum \"ik,kj->iz\": the output letter z appears in no operand")]
     [InlineData("[Kernel] static (Tensor<float>, Tensor<float>) F(Tensor<float> x) => [|(x * 2f, x + 1f)|];", "KD0005",
@@ -67,7 +75,11 @@ public sealed class DiagnosticTests
     [InlineData("[Kernel] static Tensor<float> [|F|]([Shape(\"N\")] Tensor<float> x, Tensor<float> y) => x + y;", "KD0006",
         "Kernel method 'F' declares the shape of 'x' but not of 'y'; when one tensor parameter has [Shape(...)], every one needs it")]
     [InlineData("[Kernel] static Tensor<float> [|F|]([Shape(\"B\", \"n-1\")] Tensor<float> x) => x;", "KD0006",
-        "Kernel method 'F' has parameter 'x' with the dimension 'n-1' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen) or a size (digits)")]
+        "Kernel method 'F' has parameter 'x' with the dimension 'n-1' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen), a size (digits) or a product of them (H*D)")]
+    [InlineData("[Kernel] static Tensor<float> [|F|]([Shape(\"B\", \"4294967296*4294967296\")] Tensor<float> x) => x;", "KD0006",
+        "Kernel method 'F' has parameter 'x' with the dimension '4294967296*4294967296' in [Shape], whose size does not fit in 64 bits")]
+    [InlineData("[Kernel] static Tensor<float> [|F|]([Shape(\"B\", \"H**D\")] Tensor<float> x) => x;", "KD0006",
+        "Kernel method 'F' has parameter 'x' with the dimension 'H**D' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen), a size (digits) or a product of them (H*D)")]
     public void ShapeErrorsAreReportedOnTheSubexpression(string kernel, string id, string message)
         => AssertSingle(id, kernel, message);
 
@@ -77,6 +89,7 @@ public sealed class DiagnosticTests
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => x - Sum(x, axis: 0, keepDims: true);")]
     [InlineData("[Kernel] static (Tensor<float> Max, Tensor<float> Sum) F([Shape(\"B\", \"N\")] Tensor<float> x) => (Max(x, -1, true), Sum(Exp(x), axis: -1));")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"I\", \"K\")] Tensor<float> a, [Shape(\"J\", \"K\")] Tensor<float> b) => Relu(Einsum(\"ik,jk->ij\", a, b));")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"T\", \"K\")] Tensor<float> x, [Shape(\"K\", \"N\")] Tensor<float> w) => Einsum(\"btk,kn->btn\", x, w);")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => Max(x, axis: -1, keepDims: false) * 2f;")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"N\", \"N\")] Tensor<float> x) => x - Mean(x, axis: -1);")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"B\")] Tensor<float> b) => Sum(x, axis: -1) + b;")]
@@ -84,6 +97,9 @@ public sealed class DiagnosticTests
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"B\", \"1\")] Tensor<float> s) => x * s + Mean(x, [1], true);")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"H\", \"T\", \"D\")] Tensor<float> q, [Shape(\"H\", \"T\", \"D\")] Tensor<float> k) => Softmax(MatMul(q, Transpose(k)) * 0.125f);")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"D\")] Tensor<float> x, [Shape(\"D\")] Tensor<float> g, [Shape(\"D\")] Tensor<float> b) => LayerNorm(x, g, b, 1e-6f) + RmsNorm(x, g);")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"H\", \"D\")] Tensor<float> x, [Shape(\"D*H\", \"C\")] Tensor<float> w) => MatMul(Reshape(x, 0, -1), w);")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"2\", \"N\")] Tensor<float> x, [Shape(\"N*2\")] Tensor<float> b) => Reshape(x, 0, -1) + b;")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"T\", \"H\", \"D\")] Tensor<float> x) => Softmax(Reshape(Reshape(x, 0, 0, -1), -1, 0));")]
     public void ShapedNearMissesReportNothingAndCompile(string kernel)
     {
         AnalysisRun run = AnalyzerHarness.Run(Prefix + "    " + kernel + "\n}\n");
@@ -143,6 +159,17 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void ACaseTypoInAProductGivesTheHintAndTheUnboundSymbol()
+    {
+        ImmutableArray<Diagnostic> diagnostics = AnalyzerHarness.Diagnostics(
+            "    [Kernel] static Tensor<float> F([Shape(\"B\", \"H\", \"D\")] Tensor<float> x, [Shape(\"h*D\")] Tensor<float> g) => Reshape(x, 0, -1) * g;");
+        Assert.Equal(["KD0006", "KD0010"], diagnostics.Select(d => d.Id).Order());
+        Diagnostic hint = diagnostics.Single(d => d.Id == "KD0010");
+        Assert.Equal("Dimension symbol 'h' in 'g' differs from 'H' in 'x' only in case; symbols are case-sensitive, so these are two different dimensions. Spell them alike if they are one dimension.", hint.GetMessage());
+        Assert.Equal("\"h*D\"", hint.Location.SourceTree!.ToString().Substring(hint.Location.SourceSpan.Start, hint.Location.SourceSpan.Length));
+    }
+
+    [Fact]
     public void ACaseTypoInAContractionGivesTheHintAndTheError()
     {
         ImmutableArray<Diagnostic> diagnostics = AnalyzerHarness.Diagnostics(
@@ -157,7 +184,7 @@ public sealed class DiagnosticTests
     [InlineData("[Kernel] [return: Shape(\"N\")] static Tensor<float> [|F|](Tensor<float> x) => x * 2f;",
         "Kernel method 'F' declares [return: Shape] but none of its parameters has [Shape(...)]; declare the parameters' shapes, whose symbols the result's shape uses")]
     [InlineData("[Kernel] [return: Shape(\"N\", \"2x\")] static Tensor<float> [|F|]([Shape(\"N\")] Tensor<float> x) => x * 2f;",
-        "Kernel method 'F' has its result with the dimension '2x' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen) or a size (digits)")]
+        "Kernel method 'F' has its result with the dimension '2x' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen), a size (digits) or a product of them (H*D)")]
     public void InvalidReturnShapeIsKD0006(string kernel, string message)
         => AssertSingle("KD0006", kernel, message);
 
@@ -166,6 +193,7 @@ public sealed class DiagnosticTests
     [InlineData("[Kernel] [return: Shape(\"B\", \"1\")] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => Max(x, axis: -1, keepDims: true);")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"M\")] Tensor<float> y) => x * Sum(y, axis: 0, keepDims: true);")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"seqLen\", \"N\")] Tensor<float> x, [Shape(\"seqLen\")] Tensor<float> y) => x * Sum(y, axis: 0, keepDims: true);")]
+    [InlineData("[Kernel] [return: Shape(\"B\", \"H*D\")] static Tensor<float> F([Shape(\"B\", \"H\", \"D\")] Tensor<float> x) => Reshape(x, 0, -1);")]
     public void DeclaredShapesThatHoldReportNothing(string kernel)
     {
         AnalysisRun run = AnalyzerHarness.Run(Prefix + "    " + kernel + "\n}\n");

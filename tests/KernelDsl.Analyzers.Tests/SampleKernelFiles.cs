@@ -5,7 +5,7 @@ namespace KernelDsl.Analyzers.Tests;
 /// <summary>A kernel file for the robustness test of the generator and the analyzer: every construct the front end reads.</summary>
 internal static class SampleKernelFiles
 {
-    /// <summary>Rank-1 kernels with locals and scalars, and an N-d block with Einsum, Softmax, Slice, Reshape, Transpose, LayerNorm and a tuple result.</summary>
+    /// <summary>Rank-1 kernels with locals and scalars, an N-d block with Einsum, Softmax, Slice, Reshape, Transpose, LayerNorm and a tuple result, and merged heads with product dimensions.</summary>
     public const string Mixed = GeneratorHarness.Usings + """
         namespace Samples;
         public static partial class Layers
@@ -26,6 +26,11 @@ internal static class SampleKernelFiles
                 var mixed = MatMul(Softmax(scores, axis: -1), Slice(Reshape(x, 0, 0, -1), axis: 2, start: 0, length: 4));
                 return (LayerNorm(x + Relu(MatMul(x, Transpose(w))), g, g, 1e-5f), Sum(mixed, axis: -1, keepDims: true));
             }
+
+            [Kernel]
+            [return: Shape("B", "T", "C")]
+            public static Tensor<float> Heads([Shape("B", "H", "T", "D")] Tensor<float> q, [Shape("H*D", "C")] Tensor<float> wo, [Shape("B", "T", "2*C")] Tensor<float> r)
+                => MatMul(Reshape(Transpose(q, 0, 2, 1, 3), 0, 0, -1), wo) + Sum(Reshape(r, 0, 0, 2, -1), axis: 2);
         }
         """;
 }

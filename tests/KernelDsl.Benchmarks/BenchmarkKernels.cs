@@ -45,4 +45,8 @@ public static partial class LayerKernels
     [Kernel]
     public static Tensor<float> Dense([Shape("B", "K")] Tensor<float> x, [Shape("K", "N")] Tensor<float> w, [Shape("N")] Tensor<float> b)
         => Relu(MatMul(x, w) + b);
+
+    [Kernel]
+    public static Tensor<float> DenseTokens([Shape("B", "T", "K")] Tensor<float> x, [Shape("K", "N")] Tensor<float> w, [Shape("N")] Tensor<float> b)
+        => Relu(MatMul(x, w) + b);
 }

@@ -32,6 +32,42 @@ public sealed class NdPipelineTests
         Assert.Equal(new[] { "[H, T, 1]", "[T, N]", "[H, 3, T]" }, shapes);
     }
 
+    [Theory]
+    [InlineData(new[] { "B", "H", "D" }, new[] { 0, -1 }, "[B, H*D]")]
+    [InlineData(new[] { "B", "T", "H", "D" }, new[] { -1, 0 }, "[B*H*D, T]")]                 // 0 copies T; the rest is merged in order
+    [InlineData(new[] { "B", "2", "N" }, new[] { 0, -1 }, "[B, 2*N]")]
+    [InlineData(new[] { "B", "6", "N" }, new[] { 0, 3, -1 }, "[B, 3, 2*N]")]
+    [InlineData(new[] { "B", "H*D" }, new[] { 0, 0 }, "[B, H*D]")]                          // a product copied whole
+    [InlineData(new[] { "B", "H*D", "T" }, new[] { -1, 0, 0 }, "[B, H*D, T]")]
+    [InlineData(new[] { "B", "H*D", "T" }, new[] { 0, -1 }, "[B, H*D*T]")]
+    [InlineData(new[] { "B", "H*D" }, new[] { 0, 0, -1 }, "[B, H*D, 1]")]
+    [InlineData(new[] { "B", "H", "D" }, new[] { -1 }, "[B*H*D]")]
+    [InlineData(new[] { "B", "12" }, new[] { 0, 3, -1 }, "[B, 3, 4]")]
+    public void ReshapeMergesSymbolicDimensionsIntoProducts(string[] operand, int[] lengths, string expected)
+    {
+        var b = new GraphBuilder(EquatableArray.Create(Tensor("x", operand)));
+        KernelGraph graph = b.Build(b.Reshape(b.Parameter(0), lengths));
+        ShapeInferenceResult result = ShapeInference.Infer(graph);
+        Assert.True(result.Succeeded, string.Join("; ", result.Errors.Select(e => e.Message)));
+        Assert.Equal(expected, result.Shapes[graph.Output]!.ToString());
+    }
+
+    [Theory]
+    [InlineData(new[] { "B", "H", "D" }, new[] { 0, 12 }, "cannot reshape [B, H, D] to (0, 12): H and D are not accounted for (a size given as a number cannot stand for a symbol; use 0 to copy a dimension or -1 to infer one)")]
+    [InlineData(new[] { "B", "H*D" }, new[] { 0, 5 }, "cannot reshape [B, H*D] to (0, 5): H and D are not accounted for (a size given as a number cannot stand for a symbol; use 0 to copy a dimension or -1 to infer one)")]
+    [InlineData(new[] { "B", "2*N" }, new[] { 0, 4, -1 }, "cannot reshape [B, 2*N] to (0, 4, -1): the other lengths do not divide the operand's size")]
+    [InlineData(new[] { "B", "N" }, new[] { 0, 0, 0 }, "cannot reshape [B, N] to (0, 0, 0): length 0 at position 2 is neither a size, 0 (copy the operand's dimension 2) nor -1 (infer it)")]
+    [InlineData(new[] { "B", "3037000500", "3037000500" }, new[] { 0, -1 }, "cannot reshape [B, 3037000500, 3037000500] to (0, -1): the operand's literal sizes multiply past 64 bits")]
+    [InlineData(new[] { "B", "N" }, new[] { 0, 2147483647, 2147483647, 2147483647, -1 }, "cannot reshape [B, N] to (0, 2147483647, 2147483647, 2147483647, -1): the lengths multiply past 64 bits")]
+    public void ReshapesThatCannotBeExpressedAreErrors(string[] operand, int[] lengths, string message)
+    {
+        var b = new GraphBuilder(EquatableArray.Create(Tensor("x", operand)));
+        KernelGraph graph = b.Build(b.Reshape(b.Parameter(0), lengths));
+        ShapeError error = Assert.Single(ShapeInference.Infer(graph).Errors);
+        Assert.Equal(ShapeErrorKind.Reshape, error.Kind);
+        Assert.Equal(message, error.Message);
+    }
+
     [Fact]
     public void ErrorsAreClassified()
     {

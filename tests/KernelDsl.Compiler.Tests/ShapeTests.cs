@@ -22,6 +22,37 @@ public sealed class ShapeTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Dim.Literal(-1));
     }
 
+    [Fact]
+    public void ProductsAreEqualWhateverTheOrderOfTheirFactors()
+    {
+        Dim hd = Dim.Parse("H*D");
+        Assert.True(hd.IsProduct);
+        Assert.Equal(new[] { "H", "D" }, hd.Factors);
+        Assert.Equal(1, hd.Coefficient);
+        Assert.Equal("H*D", hd.ToString());
+        Assert.True(Dim.ProvablyEqual(hd, Dim.Parse("D*H")));
+        Assert.NotEqual(hd, Dim.Parse("D*H")); // the same size, spelled differently: a spec that changes the spelling is recompiled
+        Assert.Equal(hd, Dim.Product(1, new[] { "H", "D" }));
+        Assert.False(Dim.ProvablyEqual(hd, Dim.Parse("H*H*D")));
+        Assert.False(Dim.ProvablyEqual(hd, Dim.Of("HD")));
+
+        // Literal factors multiply into one coefficient; products without symbols are literals.
+        Dim twoN = Dim.Parse("2*N*3");
+        Assert.Equal(6, twoN.Coefficient);
+        Assert.Equal(new[] { "N" }, twoN.Factors);
+        Assert.Equal(twoN, Dim.Product(6, new[] { "N" }));
+        Assert.Equal(Dim.Literal(12), Dim.Parse("3*4"));
+        Assert.Equal(Dim.Literal(0), Dim.Product(0, new[] { "N" }));
+        Assert.Equal(Dim.Of("N"), Dim.Product(1, new[] { "N" }));
+        Assert.Equal(Dim.Of("N"), Dim.Parse("1*N"));
+
+        // A product is no symbol: different from any other dimension, provably different from none.
+        Assert.False(Dim.ProvablyEqual(hd, Dim.Of("C")));
+        Assert.False(Dim.ProvablyDifferent(hd, Dim.Literal(12)));
+        Assert.Equal(BroadcastConflict.DifferentSymbols, Broadcasting.Classify(hd, Dim.Of("C")));
+        Assert.True(Broadcasting.Broadcast(Shape.Parse("B", "H*D"), Shape.Parse("D*H")).Succeeded);
+    }
+
     [Theory]
     [InlineData(new[] { "B", "K" }, new[] { "K" }, "[B, K]")]
     [InlineData(new[] { "B", "1" }, new[] { "N" }, "[B, N]")]

@@ -123,6 +123,27 @@ public sealed class IncrementalTests
     }
 
     [Fact]
+    public void TheSpecCacheDoesNotKeepACompilationAlive()
+    {
+        var cache = new Caching.KernelSpecCache();
+        System.WeakReference<Compilation> last = UseCacheOnce(cache);
+        System.GC.Collect();
+        System.GC.WaitForPendingFinalizers();
+        System.GC.Collect();
+        Assert.False(last.TryGetTarget(out _), "the cache kept its last compilation alive");
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static System.WeakReference<Compilation> UseCacheOnce(Caching.KernelSpecCache cache)
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compile(Kernels);
+        IMethodSymbol method = compilation.GetTypeByMetadataName("Layers")!.GetMembers("A").OfType<IMethodSymbol>().Single();
+        Assert.Null(cache.GetOrParse(compilation, method, "File0.cs", "A", () => null));
+        Assert.Equal(1, cache.KernelsBound);
+        return new System.WeakReference<Compilation>(compilation);
+    }
+
+    [Fact]
     public void ModelsHoldNoRoslynObjects()
     {
         (GeneratorDriver driver, _) = RunOnce();

@@ -28,6 +28,11 @@ public sealed class SnapshotTests
     [InlineData("LayerNormRows", "[Kernel] public static Tensor<float> LayerNormRows([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"N\")] Tensor<float> gamma, [Shape(\"N\")] Tensor<float> beta) => LayerNorm(x, gamma, beta);")]
     [InlineData("CenterColumns", "[Kernel] public static Tensor<float> CenterColumns([Shape(\"B\", \"N\")] Tensor<float> x) => x - Mean(x, axis: 0, keepDims: true);")]
     [InlineData("ColumnSumsOfSquares", "[Kernel] public static Tensor<float> ColumnSumsOfSquares([Shape(\"B\", \"N\")] Tensor<float> x) => Sum(x * x, axis: 0);")]
+    [InlineData("MergeHeadsProjection", """
+        [Kernel]
+        public static Tensor<float> MergeHeadsProjection([Shape("B", "H", "T", "D")] Tensor<float> heads, [Shape("H*D", "C")] Tensor<float> w)
+            => MatMul(Reshape(Transpose(heads, 0, 2, 1, 3), 0, 0, -1), w);
+        """)]
     [InlineData("Keywords", "[Kernel] public static Tensor<float> Keywords(Tensor<float> @in, Tensor<float> destination, float @float) => @in * @float + destination;")]
     public void GeneratedSourceMatchesSnapshot(string name, string kernel)
     {

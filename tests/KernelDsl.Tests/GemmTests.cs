@@ -57,6 +57,26 @@ public sealed class GemmTests
     }
 
     [Fact]
+    public void SingleRowBatchesWithAZeroRowStrideShareB()
+    {
+        // [5, 1, K]·[K, N] as a tensor span describes it: the length-1 row dimension has stride 0.
+        const int batches = 5, k = 37, n = 70;
+        var random = new Random(3);
+        float[] a = Enumerable.Range(0, batches * k).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        float[] b = Enumerable.Range(0, k * n).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        float[] c = new float[batches * n];
+        Gemm.Multiply([batches], 1, n, k, a, [k, 0, 1], b, [0, n, 1], c);
+        for (int batch = 0; batch < batches; batch++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double expected = Enumerable.Range(0, k).Sum(q => (double)a[batch * k + q] * b[q * n + j]);
+                Assert.True(Math.Abs(c[batch * n + j] - expected) <= 1e-6 * (k + 1), $"C[{batch}, 0, {j}] = {c[batch * n + j]}, float64 reference {expected}");
+            }
+        }
+    }
+
+    [Fact]
     public void StridesThatLeaveTheBufferAreRejected()
     {
         var e = Assert.Throws<ArgumentException>(() => Gemm.Multiply([], 4, 4, 4, new float[15], [4, 1], new float[16], [4, 1], new float[16]));
@@ -90,6 +110,20 @@ public static class GemmSweep
             {
                 seed++;
                 Add(failures, new GemmTests.Problem(1 + seed % 2, m, n, k, TransposeA: seed % 3 == 1, TransposeB: seed % 4 == 1, BroadcastB: seed % 5 == 1, Parallel: seed % 2 == 0, seed));
+            }
+        }
+
+        // A few rows against a transposed B: dot products (GemmDotProducts), at each column count
+        // around the four-column step and depths around the vector widths.
+        foreach (int m in new[] { 1, 2, 4, 5 })
+        {
+            foreach (int n in new[] { 1, 3, 4, 5, 37 })
+            {
+                foreach (int k in new[] { 0, 1, 7, 16, 17, 33, 130 })
+                {
+                    seed++;
+                    Add(failures, new GemmTests.Problem(1 + seed % 3, m, n, k, TransposeA: false, TransposeB: true, BroadcastB: seed % 2 == 0, Parallel: seed % 2 == 1, seed));
+                }
             }
         }
 

@@ -114,6 +114,8 @@ public static class NdCases
         new("MatMulPlain", (t, _) => RefTensor.MatMul(t[0], t[1]), 1e-5, 5e-7, ScaleSymbol: "K"),
         new("Dense", (t, _) => (RefTensor.MatMul(t[0], t[1]) + t[2]).Map(v => Math.Max(v, 0)), 1e-5, 5e-7, ScaleSymbol: "K"),
         new("BatchedMatMul", (t, _) => RefTensor.MatMul(t[0], t[1]), 1e-5, 5e-7, ScaleSymbol: "K"),
+        new("DenseTokens", (t, _) => (RefTensor.MatMul(t[0], t[1]) + t[2]).Map(v => Math.Max(v, 0)), 1e-5, 5e-7, ScaleSymbol: "K",
+            ExtraSizes: [[7, 1, 33, 65], [64, 3, 50, 40]]), // one token (a span gives its dimension stride 0); batches folded into rows of one product
         new("BroadcastBatchMatMul", (t, _) => (RefTensor.MatMul(t[0], t[1]) * t[2]).Map(Math.Tanh), 1e-5, 5e-7, ScaleSymbol: "K"),
         new("TransposedOperands", (t, _) => RefTensor.MatMul(t[0].Transpose(), t[1].Transpose()), 1e-5, 5e-7, ScaleSymbol: "K"),
         new("Attention", (t, s) => RefTensor.MatMul(Softmax(RefTensor.MatMul(t[0], t[1].Transpose()) * s[0]), t[2]), 2e-5, 5e-7, ScaleSymbol: "T", Scalars: [0.35f]),
@@ -121,6 +123,10 @@ public static class NdCases
         new("EinsumBatched", (t, _) => RefTensor.MatMul(t[0], t[1]), 1e-5, 5e-7, ScaleSymbol: "K"),
         new("EinsumScores", (t, _) => RefTensor.MatMul(t[0], t[1].Transpose()) * 0.5, 1e-5, 5e-7, ScaleSymbol: "D",
             Sizes: [[1, 1, 1, 1, 1], [2, 3, 5, 4, 7], [0, 2, 3, 4, 5], [2, 1, 0, 3, 4], [2, 3, 17, 33, 9], [1, 2, 67, 16, 65]]),
+        new("EinsumTokens", (t, _) => RefTensor.MatMul(t[0], t[1]), 1e-5, 5e-7, ScaleSymbol: "K"),
+        new("EinsumPerHeadWeights", (t, _) => RefTensor.MatMul(t[0], t[1]).Transpose(1, 0, 2), 1e-5, 5e-7, ScaleSymbol: "K"),
+        new("QueryScores", (t, _) => RefTensor.MatMul(t[0], t[1].Transpose()) * 0.5 + t[2], 1e-5, 5e-7, ScaleSymbol: "D",
+            Sizes: [[1, 1, 1, 1], [3, 1, 17, 33], [2, 4, 64, 130], [5, 3, 7, 0], [2, 2, 0, 9], [4, 5, 16, 40], [1, 1, 130, 1031]]),
         new("EinsumTransposedOutput", (t, _) => RefTensor.MatMul(t[0], t[1]).Transpose(), 1e-5, 5e-7, ScaleSymbol: "K"),
         new("SliceColumns", (t, _) => Softmax(t[0].Slice(1, 2, 3)) + t[1], 2e-5, 1e-7),
         new("SliceRowsIntoMatMul", (t, _) => RefTensor.MatMul(t[0].Slice(0, 1, 4), t[1].Transpose()), 1e-5, 5e-7, ScaleSymbol: "K"),
@@ -128,6 +134,19 @@ public static class NdCases
         new("HeadSoftmax", (t, _) => Softmax(t[0].Reshape(t[0].Shape[0], t[0].Shape[1], 3, 4)), 2e-5, 1e-8),
         new("FlattenIntoMatMul", (t, _) => RefTensor.MatMul(t[0].Reshape(t[0].Shape[0], 16), t[1]), 1e-5, 1e-5),
         new("ReshapeOfExpression", (t, _) => ((t[0] * 2).Reshape(t[0].Shape[0], 2, 3).Transpose() + 1), 1e-7, 0),
+        new("MergeHeads", (t, _) => t[0].Reshape(t[0].Shape[0], t[0].Shape[1], t[0].Shape[2] * t[0].Shape[3]) * t[1], Elementwise, 0),
+        new("MergeHeadsProjection", (t, _) =>
+        {
+            int[] s = t[0].Shape; // [B, H, T, D]
+            return RefTensor.MatMul(t[0].Transpose(0, 2, 1, 3).Reshape(s[0], s[2], s[1] * s[3]), t[1]);
+        }, 1e-5, 5e-7, ScaleSymbol: "H"),
+        new("MultiHeadAttention", (t, s) =>
+        {
+            int[] shape = t[0].Shape; // [B, H, T, D]
+            RefTensor heads = RefTensor.MatMul(Softmax(RefTensor.MatMul(t[0], t[1].Transpose()) * s[0]), t[2]);
+            return RefTensor.MatMul(heads.Transpose(0, 2, 1, 3).Reshape(shape[0], shape[2], shape[1] * shape[3]), t[3]);
+        }, 2e-5, 1e-6, ScaleSymbol: "H", Scalars: [0.35f], Sizes: [[1, 1, 1, 1, 1], [2, 3, 5, 4, 7], [0, 2, 3, 4, 5], [2, 0, 3, 4, 5], [2, 3, 17, 33, 9], [1, 4, 67, 16, 65]]),
+        new("MergeLiteralAndSymbol", (t, _) => t[0].Reshape(t[0].Shape[0], 2 * t[0].Shape[2]) + t[1], Elementwise, 0),
         new("TransposeCopy", (t, _) => t[0].Transpose(), 0, 0),
         new("OuterPermutation", (t, _) => t[0].Transpose(1, 0, 2) * t[1], Elementwise, 1e-7),
         new("TransposeThenReduce", (t, _) => (t[0].Transpose() * 2).Sum(), 2e-5, 1e-7),

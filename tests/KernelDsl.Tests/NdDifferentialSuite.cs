@@ -45,7 +45,7 @@ public static class NdDifferentialSuite
                 }
 
                 nint[] shape = parameters[p].GetCustomAttribute<ShapeAttribute>()!.Dimensions
-                    .Select(d => (nint)(int.TryParse(d, out int literal) ? literal : sizes[d])).ToArray();
+                    .Select(d => (nint)d.Split('*').Aggregate(1, (product, f) => product * (int.TryParse(f, out int literal) ? literal : sizes[f]))).ToArray();
                 var values = new float[shape.Aggregate((nint)1, (a, b) => a * b)];
                 for (int i = 0; i < values.Length; i++)
                 {
@@ -105,10 +105,10 @@ public static class NdDifferentialSuite
         }
     }
 
-    /// <summary>The dimension symbols of the kernel's [Shape] attributes, in order of first appearance.</summary>
+    /// <summary>The dimension symbols of the kernel's [Shape] attributes (a product's factors too), in order of first appearance.</summary>
     public static string[] Symbols(ParameterInfo[] parameters)
         => parameters.Select(p => p.GetCustomAttribute<ShapeAttribute>()).Where(a => a is not null)
-            .SelectMany(a => a!.Dimensions).Where(d => !int.TryParse(d, out _)).Distinct().ToArray();
+            .SelectMany(a => a!.Dimensions).SelectMany(d => d.Split('*')).Where(d => !int.TryParse(d, out _)).Distinct().ToArray();
 
     private static MethodInfo Method(string name)
         => typeof(NdTestKernels).GetMethods(BindingFlags.Public | BindingFlags.Static)

@@ -205,5 +205,22 @@ public sealed class NdEntryPointTests
         Assert.Contains("do not divide its 24 elements", bad.Message);
     }
 
+    [Fact]
+    public void ProductDimensionIsCheckedAgainstItsSymbols()
+    {
+        // x binds H = 3 and D = 4, so g, declared [H*D], must have 12 elements.
+        Tensor<float> x = Filled(2, 5, 3, 4);
+        Tensor<float> merged = NdTestKernels.MergeHeadsFused(x, Filled(12));
+        Assert.Equal([2, 5, 12], merged.Lengths.ToArray());
+
+        var e = Assert.Throws<ArgumentException>(() => NdTestKernels.MergeHeadsFused(x, Filled(11)));
+        Assert.StartsWith("H*D is 12 (H in x, D in x) but 11 in g.", e.Message);
+        Assert.Equal("g", e.ParamName);
+
+        // The span entry point checks the same, and so does the result's shape [B, T, H*D].
+        var wrongDestination = Assert.Throws<ArgumentException>(() => NdTestKernels.MergeHeads(x.AsReadOnlyTensorSpan(), Filled(12).AsReadOnlyTensorSpan(), new TensorSpan<float>(new float[2 * 5 * 11], [2, 5, 11])));
+        Assert.StartsWith("'destination' has shape [2, 5, 11], but the kernel's result has shape [B, T, H*D] = [2, 5, 12].", wrongDestination.Message);
+    }
+
     private static float[] ToArray(Tensor<float> tensor) => tensor.ToArray();
 }

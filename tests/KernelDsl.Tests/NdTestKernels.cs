@@ -60,6 +60,11 @@ public static partial class NdTestKernels
     [Kernel]
     public static Tensor<float> BatchedMatMul([Shape("H", "M", "K")] Tensor<float> a, [Shape("H", "K", "N")] Tensor<float> b) => MatMul(a, b);
 
+    /// <summary>A dense layer applied to every token of a batch of sequences: one product of [B·T, K] rows, with its epilogue.</summary>
+    [Kernel]
+    public static Tensor<float> DenseTokens([Shape("B", "T", "K")] Tensor<float> x, [Shape("K", "N")] Tensor<float> w, [Shape("N")] Tensor<float> b)
+        => Relu(MatMul(x, w) + b);
+
     [Kernel]
     public static Tensor<float> BroadcastBatchMatMul([Shape("H", "M", "K")] Tensor<float> a, [Shape("K", "N")] Tensor<float> b, [Shape("H", "1", "N")] Tensor<float> c)
         => Tanh(MatMul(a, b) * c);
@@ -83,6 +88,19 @@ public static partial class NdTestKernels
     public static Tensor<float> EinsumScores([Shape("B", "H", "Q", "D")] Tensor<float> q, [Shape("B", "H", "K", "D")] Tensor<float> k)
         => Einsum("bhqd,bhkd->bhqk", q, k) * 0.5f;
 
+    /// <summary>Two letters only in the left operand: batches of tokens sharing the weights.</summary>
+    [Kernel]
+    public static Tensor<float> EinsumTokens([Shape("B", "T", "K")] Tensor<float> x, [Shape("K", "N")] Tensor<float> w) => Einsum("btk,kn->btn", x, w);
+
+    /// <summary>Two letters only in the right operand, and an output order that needs the product transposed.</summary>
+    [Kernel]
+    public static Tensor<float> EinsumPerHeadWeights([Shape("M", "K")] Tensor<float> x, [Shape("H", "K", "N")] Tensor<float> w) => Einsum("mk,hkn->mhn", x, w);
+
+    /// <summary>A few queries against their keys (dot products, no packing) with an epilogue: scaled scores plus a mask over the keys.</summary>
+    [Kernel]
+    public static Tensor<float> QueryScores([Shape("H", "Q", "D")] Tensor<float> q, [Shape("H", "T", "D")] Tensor<float> k, [Shape("T")] Tensor<float> mask)
+        => MatMul(q, Transpose(k)) * 0.5f + mask;
+
     [Kernel]
     public static Tensor<float> EinsumTransposedOutput([Shape("I", "K")] Tensor<float> a, [Shape("K", "J")] Tensor<float> b) => Einsum("ik,kj->ji", a, b);
 
@@ -104,6 +122,31 @@ public static partial class NdTestKernels
 
     /// <summary>A reshape of a computed value (written to scratch first), transposed, and the reshape as the result (a copy).</summary>
     [Kernel] public static Tensor<float> ReshapeOfExpression([Shape("B", "6")] Tensor<float> x) => Transpose(Reshape(x * 2f, 0, 2, 3)) + 1f;
+
+    /// <summary>Merging symbolic dimensions: [B, T, H, D] viewed as [B, T, H*D] (no copy), times a vector declared [H*D].</summary>
+    [Kernel]
+    public static Tensor<float> MergeHeads([Shape("B", "T", "H", "D")] Tensor<float> x, [Shape("H*D")] Tensor<float> g) => Reshape(x, 0, 0, -1) * g;
+
+    /// <summary>An attention block's output projection: heads [B, H, T, D] brought together (copied), merged to [B, T, H*D], then a product with [H*D, C].</summary>
+    [Kernel]
+    public static Tensor<float> MergeHeadsProjection([Shape("B", "H", "T", "D")] Tensor<float> heads, [Shape("H*D", "C")] Tensor<float> w)
+        => MatMul(Reshape(Transpose(heads, 0, 2, 1, 3), 0, 0, -1), w);
+
+    /// <summary>
+    /// Multi-head attention with its output projection: per head softmax(q·kᵀ·scale)·v over [B, H, T, D],
+    /// the heads moved next to each other and merged ([B, T, H*D]), then projected by [H*D, C].
+    /// </summary>
+    [Kernel]
+    public static Tensor<float> MultiHeadAttention([Shape("B", "H", "T", "D")] Tensor<float> q, [Shape("B", "H", "T", "D")] Tensor<float> k,
+        [Shape("B", "H", "T", "D")] Tensor<float> v, [Shape("H*D", "C")] Tensor<float> wo, float scale)
+    {
+        var heads = MatMul(Softmax(MatMul(q, Transpose(k)) * scale), v);
+        return MatMul(Reshape(Transpose(heads, 0, 2, 1, 3), 0, 0, -1), wo);
+    }
+
+    /// <summary>A literal times a symbol: [B, 2, N] merged to [B, 2*N], plus a bias declared [2*N].</summary>
+    [Kernel]
+    public static Tensor<float> MergeLiteralAndSymbol([Shape("B", "2", "N")] Tensor<float> x, [Shape("2*N")] Tensor<float> b) => Reshape(x, 0, -1) + b;
 
     [Kernel] public static Tensor<float> TransposeCopy([Shape("A", "B")] Tensor<float> x) => Transpose(x);
 

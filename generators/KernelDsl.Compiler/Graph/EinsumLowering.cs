@@ -8,9 +8,10 @@ namespace KernelDsl.Compiler.Graph;
 /// free for the GEMM) to [batch..., free, summed] and [batch..., summed, free], multiplied, and the
 /// product transposed to the output's order if needed. Letters in both operands and the output are
 /// batch dimensions; a letter in both operands but not the output is summed; a letter in one operand
-/// and the output is that operand's free dimension. Specs that need more than one product per batch
-/// element (two summed letters, an outer product, a letter summed within one operand) are reported
-/// as not compiled yet.
+/// and the output is that operand's free dimension; one operand may have several free dimensions, the
+/// others becoming batch dimensions the other operand broadcasts over. Specs that need more than one
+/// product per batch element (two summed letters, an outer product, a letter summed within one
+/// operand, several free letters in both operands) are reported as not compiled yet.
 /// </summary>
 public static class EinsumLowering
 {
@@ -64,16 +65,25 @@ public static class EinsumLowering
             return null;
         }
 
-        if (leftFree.Length != 1 || rightFree.Length != 1 || summed.Length != 1)
+        if (leftFree.Length == 0 || rightFree.Length == 0 || leftFree.Length > 1 && rightFree.Length > 1 || summed.Length != 1)
         {
-            problem = $"this spec is not compiled yet: a compiled Einsum is one matrix product per batch element, with exactly one letter only in each operand (here {Describe(leftFree)} and {Describe(rightFree)}) and exactly one summed letter (here {Describe(summed)})";
+            problem = $"this spec is not compiled yet: a compiled Einsum is one matrix product per batch element, with at least one letter only in each operand and more than one in at most one of them (here {Describe(leftFree)} and {Describe(rightFree)}), and exactly one summed letter (here {Describe(summed)})";
             return null;
         }
 
-        int a = View(builder, left, spec.Left, batch + leftFree + summed);
-        int b = View(builder, right, spec.Right, batch + summed + rightFree);
+        // The operand letter that comes last in the output is the product's row (or column) letter;
+        // an operand's other letters of its own lead its batch dimensions, where the other operand,
+        // which lacks them, broadcasts: "btk,kn->btn" is [b] batches of [t, k]·[k, n] sharing the
+        // weights, which the GEMM runs as one product of [b·t] rows.
+        char row = leftFree.OrderBy(c => spec.Output.IndexOf(c)).Last();
+        char column = rightFree.OrderBy(c => spec.Output.IndexOf(c)).Last();
+        string leftExtra = new string(spec.Output.Where(c => c != row && leftFree.IndexOf(c) >= 0).ToArray());
+        string rightExtra = new string(spec.Output.Where(c => c != column && rightFree.IndexOf(c) >= 0).ToArray());
+
+        int a = View(builder, left, spec.Left, leftExtra + batch + row + summed);
+        int b = View(builder, right, spec.Right, rightExtra + batch + summed + column);
         int product = builder.Apply(Op.MatMul, a, b);
-        return View(builder, product, batch + leftFree + rightFree, spec.Output);
+        return View(builder, product, leftExtra + rightExtra + batch + row + column, spec.Output);
     }
 
     /// <summary>A transpose of <paramref name="node"/> from subscripts <paramref name="from"/> to <paramref name="to"/>; the node itself when they agree.</summary>

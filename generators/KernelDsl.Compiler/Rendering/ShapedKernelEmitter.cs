@@ -196,9 +196,9 @@ public static class ShapedKernelEmitter
                 {
                     Dim dim = shape.Dims[d];
                     string length = $"{p.Name}.Lengths[{d}]";
-                    if (!checkEveryUse && (dim.IsLiteral || _boundFrom.ContainsKey(dim.Symbol!)))
+                    if (dim.IsProduct || !checkEveryUse && (dim.IsLiteral || _boundFrom.ContainsKey(dim.Symbol!)))
                     {
-                        continue;
+                        continue; // products are checked below, once every symbol is bound
                     }
 
                     if (dim.IsLiteral)
@@ -213,6 +213,26 @@ public static class ShapedKernelEmitter
                     {
                         _boundFrom[dim.Symbol!] = name;
                         w.Line($"nint {SymbolLocal(dim.Symbol!)} = {length};");
+                    }
+                }
+            }
+
+            if (!checkEveryUse)
+            {
+                return;
+            }
+
+            // A product dimension ([Shape("H*D")]) binds nothing: each of its symbols is bound on
+            // its own by some parameter (KernelParser checks), so it is checked after all of them.
+            foreach (KernelParameter p in graph.Parameters.Where(p => p.Kind == ParameterKind.Tensor))
+            {
+                for (int d = 0; d < p.Shape!.Rank; d++)
+                {
+                    Dim dim = p.Shape.Dims[d];
+                    if (dim.IsProduct)
+                    {
+                        string bound = string.Join(", ", dim.Factors.Distinct().Select(f => $"{f} in {_boundFrom[f]}"));
+                        w.Line($"{Args}.RequireProduct(\"{dim.Symbol}\", {DimExpression(dim)}, \"{bound}\", {p.Name}.Lengths[{d}], \"{Plain(p)}\");");
                     }
                 }
             }
@@ -684,7 +704,22 @@ public static class ShapedKernelEmitter
 
         private string DimList(Shape shape) => "[" + string.Join(", ", shape.Dims.Select(DimExpression)) + "]";
 
-        private static string DimExpression(Dim dim) => dim.IsLiteral ? dim.Size.ToString(CultureInfo.InvariantCulture) : SymbolLocal(dim.Symbol!);
+        /// <summary>A dimension's size as C#: a literal, a symbol's local, or a product of them in parentheses.</summary>
+        private static string DimExpression(Dim dim)
+        {
+            if (dim.IsLiteral)
+            {
+                return dim.Size.ToString(CultureInfo.InvariantCulture);
+            }
+
+            if (!dim.IsProduct)
+            {
+                return SymbolLocal(dim.Symbol!);
+            }
+
+            IEnumerable<string> factors = dim.Factors.Select(SymbolLocal);
+            return "(" + string.Join(" * ", dim.Coefficient == 1 ? factors : factors.Prepend(dim.Coefficient.ToString(CultureInfo.InvariantCulture))) + ")";
+        }
 
         private static string SymbolLocal(string symbol) => "dim_" + symbol;
 

@@ -201,8 +201,10 @@ public static class ShapeInference
 
     /// <summary>
     /// ONNX Reshape over symbolic shapes: 0 copies the operand's dimension, a positive length is a
-    /// literal, and one -1 is inferred, which must come out as a literal or a single symbol (the
-    /// operand's symbols not copied, times the literal ratio, when that ratio is 1).
+    /// literal, and one -1 is inferred: the operand's symbols that no copied dimension accounts for,
+    /// times the literal ratio (<c>[B, H, D]</c> to <c>(0, -1)</c> is <c>[B, H*D]</c>). Every other
+    /// length must account for the operand's symbols exactly, since a size given as a number cannot
+    /// stand for a symbol.
     /// </summary>
     private static Shape? InferReshape(int index, GraphNode node, Shape operand, out ShapeError? error)
     {
@@ -211,8 +213,17 @@ public static class ShapeInference
         ShapeError Fail(string why) => new(index, ShapeErrorKind.Reshape, $"cannot reshape {operand} to {requested}: {why}");
 
         var dims = new Dim?[node.Attributes.Count];
-        var remaining = operand.Dims.Where(d => !d.IsLiteral).Select(d => d.Symbol!).ToList();
-        long literalIn = operand.Dims.Where(d => d.IsLiteral).Aggregate(1L, (p, d) => p * d.Size);
+        var remaining = operand.Dims.SelectMany(d => d.Factors).ToList();
+        long literalIn = 1;
+        foreach (Dim dim in operand.Dims)
+        {
+            if (!TryMultiply(ref literalIn, dim.Coefficient))
+            {
+                error = Fail("the operand's literal sizes multiply past 64 bits");
+                return null;
+            }
+        }
+
         long literalOut = 1;
         int inferred = -1;
         for (int i = 0; i < dims.Length; i++)
@@ -238,14 +249,19 @@ public static class ShapeInference
 
             Dim dim = length == 0 ? operand.Dims[i] : Dim.Literal(length);
             dims[i] = dim;
-            if (dim.IsLiteral)
+            if (!TryMultiply(ref literalOut, dim.Coefficient))
             {
-                literalOut *= dim.Size;
-            }
-            else if (!remaining.Remove(dim.Symbol!))
-            {
-                error = Fail($"{dim} is used more often than the operand has it");
+                error = Fail("the lengths multiply past 64 bits");
                 return null;
+            }
+
+            foreach (string factor in dim.Factors)
+            {
+                if (!remaining.Remove(factor))
+                {
+                    error = Fail($"{factor} is used more often than the operand has it");
+                    return null;
+                }
             }
         }
 
@@ -258,28 +274,30 @@ public static class ShapeInference
                 return null;
             }
 
-            long ratio = literalIn / literalOut;
-            if (remaining.Count == 0)
-            {
-                dims[inferred] = Dim.Literal(ratio);
-            }
-            else if (remaining.Count == 1 && ratio == 1)
-            {
-                dims[inferred] = Dim.Of(remaining[0]);
-            }
-            else
-            {
-                error = Fail($"the inferred length would be {string.Join(" * ", remaining.Concat(ratio == 1 ? new string[0] : new[] { ratio.ToString(System.Globalization.CultureInfo.InvariantCulture) }))}; a dimension is a single symbol or a size, so merging symbolic dimensions is not compiled yet");
-                return null;
-            }
+            // The symbols left over, in the operand's order, merged into one dimension.
+            dims[inferred] = Dim.Product(literalIn / literalOut, remaining);
         }
         else if (remaining.Count > 0 || literalIn != literalOut)
         {
-            error = Fail("the sizes differ");
+            error = Fail(remaining.Count > 0
+                ? $"{string.Join(" and ", remaining)} {(remaining.Count == 1 ? "is" : "are")} not accounted for (a size given as a number cannot stand for a symbol; use 0 to copy a dimension or -1 to infer one)"
+                : "the sizes differ");
             return null;
         }
 
         return new Shape(dims.Select(d => d!.Value).ToEquatableArray());
+    }
+
+    /// <summary>Multiplies two sizes (both at least 0); false if the product does not fit in 64 bits.</summary>
+    private static bool TryMultiply(ref long product, long factor)
+    {
+        if (factor != 0 && product > long.MaxValue / factor)
+        {
+            return false;
+        }
+
+        product *= factor;
+        return true;
     }
 
     private static Shape? InferMatMul(int index, Shape a, Shape b, out ShapeError? error)

@@ -17,12 +17,14 @@ namespace KernelDsl.Generators.Caching;
 /// <remarks>
 /// One cache per generator instance, which lives as long as its driver (an IDE session or one
 /// build). Entries not looked up during a whole run are dropped at the next, so edits do not
-/// accumulate stale specs.
+/// accumulate stale specs. The last compilation is held weakly (it is only compared by identity).
 /// </remarks>
 internal sealed class KernelSpecCache
 {
     private readonly object gate = new();
-    private Compilation? compilation;
+    // Weak: the compilation is only compared by identity, and holding it would keep every symbol
+    // and bound tree of an IDE's last compilation alive after the workspace has moved on.
+    private readonly WeakReference<Compilation?> compilation = new(null);
     private DeclarationFingerprint? fingerprint;
     private Dictionary<Key, KernelSpec?> current = new();
     private Dictionary<Key, KernelSpec?> previous = new();
@@ -54,7 +56,7 @@ internal sealed class KernelSpecCache
         Interlocked.Increment(ref bound);
         lock (gate)
         {
-            if (ReferenceEquals(this.compilation, compilation))
+            if (IsCurrent(compilation))
             {
                 current[key] = parsed;
             }
@@ -66,7 +68,7 @@ internal sealed class KernelSpecCache
     /// <summary>Moves to a new compilation: keeps last run's entries if no declaration changed, else drops them all.</summary>
     private void Advance(Compilation next)
     {
-        if (ReferenceEquals(compilation, next))
+        if (IsCurrent(next))
         {
             return;
         }
@@ -82,9 +84,11 @@ internal sealed class KernelSpecCache
         }
 
         current = new Dictionary<Key, KernelSpec?>();
-        compilation = next;
+        compilation.SetTarget(next);
         fingerprint = nextFingerprint;
     }
+
+    private bool IsCurrent(Compilation other) => compilation.TryGetTarget(out Compilation? last) && ReferenceEquals(last, other);
 
     private readonly record struct Key(string FilePath, string ContainingType, string MethodText);
 }

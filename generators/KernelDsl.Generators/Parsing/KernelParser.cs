@@ -223,6 +223,20 @@ internal static class KernelParser
             }
         }
 
+        // A product such as H*D binds no symbol: each of its symbols is some parameter's dimension on its own.
+        var bound = new HashSet<string>(parameters.Where(p => p.Shape is not null).SelectMany(p => p.Shape!.Dims).Where(d => !d.IsLiteral && !d.IsProduct).Select(d => d.Symbol!));
+        foreach (KernelParameter p in parameters.Where(p => p.Shape is not null))
+        {
+            foreach (Dim product in p.Shape!.Dims.Where(d => d.IsProduct))
+            {
+                string? unbound = product.Factors.FirstOrDefault(f => !bound.Contains(f));
+                if (unbound is not null)
+                {
+                    invalid($"has parameter '{p.Name.TrimStart('@')}' with the dimension '{product}' in [Shape], but {unbound} is no parameter's dimension on its own; each symbol of a product must be, so its size is known");
+                }
+            }
+        }
+
         int tensors = parameters.Count(p => p.Kind == ParameterKind.Tensor);
         KernelParameter? shaped = parameters.FirstOrDefault(p => p.Shape is not null);
         KernelParameter? unshaped = parameters.FirstOrDefault(p => p.Kind == ParameterKind.Tensor && p.Shape is null);
@@ -265,18 +279,32 @@ internal static class KernelParser
             return null;
         }
 
+        var dims = new List<Dim>(texts.Length);
         foreach (string? text in texts)
         {
-            bool literal = text is { Length: > 0 } && text.All(c => c >= '0' && c <= '9') && long.TryParse(text, out _);
-            if (!literal && (text is null || !SyntaxFacts.IsValidIdentifier(text)))
+            if (text is null || !text.Split('*').All(IsDimensionFactor))
             {
-                invalid($"has {owner} with the dimension '{text}' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen) or a size (digits)");
+                invalid($"has {owner} with the dimension '{text}' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen), a size (digits) or a product of them (H*D)");
+                return null;
+            }
+
+            try
+            {
+                dims.Add(Dim.Parse(text));
+            }
+            catch (System.OverflowException)
+            {
+                invalid($"has {owner} with the dimension '{text}' in [Shape], whose size does not fit in 64 bits");
                 return null;
             }
         }
 
-        return Shape.Parse(texts!);
+        return new Shape(dims.ToEquatableArray());
     }
+
+    /// <summary>A symbol (an identifier) or a size (digits), alone or as one factor of a product.</summary>
+    private static bool IsDimensionFactor(string text)
+        => text.Length > 0 && text.All(c => c >= '0' && c <= '9') ? long.TryParse(text, out _) : SyntaxFacts.IsValidIdentifier(text);
 
     /// <summary>The strings of a [Shape(...)] attribute; null when it does not bind (the C# compiler reports that).</summary>
     internal static string?[]? ShapeAttributeTexts(AttributeData attribute)

@@ -18,25 +18,26 @@ internal static class SymbolSpellings
 {
     public static IEnumerable<DiagnosticInfo> Check(IMethodSymbol method, Compiler.Shapes.Shape? declaredResult)
     {
-        // Every symbol as written, in declaration order: parameters, then the declared result.
-        var uses = new List<(string Symbol, string Owner, AttributeData Attribute)>();
+        // Every symbol as written, in declaration order: parameters, then the declared result. A
+        // product (H*D) contributes each of its symbols, with the text it is part of.
+        var uses = new List<(string Symbol, string Text, string Owner, AttributeData Attribute)>();
         foreach (IParameterSymbol parameter in method.Parameters)
         {
             AttributeData? attribute = parameter.GetAttributes().FirstOrDefault(KernelParser.IsShapeAttribute);
             if (attribute is not null)
             {
-                uses.AddRange(Symbols(attribute).Select(s => (s, parameter.Name, attribute)));
+                uses.AddRange(Symbols(attribute).Select(s => (s.Symbol, s.Text, parameter.Name, attribute)));
             }
         }
 
         AttributeData? result = method.GetReturnTypeAttributes().FirstOrDefault(KernelParser.IsShapeAttribute);
         if (result is not null && declaredResult is not null)
         {
-            uses.AddRange(Symbols(result).Select(s => (s, "the result", result)));
+            uses.AddRange(Symbols(result).Select(s => (s.Symbol, s.Text, "the result", result)));
         }
 
         var first = new Dictionary<string, (string Symbol, string Owner)>(StringComparer.OrdinalIgnoreCase);
-        foreach ((string symbol, string owner, AttributeData attribute) in uses)
+        foreach ((string symbol, string text, string owner, AttributeData attribute) in uses)
         {
             if (!first.TryGetValue(symbol, out (string Symbol, string Owner) earlier))
             {
@@ -44,20 +45,23 @@ internal static class SymbolSpellings
             }
             else if (earlier.Symbol != symbol)
             {
-                yield return DiagnosticInfo.Create(KernelDiagnostics.SymbolsDifferInCase, LiteralLocation(attribute, symbol), symbol, owner, earlier.Symbol, earlier.Owner)
+                // The fix respells the whole string: the symbol alone, or the product with that factor respelled.
+                string respelled = string.Join("*", text.Split('*').Select(f => f == symbol ? earlier.Symbol : f));
+                yield return DiagnosticInfo.Create(KernelDiagnostics.SymbolsDifferInCase, LiteralLocation(attribute, text), symbol, owner, earlier.Symbol, earlier.Owner)
                     .WithProperty(FixProperties.Fix, FixProperties.FixRenameSymbol)
-                    .WithProperty(FixProperties.Replacement, earlier.Symbol);
+                    .WithProperty(FixProperties.Replacement, respelled);
             }
         }
     }
 
-    private static IEnumerable<string> Symbols(AttributeData attribute)
+    /// <summary>Each symbol an attribute's dimensions use (a product's factors one by one), with the dimension's text.</summary>
+    private static IEnumerable<(string Symbol, string Text)> Symbols(AttributeData attribute)
         => (KernelParser.ShapeAttributeTexts(attribute) ?? Array.Empty<string?>())
-            .Where(t => t is { Length: > 0 } && SyntaxFacts.IsValidIdentifier(t))
-            .Select(t => t!);
+            .Where(t => t is { Length: > 0 })
+            .SelectMany(t => t!.Split('*').Where(SyntaxFacts.IsValidIdentifier).Select(f => (f, t!)));
 
-    /// <summary>The string literal that spells <paramref name="symbol"/> in the attribute, else the attribute.</summary>
-    private static LocationInfo? LiteralLocation(AttributeData attribute, string symbol)
+    /// <summary>The string literal <paramref name="text"/> in the attribute, else the attribute.</summary>
+    private static LocationInfo? LiteralLocation(AttributeData attribute, string text)
     {
         if (attribute.ApplicationSyntaxReference?.GetSyntax() is not AttributeSyntax syntax)
         {
@@ -66,7 +70,7 @@ internal static class SymbolSpellings
 
         LiteralExpressionSyntax? literal = syntax.DescendantNodes()
             .OfType<LiteralExpressionSyntax>()
-            .FirstOrDefault(l => l.IsKind(SyntaxKind.StringLiteralExpression) && l.Token.ValueText == symbol);
+            .FirstOrDefault(l => l.IsKind(SyntaxKind.StringLiteralExpression) && l.Token.ValueText == text);
         return LocationInfo.From(literal ?? (SyntaxNode)syntax);
     }
 }

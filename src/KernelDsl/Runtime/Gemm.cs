@@ -140,6 +140,7 @@ public static unsafe class Gemm
             AddIfPresent(ref rows, p3, input3.Length, strides3, nameof(input3));
             AddIfPresent(ref rows, p4, input4.Length, strides4, nameof(input4));
             AddIfPresent(ref rows, p5, input5.Length, strides5, nameof(input5));
+            FoldBatchesIntoRows(ref problem);
 
             if (Vector512.IsHardwareAccelerated)
             {
@@ -157,6 +158,38 @@ public static unsafe class Gemm
             {
                 RunPinned<TEpilogue, SimdScalar>(epilogue, ref problem);
             }
+        }
+    }
+
+    /// <summary>
+    /// Turns batches that share one B, and whose rows of A follow one another in memory, into rows
+    /// of one taller product: <c>[B, T, K]·[K, N]</c> (a dense layer applied to every token) is
+    /// <c>[B·T, K]·[K, N]</c>, which packs each block of B once rather than once per batch and
+    /// gives the row blocks and the cores more rows to share. Only the innermost batch dimensions
+    /// fold (C is dense, so its rows follow one another across them too); the epilogue's row
+    /// numbering, batch-major, is the same either way.
+    /// </summary>
+    private static void FoldBatchesIntoRows(ref GemmProblem problem)
+    {
+        while (problem.BatchRank > 0)
+        {
+            int d = problem.BatchRank - 1;
+            nint length = problem.BatchLengths[d];
+            bool sharesB = problem.BatchStridesB[d] == 0 || length == 1;
+
+            // A single row has no row stride of its own (a tensor span gives a length-1 dimension
+            // stride 0): the next batch's row is the next row.
+            nint rowStride = problem.M == 1 ? problem.BatchStridesA[d] : problem.RowStrideA;
+            bool rowsFollow = problem.BatchStridesA[d] == problem.M * rowStride || length == 1;
+            if (!sharesB || !rowsFollow)
+            {
+                return;
+            }
+
+            problem.RowStrideA = rowStride;
+            problem.M *= length;
+            problem.Batches /= length;
+            problem.BatchRank = d;
         }
     }
 
@@ -254,6 +287,9 @@ public static unsafe class Gemm
         problem.ColumnBlocks = (n + problem.ColumnBlock - 1) / problem.ColumnBlock;
         nint chunks = problem.Batches * problem.RowChunks * problem.ColumnBlocks;
 
+        // A few rows against a transposed B: dot products straight from the operands (GemmDotProducts).
+        problem.ByDotProducts = problem.RowStrideB == 1 && problem.ColumnStrideB != 1 && problem.ColumnStrideA == 1 && m <= GemmDotProducts.MaxRows;
+
         var job = new BlockJob<TEpilogue, V>(epilogue, problem);
         if (workers == 1 || chunks == 1)
         {
@@ -293,6 +329,23 @@ public static unsafe class Gemm
             float* a = problem.A + batchA;
             float* b = problem.B + batchB + columnStart * problem.ColumnStrideB;
             float* c = problem.C + batch * problem.M * problem.N + columnStart;
+            KernelOperands epilogueRow = default; // retargeted in place for each row of a finished tile
+
+            if (problem.ByDotProducts)
+            {
+                GemmDotProducts.Run<V>(a + chunkRowStart * problem.RowStrideA, problem.RowStrideA, b, problem.ColumnStrideB, problem.K,
+                    c + chunkRowStart * problem.N, problem.N, chunkRows, columns);
+                if (typeof(TEpilogue) != typeof(NoEpilogue))
+                {
+                    for (nint r = 0; r < chunkRows; r++)
+                    {
+                        problem.Epilogue.PointAtRow(ref epilogueRow, batch * problem.M + chunkRowStart + r, columnStart);
+                        epilogue.ExecuteRow<V>(epilogueRow, columns);
+                    }
+                }
+
+                return;
+            }
 
             // B is read in place when its rows are contiguous and only a few rows of A reuse each
             // panel (a matrix-vector-like product): packing would cost as much as the product.
@@ -300,7 +353,6 @@ public static unsafe class Gemm
             nint rowBlock = Math.Min(RowBlock, RoundUp(chunkRows, mr));
             PackBuffers buffers = PackBuffers.ForThisThread(rowBlock * depthBlock, columnPanels * nr * depthBlock);
             float* tile = stackalloc float[GemmMicroKernel.MaxRows * 2 * 16];
-            KernelOperands epilogueRow = default; // retargeted in place for each row of a finished tile
 
             for (nint depthStart = 0; depthStart < problem.K || depthStart == 0; depthStart += depthBlock)
             {
@@ -460,6 +512,7 @@ internal unsafe struct GemmProblem
     public nint ColumnBlock;
     public nint RowChunks;
     public nint ColumnBlocks;
+    public bool ByDotProducts;
     public RowLayout Epilogue;
 
     /// <summary>The element offsets of batch <paramref name="batch"/> (row-major over the batch dimensions) in A and B.</summary>

@@ -92,6 +92,19 @@ public static class KernelArguments
         }
     }
 
+    /// <summary>
+    /// Throws unless a dimension declared as a product (<c>[Shape("H*D")]</c>) has the product of
+    /// its symbols' sizes; <paramref name="boundFrom"/> says where each symbol was bound
+    /// (<c>H in x, D in x</c>).
+    /// </summary>
+    public static void RequireProduct(string product, nint expected, string boundFrom, nint actual, string name)
+    {
+        if (actual != expected)
+        {
+            throw new ArgumentException($"{product} is {expected} ({boundFrom}) but {actual} in {name}.", name);
+        }
+    }
+
     /// <summary>Throws unless the destination has the shape the kernel computes.</summary>
     public static void RequireShape(scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> expected, string name, string declared)
     {
