@@ -6,6 +6,7 @@ using Xunit;
 namespace KernelDsl.Tests;
 
 /// <summary>The runtime's in-place reduction over a non-last axis: results, special values and bad arguments.</summary>
+[Collection(KernelOptionsCollection.Name)]
 public sealed class AxisReductionTests
 {
     [Fact]

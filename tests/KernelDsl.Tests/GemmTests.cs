@@ -14,6 +14,7 @@ namespace KernelDsl.Tests;
 /// multi-threaded; a fixed sweep over the depth-block, packing and column-block edges (also run in
 /// the <see cref="SimdWidthTests"/> child processes); and its argument checks.
 /// </summary>
+[Collection(KernelOptionsCollection.Name)]
 public sealed class GemmTests
 {
     /// <summary>One product to check: sizes, operand layouts, batch broadcasting, threading.</summary>

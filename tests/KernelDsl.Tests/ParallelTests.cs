@@ -11,16 +11,20 @@ public sealed class ParallelTests
     [Fact]
     public void SmallKernelsStayOnOneThreadAndLargeOnesSplit()
     {
-        Assert.Equal(1, ElementwiseRunner.ChooseWorkerCount(1000));
-        if (KernelOptions.ParallelThreshold == KernelOptions.DefaultParallelThreshold)
-        {
-            Assert.Equal(1, ElementwiseRunner.ChooseWorkerCount(KernelOptions.DefaultParallelThreshold - 1));
-        }
+        // The pure form: other tests change KernelOptions while this one runs, so it is not read here.
+        long threshold = KernelOptions.DefaultParallelThreshold;
+        Assert.Equal(1, ElementwiseRunner.ChooseWorkerCount(1000, threshold, maxWorkers: 2));
+        Assert.Equal(1, ElementwiseRunner.ChooseWorkerCount(threshold - 1, threshold, maxWorkers: 2));
+        Assert.Equal(2, ElementwiseRunner.ChooseWorkerCount(threshold, threshold, maxWorkers: 2));
+        Assert.Equal(8, ElementwiseRunner.ChooseWorkerCount(1L << 24, threshold, maxWorkers: 8));
+        Assert.Equal(1, ElementwiseRunner.ChooseWorkerCount(1L << 24, threshold, maxWorkers: 1));
 
-        if (Environment.ProcessorCount > 1 && KernelOptions.MaxDegreeOfParallelism > 1)
-        {
-            Assert.True(ElementwiseRunner.ChooseWorkerCount(1L << 24) > 1);
-        }
+        // A threshold of 1 (what tests use to force splitting) still gives each thread a whole chunk.
+        Assert.Equal(1, ElementwiseRunner.ChooseWorkerCount(0, 1, maxWorkers: 2));
+        Assert.Equal(1, ElementwiseRunner.ChooseWorkerCount(63, 1, maxWorkers: 2));
+        Assert.Equal(1, ElementwiseRunner.ChooseWorkerCount(127, 1, maxWorkers: 2));
+        Assert.Equal(2, ElementwiseRunner.ChooseWorkerCount(128, 1, maxWorkers: 2));
+        Assert.Equal(3, ElementwiseRunner.ChooseWorkerCount(200, 1, maxWorkers: 4));
     }
 
     [Fact]

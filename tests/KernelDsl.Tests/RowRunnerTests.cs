@@ -12,6 +12,7 @@ namespace KernelDsl.Tests;
 /// (including 0 and 1), each input missing leading dimensions or stretched along random axes
 /// (stride 0), against <see cref="RefTensor"/>'s broadcasting.
 /// </summary>
+[Collection(KernelOptionsCollection.Name)]
 public sealed class RowRunnerTests
 {
     /// <summary>dest = in0 + 2·in1, where an input broadcast along the row is read once per row.</summary>

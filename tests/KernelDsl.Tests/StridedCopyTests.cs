@@ -5,6 +5,7 @@ using Xunit;
 namespace KernelDsl.Tests;
 
 /// <summary>The runtime's strided copy (a transposed or sliced view made dense): results and bad arguments.</summary>
+[Collection(KernelOptionsCollection.Name)]
 public sealed class StridedCopyTests
 {
     [Fact]

@@ -81,16 +81,23 @@ public static unsafe class ElementwiseRunner
         }
     }
 
-    /// <summary>How many threads a kernel of <paramref name="length"/> elements should use.</summary>
-    public static int ChooseWorkerCount(long length)
-    {
-        int maxWorkers = Math.Min(KernelOptions.MaxDegreeOfParallelism, Environment.ProcessorCount);
-        if (maxWorkers <= 1)
-        {
-            return 1;
-        }
+    /// <summary>
+    /// How many threads a kernel of <paramref name="length"/> elements should use under the current
+    /// <see cref="KernelOptions"/>.
+    /// </summary>
+    public static int ChooseWorkerCount(long length) => ChooseWorkerCount(
+        length,
+        KernelOptions.ParallelThreshold,
+        Math.Min(KernelOptions.MaxDegreeOfParallelism, Environment.ProcessorCount));
 
-        if (length < Math.Max(ChunkAlignment, KernelOptions.ParallelThreshold))
+    /// <summary>
+    /// The decision itself, free of process-wide state: one thread below <paramref name="threshold"/>
+    /// elements (or below one chunk), otherwise as many as <paramref name="maxWorkers"/> allows while
+    /// each thread still gets a whole chunk.
+    /// </summary>
+    public static int ChooseWorkerCount(long length, long threshold, int maxWorkers)
+    {
+        if (maxWorkers <= 1 || length < Math.Max(ChunkAlignment, threshold))
         {
             return 1;
         }
