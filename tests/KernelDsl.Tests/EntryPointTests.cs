@@ -8,6 +8,7 @@ namespace KernelDsl.Tests;
 /// The generated entry points: the span, tensor-span and allocating overloads agree, in-place use
 /// works, and bad arguments get an ArgumentException naming the parameter and both sizes.
 /// </summary>
+[Collection(KernelOptionsCollection.Name)] // the allocation tests assume the default threshold
 public sealed class EntryPointTests
 {
     private static float[] Ramp(int n, float scale = 0.01f)
@@ -145,16 +146,25 @@ public sealed class EntryPointTests
     {
         // Known: a multicore call currently allocates 184 bytes on the calling thread (not the batch,
         // the wait or the thread-pool enqueue, each measured at zero). Bounded here so it cannot grow.
+        // A helper that starts late (the pool busy with other tests) keeps its batch a little longer
+        // and the next call then rents a fresh one, by design; so the steady state is the fewest
+        // bytes of several rounds, which an allocation on every call would still exceed.
         float[] x = Ramp((int)KernelOptions.DefaultParallelThreshold + 17);
         var destination = new float[x.Length];
         TestKernels.GeluTanh(x, destination);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++)
+        long fewest = long.MaxValue;
+        for (int round = 0; round < 5; round++)
         {
-            TestKernels.GeluTanh(x, destination);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++)
+            {
+                TestKernels.GeluTanh(x, destination);
+            }
+
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 10 * 256);
+        Assert.InRange(fewest, 0, 10 * 256);
     }
 
     [Fact]
