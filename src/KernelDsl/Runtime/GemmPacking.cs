@@ -39,6 +39,18 @@ internal static unsafe class GemmPacking
                 done = PackRowGroupsTransposed(first, rowStride, valid, depth, mr, target);
             }
 
+            if (rowStride == 1)
+            {
+                // A transposed A (each column contiguous along the rows, as xᵀ in a weight
+                // gradient): each step of the panel is a contiguous run of the column, copied whole.
+                for (nint p = 0; p < depth; p++)
+                {
+                    new ReadOnlySpan<float>(first + p * columnStride, (int)valid).CopyTo(new Span<float>(target + p * mr, (int)valid));
+                }
+
+                continue;
+            }
+
             // The rows no group of four covered, or every row of a strided A, one step at a time:
             // depth outermost, so the panel is written sequentially.
             for (nint p = 0; p < depth; p++)
