@@ -179,7 +179,7 @@ public class NormalizationBenchmarks
 }
 
 /// <summary>Square float32 matrix products on all cores; GFLOP/s = 2·n³ / time, compared with <see cref="MachineLimitsBenchmarks.FmaPeak"/>.</summary>
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
 public class MatMulBenchmarks
 {
     private float[] _a = null!;
