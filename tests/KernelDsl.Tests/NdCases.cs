@@ -125,6 +125,8 @@ public static class NdCases
             Sizes: [[1, 1, 1, 1, 1], [2, 3, 5, 4, 7], [0, 2, 3, 4, 5], [2, 1, 0, 3, 4], [2, 3, 17, 33, 9], [1, 2, 67, 16, 65]]),
         new("EinsumTokens", (t, _) => RefTensor.MatMul(t[0], t[1]), 1e-5, 5e-7, ScaleSymbol: "K"),
         new("EinsumPerHeadWeights", (t, _) => RefTensor.MatMul(t[0], t[1]).Transpose(1, 0, 2), 1e-5, 5e-7, ScaleSymbol: "K"),
+        new("EinsumOuterBatches", (t, _) => RefTensor.MatMul(t[0].Map(v => Math.Max(v, 0)).Reshape(t[0].Shape[0], 1, t[0].Shape[1], t[0].Shape[2]), t[1]), 1e-5, 5e-7, ScaleSymbol: "K"),
+        new("EinsumPairScores", (t, _) => RefTensor.MatMul(t[0].Reshape(t[0].Shape[0], 1, t[0].Shape[1], t[0].Shape[2]), t[1].Transpose(0, 2, 1)).Transpose(0, 2, 1, 3) + 1, 1e-5, 5e-7, ScaleSymbol: "K"),
         new("QueryScores", (t, _) => RefTensor.MatMul(t[0], t[1].Transpose()) * 0.5 + t[2], 1e-5, 5e-7, ScaleSymbol: "D",
             Sizes: [[1, 1, 1, 1], [3, 1, 17, 33], [2, 4, 64, 130], [5, 3, 7, 0], [2, 2, 0, 9], [4, 5, 16, 40], [1, 1, 130, 1031]]),
         new("EinsumTransposedOutput", (t, _) => RefTensor.MatMul(t[0], t[1]).Transpose(), 1e-5, 5e-7, ScaleSymbol: "K"),

@@ -96,6 +96,14 @@ public static partial class NdTestKernels
     [Kernel]
     public static Tensor<float> EinsumPerHeadWeights([Shape("M", "K")] Tensor<float> x, [Shape("H", "K", "N")] Tensor<float> w) => Einsum("mk,hkn->mhn", x, w);
 
+    /// <summary>A letter of its own in each operand besides its row and column: every batch of the left operand (computed, so written to memory first) against every batch of the right.</summary>
+    [Kernel]
+    public static Tensor<float> EinsumOuterBatches([Shape("A", "I", "K")] Tensor<float> a, [Shape("B", "K", "J")] Tensor<float> b) => Einsum("aik,bkj->abij", Relu(a), b);
+
+    /// <summary>Two letters of their own in each operand, the right one contiguous along the summed letter (a transposed B), and an output order that needs the product transposed.</summary>
+    [Kernel]
+    public static Tensor<float> EinsumPairScores([Shape("A", "B", "K")] Tensor<float> x, [Shape("C", "D", "K")] Tensor<float> y) => Einsum("abk,cdk->abcd", x, y) + 1f;
+
     /// <summary>A few queries against their keys (dot products, no packing) with an epilogue: scaled scores plus a mask over the keys.</summary>
     [Kernel]
     public static Tensor<float> QueryScores([Shape("H", "Q", "D")] Tensor<float> q, [Shape("H", "T", "D")] Tensor<float> k, [Shape("T")] Tensor<float> mask)

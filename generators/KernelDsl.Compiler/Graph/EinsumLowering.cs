@@ -8,10 +8,11 @@ namespace KernelDsl.Compiler.Graph;
 /// free for the GEMM) to [batch..., free, summed] and [batch..., summed, free], multiplied, and the
 /// product transposed to the output's order if needed. Letters in both operands and the output are
 /// batch dimensions; a letter in both operands but not the output is summed; a letter in one operand
-/// and the output is that operand's free dimension; one operand may have several free dimensions, the
-/// others becoming batch dimensions the other operand broadcasts over. Specs that need more than one
-/// product per batch element (two summed letters, an outer product, a letter summed within one
-/// operand, several free letters in both operands) are reported as not compiled yet.
+/// and the output is that operand's free dimension. An operand may have several free dimensions: the
+/// one that comes last in the output is its row (or column), the others become batch dimensions the
+/// other operand broadcasts over. Specs that need more than one product per batch element (two
+/// summed letters, an operand with no letter of its own, a letter summed within one operand) are
+/// reported as not compiled yet.
 /// </summary>
 public static class EinsumLowering
 {
@@ -65,9 +66,9 @@ public static class EinsumLowering
             return null;
         }
 
-        if (leftFree.Length == 0 || rightFree.Length == 0 || leftFree.Length > 1 && rightFree.Length > 1 || summed.Length != 1)
+        if (leftFree.Length == 0 || rightFree.Length == 0 || summed.Length != 1)
         {
-            problem = $"this spec is not compiled yet: a compiled Einsum is one matrix product per batch element, with at least one letter only in each operand and more than one in at most one of them (here {Describe(leftFree)} and {Describe(rightFree)}), and exactly one summed letter (here {Describe(summed)})";
+            problem = $"this spec is not compiled yet: a compiled Einsum is one matrix product per batch element, with at least one letter only in each operand (here {Describe(leftFree)} and {Describe(rightFree)}) and exactly one summed letter (here {Describe(summed)})";
             return null;
         }
 
@@ -80,7 +81,19 @@ public static class EinsumLowering
         string leftExtra = new string(spec.Output.Where(c => c != row && leftFree.IndexOf(c) >= 0).ToArray());
         string rightExtra = new string(spec.Output.Where(c => c != column && rightFree.IndexOf(c) >= 0).ToArray());
 
-        int a = View(builder, left, spec.Left, leftExtra + batch + row + summed);
+        // When both operands have such letters ("abk,cdk->abcd", an outer product of batches), the
+        // left operand's batch dimensions are [leftExtra, rightExtra, batch] with a unit axis for each
+        // of the right operand's letters: a reshape appends them (each 0 keeps a dimension, each 1 adds
+        // a unit axis, still a view of the same memory) and the transpose below moves them into place.
+        // The right operand's [rightExtra, batch] then broadcasts against them and its missing leading
+        // leftExtra, and the product runs as one GEMM call over every pair of batches.
+        bool outer = leftExtra.Length > 0 && rightExtra.Length > 0;
+        int leftOperand = outer
+            ? builder.Reshape(left, Enumerable.Repeat(0, spec.Left.Length).Concat(Enumerable.Repeat(1, rightExtra.Length)).ToArray())
+            : left;
+        string leftLetters = outer ? spec.Left + rightExtra : spec.Left;
+        string leftBatch = outer ? leftExtra + rightExtra + batch : leftExtra + batch;
+        int a = View(builder, leftOperand, leftLetters, leftBatch + row + summed);
         int b = View(builder, right, spec.Right, rightExtra + batch + summed + column);
         int product = builder.Apply(Op.MatMul, a, b);
         return View(builder, product, leftExtra + rightExtra + batch + row + column, spec.Output);

@@ -30,15 +30,6 @@ internal static unsafe class GemmPacking
                 new Span<float>(target, checked((int)(mr * depth))).Clear(); // the missing rows pack as zeros
             }
 
-            nint done = 0;
-            if (columnStride == 1 && Sse.IsSupported)
-            {
-                // Rows contiguous along depth (a row-major A): every four rows are transposed four
-                // steps at a time in registers. A scalar copy reads one float per load and, with
-                // its rows a page apart, ran about 1.15x slower on a whole 1152³ product.
-                done = PackRowGroupsTransposed(first, rowStride, valid, depth, mr, target);
-            }
-
             if (rowStride == 1)
             {
                 // A transposed A (each column contiguous along the rows, as xᵀ in a weight
@@ -49,6 +40,15 @@ internal static unsafe class GemmPacking
                 }
 
                 continue;
+            }
+
+            nint done = 0;
+            if (columnStride == 1 && Sse.IsSupported)
+            {
+                // Rows contiguous along depth (a row-major A): every four rows are transposed four
+                // steps at a time in registers. A scalar copy reads one float per load and, with
+                // its rows a page apart, ran about 1.15x slower on a whole 1152³ product.
+                done = PackRowGroupsTransposed(first, rowStride, valid, depth, mr, target);
             }
 
             // The rows no group of four covered, or every row of a strided A, one step at a time:
