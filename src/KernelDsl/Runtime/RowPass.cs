@@ -145,9 +145,9 @@ public static class RowPass
             V.Store(pass.At<V>(i), ref destination, i);
         }
 
-        for (; i < length; i++)
+        if (i < length)
         {
-            SimdScalar.Store(pass.At<SimdScalar>(i), ref destination, i);
+            WriteScalars(pass, i, length, ref destination);
         }
     }
 
@@ -193,6 +193,26 @@ public static class RowPass
         }
 
         float result = C.Horizontal(acc0);
+        if (i < length || C.IsNative && result == 0f)
+        {
+            result = FinishRow<P, C>(pass, i, length, result, ref destination, store);
+        }
+
+        return result;
+    }
+
+    // The scalar steps live in methods of their own, called only when a row needs them: the loops
+    // above are inlined into the kernel's row method together with every pass's expression, and the
+    // JIT stops inlining past a budget. A scalar copy of each pass's expression (a softmax's exp)
+    // inlined there as well pushed a softmax over a slice past it, and its vector operations became
+    // calls (docs/performance.md).
+
+    /// <summary>The last <c>length % V.Count</c> elements of a reduction, and the exact recomputation of a zero Max or Min.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static float FinishRow<P, C>(P pass, nint i, nint length, float result, ref float destination, bool store)
+        where P : struct, IRowPass, allows ref struct
+        where C : struct, IRowCombiner
+    {
         for (; i < length; i++)
         {
             SimdScalar value = pass.At<SimdScalar>(i);
@@ -215,6 +235,17 @@ public static class RowPass
         }
 
         return result;
+    }
+
+    /// <summary>Stores the pass's value at elements [<paramref name="start"/>, <paramref name="end"/>) one by one: the tail of <see cref="Write"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void WriteScalars<P>(P pass, nint start, nint end, ref float destination)
+        where P : struct, IRowPass, allows ref struct
+    {
+        for (nint i = start; i < end; i++)
+        {
+            SimdScalar.Store(pass.At<SimdScalar>(i), ref destination, i);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
