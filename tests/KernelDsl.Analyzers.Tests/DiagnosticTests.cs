@@ -68,6 +68,8 @@ public sealed class DiagnosticTests
         "Einsum \"ik,ik->i\": this spec is not compiled yet: a compiled Einsum is one matrix product per batch element, with at least one letter only in each operand (here none and none) and exactly one summed letter (here k)")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"I\", \"K\", \"L\")] Tensor<float> a, [Shape(\"K\", \"L\", \"J\")] Tensor<float> b) => [|Einsum(\"ikl,klj->ij\", a, b)|];", "KD0007",
         "Einsum \"ikl,klj->ij\": this spec is not compiled yet: a compiled Einsum is one matrix product per batch element, with at least one letter only in each operand (here i and j) and exactly one summed letter (here k, l)")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"A\", \"B\", \"C\", \"D\", \"I\", \"K\")] Tensor<float> x, [Shape(\"E\", \"F\", \"G\", \"H\", \"K\", \"J\")] Tensor<float> y) => [|Einsum(\"abcdik,efghkj->abcdefghij\", x, y)|];", "KD0007",
+        "Einsum \"abcdik,efghkj->abcdefghij\": this spec is not compiled yet: its product would have 8 batch dimensions (a, b, c, d, e, f, g, h), and a compiled matrix product has at most 7")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"I\", \"K\")] Tensor<float> a, [Shape(\"K\", \"J\")] Tensor<float> b) => [|Einsum(\"ik,kj->iz\", a, b)|];", "KD0007",
         "Einsum \"ik,kj->iz\": the output letter z appears in no operand")]
     [InlineData("[Kernel] static (Tensor<float>, Tensor<float>) F(Tensor<float> x) => [|(x * 2f, x + 1f)|];", "KD0005",
@@ -90,6 +92,8 @@ public sealed class DiagnosticTests
     [InlineData("[Kernel] static (Tensor<float> Max, Tensor<float> Sum) F([Shape(\"B\", \"N\")] Tensor<float> x) => (Max(x, -1, true), Sum(Exp(x), axis: -1));")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"I\", \"K\")] Tensor<float> a, [Shape(\"J\", \"K\")] Tensor<float> b) => Relu(Einsum(\"ik,jk->ij\", a, b));")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"T\", \"K\")] Tensor<float> x, [Shape(\"K\", \"N\")] Tensor<float> w) => Einsum(\"btk,kn->btn\", x, w);")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"A\", \"I\", \"K\")] Tensor<float> x, [Shape(\"B\", \"K\", \"J\")] Tensor<float> y) => Einsum(\"aik,bkj->abij\", x, y);")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"A\", \"B\", \"C\", \"I\", \"K\")] Tensor<float> x, [Shape(\"D\", \"E\", \"F\", \"G\", \"K\", \"J\")] Tensor<float> y) => Einsum(\"abcik,defgkj->abcdefgij\", x, y);")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => Max(x, axis: -1, keepDims: false) * 2f;")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"N\", \"N\")] Tensor<float> x) => x - Mean(x, axis: -1);")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"B\")] Tensor<float> b) => Sum(x, axis: -1) + b;")]

@@ -16,6 +16,13 @@ namespace KernelDsl.Compiler.Graph;
 /// </summary>
 public static class EinsumLowering
 {
+    /// <summary>
+    /// The most batch dimensions a lowered product may have: the runtime GEMM's limit
+    /// (<c>Gemm.MaxBatchRank</c>). Only an outer product of batches can exceed it, since a kernel
+    /// tensor has at most nine dimensions.
+    /// </summary>
+    public const int MaxBatchRank = 7;
+
     /// <summary>The parsed spec: each operand's letters and the output's.</summary>
     public sealed record Spec(string Left, string Right, string Output);
 
@@ -80,6 +87,13 @@ public static class EinsumLowering
         char column = rightFree.OrderBy(c => spec.Output.IndexOf(c)).Last();
         string leftExtra = new string(spec.Output.Where(c => c != row && leftFree.IndexOf(c) >= 0).ToArray());
         string rightExtra = new string(spec.Output.Where(c => c != column && rightFree.IndexOf(c) >= 0).ToArray());
+
+        int batchRank = leftExtra.Length + rightExtra.Length + batch.Length;
+        if (batchRank > MaxBatchRank)
+        {
+            problem = $"this spec is not compiled yet: its product would have {batchRank} batch dimensions ({Describe(leftExtra + rightExtra + batch)}), and a compiled matrix product has at most {MaxBatchRank}";
+            return null;
+        }
 
         // When both operands have such letters ("abk,cdk->abcd", an outer product of batches), the
         // left operand's batch dimensions are [leftExtra, rightExtra, batch] with a unit axis for each
