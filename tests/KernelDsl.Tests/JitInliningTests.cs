@@ -1,0 +1,75 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace KernelDsl.Tests;
+
+/// <summary>
+/// A generated row kernel's row method inlines every pass's loop and expression. The JIT stops
+/// inlining once a method's budget is spent, and from then on the vector operations themselves are
+/// calls: a softmax ran 4x slower after a few lines were added to the runtime's output loop, and two
+/// kernels of the differential table were already past the budget (docs/performance.md). This runs
+/// the differential table in a child process with the JIT's machine code of every row method
+/// written to a file, and fails on any call from one to a vector operation or to a pass's value.
+/// </summary>
+public sealed partial class JitInliningTests
+{
+    [GeneratedRegex(@"call\s+\[(?<callee>[^\]]*(?:Simd(?:512|256|128|Scalar):[^\]]*|\+Pass\d+:At\[[^\]]*))\]")]
+    private static partial Regex CallToVectorOperation();
+
+    [Fact]
+    public void RowMethodsInlineTheirVectorOperations()
+    {
+        string assembly = typeof(Program).Assembly.Location;
+        string listing = Path.Combine(Path.GetTempPath(), $"kerneldsl-rows-{Guid.NewGuid():N}.asm");
+        var start = new ProcessStartInfo("dotnet", $"exec \"{assembly}\" differential")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(assembly)!,
+        };
+        start.Environment["DOTNET_JitDisasm"] = "*ExecuteRow*";
+        start.Environment["DOTNET_JitStdOutFile"] = listing;
+        try
+        {
+            using Process process = Process.Start(start)!;
+            string output = process.StandardOutput.ReadToEnd();
+            string error = process.StandardError.ReadToEnd();
+            Assert.True(process.WaitForExit(600_000), "the differential child process did not finish in 10 minutes");
+            Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}\n{output}\n{error}");
+
+            var offenders = new SortedSet<string>();
+            string method = "";
+            int rowMethods = 0;
+            foreach (string line in File.ReadLines(listing))
+            {
+                if (line.StartsWith("; Assembly listing for method ", StringComparison.Ordinal))
+                {
+                    method = line["; Assembly listing for method ".Length..];
+                    rowMethods += method.Contains(":ExecuteRow[", StringComparison.Ordinal) ? 1 : 0;
+                    continue;
+                }
+
+                Match call = CallToVectorOperation().Match(line);
+                if (call.Success && method.Contains(":ExecuteRow[", StringComparison.Ordinal))
+                {
+                    offenders.Add($"{method}\n    calls {call.Groups["callee"].Value}");
+                }
+            }
+
+            // The check is only as good as the listing: the table's row kernels (27 when this was
+            // written) must all be in it.
+            Assert.True(rowMethods >= 20, $"only {rowMethods} row methods were listed; the JIT's disassembly may not be available");
+            Assert.True(offenders.Count == 0, "row methods past the JIT's inlining budget:\n" + string.Join("\n", offenders));
+        }
+        finally
+        {
+            File.Delete(listing);
+        }
+    }
+}
