@@ -43,10 +43,10 @@ public sealed class KernelGenerator : IIncrementalGenerator
     /// <summary>The MSBuild property (made visible to the compiler by the package) that appends each compiler stage's dump to the generated files.</summary>
     public const string DumpStagesProperty = "build_property.KernelDslDumpStages";
 
-    /// <summary>Specs of the kernels bound so far, reused while their text and every declaration stay the same.</summary>
     /// <summary>The oldest C# the generated code compiles with.</summary>
     public const LanguageVersion MinimumLanguageVersion = LanguageVersion.CSharp13;
 
+    /// <summary>Specs of the kernels bound so far, reused while their text and every declaration stay the same.</summary>
     internal KernelSpecCache SpecCache { get; } = new();
 
     /// <summary>The back end: <see cref="KernelCompiler.Compile"/>, replaced by tests to check how its failures are reported.</summary>
@@ -82,29 +82,10 @@ public sealed class KernelGenerator : IIncrementalGenerator
                 ? csharp.LanguageVersion.ToDisplayString()
                 : null);
 
-        context.RegisterSourceOutput(compiled.Combine(tooOldLanguage), static (spc, pair) =>
-        {
-            (CompileResult result, string? tooOld) = pair;
-            if (tooOld is not null || result.Source is null)
-            {
-                return; // reported below
-            }
-
-            try
-            {
-                spc.AddSource(result.HintName, result.Source);
-            }
-            catch (ArgumentException e)
-            {
-                // Two kernels mapped to one file name: report it rather than fail the generator.
-                spc.ReportDiagnostic(DiagnosticInfo.InternalError(result.Location, result.HintName, e).ToDiagnostic());
-            }
-        });
-
-        // The generator's own diagnostics point at each kernel's name where it is now. A compiled
+        // Every kernel's file name and where its name is now (syntax only, nothing bound): for the
+        // file names that clash ignoring case, and for the generator's own diagnostics. A compiled
         // kernel is cached by its spec alone (an edit above it must not recompile it), so the
-        // location it was compiled with may be stale; this pass finds the names again (syntax
-        // only, nothing bound) and is read only when there is something to report.
+        // location it was compiled with may be stale; diagnostics take the location from here.
         IncrementalValueProvider<ImmutableArray<KernelName>> names = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 "KernelDsl.KernelAttribute",
@@ -115,6 +96,32 @@ public sealed class KernelGenerator : IIncrementalGenerator
             .Where(static name => name is not null)
             .Select(static (name, _) => name!)
             .Collect();
+
+        // Kernels whose file names differ only in case get a hash of their spelling in the name
+        // (KernelSpec.DisambiguateCase). Usually there are none, and this value stays equal (and
+        // every file cached) while the kernels are edited.
+        IncrementalValueProvider<EquatableArray<string>> caseClashes = names
+            .Select(static (kernels, _) => CaseClashes(kernels));
+
+        context.RegisterSourceOutput(compiled.Combine(tooOldLanguage).Combine(caseClashes), static (spc, input) =>
+        {
+            ((CompileResult result, string? tooOld), EquatableArray<string> clashes) = input;
+            if (tooOld is not null || result.Source is null)
+            {
+                return; // reported below
+            }
+
+            string hintName = clashes.Contains(result.HintName) ? KernelSpec.DisambiguateCase(result.HintName) : result.HintName;
+            try
+            {
+                spc.AddSource(hintName, result.Source);
+            }
+            catch (ArgumentException e)
+            {
+                // A file name the names above do not keep apart: report it rather than fail the generator.
+                spc.ReportDiagnostic(DiagnosticInfo.InternalError(result.Location, hintName, e).ToDiagnostic());
+            }
+        });
 
         IncrementalValueProvider<ImmutableArray<CompileResult>> failures = compiled
             .Where(static result => result.Error is not null)
@@ -167,6 +174,19 @@ public sealed class KernelGenerator : IIncrementalGenerator
             DiagnosticInfo error = DiagnosticInfo.InternalError(located.Name, spec.TypeName + "." + spec.MethodName, e);
             return new CompileResult(spec.HintName, null, error, located.Name);
         }
+    }
+
+    /// <summary>The file names that another kernel's file name equals ignoring case, in order.</summary>
+    private static EquatableArray<string> CaseClashes(ImmutableArray<KernelName> kernels)
+    {
+        var clashes = kernels
+            .Select(kernel => kernel.HintName)
+            .Distinct(StringComparer.Ordinal)
+            .GroupBy(name => name, StringComparer.OrdinalIgnoreCase)
+            .Where(group => group.Count() > 1)
+            .SelectMany(group => group)
+            .OrderBy(name => name, StringComparer.Ordinal);
+        return new EquatableArray<string>(clashes);
     }
 
     private sealed record CompileResult(string HintName, string? Source, DiagnosticInfo? Error, LocationInfo? Location);

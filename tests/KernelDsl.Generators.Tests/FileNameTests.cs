@@ -1,0 +1,60 @@
+using System.Linq;
+using KernelDsl.Compiler;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace KernelDsl.Generators.Tests;
+
+/// <summary>
+/// Each kernel gets a file of its own, named after it. Roslyn requires the names of one generator's
+/// files to differ ignoring case; two kernels whose names differ only in case used to share one,
+/// and the second was lost to KD9999. Such names now carry a hash of their spelling, and only those.
+/// </summary>
+public sealed class FileNameTests
+{
+    [Fact]
+    public void KernelsWhoseNamesDifferOnlyInCaseBothCompile()
+    {
+        string source = GeneratorHarness.Usings + "public static partial class K\n{\n"
+            + "    [Kernel] public static Tensor<float> Gelu(Tensor<float> x) => x * 2f;\n"
+            + "    [Kernel] public static Tensor<float> GELU(Tensor<float> x) => x * 3f;\n"
+            + "    [Kernel] public static Tensor<float> Relu(Tensor<float> x) => x * 4f;\n}\n";
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(source);
+
+        Assert.Null(result.Results[0].Exception);
+        Assert.Empty(result.Diagnostics);
+        string[] names = HintNames(result);
+        Assert.Equal(3, names.Length);
+        Assert.Contains("K.Relu.g.cs", names); // no clash, no suffix
+        Assert.Contains(KernelSpec.DisambiguateCase("K.Gelu.g.cs"), names);
+        Assert.Contains(KernelSpec.DisambiguateCase("K.GELU.g.cs"), names);
+        Assert.Matches(@"^K\.Gelu\.[0-9a-f]{8}\.g\.cs$", KernelSpec.DisambiguateCase("K.Gelu.g.cs"));
+        Assert.NotEqual(KernelSpec.DisambiguateCase("K.Gelu.g.cs").ToUpperInvariant(), KernelSpec.DisambiguateCase("K.GELU.g.cs").ToUpperInvariant());
+        Assert.Empty(GeneratorHarness.Errors(output));
+    }
+
+    [Fact]
+    public void TypesWhoseNamesDifferOnlyInCaseBothCompile()
+    {
+        string source = GeneratorHarness.Usings
+            + "public static partial class Layers { [Kernel] public static Tensor<float> M(Tensor<float> x) => x * 2f; }\n"
+            + "public static partial class layers { [Kernel] public static Tensor<float> M(Tensor<float> x) => x * 3f; }\n";
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(source);
+
+        Assert.Null(result.Results[0].Exception);
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(2, HintNames(result).Length);
+        Assert.Empty(GeneratorHarness.Errors(output));
+    }
+
+    [Fact]
+    public void TheHashIsStableAndSpellingSensitive()
+    {
+        // Part of the file name, so it must not change between builds or processes (FNV-1a, not string.GetHashCode).
+        Assert.Equal("K.Gelu.63056a9f.g.cs", KernelSpec.DisambiguateCase("K.Gelu.g.cs"));
+        Assert.NotEqual(KernelSpec.DisambiguateCase("K.gelu.g.cs"), KernelSpec.DisambiguateCase("K.Gelu.g.cs"));
+    }
+
+    private static string[] HintNames(GeneratorDriverRunResult result)
+        => result.Results[0].GeneratedSources.Select(s => s.HintName).OrderBy(n => n, System.StringComparer.Ordinal).ToArray();
+}
