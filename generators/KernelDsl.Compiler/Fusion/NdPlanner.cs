@@ -35,6 +35,7 @@ public static class NdPlanner
         {
             changed = false;
             bool Add(int node) => materialized.Add(node) && (changed = true);
+            var claimed = new HashSet<int>(); // epilogue nodes of the products seen so far
 
             for (int p = 0; p < count; p++)
             {
@@ -52,10 +53,11 @@ public static class NdPlanner
                     }
                 }
 
-                int end = EpilogueEnd(graph, shapes, uses, materialized, p);
+                int end = EpilogueEnd(graph, shapes, uses, materialized, claimed, p);
                 epilogueEnd[p] = end;
                 Add(end);
                 IReadOnlyList<int> chain = Chain(graph, p, end);
+                claimed.UnionWith(chain.Where(n => n != p));
                 foreach (int node in chain)
                 {
                     foreach (int side in graph.Nodes[node].Operands)
@@ -98,6 +100,22 @@ public static class NdPlanner
                     {
                         Add(node); // copied to dense rows before the row kernels read it
                     }
+                }
+            }
+
+            // A row group runs along rows of one length. A reduction over rows of another length
+            // (Max(z) over [B, M] next to x over [B, N]) collapses them to one value per row, so
+            // broadcasting never sees the difference: it is computed by a group of its own.
+            foreach (int m in materialized.ToArray())
+            {
+                if (epilogueEnd.ContainsValue(m) || IsAxisReduction(graph, shapes, m) || OpInfo.IsView(graph.Nodes[m].Op))
+                {
+                    continue;
+                }
+
+                foreach (int reduction in ReductionsAlongOtherRows(graph, shapes, Cone(graph, m, materialized), materialized, m))
+                {
+                    Add(reduction);
                 }
             }
 
@@ -269,14 +287,19 @@ public static class NdPlanner
         return uses;
     }
 
-    /// <summary>The last node of MatMul <paramref name="product"/>'s epilogue: follow single-use elementwise consumers of the product's shape.</summary>
-    private static int EpilogueEnd(KernelGraph graph, Shape?[] shapes, int[] uses, SortedSet<int> materialized, int product)
+    /// <summary>
+    /// The last node of MatMul <paramref name="product"/>'s epilogue: follow single-use elementwise
+    /// consumers of the product's shape, up to a node an earlier product's epilogue has
+    /// <paramref name="claimed"/> (in <c>MatMul(a, w1) + MatMul(b, w2)</c> the sum is the first
+    /// product's epilogue, and the second product, one of its operands, is written to memory bare).
+    /// </summary>
+    private static int EpilogueEnd(KernelGraph graph, Shape?[] shapes, int[] uses, SortedSet<int> materialized, HashSet<int> claimed, int product)
     {
         int current = product;
         while (!graph.Results.Contains(current) && uses[current] == 1 && (current == product || !materialized.Contains(current)))
         {
             int user = Enumerable.Range(current + 1, graph.Nodes.Count - current - 1).First(u => graph.Nodes[u].Operands.Contains(current));
-            if (!OpInfo.IsElementwise(graph.Nodes[user].Op) || !shapes[user]!.Equals(shapes[product]))
+            if (!OpInfo.IsElementwise(graph.Nodes[user].Op) || !shapes[user]!.Equals(shapes[product]) || claimed.Contains(user))
             {
                 break;
             }
@@ -425,6 +448,37 @@ public static class NdPlanner
             : $"Its {reductions} reduction{(reductions == 1 ? "" : "s")} along the last axis fuse with their producers and consumers: each row is revisited in cache (once per reduction, then to write), so memory is read once and written once.";
         return new NdGroup(NdGroupKind.Rows, output, nodes.ToEquatableArray(), -1, reason);
     }
+
+    /// <summary>
+    /// The reductions of one row group (rooted at <paramref name="output"/>) whose operand's rows are
+    /// not the group's rows: the group's row length is the output's last dimension, or, for an output
+    /// that is one value per row, the last dimension its own reduction (or else the first one)
+    /// reduces. Dimensions compare as symbols, since equal sizes at one call prove nothing; a size-1
+    /// axis lines up with any row.
+    /// </summary>
+    private static IEnumerable<int> ReductionsAlongOtherRows(KernelGraph graph, Shape?[] shapes, IReadOnlyList<int> nodes, ICollection<int> materialized, int output)
+    {
+        Dim? row = OpInfo.IsReduction(graph.Nodes[output].Op) ? RowOf(shapes[graph.Nodes[output].Operands[0]]!)
+            : RowOf(shapes[output]!) is { IsOne: false } last ? last
+            : null;
+        foreach (int n in nodes)
+        {
+            if (n == output || materialized.Contains(n) || !OpInfo.IsReduction(graph.Nodes[n].Op)
+                || RowOf(shapes[graph.Nodes[n].Operands[0]]!) is not { IsOne: false } reduced)
+            {
+                continue; // a reduction over a size-1 axis takes its operand's one value per row, in any group
+            }
+
+            row ??= reduced;
+            if (!Dim.ProvablyEqual(reduced, row.Value))
+            {
+                yield return n;
+            }
+        }
+    }
+
+    /// <summary>The last dimension of a shape; null for a scalar.</summary>
+    private static Dim? RowOf(Shape shape) => shape.Rank == 0 ? null : shape.Dims[shape.Rank - 1];
 
     /// <summary>
     /// A reduction with keepDims: false drops the row axis, so its result no longer lines up with

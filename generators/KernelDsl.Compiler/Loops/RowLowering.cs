@@ -96,7 +96,7 @@ public static class RowLowering
                 continue; // computed inside the passes that need it
             }
 
-            if (OpInfo.IsReduction(node.Op) && level[node.Operands[0]] == Level.RowLevel)
+            if (OpInfo.IsReduction(node.Op) && !leafOf.ContainsKey(n) && level[node.Operands[0]] == Level.RowLevel)
             {
                 passes.Add(Pass(graph, pending, n, node.Op, node.Operands[0], level, leafOf));
                 pending = new List<LoopStatement>();
@@ -141,8 +141,10 @@ public static class RowLowering
                 }
             }
 
-            BroadcastResult result = Broadcasting.Broadcast(domain, frame);
-            domain = result.Shape ?? domain;
+            // The planner gives a group only values whose rows line up (NdPlanner.ReductionsAlongOtherRows);
+            // a value that does not broadcast would be read along the wrong rows, so it stops the compiler.
+            domain = Broadcasting.Broadcast(domain, frame).Shape
+                ?? throw new System.InvalidOperationException($"Row group of node {n}: its value of shape {frame} does not broadcast with the group's rows {domain}.");
         }
 
         return domain.Rank == 0 ? new[] { Dim.Literal(1) } : domain.Dims.ToArray();

@@ -1,0 +1,205 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Numerics.Tensors;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.Loader;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Emit;
+using Xunit;
+
+namespace KernelDsl.Generators.Tests;
+
+/// <summary>
+/// Random kernels (<see cref="RandomKernels"/>) run end to end: generated, compiled with their
+/// generated code, loaded, and each fused kernel compared with its own eager body (the kernel
+/// method as written, evaluated by System.Numerics.Tensors) on random inputs of awkward sizes, on
+/// one core and split across cores. The eager body is the oracle, so any program the generator
+/// accepts is a test case; this finds wrong fusion, indexing and broadcasting in combinations the
+/// hand-written differential tables do not list.
+/// </summary>
+/// <remarks>
+/// <c>KERNELDSL_RANDOM_KERNELS=n</c> runs n kernels per seed instead of the default, and
+/// <c>KERNELDSL_RANDOM_KERNEL_SEED=s</c> adds seed s. A failure names the seed, the kernel and its
+/// source. These tests change <see cref="KernelOptions.ParallelThreshold"/>, which no other test of
+/// this project reads.
+/// </remarks>
+public sealed class RandomKernelTests
+{
+    private const int DefaultKernelsPerSeed = 24;
+
+    public static TheoryData<int> Seeds()
+    {
+        var seeds = new TheoryData<int> { 1, 2, 3, 4 };
+        if (int.TryParse(Environment.GetEnvironmentVariable("KERNELDSL_RANDOM_KERNEL_SEED"), out int extra))
+        {
+            seeds.Add(extra);
+        }
+
+        return seeds;
+    }
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void EveryFusedKernelAgreesWithItsEagerBody(int seed)
+    {
+        int count = int.TryParse(Environment.GetEnvironmentVariable("KERNELDSL_RANDOM_KERNELS"), out int n) ? n : DefaultKernelsPerSeed;
+        var kernels = new RandomKernels(seed);
+        AssertFusedAgreesWithEager(kernels.File(count), $"seed {seed}", seed, kernels.Sizes);
+    }
+
+    /// <summary>
+    /// Kernels these tests found wrong, and neighbours of them: each once with M above N and once below.
+    /// </summary>
+    [Theory]
+    // A reduction over rows of another length fused into a row group: rows of M read as rows of N
+    // (wrong values when M < N, an out-of-range error when M > N).
+    [InlineData("Max(z, axis: 1, keepDims: true) + x")]
+    [InlineData("Sum(z, axis: -1, keepDims: true) + x")]
+    [InlineData("MatMul(Max(-z, axis: 1, keepDims: true) + Min(Silu(x), y), w)")]
+    [InlineData("Max(z, axis: 1, keepDims: true) + Mean(x, axis: -1, keepDims: true)")]
+    [InlineData("Sum(x * Max(z, axis: 1, keepDims: true), axis: -1, keepDims: true)")]
+    // A reduction written to memory by its own group, read back as one value per row (was KD9999).
+    [InlineData("((v + Mean((v - 1.43f), axis: 0)) + Min(y, Softmax(Max(x, y))))")]
+    [InlineData("Sum(Mean(x, axis: -1, keepDims: true), axis: -1, keepDims: true) + x")]
+    // Two products meeting in one elementwise op: both took it as their epilogue (was KD9999).
+    [InlineData("Max(MatMul(MatMul(Sqrt(1f + x * x), w), Transpose(w)), MatMul(MatMul(Softmax(x), w), Transpose(w)))")]
+    [InlineData("MatMul(MatMul(x, w) + MatMul(y, w), Transpose(w))")]
+    [InlineData("MatMul(Silu(MatMul(x, w)) * MatMul(y, w), Transpose(w))")]
+    [InlineData("MatMul(x, w) - Relu(MatMul(y, w) + u)")]
+    public void FoundCases(string body)
+    {
+        string file = GeneratorHarness.Usings + "public static partial class Fuzz\n{\n    [Kernel]\n    public static Tensor<float> K0("
+            + RandomKernels.ParameterList + ")\n        => " + body + ";\n}\n";
+        var draws = new System.Collections.Generic.Queue<(int, int, int)>([(3, 5, 7), (16, 64, 3)]);
+        AssertFusedAgreesWithEager(file, body, 7, draws.Dequeue);
+    }
+
+    /// <summary>
+    /// Generates, compiles and loads <paramref name="file"/> (kernels K0, K1, ... of class <c>Fuzz</c>
+    /// taking <see cref="RandomKernels.Parameters"/>), then compares each fused kernel with its eager
+    /// body twice, at sizes drawn from <paramref name="sizes"/>.
+    /// </summary>
+    internal static void AssertFusedAgreesWithEager(string file, string label, int seed, Func<(int B, int N, int M)> sizes)
+    {
+        string[] sources = RandomKernels.KernelsOf(file).ToArray();
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(file);
+        Assert.Null(result.Results[0].Exception);
+        Assert.True(result.Diagnostics.IsEmpty, $"{label}: {string.Join("\n", result.Diagnostics.Select(d => d + "\n" + SourceNamedIn(d.GetMessage(), sources)))}");
+        Diagnostic[] errors = GeneratorHarness.Errors(output).ToArray();
+        Assert.True(errors.Length == 0, $"{label}: the generated code does not compile:\n{string.Join("\n", errors.Take(5))}");
+
+        using var image = new MemoryStream();
+        EmitResult emitted = output.Emit(image);
+        Assert.True(emitted.Success, $"{label}: {string.Join("\n", emitted.Diagnostics.Take(5))}");
+        image.Position = 0;
+
+        var context = new AssemblyLoadContext($"random-kernels-{seed}", isCollectible: true);
+        long threshold = KernelOptions.ParallelThreshold;
+        try
+        {
+            Type fuzz = context.LoadFromStream(image).GetType("Fuzz")!;
+            Type[] tensors = Enumerable.Repeat(typeof(Tensor<float>), RandomKernels.Parameters.Length).ToArray();
+            for (int i = 0; i < sources.Length; i++)
+            {
+                string name = "K" + i;
+                MethodInfo eager = fuzz.GetMethod(name, tensors)!;
+                MethodInfo? fused = fuzz.GetMethod(name + "Fused", tensors);
+                Assert.True(fused is not null, $"{label}: no kernel was generated for {name} (the front end rejected it):\n{sources[i]}");
+                for (int draw = 0; draw < 2; draw++)
+                {
+                    (int b, int nn, int m) = sizes();
+                    object[] arguments = Arguments(seed * 1000 + i * 10 + draw, b, nn, m);
+                    string where = $"{label}, {name} with B = {b}, N = {nn}, M = {m}";
+                    object expected = Invoke(eager, arguments, where + ", eager");
+                    KernelOptions.ParallelThreshold = KernelOptions.DefaultParallelThreshold;
+                    AssertNear(expected, Invoke(fused, arguments, where), where + " (one core)", sources[i]);
+                    KernelOptions.ParallelThreshold = 1;
+                    AssertNear(expected, Invoke(fused, arguments, where), where + " (split across cores)", sources[i]);
+                }
+            }
+        }
+        finally
+        {
+            KernelOptions.ParallelThreshold = threshold;
+            context.Unload();
+        }
+    }
+
+    /// <summary>The source of the kernel a message names (<c>Fuzz.K7</c>), for a failure message.</summary>
+    private static string SourceNamedIn(string message, string[] sources)
+    {
+        System.Text.RegularExpressions.Match match = System.Text.RegularExpressions.Regex.Match(message, @"Fuzz\.K(\d+)");
+        return match.Success ? sources[int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)] : "";
+    }
+
+    private static object[] Arguments(int seed, int b, int n, int m)
+    {
+        var random = new Random(seed);
+        return RandomKernels.Parameters
+            .Select(p => (object)RandomTensor(random, p.Shape.Select(s => (nint)(s switch { "B" => b, "N" => n, _ => m })).ToArray()))
+            .ToArray();
+    }
+
+    private static Tensor<float> RandomTensor(Random random, nint[] shape)
+    {
+        var values = new float[shape.Aggregate((nint)1, (p, q) => p * q)];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)(random.NextDouble() * 2 - 1);
+        }
+
+        return Tensor.Create(values, shape);
+    }
+
+    private static object Invoke(MethodInfo method, object[] arguments, string where)
+    {
+        try
+        {
+            return method.Invoke(null, arguments)!;
+        }
+        catch (TargetInvocationException e)
+        {
+            throw new Xunit.Sdk.XunitException($"{where}: {e.InnerException}");
+        }
+    }
+
+    /// <summary>
+    /// Each result's shape equal and each element within 1e-4·(1 + |e|) + 1e-5·max|e| of the eager one: float32
+    /// rounding in a different order (fused sums, FMA in the vector math) stays far inside it, a wrong
+    /// element does not.
+    /// </summary>
+    private static void AssertNear(object expected, object actual, string where, string source)
+    {
+        Tensor<float>[] want = Results(expected), got = Results(actual);
+        Assert.Equal(want.Length, got.Length);
+        for (int r = 0; r < want.Length; r++)
+        {
+            string result = want.Length > 1 ? $" result {r}" : "";
+            Assert.True(want[r].Lengths.SequenceEqual(got[r].Lengths),
+                $"{where}{result}: shape [{string.Join(", ", got[r].Lengths.ToArray())}], eager [{string.Join(", ", want[r].Lengths.ToArray())}]\n{source}");
+            float[] e = Flatten(want[r]), a = Flatten(got[r]);
+            double scale = e.Select(v => Math.Abs((double)v)).DefaultIfEmpty(0).Max();
+            for (int i = 0; i < e.Length; i++)
+            {
+                bool near = float.IsNaN(e[i]) ? float.IsNaN(a[i]) : Math.Abs((double)a[i] - e[i]) <= 1e-4 * (1 + Math.Abs((double)e[i])) + 1e-5 * scale;
+                Assert.True(near, $"{where}{result}: element {i} is {a[i]:R}, eager {e[i]:R}\n{source}");
+            }
+        }
+    }
+
+    private static Tensor<float>[] Results(object value) => value switch
+    {
+        Tensor<float> tensor => [tensor],
+        ITuple tuple => Enumerable.Range(0, tuple.Length).Select(i => (Tensor<float>)tuple[i]!).ToArray(),
+        _ => throw new Xunit.Sdk.XunitException($"unexpected result {value.GetType()}"),
+    };
+
+    private static float[] Flatten(Tensor<float> tensor)
+    {
+        var values = new float[tensor.FlattenedLength];
+        tensor.FlattenTo(values);
+        return values;
+    }
+}

@@ -1,0 +1,162 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+
+namespace KernelDsl.Generators.Tests;
+
+/// <summary>
+/// Writes random, valid kernels: expression trees over named shapes that mix what the compiler
+/// fuses differently (elementwise chains, broadcasts of vectors and of kept reductions, reductions
+/// along the last axis and along the first, softmax and normalizations, matrix products with their
+/// epilogues, transposed operands, several results). Every value stays bounded (inputs in [-1, 1],
+/// exponentials of tanh, divisions by 1 + t²), so the eager body and the fused kernel can be compared
+/// with a tolerance that only a wrong element breaks.
+/// </summary>
+/// <remarks>
+/// The shapes a value may have: <c>BN</c> [B, N], <c>BM</c> [B, M], <c>B1</c> [B, 1], <c>N</c> [N],
+/// <c>B</c> [B]. The kernel's parameters are x, y: [B, N]; z: [B, M]; v, g: [N]; u: [M]; w: [N, M].
+/// </remarks>
+internal sealed class RandomKernels(int seed)
+{
+    /// <summary>The parameters of every kernel, with their declared shapes.</summary>
+    public static readonly (string Name, string[] Shape)[] Parameters =
+    [
+        ("x", ["B", "N"]), ("y", ["B", "N"]), ("z", ["B", "M"]), ("v", ["N"]), ("g", ["N"]), ("u", ["M"]), ("w", ["N", "M"]),
+    ];
+
+    /// <summary>The parameters as a C# parameter list.</summary>
+    public static string ParameterList
+        => string.Join(", ", Parameters.Select(p => $"[Shape({string.Join(", ", p.Shape.Select(s => "\"" + s + "\""))})] Tensor<float> {p.Name}"));
+
+    private readonly Random _random = new(seed);
+    private string[] _rows = ["x", "y"]; // the [B, N] values a leaf may be
+
+    /// <summary>A kernel method named <paramref name="name"/>: one result, or two that may share work.</summary>
+    public string Kernel(string name)
+    {
+        string parameters = ParameterList;
+        if (_random.Next(5) == 0)
+        {
+            string shared = Value("BN", 2);
+            _rows = ["s", "x", "s"];
+            string first = Value(Pick("BN", "B1", "N"), 2);
+            string second = Value(Pick("BN", "BM", "B1"), 2);
+            _rows = ["x", "y"];
+            return $"    [Kernel]\n    public static (Tensor<float>, Tensor<float>) {name}({parameters})\n    {{\n"
+                + $"        var s = {shared};\n        return ({first}, {second});\n    }}\n";
+        }
+
+        string result = Value(Pick("BN", "BN", "BN", "BM", "B1", "N", "B"), 4);
+        return $"    [Kernel]\n    public static Tensor<float> {name}({parameters})\n        => {result};\n";
+    }
+
+    /// <summary>Sizes for B, N and M: ones, primes, one past a vector width, and a few larger.</summary>
+    public (int B, int N, int M) Sizes()
+        => (Pick(1, 2, 3, 7, 16, 17, 33), Pick(1, 2, 5, 15, 16, 17, 31, 64, 100), Pick(1, 3, 16, 17, 40));
+
+    private string Value(string shape, int depth)
+    {
+        if (depth <= 0 || _random.Next(4) == 0)
+        {
+            return Leaf(shape);
+        }
+
+        int d = depth - 1;
+        return shape switch
+        {
+            "BN" => _random.Next(9) switch
+            {
+                0 or 1 => Unary(Value("BN", d)),
+                2 => Binary(Value("BN", d), Value(Pick("BN", "N", "B1"), d)),
+                3 => $"({Value(Pick("N", "B1"), d)} {Pick("+", "-", "*")} {Value("BN", d)})",
+                4 => Pick("Softmax", "LogSoftmax") + "(" + Value("BN", d) + ")",
+                5 => _random.Next(2) == 0 ? $"LayerNorm({Value("BN", d)}, g, v)" : $"RmsNorm({Value("BN", d)}, g)",
+                6 => $"MatMul({Value("BM", d)}, Transpose(w))",
+                7 => $"{Pick("Max", "Min")}({Value("BN", d)}, {Value("BN", d)})",
+                _ => $"{Value("BN", d)} / (1f + {Square(Value(Pick("BN", "N", "B1"), d))})",
+            },
+            "BM" => _random.Next(4) switch
+            {
+                0 => $"MatMul({Value("BN", d)}, w)",
+                1 => $"{Pick("Relu", "Tanh")}(MatMul({Value("BN", d)}, w) + u)",
+                2 => Binary(Value("BM", d), Value(Pick("BM", "B1"), d)),
+                _ => Unary(Value("BM", d)),
+            },
+            "B1" => _random.Next(3) switch
+            {
+                0 => $"{Pick("Sum", "Mean", "Max", "Min")}({Value("BN", d)}, axis: -1, keepDims: true)",
+                1 => $"{Pick("Mean", "Max")}({Value("BM", d)}, axis: 1, keepDims: true)",
+                _ => Unary(Value("B1", d)),
+            },
+            "N" => _random.Next(3) switch
+            {
+                0 => $"{Pick("Sum", "Mean")}({Value("BN", d)}, axis: 0)",
+                1 => $"{Pick("Max", "Min")}({Value("BN", d)}, axis: 0, keepDims: false)",
+                _ => Binary(Value("N", d), Value("N", d)),
+            },
+            _ => _random.Next(2) switch // B
+            {
+                0 => $"{Pick("Sum", "Mean")}({Value("BN", d)}, axis: -1)",
+                _ => $"{Pick("Max", "Min")}({Value(Pick("BN", "BM"), d)}, axis: 1, keepDims: false)",
+            },
+        };
+    }
+
+    private string Leaf(string shape) => shape switch
+    {
+        "BN" => Pick(_rows),
+        "BM" => "z",
+        "N" => Pick("v", "g"),
+        "B1" => "Mean(x, axis: -1, keepDims: true)",
+        _ => "Sum(y, axis: 1)",
+    };
+
+    private string Unary(string operand) => _random.Next(11) switch
+    {
+        0 => $"Tanh({operand})",
+        1 => $"Sigmoid({operand})",
+        2 => $"Relu({operand})",
+        3 => $"Abs({operand})",
+        4 => $"Silu({operand})",
+        5 => $"Gelu({operand})",
+        6 => $"Exp(Tanh({operand}))",
+        7 => $"Sqrt(1f + {Square(operand)})",
+        8 => $"Clamp({operand}, -0.5f, 0.75f)",
+        9 => $"-{Parenthesize(operand)}",
+        _ => $"{Parenthesize(operand)} * {Literal()}",
+    };
+
+    private string Binary(string left, string right)
+    {
+        string op = Pick("+", "-", "*");
+        return _random.Next(4) == 0
+            ? $"({left} {op} {Literal()})"
+            : $"({left} {op} {right})";
+    }
+
+    private static string Square(string operand) => $"{Parenthesize(operand)} * {Parenthesize(operand)}";
+
+    private static string Parenthesize(string operand) => operand.All(char.IsLetterOrDigit) ? operand : "(" + operand + ")";
+
+    private string Literal() => (Math.Round(_random.NextDouble() * 3 - 1.5, 2)).ToString("0.0#", CultureInfo.InvariantCulture) + "f";
+
+    private T Pick<T>(params T[] choices) => choices[_random.Next(choices.Length)];
+
+    /// <summary>A source file of <paramref name="count"/> kernels named K0, K1, ... in class <c>Fuzz</c>.</summary>
+    public string File(int count)
+    {
+        var source = new StringBuilder(GeneratorHarness.Usings).Append("public static partial class Fuzz\n{\n");
+        for (int i = 0; i < count; i++)
+        {
+            source.Append(Kernel("K" + i));
+        }
+
+        return source.Append("}\n").ToString();
+    }
+
+    /// <summary>The kernels of <see cref="File"/>, one by one, for a failure message.</summary>
+    public static IEnumerable<string> KernelsOf(string file)
+        => file.Split("    [Kernel]\n", StringSplitOptions.None).Skip(1);
+}
