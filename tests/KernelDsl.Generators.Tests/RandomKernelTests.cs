@@ -106,7 +106,7 @@ public sealed class RandomKernelTests
                 string name = "K" + i;
                 MethodInfo eager = fuzz.GetMethod(name, tensors)!;
                 MethodInfo? fused = fuzz.GetMethod(name + "Fused", tensors);
-                Assert.True(fused is not null, $"{label}: no kernel was generated for {name} (the front end rejected it):\n{sources[i]}");
+                Assert.True(fused is not null, $"{label}: no kernel was generated for {name}: {FrontEndDiagnostics(output, name)}\n{sources[i]}");
                 for (int draw = 0; draw < 2; draw++)
                 {
                     (int b, int nn, int m) = sizes();
@@ -125,6 +125,18 @@ public sealed class RandomKernelTests
             KernelOptions.ParallelThreshold = threshold;
             context.Unload();
         }
+    }
+
+    /// <summary>What the front end (the analyzer's, shared with the generator) reports on kernel <paramref name="name"/>.</summary>
+    private static string FrontEndDiagnostics(Compilation compilation, string name)
+    {
+        SyntaxTree tree = compilation.SyntaxTrees.First();
+        SemanticModel model = compilation.GetSemanticModel(tree);
+        Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax syntax = tree.GetRoot().DescendantNodes()
+            .OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax>().First(m => m.Identifier.Text == name);
+        var method = (IMethodSymbol)model.GetDeclaredSymbol(syntax)!;
+        var parsed = Parsing.KernelParser.ParseSafely(method, syntax, model, default);
+        return string.Join("; ", parsed.Diagnostics.Select(d => d.ToDiagnostic(tree).ToString()));
     }
 
     /// <summary>The source of the kernel a message names (<c>Fuzz.K7</c>), for a failure message.</summary>

@@ -15,8 +15,8 @@ namespace KernelDsl.Generators.Tests;
 /// with a tolerance that only a wrong element breaks.
 /// </summary>
 /// <remarks>
-/// The shapes a value may have: <c>BN</c> [B, N], <c>BM</c> [B, M], <c>B1</c> [B, 1], <c>N</c> [N],
-/// <c>B</c> [B]. The kernel's parameters are x, y: [B, N]; z: [B, M]; v, g: [N]; u: [M]; w: [N, M].
+/// The shapes a value may have: <c>BN</c> [B, N], <c>NB</c> [N, B] (transposed views), <c>BM</c> [B, M],
+/// <c>B1</c> [B, 1], <c>N</c> [N], <c>B</c> [B]. The kernel's parameters are x, y: [B, N]; z: [B, M]; v, g: [N]; u: [M]; w: [N, M].
 /// </remarks>
 internal sealed class RandomKernels(int seed)
 {
@@ -43,6 +43,11 @@ internal sealed class RandomKernels(int seed)
             _rows = ["s", "x", "s"];
             string first = Value(Pick("BN", "B1", "N"), 2);
             string second = Value(Pick("BN", "BM", "B1"), 2);
+            while (second == first)
+            {
+                second = Value(Pick("BN", "BM", "B1"), 2); // the same value twice is KD0005
+            }
+
             _rows = ["x", "y"];
             return $"    [Kernel]\n    public static (Tensor<float>, Tensor<float>) {name}({parameters})\n    {{\n"
                 + $"        var s = {shared};\n        return ({first}, {second});\n    }}\n";
@@ -66,20 +71,32 @@ internal sealed class RandomKernels(int seed)
         int d = depth - 1;
         return shape switch
         {
-            "BN" => _random.Next(9) switch
+            "BN" => _random.Next(12) switch
             {
                 0 or 1 => Unary(Value("BN", d)),
+                9 => $"Transpose({Value("NB", d)})",
+                10 => $"Einsum(\"bm,nm->bn\", {Value("BM", d)}, w)",
+                11 => $"Where({Pick("GreaterThan", "LessThan")}({Value("BN", d)}, {Literal()}), {Value("BN", d)}, {Value(Pick("BN", "N", "B1"), d)})",
                 2 => Binary(Value("BN", d), Value(Pick("BN", "N", "B1"), d)),
                 3 => $"({Value(Pick("N", "B1"), d)} {Pick("+", "-", "*")} {Value("BN", d)})",
                 4 => Pick("Softmax", "LogSoftmax") + "(" + Value("BN", d) + ")",
-                5 => _random.Next(2) == 0 ? $"LayerNorm({Value("BN", d)}, g, v)" : $"RmsNorm({Value("BN", d)}, g)",
+                // An epsilon of 0.01 bounds how much a normalization magnifies the eager body's own
+                // rounding in a row that is constant in exact arithmetic (LogSoftmax over N = 1 is 0).
+                5 => _random.Next(2) == 0 ? $"LayerNorm({Value("BN", d)}, g, v, 0.01f)" : $"RmsNorm({Value("BN", d)}, g, 0.01f)",
                 6 => $"MatMul({Value("BM", d)}, Transpose(w))",
                 7 => $"{Pick("Max", "Min")}({Value("BN", d)}, {Value("BN", d)})",
                 _ => $"{Value("BN", d)} / (1f + {Square(Value(Pick("BN", "N", "B1"), d))})",
             },
-            "BM" => _random.Next(4) switch
+            "NB" => _random.Next(3) switch
+            {
+                0 => $"Transpose({Value("BN", d)})",
+                1 => Binary(Value("NB", d), $"Transpose({Value("BN", d)})"),
+                _ => Unary(Value("NB", d)),
+            },
+            "BM" => _random.Next(5) switch
             {
                 0 => $"MatMul({Value("BN", d)}, w)",
+                4 => $"Einsum(\"bn,nm->bm\", {Value("BN", d)}, w)",
                 1 => $"{Pick("Relu", "Tanh")}(MatMul({Value("BN", d)}, w) + u)",
                 2 => Binary(Value("BM", d), Value(Pick("BM", "B1"), d)),
                 _ => Unary(Value("BM", d)),
@@ -90,9 +107,10 @@ internal sealed class RandomKernels(int seed)
                 1 => $"{Pick("Mean", "Max")}({Value("BM", d)}, axis: 1, keepDims: true)",
                 _ => Unary(Value("B1", d)),
             },
-            "N" => _random.Next(3) switch
+            "N" => _random.Next(4) switch
             {
                 0 => $"{Pick("Sum", "Mean")}({Value("BN", d)}, axis: 0)",
+                3 => $"{Pick("Sum", "Max")}({Value("NB", d)}, axis: -1, keepDims: false)",
                 1 => $"{Pick("Max", "Min")}({Value("BN", d)}, axis: 0, keepDims: false)",
                 _ => Binary(Value("N", d), Value("N", d)),
             },
@@ -108,13 +126,18 @@ internal sealed class RandomKernels(int seed)
     {
         "BN" => Pick(_rows),
         "BM" => "z",
+        "NB" => Pick("Transpose(x)", "Transpose(y)"),
         "N" => Pick("v", "g"),
         "B1" => "Mean(x, axis: -1, keepDims: true)",
         _ => "Sum(y, axis: 1)",
     };
 
-    private string Unary(string operand) => _random.Next(11) switch
+    private string Unary(string operand) => _random.Next(15) switch
     {
+        11 => $"LeakyRelu({operand}, 0.1f)",
+        12 => $"Log(1f + Sigmoid({operand}))",
+        13 => $"Erf({operand})",
+        14 => $"Pow(Sigmoid({operand}), {Pick("2f", "0.5f", "3f")})",
         0 => $"Tanh({operand})",
         1 => $"Sigmoid({operand})",
         2 => $"Relu({operand})",
