@@ -72,7 +72,7 @@ public sealed class RandomKernelTests
     {
         string file = GeneratorHarness.Usings + "public static partial class Fuzz\n{\n    [Kernel]\n    public static Tensor<float> K0("
             + RandomKernels.ParameterList + ")\n        => " + body + ";\n}\n";
-        var draws = new System.Collections.Generic.Queue<(int, int, int)>([(3, 5, 7), (16, 64, 3)]);
+        var draws = new System.Collections.Generic.Queue<(int, int, int, int)>([(3, 2, 5, 7), (16, 5, 64, 3)]);
         AssertFusedAgreesWithEager(file, body, 7, draws.Dequeue);
     }
 
@@ -81,7 +81,7 @@ public sealed class RandomKernelTests
     /// taking <see cref="RandomKernels.Parameters"/>), then compares each fused kernel with its eager
     /// body twice, at sizes drawn from <paramref name="sizes"/>.
     /// </summary>
-    internal static void AssertFusedAgreesWithEager(string file, string label, int seed, Func<(int B, int N, int M)> sizes)
+    internal static void AssertFusedAgreesWithEager(string file, string label, int seed, Func<(int B, int T, int N, int M)> sizes)
     {
         string[] sources = RandomKernels.KernelsOf(file).ToArray();
         (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(file);
@@ -109,9 +109,9 @@ public sealed class RandomKernelTests
                 Assert.True(fused is not null, $"{label}: no kernel was generated for {name}: {FrontEndDiagnostics(output, name)}\n{sources[i]}");
                 for (int draw = 0; draw < 2; draw++)
                 {
-                    (int b, int nn, int m) = sizes();
-                    object[] arguments = Arguments(seed * 1000 + i * 10 + draw, b, nn, m);
-                    string where = $"{label}, {name} with B = {b}, N = {nn}, M = {m}";
+                    (int b, int t, int nn, int m) = sizes();
+                    object[] arguments = Arguments(seed * 1000 + i * 10 + draw, b, t, nn, m);
+                    string where = $"{label}, {name} with B = {b}, T = {t}, N = {nn}, M = {m}";
                     object expected = Invoke(eager, arguments, where + ", eager");
                     KernelOptions.ParallelThreshold = KernelOptions.DefaultParallelThreshold;
                     AssertNear(expected, Invoke(fused, arguments, where), where + " (one core)", sources[i]);
@@ -146,11 +146,11 @@ public sealed class RandomKernelTests
         return match.Success ? sources[int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)] : "";
     }
 
-    private static object[] Arguments(int seed, int b, int n, int m)
+    private static object[] Arguments(int seed, int b, int t, int n, int m)
     {
         var random = new Random(seed);
         return RandomKernels.Parameters
-            .Select(p => (object)RandomTensor(random, p.Shape.Select(s => (nint)(s switch { "B" => b, "N" => n, _ => m })).ToArray()))
+            .Select(p => (object)RandomTensor(random, p.Shape.Select(s => (nint)(s switch { "B" => b, "T" => t, "N" => n, _ => m })).ToArray()))
             .ToArray();
     }
 

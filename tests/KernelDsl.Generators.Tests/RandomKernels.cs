@@ -16,7 +16,9 @@ namespace KernelDsl.Generators.Tests;
 /// </summary>
 /// <remarks>
 /// The shapes a value may have: <c>BN</c> [B, N], <c>NB</c> [N, B] (transposed views), <c>BM</c> [B, M],
-/// <c>B1</c> [B, 1], <c>N</c> [N], <c>B</c> [B]. The kernel's parameters are x, y: [B, N]; z: [B, M]; v, g: [N]; u: [M]; w: [N, M].
+/// <c>B1</c> [B, 1], <c>N</c> [N], <c>B</c> [B], and of rank 3: <c>TN</c> [B, T, N], <c>TM</c> [B, T, M],
+/// <c>TT</c> [B, T, T] (attention scores), <c>T1</c> [B, T, 1]. The kernel's parameters (eight, the
+/// most a kernel takes) are x, y: [B, N]; z: [B, M]; v, g: [N]; u: [M]; w: [N, M]; a: [B, T, N].
 /// </remarks>
 internal sealed class RandomKernels(int seed)
 {
@@ -24,6 +26,7 @@ internal sealed class RandomKernels(int seed)
     public static readonly (string Name, string[] Shape)[] Parameters =
     [
         ("x", ["B", "N"]), ("y", ["B", "N"]), ("z", ["B", "M"]), ("v", ["N"]), ("g", ["N"]), ("u", ["M"]), ("w", ["N", "M"]),
+        ("a", ["B", "T", "N"]),
     ];
 
     /// <summary>The parameters as a C# parameter list.</summary>
@@ -53,13 +56,13 @@ internal sealed class RandomKernels(int seed)
                 + $"        var s = {shared};\n        return ({first}, {second});\n    }}\n";
         }
 
-        string result = Value(Pick("BN", "BN", "BN", "BM", "B1", "N", "B"), 4);
+        string result = Value(Pick("BN", "BN", "BN", "BM", "B1", "N", "B", "TN", "TN", "TM", "TT"), 4);
         return $"    [Kernel]\n    public static Tensor<float> {name}({parameters})\n        => {result};\n";
     }
 
-    /// <summary>Sizes for B, N and M: ones, primes, one past a vector width, and a few larger.</summary>
-    public (int B, int N, int M) Sizes()
-        => (Pick(1, 2, 3, 7, 16, 17, 33), Pick(1, 2, 5, 15, 16, 17, 31, 64, 100), Pick(1, 3, 16, 17, 40));
+    /// <summary>Sizes for B, T, N and M: ones, primes, one past a vector width, and a few larger.</summary>
+    public (int B, int T, int N, int M) Sizes()
+        => (Pick(1, 2, 3, 7, 16, 17, 33), Pick(1, 2, 5, 17), Pick(1, 2, 5, 15, 16, 17, 31, 64, 100), Pick(1, 3, 16, 17, 40));
 
     private string Value(string shape, int depth)
     {
@@ -71,12 +74,15 @@ internal sealed class RandomKernels(int seed)
         int d = depth - 1;
         return shape switch
         {
-            "BN" => _random.Next(12) switch
+            "BN" => _random.Next(15) switch
             {
                 0 or 1 => Unary(Value("BN", d)),
                 9 => $"Transpose({Value("NB", d)})",
                 10 => $"Einsum(\"bm,nm->bn\", {Value("BM", d)}, w)",
                 11 => $"Where({Pick("GreaterThan", "LessThan")}({Value("BN", d)}, {Literal()}), {Value("BN", d)}, {Value(Pick("BN", "N", "B1"), d)})",
+                12 => $"{Pick("Sum", "Mean")}({Value("TN", d)}, axis: 1)",
+                13 => $"Max({Value("TN", d)}, axis: 1, keepDims: false)",
+                14 => $"Reshape(Slice({Value("TN", d)}, 1, 0, 1), 0, -1)",
                 2 => Binary(Value("BN", d), Value(Pick("BN", "N", "B1"), d)),
                 3 => $"({Value(Pick("N", "B1"), d)} {Pick("+", "-", "*")} {Value("BN", d)})",
                 4 => Pick("Softmax", "LogSoftmax") + "(" + Value("BN", d) + ")",
@@ -87,6 +93,31 @@ internal sealed class RandomKernels(int seed)
                 7 => $"{Pick("Max", "Min")}({Value("BN", d)}, {Value("BN", d)})",
                 _ => $"{Value("BN", d)} / (1f + {Square(Value(Pick("BN", "N", "B1"), d))})",
             },
+            "TN" => _random.Next(8) switch
+            {
+                0 or 1 => Unary(Value("TN", d)),
+                2 => Binary(Value("TN", d), Value(Pick("TN", "N", "T1"), d)),
+                3 => Pick("Softmax", "LogSoftmax") + "(" + Value("TN", d) + ")",
+                4 => $"LayerNorm({Value("TN", d)}, g, v, 0.01f)",
+                5 => $"MatMul({Value("TM", d)}, Transpose(w))",
+                6 => $"MatMul({Value("TT", d)}, {Value("TN", d)})",
+                _ => $"Einsum(\"bts,bsn->btn\", {Value("TT", d)}, {Value("TN", d)})",
+            },
+            "TM" => _random.Next(3) switch
+            {
+                0 => $"MatMul({Value("TN", d)}, w)",
+                1 => $"Einsum(\"btn,nm->btm\", {Value("TN", d)}, w)",
+                _ => $"Relu(MatMul({Value("TN", d)}, w) + u)",
+            },
+            "TT" => _random.Next(4) switch
+            {
+                0 => $"MatMul({Value("TN", d)}, Transpose({Value("TN", d)}, 0, 2, 1)) * {Literal()}",
+                1 => $"Softmax({Value("TT", d)})",
+                2 => $"Einsum(\"btn,bsn->bts\", {Value("TN", d)}, {Value("TN", d)})",
+                _ => Unary(Value("TT", d)),
+            },
+            "T1" => $"{Pick("Sum", "Mean", "Max")}({Value("TN", d)}, axis: -1, keepDims: true)",
+            "B1" when _random.Next(4) == 0 => $"{Pick("Sum", "Mean", "Min")}(Reshape({Value("TN", d)}, 0, -1), axis: -1, keepDims: true)",
             "NB" => _random.Next(3) switch
             {
                 0 => $"Transpose({Value("BN", d)})",
@@ -127,6 +158,10 @@ internal sealed class RandomKernels(int seed)
         "BN" => Pick(_rows),
         "BM" => "z",
         "NB" => Pick("Transpose(x)", "Transpose(y)"),
+        "TN" => "a",
+        "TM" => "MatMul(a, w)",
+        "TT" => "MatMul(a, Transpose(a, 0, 2, 1))",
+        "T1" => "Mean(a, axis: -1, keepDims: true)",
         "N" => Pick("v", "g"),
         "B1" => "Mean(x, axis: -1, keepDims: true)",
         _ => "Sum(y, axis: 1)",
