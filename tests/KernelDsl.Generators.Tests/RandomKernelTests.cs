@@ -84,7 +84,7 @@ public sealed class RandomKernelTests
     internal static void AssertFusedAgreesWithEager(string file, string label, int seed, Func<(int B, int T, int N, int M)> sizes)
     {
         string[] sources = RandomKernels.KernelsOf(file).ToArray();
-        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(file);
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(file, PaddedCallers(sources));
         Assert.Null(result.Results[0].Exception);
         Assert.True(result.Diagnostics.IsEmpty, $"{label}: {string.Join("\n", result.Diagnostics.Select(d => d + "\n" + SourceNamedIn(d.GetMessage(), sources)))}");
         Diagnostic[] errors = GeneratorHarness.Errors(output).ToArray();
@@ -113,10 +113,20 @@ public sealed class RandomKernelTests
                     object[] arguments = Arguments(seed * 1000 + i * 10 + draw, b, t, nn, m);
                     string where = $"{label}, {name} with B = {b}, T = {t}, N = {nn}, M = {m}";
                     object expected = Invoke(eager, arguments, where + ", eager");
+                    Tensor<float>[] sensitivity = Sensitivity(expected, Invoke(eager, Perturbed(arguments, seed + i), where + ", eager, perturbed"));
                     KernelOptions.ParallelThreshold = KernelOptions.DefaultParallelThreshold;
-                    AssertNear(expected, Invoke(fused, arguments, where), where + " (one core)", sources[i]);
+                    AssertNear(expected, sensitivity, Invoke(fused, arguments, where), where + " (one core)", sources[i]);
                     KernelOptions.ParallelThreshold = 1;
-                    AssertNear(expected, Invoke(fused, arguments, where), where + " (split across cores)", sources[i]);
+                    AssertNear(expected, sensitivity, Invoke(fused, arguments, where), where + " (split across cores)", sources[i]);
+                    if (fuzz.GetMethod(name + "Padded") is { } padded)
+                    {
+                        KernelOptions.ParallelThreshold = draw == 0 ? KernelOptions.DefaultParallelThreshold : 1;
+                        object? viaViews = InvokeUnlessDenseRequired(padded, [.. arguments, expected], where, sources[i]);
+                        if (viaViews is not null)
+                        {
+                            AssertNear(expected, sensitivity, viaViews, where + " (padded rows)", sources[i]);
+                        }
+                    }
                 }
             }
         }
@@ -125,6 +135,98 @@ public sealed class RandomKernelTests
             KernelOptions.ParallelThreshold = threshold;
             context.Unload();
         }
+    }
+
+    /// <summary>
+    /// A second source file: for each kernel with one result, <c>KnPadded</c>, which passes every
+    /// input of rank 2 or more to the span entry point as a view whose rows are 3 elements apart
+    /// (the gaps hold NaN, so reading one shows), into a destination filled with NaN (so an element
+    /// left unwritten shows), shaped like the eager result it is given.
+    /// </summary>
+    private static string PaddedCallers(string[] sources)
+    {
+        var file = new System.Text.StringBuilder("""
+            using System;
+            using System.Numerics.Tensors;
+
+            public static partial class Fuzz
+            {
+                private static ReadOnlyTensorSpan<float> Padded(Tensor<float> tensor)
+                {
+                    int rank = tensor.Rank;
+                    if (rank < 2)
+                    {
+                        return tensor.AsReadOnlyTensorSpan();
+                    }
+
+                    nint[] lengths = tensor.Lengths.ToArray();
+                    var strides = new nint[rank];
+                    strides[rank - 1] = 1;
+                    strides[rank - 2] = lengths[rank - 1] + 3;
+                    for (int d = rank - 3; d >= 0; d--)
+                    {
+                        strides[d] = strides[d + 1] * lengths[d + 1];
+                    }
+
+                    var dense = new float[tensor.FlattenedLength];
+                    tensor.FlattenTo(dense);
+                    // Room for Σ length·stride: what ReadOnlyTensorSpan asks of the memory under a view.
+                    nint size = 3;
+                    for (int d = 0; d < rank; d++)
+                    {
+                        size += lengths[d] * strides[d];
+                    }
+
+                    var memory = new float[size];
+                    Array.Fill(memory, float.NaN);
+                    var index = new nint[rank];
+                    for (int flat = 0; flat < dense.Length; flat++)
+                    {
+                        nint offset = 0;
+                        for (int d = 0; d < rank; d++)
+                        {
+                            offset += index[d] * strides[d];
+                        }
+
+                        memory[offset] = dense[flat];
+                        for (int d = rank - 1; d >= 0 && ++index[d] == lengths[d]; d--)
+                        {
+                            index[d] = 0;
+                        }
+                    }
+
+                    // System.Numerics.Tensors takes a dimension of length 1 only with stride 0.
+                    for (int d = 0; d < rank; d++)
+                    {
+                        strides[d] = lengths[d] == 1 ? 0 : strides[d];
+                    }
+
+                    return new ReadOnlyTensorSpan<float>(memory, lengths, strides);
+                }
+
+            """);
+        string parameters = string.Join(", ", RandomKernels.Parameters.Select(p => "Tensor<float> " + p.Name));
+        string padded = string.Join(", ", RandomKernels.Parameters.Select(p => $"Padded({p.Name})"));
+        for (int i = 0; i < sources.Length; i++)
+        {
+            if (!sources[i].Contains($"public static Tensor<float> K{i}(", StringComparison.Ordinal))
+            {
+                continue; // several results
+            }
+
+            file.Append($$"""
+                    public static Tensor<float> K{{i}}Padded({{parameters}}, Tensor<float> like)
+                    {
+                        Tensor<float> destination = Tensor.CreateFromShape<float>(like.Lengths);
+                        destination.Fill(float.NaN);
+                        K{{i}}({{padded}}, destination.AsTensorSpan());
+                        return destination;
+                    }
+
+                """);
+        }
+
+        return file.Append("}\n").ToString();
     }
 
     /// <summary>What the front end (the analyzer's, shared with the generator) reports on kernel <paramref name="name"/>.</summary>
@@ -165,6 +267,29 @@ public sealed class RandomKernelTests
         return Tensor.Create(values, shape);
     }
 
+    /// <summary>
+    /// The padded call's result, or null where the kernel reshapes an input, which must then be
+    /// dense and is rejected with the documented message (checked here) instead.
+    /// </summary>
+    private static object? InvokeUnlessDenseRequired(MethodInfo method, object[] arguments, string where, string source)
+    {
+        try
+        {
+            return method.Invoke(null, arguments)!;
+        }
+        catch (TargetInvocationException e) when (e.InnerException is ArgumentException rejected
+            && rejected.Message.Contains("is a strided view", StringComparison.Ordinal)
+            && rejected.Message.Contains("copy it to a dense tensor first", StringComparison.Ordinal)
+            && source.Contains("Reshape(", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        catch (TargetInvocationException e)
+        {
+            throw new Xunit.Sdk.XunitException($"{where} (padded rows): {e.InnerException}\n{source}");
+        }
+    }
+
     private static object Invoke(MethodInfo method, object[] arguments, string where)
     {
         try
@@ -177,12 +302,44 @@ public sealed class RandomKernelTests
         }
     }
 
+    /// <summary>The arguments with every element moved by up to 2^-22 of itself (a few ulps), at random.</summary>
+    private static object[] Perturbed(object[] arguments, int seed)
+    {
+        var random = new Random(seed);
+        return arguments.Select(argument =>
+        {
+            var tensor = (Tensor<float>)argument;
+            float[] values = Flatten(tensor);
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] *= 1f + (float)((random.NextDouble() * 2 - 1) * Math.Pow(2, -22));
+            }
+
+            return (object)Tensor.Create(values, tensor.Lengths);
+        }).ToArray();
+    }
+
     /// <summary>
-    /// Each result's shape equal and each element within 1e-4·(1 + |e|) + 1e-5·max|e| of the eager one: float32
-    /// rounding in a different order (fused sums, FMA in the vector math) stays far inside it, a wrong
-    /// element does not.
+    /// |eager(x) - eager(x')| element by element, for inputs x' a few ulps from x: how much this
+    /// expression at these inputs magnifies errors of the size rounding makes. A product of
+    /// products that nearly cancel magnifies them a thousandfold, an elementwise chain hardly at all.
     /// </summary>
-    private static void AssertNear(object expected, object actual, string where, string source)
+    private static Tensor<float>[] Sensitivity(object expected, object perturbed)
+        => Results(expected).Zip(Results(perturbed), (e, p) =>
+        {
+            float[] a = Flatten(e), b = Flatten(p);
+            return Tensor.Create(a.Select((v, i) => float.IsFinite(v) && float.IsFinite(b[i]) ? Math.Abs(v - b[i]) : 0f).ToArray(), e.Lengths);
+        }).ToArray();
+
+    /// <summary>
+    /// Each result's shape equal and each element within 1e-4·(1 + |e|) + 1e-5·max|e| + 1024·s of
+    /// the eager one, where s is the element's <see cref="Sensitivity"/>. Rounding errors grow with
+    /// the square root of the terms each sum adds, which a perturbation of the inputs does not show,
+    /// hence the large factor: a sum of products of sums over 100 and 17 terms that cancels to 0.08
+    /// differed from the eager one by 110·s, all of it rounding. A wrong element is off by about
+    /// its own size, far outside the bound unless the expression cancels every digit away.
+    /// </summary>
+    private static void AssertNear(object expected, Tensor<float>[] sensitivity, object actual, string where, string source)
     {
         Tensor<float>[] want = Results(expected), got = Results(actual);
         Assert.Equal(want.Length, got.Length);
@@ -191,12 +348,12 @@ public sealed class RandomKernelTests
             string result = want.Length > 1 ? $" result {r}" : "";
             Assert.True(want[r].Lengths.SequenceEqual(got[r].Lengths),
                 $"{where}{result}: shape [{string.Join(", ", got[r].Lengths.ToArray())}], eager [{string.Join(", ", want[r].Lengths.ToArray())}]\n{source}");
-            float[] e = Flatten(want[r]), a = Flatten(got[r]);
+            float[] e = Flatten(want[r]), a = Flatten(got[r]), s = Flatten(sensitivity[r]);
             double scale = e.Select(v => Math.Abs((double)v)).DefaultIfEmpty(0).Max();
             for (int i = 0; i < e.Length; i++)
             {
-                bool near = float.IsNaN(e[i]) ? float.IsNaN(a[i]) : Math.Abs((double)a[i] - e[i]) <= 1e-4 * (1 + Math.Abs((double)e[i])) + 1e-5 * scale;
-                Assert.True(near, $"{where}{result}: element {i} is {a[i]:R}, eager {e[i]:R}\n{source}");
+                bool near = float.IsNaN(e[i]) ? float.IsNaN(a[i]) : Math.Abs((double)a[i] - e[i]) <= 1e-4 * (1 + Math.Abs((double)e[i])) + 1e-5 * scale + 1024.0 * s[i];
+                Assert.True(near, $"{where}{result}: element {i} is {a[i]:R}, eager {e[i]:R} (sensitivity {s[i]:R})\n{source}");
             }
         }
     }
