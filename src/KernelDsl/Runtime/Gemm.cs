@@ -287,8 +287,10 @@ public static unsafe class Gemm
         problem.ColumnBlocks = (n + problem.ColumnBlock - 1) / problem.ColumnBlock;
         nint chunks = problem.Batches * problem.RowChunks * problem.ColumnBlocks;
 
-        // A few rows against a transposed B: dot products straight from the operands (GemmDotProducts).
+        // A few rows against a transposed B: dot products straight from the operands (GemmDotProducts);
+        // against a B with contiguous rows: sums of B's rows, block by block (GemmFewRows).
         problem.ByDotProducts = problem.RowStrideB == 1 && problem.ColumnStrideB != 1 && problem.ColumnStrideA == 1 && m <= GemmDotProducts.MaxRows;
+        problem.ByFewRows = !problem.ByDotProducts && problem.ColumnStrideB == 1 && m <= GemmFewRows.MaxRows;
 
         var job = new BlockJob<TEpilogue, V>(epilogue, problem);
         if (workers == 1 || chunks == 1)
@@ -331,10 +333,19 @@ public static unsafe class Gemm
             float* c = problem.C + batch * problem.M * problem.N + columnStart;
             KernelOperands epilogueRow = default; // retargeted in place for each row of a finished tile
 
-            if (problem.ByDotProducts)
+            if (problem.ByDotProducts || problem.ByFewRows)
             {
-                GemmDotProducts.Run<V>(a + chunkRowStart * problem.RowStrideA, problem.RowStrideA, b, problem.ColumnStrideB, problem.K,
-                    c + chunkRowStart * problem.N, problem.N, chunkRows, columns);
+                if (problem.ByDotProducts)
+                {
+                    GemmDotProducts.Run<V>(a + chunkRowStart * problem.RowStrideA, problem.RowStrideA, b, problem.ColumnStrideB, problem.K,
+                        c + chunkRowStart * problem.N, problem.N, chunkRows, columns);
+                }
+                else
+                {
+                    GemmFewRows.Run<V>(a + chunkRowStart * problem.RowStrideA, problem.RowStrideA, problem.ColumnStrideA, b, problem.RowStrideB, problem.K,
+                        c + chunkRowStart * problem.N, problem.N, chunkRows, columns);
+                }
+
                 if (typeof(TEpilogue) != typeof(NoEpilogue))
                 {
                     for (nint r = 0; r < chunkRows; r++)
@@ -513,6 +524,9 @@ internal unsafe struct GemmProblem
     public nint RowChunks;
     public nint ColumnBlocks;
     public bool ByDotProducts;
+
+    /// <summary>Whether chunks run <see cref="GemmFewRows"/>: a few rows of A against B's contiguous rows, read in place.</summary>
+    public bool ByFewRows;
     public RowLayout Epilogue;
 
     /// <summary>The element offsets of batch <paramref name="batch"/> (row-major over the batch dimensions) in A and B.</summary>
