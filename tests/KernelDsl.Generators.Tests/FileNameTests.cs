@@ -48,6 +48,22 @@ public sealed class FileNameTests
     }
 
     [Fact]
+    public void ClashesAreFoundInsideNamespacesAndNestedTypes()
+    {
+        string source = GeneratorHarness.Usings
+            + "namespace Models { namespace V1 { public static partial class Outer { public static partial class Layers { [Kernel] public static Tensor<float> M(Tensor<float> x) => x * 2f; } } } }\n"
+            + "namespace Models.V1 { public static partial class Outer { public static partial class LAYERS { [Kernel] public static Tensor<float> M(Tensor<float> x) => x * 3f; } } }\n";
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(source);
+
+        Assert.Null(result.Results[0].Exception);
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(
+            [KernelSpec.DisambiguateCase("Models.V1.Outer.LAYERS.M.g.cs"), KernelSpec.DisambiguateCase("Models.V1.Outer.Layers.M.g.cs")],
+            HintNames(result));
+        Assert.Empty(GeneratorHarness.Errors(output));
+    }
+
+    [Fact]
     public void TheHashIsStableAndSpellingSensitive()
     {
         // Part of the file name, so it must not change between builds or processes (FNV-1a, not string.GetHashCode).
