@@ -76,6 +76,21 @@ public sealed class RandomKernelTests
         AssertFusedAgreesWithEager(file, body, 7, draws.Dequeue);
     }
 
+    /// <summary>A value returned more than once (was KD0005): each destination gets it.</summary>
+    [Theory]
+    [InlineData(3, "var m = Mean(x, axis: -1, keepDims: true); return (m, x - m, m);")]
+    [InlineData(2, "var p = Relu(MatMul(x, w) + u); return (p, p);")]
+    [InlineData(2, "return (Softmax(x), Softmax(x));")]
+    [InlineData(3, "var s = Sum(a, axis: 1); return (s * 2f, s * 2f, Tanh(s * 2f));")]
+    public void AValueReturnedMoreThanOnce(int results, string body)
+    {
+        string tuple = "(" + string.Join(", ", Enumerable.Repeat("Tensor<float>", results)) + ")";
+        string file = GeneratorHarness.Usings + "public static partial class Fuzz\n{\n    [Kernel]\n    public static " + tuple + " K0("
+            + RandomKernels.ParameterList + ")\n    {\n        " + body + "\n    }\n}\n";
+        var draws = new System.Collections.Generic.Queue<(int, int, int, int)>([(3, 2, 5, 7), (16, 5, 64, 3)]);
+        AssertFusedAgreesWithEager(file, body, 11, draws.Dequeue);
+    }
+
     /// <summary>
     /// Generates, compiles and loads <paramref name="file"/> (kernels K0, K1, ... of class <c>Fuzz</c>
     /// taking <see cref="RandomKernels.Parameters"/>), then compares each fused kernel with its eager

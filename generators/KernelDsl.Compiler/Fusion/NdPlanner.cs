@@ -159,11 +159,6 @@ public static class NdPlanner
             }
         }
 
-        if (graph.Results.Count != results.Count)
-        {
-            errors.Add(new PlanError(graph.Output, "Returning the same value twice", "return it once, or compute the second copy differently"));
-        }
-
         if (errors.Count > 0)
         {
             return (null, errors);

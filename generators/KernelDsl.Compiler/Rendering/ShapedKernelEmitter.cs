@@ -369,6 +369,23 @@ public static class ShapedKernelEmitter
 
         private void EmitGroups(CodeWriter w)
         {
+            EmitEachGroup(w);
+
+            // A value returned more than once is computed into its first destination and copied.
+            for (int r = 0; r < plan.Results.Count; r++)
+            {
+                int first = plan.Results.ToList().IndexOf(plan.Results[r]);
+                if (first < r)
+                {
+                    w.Line();
+                    w.Line($"// Result {r + 1} is result {first + 1} again: a copy of it.");
+                    w.Line($"{Destinations[first]}Memory.CopyTo({Destinations[r]}Memory);");
+                }
+            }
+        }
+
+        private void EmitEachGroup(CodeWriter w)
+        {
             for (int g = 0; g < plan.Groups.Count; g++)
             {
                 NdGroup group = plan.Groups[g];
