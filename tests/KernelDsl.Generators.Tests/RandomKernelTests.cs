@@ -21,7 +21,8 @@ namespace KernelDsl.Generators.Tests;
 /// </summary>
 /// <remarks>
 /// <c>KERNELDSL_RANDOM_KERNELS=n</c> runs n kernels per seed instead of the default, and
-/// <c>KERNELDSL_RANDOM_KERNEL_SEED=s</c> adds seed s. A failure names the seed, the kernel and its
+/// <c>KERNELDSL_RANDOM_KERNEL_SEED=s</c> adds seed s, <c>KERNELDSL_RANDOM_KERNEL_SIZES=large</c> draws
+/// sizes in the hundreds. A failure names the seed, the kernel and its
 /// source. These tests change <see cref="KernelOptions.ParallelThreshold"/>, which no other test of
 /// this project reads.
 /// </remarks>

@@ -58,7 +58,15 @@ internal sealed class RandomKernels(int seed)
 
     /// <summary>Sizes for B, T, N and M: ones, primes, one past a vector width, and a few larger.</summary>
     public (int B, int T, int N, int M) Sizes()
-        => (Pick(1, 2, 3, 7, 16, 17, 33), Pick(1, 2, 5, 17), Pick(1, 2, 5, 15, 16, 17, 31, 64, 100), Pick(1, 3, 16, 17, 40));
+        => Large
+            ? (Pick(1, 65, 130), Pick(3, 33), Pick(63, 300, 513), Pick(1, 257, 600))
+            : (Pick(1, 2, 3, 7, 16, 17, 33), Pick(1, 2, 5, 17), Pick(1, 2, 5, 15, 16, 17, 31, 64, 100), Pick(1, 3, 16, 17, 40));
+
+    /// <summary>
+    /// Whether <c>KERNELDSL_RANDOM_KERNEL_SIZES=large</c> asks for sizes past the GEMM's blocks and
+    /// the row kernels' prefetch distance (slow: the eager bodies dominate), for a local sweep.
+    /// </summary>
+    private static bool Large => Environment.GetEnvironmentVariable("KERNELDSL_RANDOM_KERNEL_SIZES") == "large";
 
     private string Value(string shape, int depth)
     {
