@@ -19,18 +19,13 @@ public sealed class FileNameTests
             + "    [Kernel] public static Tensor<float> Gelu(Tensor<float> x) => x * 2f;\n"
             + "    [Kernel] public static Tensor<float> GELU(Tensor<float> x) => x * 3f;\n"
             + "    [Kernel] public static Tensor<float> Relu(Tensor<float> x) => x * 4f;\n}\n";
-        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(source);
-
-        Assert.Null(result.Results[0].Exception);
-        Assert.Empty(result.Diagnostics);
-        string[] names = HintNames(result);
+        string[] names = GenerateCleanly(source);
         Assert.Equal(3, names.Length);
         Assert.Contains("K.Relu.g.cs", names); // no clash, no suffix
         Assert.Contains(KernelSpec.DisambiguateCase("K.Gelu.g.cs"), names);
         Assert.Contains(KernelSpec.DisambiguateCase("K.GELU.g.cs"), names);
         Assert.Matches(@"^K\.Gelu\.[0-9a-f]{8}\.g\.cs$", KernelSpec.DisambiguateCase("K.Gelu.g.cs"));
         Assert.NotEqual(KernelSpec.DisambiguateCase("K.Gelu.g.cs").ToUpperInvariant(), KernelSpec.DisambiguateCase("K.GELU.g.cs").ToUpperInvariant());
-        Assert.Empty(GeneratorHarness.Errors(output));
     }
 
     [Fact]
@@ -39,12 +34,7 @@ public sealed class FileNameTests
         string source = GeneratorHarness.Usings
             + "public static partial class Layers { [Kernel] public static Tensor<float> M(Tensor<float> x) => x * 2f; }\n"
             + "public static partial class layers { [Kernel] public static Tensor<float> M(Tensor<float> x) => x * 3f; }\n";
-        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(source);
-
-        Assert.Null(result.Results[0].Exception);
-        Assert.Empty(result.Diagnostics);
-        Assert.Equal(2, HintNames(result).Length);
-        Assert.Empty(GeneratorHarness.Errors(output));
+        Assert.Equal(2, GenerateCleanly(source).Length);
     }
 
     [Fact]
@@ -53,14 +43,9 @@ public sealed class FileNameTests
         string source = GeneratorHarness.Usings
             + "namespace Models { namespace V1 { public static partial class Outer { public static partial class Layers { [Kernel] public static Tensor<float> M(Tensor<float> x) => x * 2f; } } } }\n"
             + "namespace Models.V1 { public static partial class Outer { public static partial class LAYERS { [Kernel] public static Tensor<float> M(Tensor<float> x) => x * 3f; } } }\n";
-        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(source);
-
-        Assert.Null(result.Results[0].Exception);
-        Assert.Empty(result.Diagnostics);
         Assert.Equal(
             [KernelSpec.DisambiguateCase("Models.V1.Outer.LAYERS.M.g.cs"), KernelSpec.DisambiguateCase("Models.V1.Outer.Layers.M.g.cs")],
-            HintNames(result));
-        Assert.Empty(GeneratorHarness.Errors(output));
+            GenerateCleanly(source));
     }
 
     [Fact]
@@ -71,6 +56,13 @@ public sealed class FileNameTests
         Assert.NotEqual(KernelSpec.DisambiguateCase("K.gelu.g.cs"), KernelSpec.DisambiguateCase("K.Gelu.g.cs"));
     }
 
-    private static string[] HintNames(GeneratorDriverRunResult result)
-        => result.Results[0].GeneratedSources.Select(s => s.HintName).OrderBy(n => n, System.StringComparer.Ordinal).ToArray();
+    /// <summary>Runs the generator, asserts it reported nothing and its output compiles, and returns the file names, sorted.</summary>
+    private static string[] GenerateCleanly(string source)
+    {
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(source);
+        Assert.Null(result.Results[0].Exception);
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(output));
+        return result.Results[0].GeneratedSources.Select(s => s.HintName).OrderBy(n => n, System.StringComparer.Ordinal).ToArray();
+    }
 }
