@@ -66,6 +66,9 @@ public interface ISimdFloat<TSelf> where TSelf : struct, ISimdFloat<TSelf>
     /// <summary>Rounds to the nearest integer, ties to even.</summary>
     static abstract TSelf Round(TSelf value);
 
+    /// <summary>Rounds toward negative infinity.</summary>
+    static abstract TSelf Floor(TSelf value);
+
     static abstract TSelf LessThan(TSelf left, TSelf right);
     static abstract TSelf LessThanOrEqual(TSelf left, TSelf right);
     static abstract TSelf GreaterThan(TSelf left, TSelf right);
@@ -86,10 +89,17 @@ public interface ISimdFloat<TSelf> where TSelf : struct, ISimdFloat<TSelf>
     static abstract TSelf PowerOfTwo(TSelf n);
 
     /// <summary>
-    /// x·2^n for lanes of <paramref name="n"/> holding integers in [-252, 254], rounded once (so a
-    /// subnormal result is correctly rounded, and every width gives the same bits).
+    /// x·2^⌊n⌋ for lanes of <paramref name="n"/> whose floor is in [-252, 254], rounded once (so a
+    /// subnormal result is correctly rounded, and every width gives the same bits). The floor is the
+    /// definition of x86 <c>vscalefps</c>, so with AVX-512 this is one instruction.
     /// </summary>
     static abstract TSelf ScaleByPowerOfTwo(TSelf x, TSelf n);
+
+    /// <summary>
+    /// 2^(j/16) for j the low four bits of each lane's bit pattern: the table of <see cref="VectorMath.Exp{V}"/>,
+    /// looked up with one permute where the width has one (<c>SixteenthPowers</c>).
+    /// </summary>
+    static abstract TSelf SixteenthPowerOfTwo(TSelf bits);
 
     /// <summary>The unbiased binary exponent of normal, finite, non-zero lanes, as a float.</summary>
     static abstract TSelf Exponent(TSelf value);

@@ -74,6 +74,9 @@ public readonly struct Simd128 : ISimdFloat<Simd128>
     public static Simd128 Round(Simd128 value) => new(Vector128.Round(value._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128 Floor(Simd128 value) => new(Vector128.Floor(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd128 LessThan(Simd128 left, Simd128 right) => new(Vector128.LessThan(left._value, right._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -109,7 +112,10 @@ public readonly struct Simd128 : ISimdFloat<Simd128>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd128 ScaleByPowerOfTwo(Simd128 x, Simd128 n)
-        => Avx512F.VL.IsSupported ? new(Avx512F.VL.Scale(x._value, n._value)) : SimdMath.ScaleInTwoSteps(x, n);
+        => Avx512F.VL.IsSupported ? new(Avx512F.VL.Scale(x._value, n._value)) : SimdMath.ScaleInTwoSteps(x, Floor(n));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128 SixteenthPowerOfTwo(Simd128 bits) => new(SixteenthPowers.Lookup(bits._value.AsInt32()));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd128 Exponent(Simd128 value)

@@ -74,6 +74,9 @@ public readonly struct Simd256 : ISimdFloat<Simd256>
     public static Simd256 Round(Simd256 value) => new(Vector256.Round(value._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256 Floor(Simd256 value) => new(Vector256.Floor(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd256 LessThan(Simd256 left, Simd256 right) => new(Vector256.LessThan(left._value, right._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -109,7 +112,29 @@ public readonly struct Simd256 : ISimdFloat<Simd256>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd256 ScaleByPowerOfTwo(Simd256 x, Simd256 n)
-        => Avx512F.VL.IsSupported ? new(Avx512F.VL.Scale(x._value, n._value)) : SimdMath.ScaleInTwoSteps(x, n);
+        => Avx512F.VL.IsSupported ? new(Avx512F.VL.Scale(x._value, n._value)) : SimdMath.ScaleInTwoSteps(x, Floor(n));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256 SixteenthPowerOfTwo(Simd256 bits)
+    {
+        Vector256<int> index = bits._value.AsInt32();
+        if (Avx512F.VL.IsSupported)
+        {
+            return new(Avx512F.VL.PermuteVar8x32x2(SixteenthPowers.Lower256, index, SixteenthPowers.Upper256));
+        }
+
+        if (Avx2.IsSupported)
+        {
+            // Both halves of the table permuted by the low three bits; the fourth bit, shifted into
+            // the sign, picks between them.
+            return new(Avx.BlendVariable(
+                Avx2.PermuteVar8x32(SixteenthPowers.Lower256, index),
+                Avx2.PermuteVar8x32(SixteenthPowers.Upper256, index),
+                Vector256.ShiftLeft(index, 28).AsSingle()));
+        }
+
+        return new(SixteenthPowers.Lookup(index));
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd256 Exponent(Simd256 value)

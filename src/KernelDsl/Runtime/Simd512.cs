@@ -74,6 +74,9 @@ public readonly struct Simd512 : ISimdFloat<Simd512>
     public static Simd512 Round(Simd512 value) => new(Vector512.Round(value._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512 Floor(Simd512 value) => new(Vector512.Floor(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512 LessThan(Simd512 left, Simd512 right) => new(Vector512.LessThan(left._value, right._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -109,7 +112,13 @@ public readonly struct Simd512 : ISimdFloat<Simd512>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512 ScaleByPowerOfTwo(Simd512 x, Simd512 n)
-        => Avx512F.IsSupported ? new(Avx512F.Scale(x._value, n._value)) : SimdMath.ScaleInTwoSteps(x, n);
+        => Avx512F.IsSupported ? new(Avx512F.Scale(x._value, n._value)) : SimdMath.ScaleInTwoSteps(x, Floor(n));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512 SixteenthPowerOfTwo(Simd512 bits)
+        => Avx512F.IsSupported
+            ? new(Avx512F.PermuteVar16x32(SixteenthPowers.Table512, bits._value.AsInt32()))
+            : new(SixteenthPowers.Lookup(bits._value.AsInt32()));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512 Exponent(Simd512 value)

@@ -78,6 +78,9 @@ public readonly struct SimdScalar : ISimdFloat<SimdScalar>
     public static SimdScalar Round(SimdScalar value) => new(MathF.Round(value._value, MidpointRounding.ToEven));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static SimdScalar Floor(SimdScalar value) => new(MathF.Floor(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static SimdScalar LessThan(SimdScalar left, SimdScalar right) => Mask(left._value < right._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -112,7 +115,10 @@ public readonly struct SimdScalar : ISimdFloat<SimdScalar>
     public static SimdScalar PowerOfTwo(SimdScalar n) => FromBits(((int)n._value + 127) << 23);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static SimdScalar ScaleByPowerOfTwo(SimdScalar x, SimdScalar n) => SimdMath.ScaleInTwoSteps(x, n);
+    public static SimdScalar ScaleByPowerOfTwo(SimdScalar x, SimdScalar n) => SimdMath.ScaleInTwoSteps(x, Floor(n));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static SimdScalar SixteenthPowerOfTwo(SimdScalar bits) => new(SixteenthPowers.Values[Bits(bits) & 15]);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static SimdScalar Exponent(SimdScalar value) => new((float)(((Bits(value) & 0x7F800000) >>> 23) - 127));
