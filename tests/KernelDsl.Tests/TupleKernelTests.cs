@@ -31,6 +31,16 @@ public static partial class TupleKernels
         var product = MatMul(a, b);
         return (product, Relu(product), Softmax(product));
     }
+
+    // Without [Shape]: elementwise kernels take any common shape; these need axes, so their tensors are vectors [N].
+    [Kernel]
+    public static (Tensor<float>, Tensor<float>) ExpAndLog(Tensor<float> x) => (Exp(x), Log(Abs(x) + 1f));
+
+    [Kernel]
+    public static (Tensor<float> Probabilities, Tensor<float> Largest) SoftmaxAndMax(Tensor<float> x) => (Softmax(x), Max(x, axis: 0, keepDims: true));
+
+    [Kernel]
+    public static Tensor<float> Dot(Tensor<float> x, Tensor<float> y) => Sum(x * y, axis: 0);
 }
 
 public sealed class TupleKernelTests
@@ -96,6 +106,39 @@ public sealed class TupleKernelTests
         Near(product.Map(v => Math.Max(v, 0)), relu, 1e-5 * (k + 1));
         RefTensor e = RefTensor.Zip(product, product.Max(), (v, max) => Math.Exp(v - max));
         Near(e / e.Sum(), softmax, 1e-5 * (k + 1));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(17)]
+    [InlineData(1031)]
+    public void KernelsWithoutShapesThatNeedAxesTakeVectors(int length)
+    {
+        Tensor<float> x = Random(length, length), y = Random(length + 1, length);
+        RefTensor rx = RefTensor.From(x), ry = RefTensor.From(y);
+
+        (Tensor<float> exp, Tensor<float> log) = TupleKernels.ExpAndLogFused(x);
+        Near(rx.Map(Math.Exp), exp, 1e-6);
+        Near(rx.Map(v => Math.Log(Math.Abs(v) + 1)), log, 1e-6);
+
+        (Tensor<float> probabilities, Tensor<float> largest) = TupleKernels.SoftmaxAndMaxFused(x);
+        RefTensor e = RefTensor.Zip(rx, rx.Max(), (v, max) => Math.Exp(v - max));
+        Near(e / e.Sum(), probabilities, 1e-6);
+        Near(rx.Max(), largest, 0);
+
+        Tensor<float> dot = TupleKernels.DotFused(x, y);
+        Assert.Equal(1, dot.FlattenedLength);
+        double expected = Enumerable.Range(0, length).Sum(i => rx.Data[i] * ry.Data[i]);
+        Assert.True(Math.Abs(dot.ToArray()[0] - expected) <= 1e-5 * (1 + length), $"{dot.ToArray()[0]} vs {expected}, shape [{string.Join(", ", dot.Lengths.ToArray())}]");
+    }
+
+    [Fact]
+    public void KernelsWithoutShapesThatNeedAxesRejectOtherRanksAndLengths()
+    {
+        var e = Assert.Throws<ArgumentException>(() => TupleKernels.DotFused(Random(1, 3), Random(2, 4)));
+        Assert.Contains("N is 3 in x but 4 in y", e.Message);
+        e = Assert.Throws<ArgumentException>(() => TupleKernels.ExpAndLogFused(Random(3, 2, 3)));
+        Assert.Contains("[N]", e.Message);
     }
 
     [Fact]

@@ -76,6 +76,15 @@ internal static class KernelParser
 
         var builder = new GraphBuilder(parameters);
         (int? output, BodyLowering lowering) = BodyLowering.Lower(body, builder, method);
+        if (output is int elementwiseOutput && VectorShapes.AreImplied(parameters, builder.Build(elementwiseOutput)))
+        {
+            // No [Shape], but the body reduces, views or returns several tensors: lower it again
+            // with every tensor parameter a vector of one length N.
+            parameters = VectorShapes.Imply(parameters);
+            builder = new GraphBuilder(parameters);
+            (output, lowering) = BodyLowering.Lower(body, builder, method);
+        }
+
         if (output is not int result)
         {
             diagnostics.AddRange(lowering.Diagnostics);

@@ -10,8 +10,8 @@ namespace KernelDsl.Generators.Parsing;
 /// <summary>
 /// Runs the compiler's shape inference and fusion planning on a freshly lowered kernel and turns
 /// their errors into diagnostics on the sub-expression at fault (KD0001-KD0003 for shape errors,
-/// KD0005 for what the compiler cannot fuse yet). A kernel without declared shapes may use only
-/// elementwise operations.
+/// KD0005 for what the compiler cannot fuse yet). A kernel without declared shapes reaches here
+/// with shapes only if it needs them (<see cref="VectorShapes"/>).
 /// </summary>
 internal static class ShapeDiagnostics
 {
@@ -33,15 +33,7 @@ internal static class ShapeDiagnostics
 
         if (!ShapeInference.IsShaped(graph))
         {
-            foreach (int n in Enumerable.Range(0, graph.Nodes.Count).Where(n => !OpInfo.IsElementwise(graph.Nodes[n].Op) && graph.Nodes[n].Operands.Count > 0))
-            {
-                string what = graph.Nodes[n].Op == Op.Tuple ? "Returning several tensors"
-                    : "'" + (OpInfo.IsReduction(graph.Nodes[n].Op) ? OpInfo.ReductionName(graph.Nodes[n].Op) : graph.Nodes[n].Op.ToString()) + "'";
-                yield return DiagnosticInfo.Create(KernelDiagnostics.UnsupportedConstruct, At(n), $"{what} in a kernel without declared shapes",
-                    "declare each tensor parameter's dimensions with [Shape(\"B\", \"N\")] so the compiler knows the axes");
-            }
-
-            yield break;
+            yield break; // elementwise only (VectorShapes gives any other kernel shapes)
         }
 
         ShapeInferenceResult inferred = ShapeInference.Infer(graph);
