@@ -69,9 +69,9 @@ public static class KernelFileEmitter
 
         w.Line("/// <summary>");
         w.Line($"/// Computes <c>{spec.MethodName}</c> elementwise into <paramref name=\"{destination}\"/> in one fused pass over memory.");
-        w.Line("/// Every tensor argument must have the destination's shape and be dense (row-major, no strides).");
+        w.Line("/// Every tensor argument must have the destination's shape; strided inputs are copied first, and the destination must be dense.");
         w.Line("/// </summary>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">A shape differs from the destination's, a tensor is a strided view, or an input partially overlaps the destination.</exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A shape differs from the destination's, the destination is a strided view, or an input partially overlaps it.</exception>");
         w.Line(GeneratedCodeAttribute);
         using (w.Block($"{spec.Accessibility} static void {spec.MethodName}({signature})"))
         {
@@ -80,7 +80,8 @@ public static class KernelFileEmitter
                 w.Line($"{Args}.RequireSameShape({p.Name}.Lengths, \"{Plain(p)}\", {destination}.Lengths, \"{destination}\");");
             }
 
-            string arguments = ArgumentList(spec, p => $"{Args}.AsSpan({p.Name}, \"{Plain(p)}\")", $"{Args}.AsSpan({destination}, \"{destination}\")");
+            // A strided input (a transpose, a slice) is copied to dense memory first; the destination is written in place.
+            string arguments = ArgumentList(spec, p => $"{Args}.DenseSpan({p.Name}, \"{Plain(p)}\")", $"{Args}.AsSpan({destination}, \"{destination}\")");
             w.Line($"{spec.MethodName}({arguments});");
         }
     }
@@ -105,14 +106,8 @@ public static class KernelFileEmitter
                 w.Line($"global::System.ArgumentNullException.ThrowIfNull({p.Name});");
             }
 
-            w.Line("// Strided views (transposes, slices) are copied to dense memory: this overload allocates anyway.");
-            foreach (KernelParameter p in parameters.Where(p => p.Kind == ParameterKind.Tensor))
-            {
-                w.Line($"{Tensors}.Tensor<float> {DenseName(p)} = {p.Name}.IsDense ? {p.Name} : {p.Name}.ToDenseTensor();");
-            }
-
             w.Line($"{Tensors}.Tensor<float> {destination} = {Tensors}.Tensor.CreateFromShapeUninitialized<float>({first.Name}.Lengths);");
-            string arguments = ArgumentList(spec, p => DenseName(p) + ".AsReadOnlyTensorSpan()", destination + ".AsTensorSpan()");
+            string arguments = ArgumentList(spec, p => p.Name + ".AsReadOnlyTensorSpan()", destination + ".AsTensorSpan()");
             w.Line($"{spec.MethodName}({arguments});");
             w.Line($"return {destination};");
         }
@@ -140,6 +135,4 @@ public static class KernelFileEmitter
     }
 
     private static string Plain(KernelParameter parameter) => parameter.Name.TrimStart('@');
-
-    private static string DenseName(KernelParameter parameter) => "dense_" + Plain(parameter);
 }

@@ -81,9 +81,9 @@ public static class ShapedKernelEmitter
                 .Concat(Destinations.Select(d => $"in {Tensors}.TensorSpan<float> {d}")));
             w.Line("/// <summary>");
             w.Line($"/// Computes <c>{spec.MethodName}</c> into {DescribeDestinations()}, in {Describe(plan)}.");
-            w.Line("/// Inputs may be strided views whose last dimension is contiguous; the destination must be dense.");
+            w.Line("/// Inputs may be strided views (read in place where the kernel can, else copied first); the destination must be dense.");
             w.Line("/// </summary>");
-            w.Line("/// <exception cref=\"global::System.ArgumentException\">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), a view is not contiguous along its rows, or the destination overlaps an input unsafely.</exception>");
+            w.Line("/// <exception cref=\"global::System.ArgumentException\">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), the destination is a strided view, or it overlaps an input unsafely.</exception>");
             w.Line(KernelFileEmitter.GeneratedCodeAttribute);
             using (w.Block($"{spec.Accessibility} static void {spec.MethodName}({signature})"))
             {
@@ -95,7 +95,7 @@ public static class ShapedKernelEmitter
                 }
 
                 EmitSliceChecks(w);
-                EmitContiguityChecks(w);
+                EmitCopiesOfViews(w);
                 EmitOverlapChecks(w);
                 foreach (string destination in Destinations)
                 {
@@ -167,7 +167,7 @@ public static class ShapedKernelEmitter
                     w.Line($"{Tensors}.Tensor<float> {Destinations[r]} = {Tensors}.Tensor.CreateFromShapeUninitialized<float>({DimList(shapes[plan.Results[r]]!)});");
                 }
 
-                string arguments = string.Join(", ", graph.Parameters.Select(p => p.Kind == ParameterKind.Tensor ? $"({p.Name}.IsDense ? {p.Name} : {p.Name}.ToDenseTensor()).AsReadOnlyTensorSpan()" : p.Name)
+                string arguments = string.Join(", ", graph.Parameters.Select(p => p.Kind == ParameterKind.Tensor ? $"{p.Name}.AsReadOnlyTensorSpan()" : p.Name)
                     .Concat(Destinations.Select(d => d + ".AsTensorSpan()")));
                 w.Line($"{spec.MethodName}({arguments});");
                 w.Line(IsTuple ? $"return ({string.Join(", ", Destinations)});" : $"return {Destinations[0]};");
@@ -244,13 +244,6 @@ public static class ShapedKernelEmitter
             for (int n = 0; n < graph.Nodes.Count; n++)
             {
                 GraphNode node = graph.Nodes[n];
-                if (node.Op == Op.Reshape && graph.Nodes[node.Operands[0]].Op == Op.Input)
-                {
-                    KernelParameter p = graph.Parameters[graph.Nodes[node.Operands[0]].Parameter];
-                    w.Line($"{Args}.RequireDense({p.Name}, \"{Plain(p)}\"); // read through Reshape");
-                    continue;
-                }
-
                 if (node.Op != Op.Slice)
                 {
                     continue;
@@ -268,23 +261,48 @@ public static class ShapedKernelEmitter
             }
         }
 
-        private void EmitContiguityChecks(CodeWriter w)
+        /// <summary>
+        /// A view the kernel cannot read in place (rows that are not contiguous; a reshaped view that is
+        /// not dense) is copied, and the entry point runs again on the copies: one branch, taken only
+        /// for such views.
+        /// </summary>
+        private void EmitCopiesOfViews(CodeWriter w)
         {
-            var checks = new SortedSet<(int Parameter, int Axis)>();
+            var rowAxes = new SortedDictionary<int, int>();
             foreach (RowProgram program in programs.OfType<RowProgram>())
             {
                 foreach (RowLeaf leaf in program.Leaves.Where(l => l.Kind == RowLeafKind.Parameter && !l.RowScalar))
                 {
                     int last = leaf.Shape.Rank - 1;
-                    checks.Add((leaf.Source, leaf.Permutation.Count == 0 ? last : leaf.Permutation[last]));
+                    rowAxes[leaf.Source] = leaf.Permutation.Count == 0 ? last : leaf.Permutation[last];
                 }
             }
 
-            foreach ((int parameter, int axis) in checks)
+            var dense = new SortedSet<int>(graph.Nodes.Where(n => n.Op == Op.Reshape && graph.Nodes[n.Operands[0]].Op == Op.Input)
+                .Select(n => graph.Nodes[n.Operands[0]].Parameter));
+            int[] viewed = rowAxes.Keys.Union(dense).OrderBy(p => p).ToArray();
+            if (viewed.Length == 0)
             {
-                KernelParameter p = graph.Parameters[parameter];
-                w.Line($"{Args}.RequireContiguous({p.Name}.Lengths, {p.Name}.Strides, {axis}, \"{Plain(p)}\");");
+                return;
             }
+
+            string Requirement(int p) => $"{graph.Parameters[p].Name}, {(rowAxes.TryGetValue(p, out int axis) ? axis : -1)}, dense: {(dense.Contains(p) ? "true" : "false")}";
+            string Need(int p) => dense.Contains(p) ? $"{Plain(graph.Parameters[p])} dense (it is reshaped)" : $"{Plain(graph.Parameters[p])} contiguous along dimension {rowAxes[p]}";
+            w.Line($"// An input the kernel cannot read in place is copied, and the kernel runs on the copies. It needs {string.Join(", ", viewed.Select(Need))}.");
+            for (int i = 0; i < viewed.Length; i++)
+            {
+                string test = $"!{Args}.IsReadableInPlace({Requirement(viewed[i])})";
+                w.Line(i == 0 ? (viewed.Length == 1 ? $"if ({test})" : $"if ({test}") : $"    || {test}{(i == viewed.Length - 1 ? ")" : "")}");
+            }
+
+            using (w.Indented("{", "}"))
+            {
+                string arguments = string.Join(", ", graph.Parameters.Select((p, i) => viewed.Contains(i) ? $"{Args}.InPlaceOrCopy({Requirement(i)}, \"{Plain(p)}\")" : p.Name).Concat(Destinations));
+                w.Line($"{spec.MethodName}({arguments});");
+                w.Line("return;");
+            }
+
+            w.Line();
         }
 
         /// <summary>The destination is written only by the last group; inputs it reads must not overlap it, except an elementwise read of the very same elements.</summary>

@@ -115,25 +115,46 @@ public static class KernelArguments
     }
 
     /// <summary>
-    /// Throws unless dimension <paramref name="axis"/> of the tensor has stride 1 (or at most one
-    /// element): fused kernels read rows contiguously.
+    /// Whether a fused kernel can read the tensor in place: its dimension <paramref name="rowAxis"/>
+    /// (none when -1) is contiguous (stride 1, or at most one element), and when
+    /// <paramref name="dense"/> the whole tensor is dense (a reshape regroups elements in memory
+    /// order). An empty tensor reads nothing, so it qualifies.
     /// </summary>
-    public static void RequireContiguous(scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, int axis, string name)
+    public static bool IsReadableInPlace(in ReadOnlyTensorSpan<float> tensor, int rowAxis, bool dense)
     {
-        foreach (nint length in lengths)
+        if (tensor.IsEmpty)
         {
-            if (length == 0)
-            {
-                return; // an empty tensor reads nothing (and has all-zero strides)
-            }
+            return true;
         }
 
-        if (lengths[axis] > 1 && strides[axis] != 1)
+        return dense ? tensor.IsDense : rowAxis < 0 || tensor.Lengths[rowAxis] <= 1 || tensor.Strides[rowAxis] == 1;
+    }
+
+    /// <summary>
+    /// The tensor itself when <see cref="IsReadableInPlace"/>, else a dense copy of its elements
+    /// (row-major, the same shape) in a new array: a transposed view, a column slice or a
+    /// broadcast row costs one copy instead of an error.
+    /// </summary>
+    public static ReadOnlyTensorSpan<float> InPlaceOrCopy(in ReadOnlyTensorSpan<float> tensor, int rowAxis, bool dense, string name)
+        => IsReadableInPlace(tensor, rowAxis, dense) ? tensor : DenseCopy(tensor, name);
+
+    /// <summary>The elements of the tensor in row-major order: in place when it is dense, else copied to a new array.</summary>
+    public static ReadOnlySpan<float> DenseSpan(in ReadOnlyTensorSpan<float> tensor, string name)
+        => tensor.IsDense || tensor.IsEmpty ? AsSpan(tensor, name) : CopyElements(tensor, name);
+
+    private static ReadOnlyTensorSpan<float> DenseCopy(in ReadOnlyTensorSpan<float> tensor, string name)
+        => new(CopyElements(tensor, name), tensor.Lengths);
+
+    private static float[] CopyElements(in ReadOnlyTensorSpan<float> tensor, string name)
+    {
+        if (tensor.FlattenedLength > int.MaxValue)
         {
-            throw new ArgumentException(
-                $"'{name}' is a strided view whose dimension {axis} has stride {strides[axis]} (strides {FormatShape(strides)}); the kernel reads that dimension contiguously, so copy it to a dense tensor first (for example with ToDenseTensor()).",
-                name);
+            throw new ArgumentException($"'{name}' has {tensor.FlattenedLength} elements; fused kernels support at most {int.MaxValue}.", name);
         }
+
+        var elements = new float[tensor.FlattenedLength];
+        StridedCopy.Run(Memory(tensor), tensor.Lengths, tensor.Strides, elements);
+        return elements;
     }
 
     /// <summary>Every element a (possibly strided) tensor span addresses, as one span from its first element.</summary>
@@ -192,9 +213,6 @@ public static class KernelArguments
         nint extent = Extent(tensor.Lengths, tensor.Strides);
         return extent == 0 ? default : MemoryMarshal.CreateReadOnlySpan(in tensor.GetPinnableReference(), checked((int)extent));
     }
-
-    /// <summary>Throws unless the tensor is dense (row-major, no gaps): a reshape regroups its elements in memory order.</summary>
-    public static void RequireDense(in ReadOnlyTensorSpan<float> tensor, string name) => CheckedDenseLength(tensor.IsDense, tensor.FlattenedLength, tensor.Strides, name);
 
     /// <summary>The memory from element <paramref name="offset"/> on (a view that starts inside its source); empty when the source holds no element there.</summary>
     public static ReadOnlySpan<float> From(ReadOnlySpan<float> memory, nint offset)

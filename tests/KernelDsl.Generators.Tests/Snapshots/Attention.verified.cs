@@ -12,9 +12,9 @@ partial class Layers
 {
     /// <summary>
     /// Computes <c>Attention</c> into <paramref name="destination"/>, of shape <c>[H, T, D]</c>, in 3 fused kernels (contraction, rows, contraction).
-    /// Inputs may be strided views whose last dimension is contiguous; the destination must be dense.
+    /// Inputs may be strided views (read in place where the kernel can, else copied first); the destination must be dense.
     /// </summary>
-    /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), a view is not contiguous along its rows, or the destination overlaps an input unsafely.</exception>
+    /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), the destination is a strided view, or it overlaps an input unsafely.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     public static void Attention(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> q, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> k, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> v, float scale, in global::System.Numerics.Tensors.TensorSpan<float> destination)
     {
@@ -106,7 +106,7 @@ partial class Layers
         KernelRuntime.KernelArguments.RequireRank(k.Lengths, 3, "k", "[H, T, D]");
         KernelRuntime.KernelArguments.RequireRank(v.Lengths, 3, "v", "[H, T, D]");
         global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_H, dim_T, dim_D]);
-        Attention((q.IsDense ? q : q.ToDenseTensor()).AsReadOnlyTensorSpan(), (k.IsDense ? k : k.ToDenseTensor()).AsReadOnlyTensorSpan(), (v.IsDense ? v : v.ToDenseTensor()).AsReadOnlyTensorSpan(), scale, destination.AsTensorSpan());
+        Attention(q.AsReadOnlyTensorSpan(), k.AsReadOnlyTensorSpan(), v.AsReadOnlyTensorSpan(), scale, destination.AsTensorSpan());
         return destination;
     }
 

@@ -12,9 +12,9 @@ partial class Layers
 {
     /// <summary>
     /// Computes <c>CenterColumns</c> into <paramref name="destination"/>, of shape <c>[B, N]</c>, in 2 fused kernels (axisreduction, rows).
-    /// Inputs may be strided views whose last dimension is contiguous; the destination must be dense.
+    /// Inputs may be strided views (read in place where the kernel can, else copied first); the destination must be dense.
     /// </summary>
-    /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), a view is not contiguous along its rows, or the destination overlaps an input unsafely.</exception>
+    /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), the destination is a strided view, or it overlaps an input unsafely.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     public static void CenterColumns(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, in global::System.Numerics.Tensors.TensorSpan<float> destination)
     {
@@ -23,7 +23,13 @@ partial class Layers
         nint dim_B = x.Lengths[0];
         nint dim_N = x.Lengths[1];
         KernelRuntime.KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_N], "destination", "[B, N]");
-        KernelRuntime.KernelArguments.RequireContiguous(x.Lengths, x.Strides, 1, "x");
+        // An input the kernel cannot read in place is copied, and the kernel runs on the copies. It needs x contiguous along dimension 1.
+        if (!KernelRuntime.KernelArguments.IsReadableInPlace(x, 1, dense: false))
+        {
+            CenterColumns(KernelRuntime.KernelArguments.InPlaceOrCopy(x, 1, dense: false, "x"), destination);
+            return;
+        }
+
         KernelRuntime.KernelArguments.RequireDisjointOrSame(x, "x", destination, "destination", sameAllowed: true);
         global::System.Span<float> destinationMemory = KernelRuntime.KernelArguments.DenseMemory(destination, "destination");
 
@@ -70,7 +76,7 @@ partial class Layers
         nint dim_B = x.Lengths[0];
         nint dim_N = x.Lengths[1];
         global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_B, dim_N]);
-        CenterColumns((x.IsDense ? x : x.ToDenseTensor()).AsReadOnlyTensorSpan(), destination.AsTensorSpan());
+        CenterColumns(x.AsReadOnlyTensorSpan(), destination.AsTensorSpan());
         return destination;
     }
 

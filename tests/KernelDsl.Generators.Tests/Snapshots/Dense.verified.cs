@@ -12,9 +12,9 @@ partial class Layers
 {
     /// <summary>
     /// Computes <c>Dense</c> into <paramref name="destination"/>, of shape <c>[B, N]</c>, in one fused kernel.
-    /// Inputs may be strided views whose last dimension is contiguous; the destination must be dense.
+    /// Inputs may be strided views (read in place where the kernel can, else copied first); the destination must be dense.
     /// </summary>
-    /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), a view is not contiguous along its rows, or the destination overlaps an input unsafely.</exception>
+    /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), the destination is a strided view, or it overlaps an input unsafely.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     public static void Dense(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> b, in global::System.Numerics.Tensors.TensorSpan<float> destination)
     {
@@ -28,7 +28,13 @@ partial class Layers
         KernelRuntime.KernelArguments.RequireRank(b.Lengths, 1, "b", "[N]");
         KernelRuntime.KernelArguments.RequireSymbol("N", dim_N, "w", b.Lengths[0], "b");
         KernelRuntime.KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_N], "destination", "[B, N]");
-        KernelRuntime.KernelArguments.RequireContiguous(b.Lengths, b.Strides, 0, "b");
+        // An input the kernel cannot read in place is copied, and the kernel runs on the copies. It needs b contiguous along dimension 0.
+        if (!KernelRuntime.KernelArguments.IsReadableInPlace(b, 0, dense: false))
+        {
+            Dense(x, w, KernelRuntime.KernelArguments.InPlaceOrCopy(b, 0, dense: false, "b"), destination);
+            return;
+        }
+
         KernelRuntime.KernelArguments.RequireDisjointOrSame(x, "x", destination, "destination", sameAllowed: false);
         KernelRuntime.KernelArguments.RequireDisjointOrSame(w, "w", destination, "destination", sameAllowed: false);
         KernelRuntime.KernelArguments.RequireDisjointOrSame(b, "b", destination, "destination", sameAllowed: false);
@@ -71,7 +77,7 @@ partial class Layers
         nint dim_N = w.Lengths[1];
         KernelRuntime.KernelArguments.RequireRank(b.Lengths, 1, "b", "[N]");
         global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_B, dim_N]);
-        Dense((x.IsDense ? x : x.ToDenseTensor()).AsReadOnlyTensorSpan(), (w.IsDense ? w : w.ToDenseTensor()).AsReadOnlyTensorSpan(), (b.IsDense ? b : b.ToDenseTensor()).AsReadOnlyTensorSpan(), destination.AsTensorSpan());
+        Dense(x.AsReadOnlyTensorSpan(), w.AsReadOnlyTensorSpan(), b.AsReadOnlyTensorSpan(), destination.AsTensorSpan());
         return destination;
     }
 

@@ -25,14 +25,14 @@ partial class Layers
 
     /// <summary>
     /// Computes <c>GeluTanh</c> elementwise into <paramref name="destination"/> in one fused pass over memory.
-    /// Every tensor argument must have the destination's shape and be dense (row-major, no strides).
+    /// Every tensor argument must have the destination's shape; strided inputs are copied first, and the destination must be dense.
     /// </summary>
-    /// <exception cref="global::System.ArgumentException">A shape differs from the destination's, a tensor is a strided view, or an input partially overlaps the destination.</exception>
+    /// <exception cref="global::System.ArgumentException">A shape differs from the destination's, the destination is a strided view, or an input partially overlaps it.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     public static void GeluTanh(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, in global::System.Numerics.Tensors.TensorSpan<float> destination)
     {
         KernelRuntime.KernelArguments.RequireSameShape(x.Lengths, "x", destination.Lengths, "destination");
-        GeluTanh(KernelRuntime.KernelArguments.AsSpan(x, "x"), KernelRuntime.KernelArguments.AsSpan(destination, "destination"));
+        GeluTanh(KernelRuntime.KernelArguments.DenseSpan(x, "x"), KernelRuntime.KernelArguments.AsSpan(destination, "destination"));
     }
 
     /// <summary>
@@ -45,10 +45,8 @@ partial class Layers
     public static global::System.Numerics.Tensors.Tensor<float> GeluTanhFused(global::System.Numerics.Tensors.Tensor<float> x)
     {
         global::System.ArgumentNullException.ThrowIfNull(x);
-        // Strided views (transposes, slices) are copied to dense memory: this overload allocates anyway.
-        global::System.Numerics.Tensors.Tensor<float> dense_x = x.IsDense ? x : x.ToDenseTensor();
         global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>(x.Lengths);
-        GeluTanh(dense_x.AsReadOnlyTensorSpan(), destination.AsTensorSpan());
+        GeluTanh(x.AsReadOnlyTensorSpan(), destination.AsTensorSpan());
         return destination;
     }
 

@@ -27,15 +27,15 @@ partial class Layers
 
     /// <summary>
     /// Computes <c>Keywords</c> elementwise into <paramref name="destination_"/> in one fused pass over memory.
-    /// Every tensor argument must have the destination's shape and be dense (row-major, no strides).
+    /// Every tensor argument must have the destination's shape; strided inputs are copied first, and the destination must be dense.
     /// </summary>
-    /// <exception cref="global::System.ArgumentException">A shape differs from the destination's, a tensor is a strided view, or an input partially overlaps the destination.</exception>
+    /// <exception cref="global::System.ArgumentException">A shape differs from the destination's, the destination is a strided view, or an input partially overlaps it.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     public static void Keywords(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> @in, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> destination, float @float, in global::System.Numerics.Tensors.TensorSpan<float> destination_)
     {
         KernelRuntime.KernelArguments.RequireSameShape(@in.Lengths, "in", destination_.Lengths, "destination_");
         KernelRuntime.KernelArguments.RequireSameShape(destination.Lengths, "destination", destination_.Lengths, "destination_");
-        Keywords(KernelRuntime.KernelArguments.AsSpan(@in, "in"), KernelRuntime.KernelArguments.AsSpan(destination, "destination"), @float, KernelRuntime.KernelArguments.AsSpan(destination_, "destination_"));
+        Keywords(KernelRuntime.KernelArguments.DenseSpan(@in, "in"), KernelRuntime.KernelArguments.DenseSpan(destination, "destination"), @float, KernelRuntime.KernelArguments.AsSpan(destination_, "destination_"));
     }
 
     /// <summary>
@@ -49,11 +49,8 @@ partial class Layers
     {
         global::System.ArgumentNullException.ThrowIfNull(@in);
         global::System.ArgumentNullException.ThrowIfNull(destination);
-        // Strided views (transposes, slices) are copied to dense memory: this overload allocates anyway.
-        global::System.Numerics.Tensors.Tensor<float> dense_in = @in.IsDense ? @in : @in.ToDenseTensor();
-        global::System.Numerics.Tensors.Tensor<float> dense_destination = destination.IsDense ? destination : destination.ToDenseTensor();
         global::System.Numerics.Tensors.Tensor<float> destination_ = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>(@in.Lengths);
-        Keywords(dense_in.AsReadOnlyTensorSpan(), dense_destination.AsReadOnlyTensorSpan(), @float, destination_.AsTensorSpan());
+        Keywords(@in.AsReadOnlyTensorSpan(), destination.AsReadOnlyTensorSpan(), @float, destination_.AsTensorSpan());
         return destination_;
     }
 

@@ -12,9 +12,9 @@ partial class Layers
 {
     /// <summary>
     /// Computes <c>LayerNormRows</c> into <paramref name="destination"/>, of shape <c>[B, N]</c>, in one fused kernel.
-    /// Inputs may be strided views whose last dimension is contiguous; the destination must be dense.
+    /// Inputs may be strided views (read in place where the kernel can, else copied first); the destination must be dense.
     /// </summary>
-    /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), a view is not contiguous along its rows, or the destination overlaps an input unsafely.</exception>
+    /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), the destination is a strided view, or it overlaps an input unsafely.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     public static void LayerNormRows(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> gamma, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> beta, in global::System.Numerics.Tensors.TensorSpan<float> destination)
     {
@@ -27,9 +27,15 @@ partial class Layers
         KernelRuntime.KernelArguments.RequireRank(beta.Lengths, 1, "beta", "[N]");
         KernelRuntime.KernelArguments.RequireSymbol("N", dim_N, "x", beta.Lengths[0], "beta");
         KernelRuntime.KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_N], "destination", "[B, N]");
-        KernelRuntime.KernelArguments.RequireContiguous(x.Lengths, x.Strides, 1, "x");
-        KernelRuntime.KernelArguments.RequireContiguous(gamma.Lengths, gamma.Strides, 0, "gamma");
-        KernelRuntime.KernelArguments.RequireContiguous(beta.Lengths, beta.Strides, 0, "beta");
+        // An input the kernel cannot read in place is copied, and the kernel runs on the copies. It needs x contiguous along dimension 1, gamma contiguous along dimension 0, beta contiguous along dimension 0.
+        if (!KernelRuntime.KernelArguments.IsReadableInPlace(x, 1, dense: false)
+            || !KernelRuntime.KernelArguments.IsReadableInPlace(gamma, 0, dense: false)
+            || !KernelRuntime.KernelArguments.IsReadableInPlace(beta, 0, dense: false))
+        {
+            LayerNormRows(KernelRuntime.KernelArguments.InPlaceOrCopy(x, 1, dense: false, "x"), KernelRuntime.KernelArguments.InPlaceOrCopy(gamma, 0, dense: false, "gamma"), KernelRuntime.KernelArguments.InPlaceOrCopy(beta, 0, dense: false, "beta"), destination);
+            return;
+        }
+
         KernelRuntime.KernelArguments.RequireDisjointOrSame(x, "x", destination, "destination", sameAllowed: true);
         KernelRuntime.KernelArguments.RequireDisjointOrSame(gamma, "gamma", destination, "destination", sameAllowed: true);
         KernelRuntime.KernelArguments.RequireDisjointOrSame(beta, "beta", destination, "destination", sameAllowed: true);
@@ -71,7 +77,7 @@ partial class Layers
         KernelRuntime.KernelArguments.RequireRank(gamma.Lengths, 1, "gamma", "[N]");
         KernelRuntime.KernelArguments.RequireRank(beta.Lengths, 1, "beta", "[N]");
         global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_B, dim_N]);
-        LayerNormRows((x.IsDense ? x : x.ToDenseTensor()).AsReadOnlyTensorSpan(), (gamma.IsDense ? gamma : gamma.ToDenseTensor()).AsReadOnlyTensorSpan(), (beta.IsDense ? beta : beta.ToDenseTensor()).AsReadOnlyTensorSpan(), destination.AsTensorSpan());
+        LayerNormRows(x.AsReadOnlyTensorSpan(), gamma.AsReadOnlyTensorSpan(), beta.AsReadOnlyTensorSpan(), destination.AsTensorSpan());
         return destination;
     }
 

@@ -12,9 +12,9 @@ partial class Layers
 {
     /// <summary>
     /// Computes <c>MergeHeadsProjection</c> into <paramref name="destination"/>, of shape <c>[B, T, C]</c>, in 2 fused kernels (copy, contraction).
-    /// Inputs may be strided views whose last dimension is contiguous; the destination must be dense.
+    /// Inputs may be strided views (read in place where the kernel can, else copied first); the destination must be dense.
     /// </summary>
-    /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), a view is not contiguous along its rows, or the destination overlaps an input unsafely.</exception>
+    /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), the destination is a strided view, or it overlaps an input unsafely.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     public static void MergeHeadsProjection(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> heads, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w, in global::System.Numerics.Tensors.TensorSpan<float> destination)
     {
@@ -78,7 +78,7 @@ partial class Layers
         KernelRuntime.KernelArguments.RequireRank(w.Lengths, 2, "w", "[H*D, C]");
         nint dim_C = w.Lengths[1];
         global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_B, dim_T, dim_C]);
-        MergeHeadsProjection((heads.IsDense ? heads : heads.ToDenseTensor()).AsReadOnlyTensorSpan(), (w.IsDense ? w : w.ToDenseTensor()).AsReadOnlyTensorSpan(), destination.AsTensorSpan());
+        MergeHeadsProjection(heads.AsReadOnlyTensorSpan(), w.AsReadOnlyTensorSpan(), destination.AsTensorSpan());
         return destination;
     }
 }

@@ -27,15 +27,15 @@ partial class Layers
 
     /// <summary>
     /// Computes <c>ScaledResidual</c> elementwise into <paramref name="destination"/> in one fused pass over memory.
-    /// Every tensor argument must have the destination's shape and be dense (row-major, no strides).
+    /// Every tensor argument must have the destination's shape; strided inputs are copied first, and the destination must be dense.
     /// </summary>
-    /// <exception cref="global::System.ArgumentException">A shape differs from the destination's, a tensor is a strided view, or an input partially overlaps the destination.</exception>
+    /// <exception cref="global::System.ArgumentException">A shape differs from the destination's, the destination is a strided view, or an input partially overlaps it.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     public static void ScaledResidual(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> residual, float alpha, in global::System.Numerics.Tensors.TensorSpan<float> destination)
     {
         KernelRuntime.KernelArguments.RequireSameShape(x.Lengths, "x", destination.Lengths, "destination");
         KernelRuntime.KernelArguments.RequireSameShape(residual.Lengths, "residual", destination.Lengths, "destination");
-        ScaledResidual(KernelRuntime.KernelArguments.AsSpan(x, "x"), KernelRuntime.KernelArguments.AsSpan(residual, "residual"), alpha, KernelRuntime.KernelArguments.AsSpan(destination, "destination"));
+        ScaledResidual(KernelRuntime.KernelArguments.DenseSpan(x, "x"), KernelRuntime.KernelArguments.DenseSpan(residual, "residual"), alpha, KernelRuntime.KernelArguments.AsSpan(destination, "destination"));
     }
 
     /// <summary>
@@ -49,11 +49,8 @@ partial class Layers
     {
         global::System.ArgumentNullException.ThrowIfNull(x);
         global::System.ArgumentNullException.ThrowIfNull(residual);
-        // Strided views (transposes, slices) are copied to dense memory: this overload allocates anyway.
-        global::System.Numerics.Tensors.Tensor<float> dense_x = x.IsDense ? x : x.ToDenseTensor();
-        global::System.Numerics.Tensors.Tensor<float> dense_residual = residual.IsDense ? residual : residual.ToDenseTensor();
         global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>(x.Lengths);
-        ScaledResidual(dense_x.AsReadOnlyTensorSpan(), dense_residual.AsReadOnlyTensorSpan(), alpha, destination.AsTensorSpan());
+        ScaledResidual(x.AsReadOnlyTensorSpan(), residual.AsReadOnlyTensorSpan(), alpha, destination.AsTensorSpan());
         return destination;
     }
 
