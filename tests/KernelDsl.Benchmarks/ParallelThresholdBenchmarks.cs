@@ -12,7 +12,7 @@ public class ParallelThresholdBenchmarks
     private float[] _x = null!;
     private float[] _destination = null!;
 
-    [Params(1 << 16, 1 << 18, 1 << 20, 1 << 22)]
+    [Params(1 << 12, 1 << 14, 1 << 16, 1 << 18, 1 << 20, 1 << 22)]
     public int Length { get; set; }
 
     [Params(false, true)]

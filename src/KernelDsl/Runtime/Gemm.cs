@@ -250,9 +250,15 @@ public static unsafe class Gemm
         int nr = GemmMicroKernel.Columns<V>();
         nint m = problem.M, n = problem.N;
 
-        // Both cores pay off from about 128³ multiply-adds; below that, waking a thread costs more.
+        // A few rows against a transposed B: dot products straight from the operands (GemmDotProducts);
+        // against a B with contiguous rows: sums of B's rows, block by block (GemmFewRows).
+        problem.ByDotProducts = problem.RowStrideB == 1 && problem.ColumnStrideB != 1 && problem.ColumnStrideA == 1 && m <= GemmDotProducts.MaxRows;
+        problem.ByFewRows = !problem.ByDotProducts && problem.ColumnStrideB == 1 && m <= GemmFewRows.MaxRows;
+
+        // A packed product counts its multiply-adds, four to an element of an elementwise kernel (they
+        // run from registers and L1); a few rows stream B once, like an elementwise kernel over B.
         long work = (long)problem.Batches * m * n * Math.Max(problem.K, 1);
-        int workers = ElementwiseRunner.ChooseWorkerCount(work / 4);
+        int workers = ElementwiseRunner.ChooseWorkerCount(problem.ByDotProducts || problem.ByFewRows ? work / Math.Max(m, 1) : work / 4);
 
         // Work is split into chunks of C: one batch, a range of rows, a block of columns. A chunk
         // packs each block of B once and reuses it for all its rows, so the rows are split only as
@@ -286,11 +292,6 @@ public static unsafe class Gemm
         problem.RowChunks = (m + problem.ChunkRows - 1) / problem.ChunkRows;
         problem.ColumnBlocks = (n + problem.ColumnBlock - 1) / problem.ColumnBlock;
         nint chunks = problem.Batches * problem.RowChunks * problem.ColumnBlocks;
-
-        // A few rows against a transposed B: dot products straight from the operands (GemmDotProducts);
-        // against a B with contiguous rows: sums of B's rows, block by block (GemmFewRows).
-        problem.ByDotProducts = problem.RowStrideB == 1 && problem.ColumnStrideB != 1 && problem.ColumnStrideA == 1 && m <= GemmDotProducts.MaxRows;
-        problem.ByFewRows = !problem.ByDotProducts && problem.ColumnStrideB == 1 && m <= GemmFewRows.MaxRows;
 
         var job = new BlockJob<TEpilogue, V>(epilogue, problem);
         if (workers == 1 || chunks == 1)
