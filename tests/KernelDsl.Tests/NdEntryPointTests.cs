@@ -89,6 +89,11 @@ public sealed class NdEntryPointTests
         NdTestKernels.SoftmaxRows(new ReadOnlyTensorSpan<float>(memory, [3, 4], [1, 3]), new TensorSpan<float>(softmax, [3, 4]));
         Assert.Equal(NdTestKernels.SoftmaxRowsFused(Ops.Transpose(Tensor.Create(memory, [4, 3]))).ToArray(), softmax);
 
+        // The copy is taken before anything is written, so the view may even be of the destination's own memory.
+        float[] shared = Filled(4, 3).ToArray();
+        NdTestKernels.SoftmaxRows(new ReadOnlyTensorSpan<float>(shared, [3, 4], [1, 3]), new TensorSpan<float>(shared, [3, 4]));
+        Assert.Equal(softmax, shared);
+
         // So is a vector broadcast from one element (stride 0 along its row), and a layer norm's gamma taken every other element.
         var sums = new float[12];
         NdTestKernels.AddBias(Filled(3, 4).AsReadOnlyTensorSpan(), new ReadOnlyTensorSpan<float>(new[] { 5f }, [4], [0]), new TensorSpan<float>(sums, [3, 4]));

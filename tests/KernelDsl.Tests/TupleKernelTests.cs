@@ -142,6 +142,21 @@ public sealed class TupleKernelTests
     }
 
     [Fact]
+    public void AStridedInputIsCopiedOnceForEveryResult()
+    {
+        // The transpose of a [5, 3] matrix, as a view: its rows are not contiguous.
+        float[] memory = Random(7, 5, 3).ToArray();
+        var transposed = new ReadOnlyTensorSpan<float>(memory, [3, 5], [1, 3]);
+        Tensor<float> dense = Ops.Transpose(Tensor.Create(memory, [5, 3]));
+        var mean = new float[3];
+        var variance = new float[3];
+        TupleKernels.MeanAndVariance(transposed, new TensorSpan<float>(mean, [3, 1]), new TensorSpan<float>(variance, [3, 1]));
+        (Tensor<float> expectedMean, Tensor<float> expectedVariance) = TupleKernels.MeanAndVarianceFused(dense);
+        Assert.Equal(expectedMean.ToArray(), mean);
+        Assert.Equal(expectedVariance.ToArray(), variance);
+    }
+
+    [Fact]
     public void DestinationsMustNotOverlapInputsOrEachOther()
     {
         float[] memory = Random(1, 4, 8).ToArray();
