@@ -86,6 +86,38 @@ public sealed class VectorMathAccuracyTests(ITestOutputHelper output)
         Assert.Equal(-1f, Scalar(VectorMath.Erf, float.NegativeInfinity));
     }
 
+    /// <summary>The exponential of a known non-positive argument (softmax's x - max) gives Exp's bits, without the upper clamp.</summary>
+    [Fact]
+    public void ExpOfNonPositiveMatchesExpBitForBit()
+    {
+        float[] x = Sweep(-110, 0, logScale: false);
+        float[] expected = Apply<Simd512>("Exp", x);
+        foreach (float[] actual in new[] { ApplyExpOfNonPositive<Simd512>(x), ApplyExpOfNonPositive<Simd256>(x), ApplyExpOfNonPositive<Simd128>(x), ApplyExpOfNonPositive<SimdScalar>(x) })
+        {
+            for (int i = 0; i < x.Length; i++)
+            {
+                Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]), $"ExpOfNonPositive({x[i]:R}) = {actual[i]:R}, Exp gives {expected[i]:R}");
+            }
+        }
+
+        static float Scalar(float v) => VectorMath.ExpOfNonPositive(SimdScalar.Create(v)).Value;
+        Assert.Equal(0f, Scalar(float.NegativeInfinity));
+        Assert.Equal(1f, Scalar(-0f));
+        Assert.Equal(1f, Scalar(0f));
+        Assert.True(float.IsNaN(Scalar(float.NaN)));
+    }
+
+    private static float[] ApplyExpOfNonPositive<V>(float[] x) where V : struct, ISimdFloat<V>
+    {
+        var y = new float[x.Length];
+        for (int i = 0; i + V.Count <= x.Length; i += V.Count)
+        {
+            V.Store(VectorMath.ExpOfNonPositive(V.Load(ref x[0], i)), ref y[0], i);
+        }
+
+        return y;
+    }
+
     [Fact]
     public void PowFollowsMathFPowSpecialCases()
     {

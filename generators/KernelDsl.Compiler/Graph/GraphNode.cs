@@ -22,6 +22,13 @@ public sealed record GraphNode(Op Op, EquatableArray<int> Operands, int Paramete
     /// <summary>For a reduction: the axes as written (negative counts from the end).</summary>
     public System.Collections.Generic.IEnumerable<int> Axes => System.Linq.Enumerable.Skip(Attributes, 1);
 
+    /// <summary>
+    /// For <see cref="Op.Exp"/> in a loop statement: its operand is known to be at most 0 (or NaN), as
+    /// <c>x - Max(x)</c> is, so the renderer may drop the upper clamp (<c>VectorMath.ExpOfNonPositive</c>).
+    /// Set by <c>RowLowering</c>; graph nodes themselves never carry it.
+    /// </summary>
+    public bool NonPositiveOperand => Op == Op.Exp && Attributes.Count > 0 && Attributes[0] != 0;
+
     /// <summary>For <see cref="Op.Constant"/>: the value.</summary>
     public float Constant => BitConverter.ToSingle(BitConverter.GetBytes(ConstantBits), 0);
 

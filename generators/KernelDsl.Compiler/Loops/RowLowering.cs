@@ -223,7 +223,32 @@ public static class RowLowering
     }
 
     private static LoopStatement Statement(KernelGraph graph, int n)
-        => new(n, graph.Nodes[n], graph.Nodes[n].Operands.Count == 0 ? null : graph.TryToExpression(n, MaxCommentLength));
+    {
+        GraphNode node = graph.Nodes[n];
+        if (node.Op == Op.Exp && IsBelowItsMax(graph, node.Operands[0]))
+        {
+            node = node with { Attributes = EquatableArray.Create(1) };
+        }
+
+        return new(n, node, node.Operands.Count == 0 ? null : graph.TryToExpression(n, MaxCommentLength));
+    }
+
+    /// <summary>
+    /// Whether value n is <c>a - Max(a, ...)</c>, a value minus a maximum over some of its own
+    /// elements: at most 0 wherever it is not NaN (softmax's shift), so its exponential cannot
+    /// overflow.
+    /// </summary>
+    private static bool IsBelowItsMax(KernelGraph graph, int n)
+    {
+        GraphNode node = graph.Nodes[n];
+        if (node.Op != Op.Sub)
+        {
+            return false;
+        }
+
+        GraphNode subtracted = graph.Nodes[node.Operands[1]];
+        return subtracted.Op == Op.ReduceMax && subtracted.Operands[0] == node.Operands[0];
+    }
 
     private static bool IsLeaf(KernelGraph graph, int n, int product, HashSet<int> stops, HashSet<int> cone, int output)
     {

@@ -23,6 +23,7 @@ internal static class CSharpExpressions
             Op.Constant => $"{type}.Create({KernelGraph.FormatFloat(node.Constant)})",
             Op.Neg => $"-{Operand(0)}",
             Op.Abs or Op.Sqrt or Op.Min or Op.Max => $"{type}.{node.Op}({Args()})",
+            Op.Exp when node.NonPositiveOperand => $"{CSharpLoopRenderer.Runtime}.VectorMath.ExpOfNonPositive({Args()})",
             Op.Exp or Op.Log or Op.Tanh or Op.Sigmoid or Op.Erf or Op.Erfc or Op.NormalCdf or Op.Pow => $"{CSharpLoopRenderer.Runtime}.VectorMath.{node.Op}({Args()})",
             Op.Less => $"{type}.LessThan({Args()})",
             Op.LessEqual => $"{type}.LessThanOrEqual({Args()})",

@@ -28,11 +28,22 @@ public static class VectorMath
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Exp<V>(V x) where V : struct, ISimdFloat<V>
-    {
         // Native min/max return their second operand when either is NaN: with x second, a NaN input
         // flows through the clamps and the polynomial, so no select is needed to restore it.
-        V clamped = V.MinNative(V.Create(89f), V.MaxNative(V.Create(-104f), x));
+        => ExpOfClamped(V.MinNative(V.Create(89f), V.MaxNative(V.Create(-104f), x)));
 
+    /// <summary>
+    /// e^x for x ≤ 0 (or NaN), such as softmax's x - max(x): <see cref="Exp{V}"/> without the upper
+    /// clamp, one instruction fewer, and the same bits for every such x. Larger x give unspecified results.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V ExpOfNonPositive<V>(V x) where V : struct, ISimdFloat<V>
+        => ExpOfClamped(V.MaxNative(V.Create(-104f), x));
+
+    /// <summary>e^x for x in [-104, 89] or NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V ExpOfClamped<V>(V clamped) where V : struct, ISimdFloat<V>
+    {
         // k = round(x·16/ln2) by adding 1.5·2^23: the sum's last place is 1, so the addition rounds to
         // an integer (to nearest, ties to even), and the sum's low mantissa bits hold k mod 16, the
         // table index j, without a conversion.

@@ -214,7 +214,7 @@ partial class Layers
                 W v6 = W.Create(p6);
                 W v5 = W.Load(ref tmp5, i);
                 W v7 = v5 - v6;
-                W v8 = KernelRuntime.VectorMath.Exp(v7);
+                W v8 = KernelRuntime.VectorMath.ExpOfNonPositive(v7);
                 return v8;
             }
         }

@@ -128,7 +128,7 @@ partial class Layers
                 W v1 = W.Create(p1);
                 W v0 = W.Load(ref in_x, i);
                 W v2 = v0 - v1; // x - Max(x, axis: -1, keepDims: true)
-                W v3 = KernelRuntime.VectorMath.Exp(v2); // Exp(x - Max(x, axis: -1, keepDims: true))
+                W v3 = KernelRuntime.VectorMath.ExpOfNonPositive(v2); // Exp(x - Max(x, axis: -1, keepDims: true))
                 return v3;
             }
         }
