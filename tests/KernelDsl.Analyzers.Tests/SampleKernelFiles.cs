@@ -5,7 +5,7 @@ namespace KernelDsl.Analyzers.Tests;
 /// <summary>A kernel file for the robustness test of the generator and the analyzer: every construct the front end reads.</summary>
 internal static class SampleKernelFiles
 {
-    /// <summary>Rank-1 kernels with locals and scalars, an N-d block with Einsum, Softmax, Slice, Reshape, Transpose, LayerNorm and a tuple result, and merged heads with product dimensions.</summary>
+    /// <summary>Rank-1 kernels with locals and scalars (one without [Shape] that reduces and returns a tuple, so its tensors are vectors), an N-d block with Einsum, Softmax, Slice, Reshape, Transpose, LayerNorm and a tuple result, and merged heads with product dimensions.</summary>
     public const string Mixed = GeneratorHarness.Usings + """
         namespace Samples;
         public static partial class Layers
@@ -18,6 +18,8 @@ internal static class SampleKernelFiles
             }
 
             [Kernel] public static Tensor<float> Gelu(Tensor<float> x) => 0.5f * x * (1f + Tanh(0.79788456f * (x + 0.044715f * x * x * x)));
+
+            [Kernel] public static (Tensor<float>, Tensor<float>) Scores(Tensor<float> q, Tensor<float> k) => (Softmax(q * k), Sum(q * k, axis: 0));
 
             [Kernel]
             public static (Tensor<float>, Tensor<float>) Block([Shape("B", "T", "D")] Tensor<float> x, [Shape("D", "D")] Tensor<float> w, [Shape("D")] Tensor<float> g)
