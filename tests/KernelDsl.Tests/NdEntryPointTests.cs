@@ -116,6 +116,27 @@ public sealed class NdEntryPointTests
         }
     }
 
+    /// <summary>
+    /// A view that broadcasts a strided row over many rows is copied as one row, not as every row it
+    /// stands for: the copy's size is the view's distinct elements.
+    /// </summary>
+    [Fact]
+    public void ACopiedViewKeepsItsBroadcastDimensions()
+    {
+        const int rows = 1 << 18, columns = 64;
+        float[] memory = Filled(2 * columns).ToArray(); // the row is every other element
+        var sums = new float[rows];
+        var destination = new TensorSpan<float>(sums, [rows]);
+        NdTestKernels.RowSumSquares(new ReadOnlyTensorSpan<float>(memory, [2, columns], [0, 2]), new TensorSpan<float>(new float[2], [2])); // warm up
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        NdTestKernels.RowSumSquares(new ReadOnlyTensorSpan<float>(memory, [rows, columns], [0, 2]), destination);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        float expected = Enumerable.Range(0, columns).Select(k => memory[2 * k] * memory[2 * k]).Sum();
+        Assert.All(sums, s => Assert.True(MathF.Abs(s - expected) <= 1e-5f * expected, $"{s} vs {expected}"));
+        Assert.True(allocated < 16 * 1024, $"the copy allocated {allocated} bytes for a view of {rows} × {columns} elements");
+    }
+
     /// <summary>A reduction over axis 0 reads its input in place through any strides: a transposed view, every other row, and the dense matrix agree with the eager sums.</summary>
     [Fact]
     public void ColumnReductionsReadAnyStrides()

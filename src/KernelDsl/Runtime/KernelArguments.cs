@@ -131,12 +131,73 @@ public static class KernelArguments
     }
 
     /// <summary>
-    /// The tensor itself when <see cref="IsReadableInPlace"/>, else a dense copy of its elements
-    /// (row-major, the same shape) in a new array: a transposed view, a column slice or a
-    /// broadcast row costs one copy instead of an error.
+    /// The tensor itself when <see cref="IsReadableInPlace"/>, else a copy in a new array that is:
+    /// dense (row-major, the same shape) when <paramref name="dense"/>; otherwise dense except that
+    /// a dimension the view broadcasts (stride 0) other than <paramref name="rowAxis"/> stays
+    /// broadcast, so the copy holds only the view's distinct elements (a row repeated a million
+    /// times is copied once). A transposed view, a column slice or a broadcast row costs one copy
+    /// instead of an error.
     /// </summary>
     public static ReadOnlyTensorSpan<float> InPlaceOrCopy(in ReadOnlyTensorSpan<float> tensor, int rowAxis, bool dense, string name)
-        => IsReadableInPlace(tensor, rowAxis, dense) ? tensor : DenseCopy(tensor, name);
+    {
+        if (IsReadableInPlace(tensor, rowAxis, dense))
+        {
+            return tensor;
+        }
+
+        if (dense)
+        {
+            return DenseCopy(tensor, name);
+        }
+
+        // The copy's own lengths: 1 along every broadcast dimension but the row. Its layout puts the
+        // row innermost (which a row-major copy would not, for a row along another dimension), the
+        // other dimensions in order outside it.
+        int rank = tensor.Rank;
+        Span<int> order = stackalloc int[rank];
+        Span<nint> lengths = stackalloc nint[rank];
+        Span<nint> sourceStrides = stackalloc nint[rank];
+        Span<nint> strides = stackalloc nint[rank];
+        long count = 1;
+        for (int d = 0, k = 0; d < rank; d++)
+        {
+            if (d != rowAxis)
+            {
+                order[k++] = d;
+            }
+        }
+
+        if (rowAxis >= 0)
+        {
+            order[rank - 1] = rowAxis;
+        }
+
+        for (int k = 0; k < rank; k++)
+        {
+            int d = order[k];
+            lengths[k] = tensor.Strides[d] == 0 && d != rowAxis ? 1 : tensor.Lengths[d];
+            sourceStrides[k] = tensor.Strides[d];
+            count *= lengths[k];
+        }
+
+        if (count > int.MaxValue)
+        {
+            throw new ArgumentException($"'{name}' has {count} distinct elements; fused kernels support at most {int.MaxValue}.", name);
+        }
+
+        var elements = new float[count];
+        StridedCopy.Run(Memory(tensor), lengths, sourceStrides, elements);
+
+        // The copy's strides for the view's dimensions: 0 again where it broadcasts (or has one element).
+        nint stride = 1;
+        for (int k = rank - 1; k >= 0; k--)
+        {
+            strides[order[k]] = lengths[k] == 1 ? 0 : stride;
+            stride *= lengths[k];
+        }
+
+        return new ReadOnlyTensorSpan<float>(elements, tensor.Lengths, strides);
+    }
 
     /// <summary>The elements of the tensor in row-major order: in place when it is dense, else copied to a new array.</summary>
     public static ReadOnlySpan<float> DenseSpan(in ReadOnlyTensorSpan<float> tensor, string name)
