@@ -289,10 +289,10 @@ public static class ShapedKernelEmitter
             string Requirement(int p) => $"{graph.Parameters[p].Name}, {(rowAxes.TryGetValue(p, out int axis) ? axis : -1)}, dense: {(dense.Contains(p) ? "true" : "false")}";
             string Need(int p) => dense.Contains(p) ? $"{Plain(graph.Parameters[p])} dense (it is reshaped)" : $"{Plain(graph.Parameters[p])} contiguous along dimension {rowAxes[p]}";
             w.Line($"// An input the kernel cannot read in place is copied, and the kernel runs on the copies. It needs {string.Join(", ", viewed.Select(Need))}.");
-            for (int i = 0; i < viewed.Length; i++)
+            string[] tests = viewed.Select(p => $"!{Args}.IsReadableInPlace({Requirement(p)})").ToArray();
+            for (int i = 0; i < tests.Length; i++)
             {
-                string test = $"!{Args}.IsReadableInPlace({Requirement(viewed[i])})";
-                w.Line(i == 0 ? (viewed.Length == 1 ? $"if ({test})" : $"if ({test}") : $"    || {test}{(i == viewed.Length - 1 ? ")" : "")}");
+                w.Line((i == 0 ? "if (" : "    || ") + tests[i] + (i == tests.Length - 1 ? ")" : ""));
             }
 
             using (w.Indented("{", "}"))

@@ -16,10 +16,11 @@ public static class VectorShapes
     /// <summary>The symbol every implied vector shape uses.</summary>
     public const string Length = "N";
 
-    /// <summary>Whether <paramref name="graph"/>, lowered from parameters without shapes, needs them implied.</summary>
-    public static bool AreImplied(EquatableArray<KernelParameter> parameters, KernelGraph graph)
-        => parameters.All(p => p.Shape is null)
-           && graph.Nodes.Any(n => n.Operands.Count > 0 && !OpInfo.IsElementwise(n.Op));
+    /// <summary>Whether no parameter declares a shape.</summary>
+    public static bool AreUndeclared(EquatableArray<KernelParameter> parameters) => parameters.All(p => p.Shape is null);
+
+    /// <summary>Whether <paramref name="graph"/>, lowered from parameters without shapes, needs axes: anything but elementwise operations.</summary>
+    public static bool AreNeeded(KernelGraph graph) => graph.Nodes.Any(n => n.Operands.Count > 0 && !OpInfo.IsElementwise(n.Op));
 
     /// <summary>The parameters with every tensor a vector <c>[N]</c>.</summary>
     public static EquatableArray<KernelParameter> Imply(EquatableArray<KernelParameter> parameters)

@@ -76,7 +76,7 @@ internal static class KernelParser
 
         var builder = new GraphBuilder(parameters);
         (int? output, BodyLowering lowering) = BodyLowering.Lower(body, builder, method);
-        if (output is int elementwiseOutput && VectorShapes.AreImplied(parameters, builder.Build(elementwiseOutput)))
+        if (output is int unshapedOutput && VectorShapes.AreUndeclared(parameters) && VectorShapes.AreNeeded(builder.Build(unshapedOutput)))
         {
             // No [Shape], but the body reduces, views or returns several tensors: lower it again
             // with every tensor parameter a vector of one length N.
