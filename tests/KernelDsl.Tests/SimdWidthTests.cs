@@ -7,15 +7,17 @@ namespace KernelDsl.Tests;
 
 /// <summary>
 /// Runs the differential table in child processes whose runtime is told to ignore AVX-512 (on .NET 10
-/// the knob is DOTNET_EnableAVX512; the older DOTNET_EnableAVX512F is ignored), AVX2, or
-/// every hardware intrinsic, so the Vector256, Vector128 and scalar paths each carry whole inputs,
-/// and once more splitting every kernel across cores.
+/// the knob is DOTNET_EnableAVX512; the older DOTNET_EnableAVX512F is ignored), AVX2, AVX (so
+/// Vector128 code takes its SSE forms, such as Exp's byte-shuffle table lookup), or every hardware
+/// intrinsic, so the Vector256, Vector128 and scalar paths each carry whole inputs, and once more
+/// splitting every kernel across cores.
 /// </summary>
 public sealed class SimdWidthTests
 {
     [Theory]
     [InlineData("DOTNET_EnableAVX512", "Vector512=False Vector256=True Vector128=True", "")]
     [InlineData("DOTNET_EnableAVX2", "Vector512=False Vector256=False Vector128=True", "")]
+    [InlineData("DOTNET_EnableAVX", "Vector512=False Vector256=False Vector128=True", "")]
     [InlineData("DOTNET_EnableHWIntrinsic", "Vector512=False Vector256=False Vector128=False", "")]
     [InlineData("", "", "--parallel")]
     public void DifferentialSuitePassesWithWidthDisabled(string variable, string expectedAcceleration, string extraArgument)

@@ -1,14 +1,15 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace KernelDsl.Runtime;
 
 /// <summary>
 /// The table of <see cref="VectorMath.Exp{V}"/>: 2^(j/16) for j = 0..15, each rounded to the nearest
 /// float. Sixteen floats fill one 512-bit register, so with AVX-512 a lookup is one permute
-/// (<c>vpermps</c>) indexed by the low four bits of each lane; narrower widths use two halves or a
-/// software lookup, and every width reads the same values, so all give the same bits.
+/// (<c>vpermps</c>) indexed by the low four bits of each lane; 256-bit vectors permute two halves,
+/// 128-bit ones shuffle four quarters, and every width reads the same values, so all give the same bits.
 /// </summary>
 internal static class SixteenthPowers
 {
@@ -65,15 +66,34 @@ internal static class SixteenthPowers
         return Vector256.Create<float>(lanes);
     }
 
-    /// <inheritdoc cref="Lookup(Vector512{int})"/>
+    /// <summary>
+    /// The lookup for four lanes: each quarter of the table holds four entries, the low two bits of j
+    /// pick one in every quarter (<c>vpermilps</c> with AVX; a byte shuffle, <c>pshufb</c> or AdvSimd's
+    /// <c>tbl</c>, elsewhere), the next two bits pick the quarter.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Lookup(Vector128<int> bits)
     {
-        Span<float> lanes = stackalloc float[Vector128<float>.Count];
-        for (int i = 0; i < lanes.Length; i++)
+        Vector128<int> j = bits & Vector128.Create(15);
+        Vector128<float> q0 = Quarter(Vector128.Create(1f, 1.04427373f, 1.09050775f, 1.13878858f), j);
+        Vector128<float> q1 = Quarter(Vector128.Create(1.18920708f, 1.24185777f, 1.29683959f, 1.35425556f), j);
+        Vector128<float> q2 = Quarter(Vector128.Create(1.41421354f, 1.47682619f, 1.54221082f, 1.61049032f), j);
+        Vector128<float> q3 = Quarter(Vector128.Create(1.68179286f, 1.75625217f, 1.8340081f, 1.91520655f), j);
+        Vector128<float> odd = Vector128.Equals(j & Vector128.Create(4), Vector128.Create(4)).AsSingle();
+        Vector128<float> upper = Vector128.Equals(j & Vector128.Create(8), Vector128.Create(8)).AsSingle();
+        return Vector128.ConditionalSelect(upper, Vector128.ConditionalSelect(odd, q3, q2), Vector128.ConditionalSelect(odd, q1, q0));
+    }
+
+    /// <summary>Entry j mod 4 of a quarter of the table, in each lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Quarter(Vector128<float> quarter, Vector128<int> j)
+    {
+        if (Avx.IsSupported)
         {
-            lanes[i] = Values[bits.GetElement(i) & 15];
+            return Avx.PermuteVar(quarter, j); // uses the low two bits of each lane
         }
 
-        return Vector128.Create<float>(lanes);
+        Vector128<byte> bytes = ((j & Vector128.Create(3)) * Vector128.Create(0x04040404) + Vector128.Create(0x03020100)).AsByte();
+        return Ssse3.IsSupported ? Ssse3.Shuffle(quarter.AsByte(), bytes).AsSingle() : Vector128.Shuffle(quarter.AsByte(), bytes).AsSingle();
     }
 }
