@@ -9,7 +9,7 @@ namespace KernelDsl.Tests;
 /// process start): <c>dotnet KernelDsl.Tests.dll differential [--parallel]</c> runs the whole
 /// differential table, prints which widths were accelerated and every mismatch, and exits 0 only
 /// if everything agreed. It covers the elementwise table, the N-d table, the row reductions'
-/// special values, the in-place axis reductions and the GEMM sweep.
+/// special values, the in-place axis reductions, Exp at every width and the GEMM sweep.
 /// </summary>
 public static class Program
 {
@@ -53,6 +53,12 @@ public static class Program
         }
 
         foreach (string failure in AxisReductionSweep.Run())
+        {
+            Console.WriteLine("MISMATCH " + failure);
+            failures++;
+        }
+
+        foreach (string failure in ExpWidthAgreement.Run())
         {
             Console.WriteLine("MISMATCH " + failure);
             failures++;

@@ -42,29 +42,16 @@ internal static class SixteenthPowers
         get => Vector256.Create(1.41421354f, 1.47682619f, 1.54221082f, 1.61049032f, 1.68179286f, 1.75625217f, 1.8340081f, 1.91520655f);
     }
 
-    /// <summary>The lookup lane by lane, where no permute instruction is available.</summary>
+    /// <summary>
+    /// The lookup for a 512-bit vector without AVX-512's permute: four 128-bit lookups (the form the
+    /// width tests reach), so every path shares one fallback.
+    /// </summary>
     public static Vector512<float> Lookup(Vector512<int> bits)
-    {
-        Span<float> lanes = stackalloc float[Vector512<float>.Count];
-        for (int i = 0; i < lanes.Length; i++)
-        {
-            lanes[i] = Values[bits.GetElement(i) & 15];
-        }
+        => Vector512.Create(Lookup(bits.GetLower()), Lookup(bits.GetUpper()));
 
-        return Vector512.Create<float>(lanes);
-    }
-
-    /// <inheritdoc cref="Lookup(Vector512{int})"/>
+    /// <summary>The lookup for a 256-bit vector without AVX2's permute: two 128-bit lookups.</summary>
     public static Vector256<float> Lookup(Vector256<int> bits)
-    {
-        Span<float> lanes = stackalloc float[Vector256<float>.Count];
-        for (int i = 0; i < lanes.Length; i++)
-        {
-            lanes[i] = Values[bits.GetElement(i) & 15];
-        }
-
-        return Vector256.Create<float>(lanes);
-    }
+        => Vector256.Create(Lookup(bits.GetLower()), Lookup(bits.GetUpper()));
 
     /// <summary>
     /// The lookup for four lanes: each quarter of the table holds four entries, the low two bits of j
