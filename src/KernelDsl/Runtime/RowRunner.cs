@@ -34,6 +34,7 @@ public static unsafe class RowRunner
     /// kernel, 1 for one that reduces each row to a value). <paramref name="rowsMaySplit"/> says
     /// whether a row may be computed in pieces: true for elementwise kernels, false for reductions.
     /// </summary>
+    [SkipLocalsInit]
     public static void Run<TKernel>(in TKernel kernel, scoped ReadOnlySpan<nint> outerLengths, nint rowLength, bool rowsMaySplit,
         Span<float> destination, nint destinationRowStride,
         ReadOnlySpan<float> input0 = default, scoped ReadOnlySpan<nint> strides0 = default,
@@ -51,7 +52,11 @@ public static unsafe class RowRunner
             throw new ArgumentException($"An iteration space has at most {MaxOuterRank} outer dimensions, not {outerLengths.Length}.", nameof(outerLengths));
         }
 
-        RowLayout layout = default;
+        // Only the entries for this call's rank and inputs are written, and only those are read:
+        // zeroing the whole layout (some 700 bytes of tables) cost more than a small row's work.
+        Unsafe.SkipInit(out RowLayout layout);
+        layout.InputCount = 0;
+        layout.Destination = null;
         layout.OuterRank = outerLengths.Length;
         layout.RowLength = rowLength;
         layout.DestinationRowStride = destinationRowStride;
@@ -191,16 +196,19 @@ public static unsafe class RowRunner
         int inputs = layout.InputCount;
         Span<nint> index = stackalloc nint[RowLayout.MaxOuterRank];
         Span<nint> offsets = stackalloc nint[KernelOperands.MaxInputs];
-        nint rest = start;
-        for (int d = rank - 1; d >= 0; d--)
+        if (start != 0) // a chunk of a parallel run; a call on one thread starts at row 0, all zeros
         {
-            index[d] = rest % layout.OuterLengths[d];
-            rest /= layout.OuterLengths[d];
-        }
+            nint rest = start;
+            for (int d = rank - 1; d >= 0; d--)
+            {
+                index[d] = rest % layout.OuterLengths[d];
+                rest /= layout.OuterLengths[d];
+            }
 
-        for (int k = 0; k < inputs; k++)
-        {
-            offsets[k] = layout.RowOffset(k, start);
+            for (int k = 0; k < inputs; k++)
+            {
+                offsets[k] = layout.RowOffset(k, start);
+            }
         }
 
         KernelOperands operands = default; // retargeted in place each row (see KernelOperands.SetInput)
