@@ -153,8 +153,9 @@ public sealed class RandomKernelTests
     /// A second source file: for each kernel with one result, <c>KnPadded</c>, which passes every
     /// input of rank 2 or more to the span entry point as a view whose rows are 3 elements apart, or
     /// a column-major one whose columns are (the gaps hold NaN, so reading one shows; rows that are
-    /// not contiguous are copied by the entry point), into a destination filled with NaN (so an
-    /// element left unwritten shows), shaped like the eager result it is given.
+    /// not contiguous are copied by the entry point), into a destination laid out the same way (a
+    /// vector's every other element), shaped like the eager result it is given: its elements and
+    /// gaps start as a NaN, so an element left unwritten shows, and a gap written fails the call.
     /// </summary>
     private static string PaddedCallers(string[] sources)
     {
@@ -166,22 +167,44 @@ public sealed class RandomKernelTests
             {
                 private static ReadOnlyTensorSpan<float> Padded(Tensor<float> tensor, bool columnMajor)
                 {
-                    int rank = tensor.Rank;
-                    if (rank < 2)
+                    if (tensor.Rank < 2)
                     {
                         return tensor.AsReadOnlyTensorSpan();
                     }
 
-                    // Row-major with gaps of 3 after each row, or column-major (the first dimension
-                    // contiguous) with gaps of 3 after each column.
                     nint[] lengths = tensor.Lengths.ToArray();
+                    (nint[] strides, float[] memory) = PaddedLayout(lengths, columnMajor, gapsOnRank1: false);
+                    var dense = new float[tensor.FlattenedLength];
+                    tensor.FlattenTo(dense);
+                    ForEachOffset(lengths, strides, (flat, offset) => memory[offset] = dense[flat]);
+                    return new ReadOnlyTensorSpan<float>(memory, lengths, strides);
+                }
+
+                /// <summary>Gap elements hold this NaN, so a write outside a destination view shows, bit for bit.</summary>
+                private const int GapBits = 0x7FC0DEAD;
+
+                /// <summary>
+                /// Row-major with gaps of 3 after each row, or column-major (the first dimension
+                /// contiguous) with gaps of 3 after each column; a vector (with gapsOnRank1) every
+                /// other element. Every element of the memory starts as the gap value.
+                /// </summary>
+                private static (nint[] Strides, float[] Memory) PaddedLayout(nint[] lengths, bool columnMajor, bool gapsOnRank1)
+                {
+                    int rank = lengths.Length;
                     var strides = new nint[rank];
-                    int inner = columnMajor ? 0 : rank - 1, step = columnMajor ? 1 : -1;
-                    strides[inner] = 1;
-                    strides[inner + step] = lengths[inner] + 3;
-                    for (int d = inner + 2 * step; d >= 0 && d < rank; d += step)
+                    if (rank == 1)
                     {
-                        strides[d] = strides[d - step] * lengths[d - step];
+                        strides[0] = gapsOnRank1 ? 2 : 1;
+                    }
+                    else if (rank > 1)
+                    {
+                        int inner = columnMajor ? 0 : rank - 1, step = columnMajor ? 1 : -1;
+                        strides[inner] = 1;
+                        strides[inner + step] = lengths[inner] + 3;
+                        for (int d = inner + 2 * step; d >= 0 && d < rank; d += step)
+                        {
+                            strides[d] = strides[d - step] * lengths[d - step];
+                        }
                     }
 
                     // System.Numerics.Tensors takes a dimension of length 1 only with stride 0.
@@ -192,12 +215,23 @@ public sealed class RandomKernelTests
                         size += (lengths[d] - 1) * strides[d];
                     }
 
-                    var dense = new float[tensor.FlattenedLength];
-                    tensor.FlattenTo(dense);
                     var memory = new float[Math.Max(size, 4)];
-                    Array.Fill(memory, float.NaN);
+                    Array.Fill(memory, BitConverter.Int32BitsToSingle(GapBits));
+                    return (strides, memory);
+                }
+
+                /// <summary>Calls visit(flat index, memory offset) for every element, in row-major order.</summary>
+                private static void ForEachOffset(nint[] lengths, nint[] strides, Action<int, nint> visit)
+                {
+                    int rank = lengths.Length;
+                    nint count = 1;
+                    foreach (nint length in lengths)
+                    {
+                        count *= length;
+                    }
+
                     var index = new nint[rank];
-                    for (int flat = 0; flat < dense.Length; flat++)
+                    for (int flat = 0; flat < count; flat++)
                     {
                         nint offset = 0;
                         for (int d = 0; d < rank; d++)
@@ -205,14 +239,38 @@ public sealed class RandomKernelTests
                             offset += index[d] * strides[d];
                         }
 
-                        memory[offset] = dense[flat];
+                        visit(flat, offset);
                         for (int d = rank - 1; d >= 0 && ++index[d] == lengths[d]; d--)
                         {
                             index[d] = 0;
                         }
                     }
+                }
 
-                    return new ReadOnlyTensorSpan<float>(memory, lengths, strides);
+                /// <summary>
+                /// The destination view's elements as a dense tensor; throws if the kernel wrote a gap.
+                /// Elements it did not write keep the gap NaN, which the comparison reports.
+                /// </summary>
+                private static Tensor<float> Gathered(float[] memory, nint[] lengths, nint[] strides)
+                {
+                    nint count = 1;
+                    foreach (nint length in lengths)
+                    {
+                        count *= length;
+                    }
+
+                    var dense = new float[count];
+                    var inView = new bool[memory.Length];
+                    ForEachOffset(lengths, strides, (flat, offset) => { dense[flat] = memory[offset]; inView[offset] = true; });
+                    for (int offset = 0; offset < memory.Length; offset++)
+                    {
+                        if (!inView[offset] && BitConverter.SingleToInt32Bits(memory[offset]) != GapBits)
+                        {
+                            throw new InvalidOperationException($"The kernel wrote {memory[offset]} at offset {offset}, outside its destination view (strides [{string.Join(", ", strides)}]).");
+                        }
+                    }
+
+                    return Tensor.Create(dense, lengths);
                 }
 
             """);
@@ -228,10 +286,11 @@ public sealed class RandomKernelTests
             file.Append($$"""
                     public static Tensor<float> K{{i}}Padded({{parameters}}, Tensor<float> like, bool columnMajor)
                     {
-                        Tensor<float> destination = Tensor.CreateFromShape<float>(like.Lengths);
-                        destination.Fill(float.NaN);
-                        K{{i}}({{padded}}, destination.AsTensorSpan());
-                        return destination;
+                        // The destination is a padded view as well: the kernel computes into scratch memory and copies into it.
+                        nint[] lengths = like.Lengths.ToArray();
+                        (nint[] strides, float[] memory) = PaddedLayout(lengths, columnMajor, gapsOnRank1: true);
+                        K{{i}}({{padded}}, new TensorSpan<float>(memory, lengths, strides));
+                        return Gathered(memory, lengths, strides);
                     }
 
                 """);

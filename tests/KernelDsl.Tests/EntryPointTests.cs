@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Numerics.Tensors;
 using Xunit;
 
@@ -102,7 +103,7 @@ public sealed class EntryPointTests
     }
 
     [Fact]
-    public void StridedInputsAreCopiedAndStridedDestinationsRejected()
+    public void StridedInputsAreCopiedAndStridedDestinationsWrittenThrough()
     {
         Tensor<float> x = Tensor.Create(Ramp(12), [3, 4]);
         Tensor<float> transposed = Tensor.PermuteDimensions(x, [1, 0]);
@@ -111,10 +112,21 @@ public sealed class EntryPointTests
         TestKernels.Swish(column.AsReadOnlyTensorSpan(), new TensorSpan<float>(destination, [3, 1]));
         Assert.Equal(TestKernels.Swish(column).ToArray(), destination, new ToleranceComparer(1e-6f));
 
-        float[] wide = new float[12];
-        var error = Assert.Throws<ArgumentException>(() => TestKernels.Swish(Tensor.Create(Ramp(6), [3, 2]).AsReadOnlyTensorSpan(), new TensorSpan<float>(wide, [3, 2], [4, 1])));
+        // A destination that is a slice of a wider buffer (rows 4 apart) and one that is a transpose:
+        // written through scratch memory; the buffer's other elements are untouched.
+        Tensor<float> input = Tensor.Create(Ramp(6), [3, 2]);
+        float[] expected = TestKernels.SwishFused(input).ToArray();
+        float[] wide = Enumerable.Repeat(-7f, 12).ToArray();
+        TestKernels.Swish(input.AsReadOnlyTensorSpan(), new TensorSpan<float>(wide, [3, 2], [4, 1]));
+        Assert.Equal([expected[0], expected[1], -7f, -7f, expected[2], expected[3], -7f, -7f, expected[4], expected[5], -7f, -7f], wide);
+        float[] columnMajor = new float[6];
+        TestKernels.Swish(input.AsReadOnlyTensorSpan(), new TensorSpan<float>(columnMajor, [3, 2], [1, 3]));
+        Assert.Equal([expected[0], expected[2], expected[4], expected[1], expected[3], expected[5]], columnMajor);
+
+        // A view whose elements share memory cannot hold a result.
+        var error = Assert.Throws<ArgumentException>(() => TestKernels.Swish(input.AsReadOnlyTensorSpan(), new TensorSpan<float>(new float[2], [3, 2], [0, 1])));
         Assert.Equal("destination", error.ParamName);
-        Assert.Contains("strided", error.Message);
+        Assert.Contains("share memory", error.Message);
 
         // The allocating form copies a strided view (here a transpose) first, so it reads the logical order.
         Assert.False(transposed.IsDense);

@@ -175,11 +175,53 @@ public sealed class NdEntryPointTests
     }
 
     [Fact]
-    public void StridedDestinationIsRejected()
+    public void StridedDestinationsAreWrittenThroughScratchMemory()
     {
-        var destination = new float[12];
-        var e = Assert.Throws<ArgumentException>(() => NdTestKernels.SoftmaxRows(Filled(3, 2), new TensorSpan<float>(destination, [3, 2], [4, 1])));
-        Assert.Contains("'destination' is a strided view", e.Message);
+        // Softmax into the middle columns of a wider buffer, a matrix product into a transpose, and
+        // a softmax in place on a column slice (input and destination the same strided view).
+        Tensor<float> x = Filled(3, 5);
+        float[] softmax = NdTestKernels.SoftmaxRowsFused(x).ToArray();
+        float[] wide = Enumerable.Repeat(-7f, 3 * 8).ToArray();
+        NdTestKernels.SoftmaxRows(x, new TensorSpan<float>(wide.AsSpan(2), [3, 5], [8, 1]));
+        for (int r = 0; r < 3; r++)
+        {
+            Assert.Equal([-7f, -7f, .. softmax.AsSpan(r * 5, 5), -7f], wide.AsSpan(r * 8, 8).ToArray());
+        }
+
+        Tensor<float> a = Filled(4, 6), b = Filled(6, 3);
+        float[] product = NdTestKernels.MatMulPlainFused(a, b).ToArray();
+        var transposed = new float[12];
+        NdTestKernels.MatMulPlain(a, b, new TensorSpan<float>(transposed, [4, 3], [1, 4]));
+        for (int i = 0; i < 4; i++)
+        {
+            for (int j = 0; j < 3; j++)
+            {
+                Assert.Equal(product[i * 3 + j], transposed[j * 4 + i]);
+            }
+        }
+
+        float[] buffer = Filled(3, 8).ToArray();
+        float[] slice = [.. buffer.AsSpan(1, 5), .. buffer.AsSpan(9, 5), .. buffer.AsSpan(17, 5)];
+        float[] expected = NdTestKernels.SoftmaxRowsFused(Tensor.Create(slice, [3, 5])).ToArray();
+        float[] untouched = [buffer[0], buffer[6], buffer[7], buffer[8], buffer[14], buffer[15], buffer[16], buffer[22], buffer[23]];
+        NdTestKernels.SoftmaxRows(new ReadOnlyTensorSpan<float>(buffer.AsSpan(1), [3, 5], [8, 1]), new TensorSpan<float>(buffer.AsSpan(1), [3, 5], [8, 1]));
+        float[] written = [.. buffer.AsSpan(1, 5), .. buffer.AsSpan(9, 5), .. buffer.AsSpan(17, 5)];
+        float[] around = [buffer[0], buffer[6], buffer[7], buffer[8], buffer[14], buffer[15], buffer[16], buffer[22], buffer[23]];
+        Assert.Equal(expected, written);
+        Assert.Equal(untouched, around);
+    }
+
+    [Fact]
+    public void DestinationsWhoseElementsShareMemoryAreRejected()
+    {
+        // A broadcast view: three rows in the memory of one. (System.Numerics.Tensors refuses other
+        // overlapping strides when the view is made.)
+        var e = Assert.Throws<ArgumentException>(() => NdTestKernels.SoftmaxRows(Filled(3, 2), new TensorSpan<float>(new float[2], [3, 2], [0, 1])));
+        Assert.Equal("destination", e.ParamName);
+        Assert.Contains("strides [0, 1] for shape [3, 2], so some of its elements share memory (stride 0 in dimension 0, a broadcast view)", e.Message);
+        var memory = new float[4];
+        e = Assert.Throws<ArgumentException>(() => NdTestKernels.Rank3Broadcast(Filled(2, 2, 2), Filled(2, 1), 1f, new TensorSpan<float>(memory, [2, 2, 2], [2, 0, 1])));
+        Assert.Contains("stride 0 in dimension 1", e.Message);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using KernelDsl.Runtime;
 using Xunit;
 
@@ -132,6 +133,33 @@ public sealed class StridedCopyTests
 
         StridedCopy.Run(source.AsSpan(sourceOffset), lengths, strides, actual.AsSpan(destinationOffset));
         Assert.True(expected.AsSpan().SequenceEqual(actual.AsSpan(destinationOffset)), what);
+
+        // The inverse, where every element of the view has its own location (no broadcast): the
+        // dense values land on the view's elements, and nothing else in its memory changes.
+        if (!lengths.Where((length, d) => length > 1 && strides[d] == 0).Any())
+        {
+            float[] scattered = new float[source.Length];
+            Array.Fill(scattered, -1f);
+            StridedCopy.Scatter(expected, lengths, strides, scattered.AsSpan(sourceOffset));
+            float[] reference = Enumerable.Repeat(-1f, source.Length).ToArray();
+            Array.Clear(index);
+            for (nint read = 0; read < count; read++)
+            {
+                nint offset = 0;
+                for (int d = 0; d < rank; d++)
+                {
+                    offset += index[d] * strides[d];
+                }
+
+                reference[sourceOffset + offset] = expected[read];
+                for (int d = rank - 1; d >= 0 && ++index[d] == lengths[d]; d--)
+                {
+                    index[d] = 0;
+                }
+            }
+
+            Assert.True(reference.AsSpan().SequenceEqual(scattered), what + ", scattered back");
+        }
     }
 
     private static System.Collections.Generic.IEnumerable<int[]> Permutations(int rank)

@@ -69,9 +69,9 @@ public static class KernelFileEmitter
 
         w.Line("/// <summary>");
         w.Line($"/// Computes <c>{spec.MethodName}</c> elementwise into <paramref name=\"{destination}\"/> in one fused pass over memory.");
-        w.Line("/// Every tensor argument must have the destination's shape; strided inputs are copied first, and the destination must be dense.");
+        w.Line("/// Every tensor argument must have the destination's shape; strided inputs are copied first, and a strided destination is computed in scratch memory and copied into.");
         w.Line("/// </summary>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">A shape differs from the destination's, the destination is a strided view, or an input partially overlaps it.</exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A shape differs from the destination's, the destination's elements share memory, or an input partially overlaps it.</exception>");
         w.Line(GeneratedCodeAttribute);
         using (w.Block($"{spec.Accessibility} static void {spec.MethodName}({signature})"))
         {
@@ -80,9 +80,11 @@ public static class KernelFileEmitter
                 w.Line($"{Args}.RequireSameShape({p.Name}.Lengths, \"{Plain(p)}\", {destination}.Lengths, \"{destination}\");");
             }
 
-            // A strided input (a transpose, a slice) is copied to dense memory first; the destination is written in place.
-            string arguments = ArgumentList(spec, p => $"{Args}.DenseSpan({p.Name}, \"{Plain(p)}\")", $"{Args}.AsSpan({destination}, \"{destination}\")");
+            // A strided input (a transpose, a slice) is copied to dense memory first; a strided destination is computed in scratch memory, then copied into.
+            w.Line($"float[]? {destination}Scratch = {Args}.ScratchFor({destination}, \"{destination}\");");
+            string arguments = ArgumentList(spec, p => $"{Args}.DenseSpan({p.Name}, \"{Plain(p)}\")", $"{Args}.ScratchSpan({destination}Scratch, {destination}, \"{destination}\")");
             w.Line($"{spec.MethodName}({arguments});");
+            w.Line($"{Args}.CopyBack({destination}Scratch, {destination});");
         }
     }
 

@@ -81,9 +81,9 @@ public static class ShapedKernelEmitter
                 .Concat(Destinations.Select(d => $"in {Tensors}.TensorSpan<float> {d}")));
             w.Line("/// <summary>");
             w.Line($"/// Computes <c>{spec.MethodName}</c> into {DescribeDestinations()}, in {Describe(plan)}.");
-            w.Line("/// Inputs may be strided views (read in place where the kernel can, else copied first); the destination must be dense.");
+            w.Line("/// Inputs may be strided views (read in place where the kernel can, else copied first); a strided destination (a slice of a wider tensor) is computed in scratch memory and copied into.");
             w.Line("/// </summary>");
-            w.Line("/// <exception cref=\"global::System.ArgumentException\">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), the destination is a strided view, or it overlaps an input unsafely.</exception>");
+            w.Line("/// <exception cref=\"global::System.ArgumentException\">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), a destination's elements share memory, or it overlaps an input unsafely.</exception>");
             w.Line(KernelFileEmitter.GeneratedCodeAttribute);
             using (w.Block($"{spec.Accessibility} static void {spec.MethodName}({signature})"))
             {
@@ -96,6 +96,8 @@ public static class ShapedKernelEmitter
 
                 EmitSliceChecks(w);
                 EmitCopiesOfViews(w);
+                EmitDestinationPairChecks(w);
+                EmitScratchDestinations(w);
                 EmitOverlapChecks(w);
                 foreach (string destination in Destinations)
                 {
@@ -305,6 +307,46 @@ public static class ShapedKernelEmitter
             w.Line();
         }
 
+        /// <summary>Several results must go to separate memory, strided or not.</summary>
+        private void EmitDestinationPairChecks(CodeWriter w)
+        {
+            for (int i = 0; i < Destinations.Count; i++)
+            {
+                for (int j = i + 1; j < Destinations.Count; j++)
+                {
+                    w.Line($"{Args}.RequireDisjointOrSame({Destinations[i]}, \"{Destinations[i]}\", {Destinations[j]}, \"{Destinations[j]}\", sameAllowed: false);");
+                }
+            }
+        }
+
+        /// <summary>
+        /// A strided destination gets dense scratch memory: the entry point runs again into the
+        /// scratch (where no input can overlap it) and copies the result into the view.
+        /// </summary>
+        private void EmitScratchDestinations(CodeWriter w)
+        {
+            w.Line("// A strided destination (a slice of a wider tensor, a transpose) is computed in dense scratch memory, then copied into.");
+            foreach (string destination in Destinations)
+            {
+                w.Line($"float[]? {destination}Scratch = {Args}.ScratchFor({destination}, \"{destination}\");");
+            }
+
+            w.Line("if (" + string.Join(" || ", Destinations.Select(d => $"{d}Scratch is not null")) + ")");
+            using (w.Indented("{", "}"))
+            {
+                string arguments = string.Join(", ", graph.Parameters.Select(p => p.Name).Concat(Destinations.Select(d => $"{Args}.ScratchView({d}Scratch, {d})")));
+                w.Line($"{spec.MethodName}({arguments});");
+                foreach (string destination in Destinations)
+                {
+                    w.Line($"{Args}.CopyBack({destination}Scratch, {destination});");
+                }
+
+                w.Line("return;");
+            }
+
+            w.Line();
+        }
+
         /// <summary>The destination is written only by the last group; inputs it reads must not overlap it, except an elementwise read of the very same elements.</summary>
         private void EmitOverlapChecks(CodeWriter w)
         {
@@ -317,14 +359,6 @@ public static class ShapedKernelEmitter
                     foreach (string destination in Destinations)
                     {
                         w.Line($"{Args}.RequireDisjointOrSame({p.Name}, \"{Plain(p)}\", {destination}, \"{destination}\", sameAllowed: false);");
-                    }
-                }
-
-                for (int i = 0; i < Destinations.Count; i++)
-                {
-                    for (int j = i + 1; j < Destinations.Count; j++)
-                    {
-                        w.Line($"{Args}.RequireDisjointOrSame({Destinations[i]}, \"{Destinations[i]}\", {Destinations[j]}, \"{Destinations[j]}\", sameAllowed: false);");
                     }
                 }
 

@@ -225,6 +225,68 @@ public static class KernelArguments
         return extent == 0 ? default : MemoryMarshal.CreateReadOnlySpan(in tensor.GetPinnableReference(), checked((int)extent));
     }
 
+    /// <summary>
+    /// Dense scratch memory for a destination the kernel cannot write in place (a strided view, such
+    /// as a slice of a wider tensor or a transpose), or null for a dense or empty destination. The
+    /// kernel computes into the scratch (<see cref="ScratchView"/>, <see cref="ScratchSpan"/>) and
+    /// <see cref="CopyBack"/> writes it into the view; the scratch comes from the shared array pool.
+    /// Throws for a broadcast view, whose elements share memory.
+    /// </summary>
+    public static float[]? ScratchFor(in TensorSpan<float> destination, string name)
+    {
+        if (destination.IsDense || destination.IsEmpty)
+        {
+            return null;
+        }
+
+        RequireDistinctElements(destination.Lengths, destination.Strides, name);
+        if (destination.FlattenedLength > int.MaxValue)
+        {
+            throw new ArgumentException($"'{name}' has {destination.FlattenedLength} elements; fused kernels support at most {int.MaxValue}.", name);
+        }
+
+        return System.Buffers.ArrayPool<float>.Shared.Rent((int)destination.FlattenedLength);
+    }
+
+    /// <summary>The destination itself when <paramref name="scratch"/> is null, else a dense view of the scratch with the destination's shape.</summary>
+    public static TensorSpan<float> ScratchView(float[]? scratch, in TensorSpan<float> destination)
+        => scratch is null ? destination : new TensorSpan<float>(scratch.AsSpan(0, (int)destination.FlattenedLength), destination.Lengths, []);
+
+    /// <summary>The destination's elements when <paramref name="scratch"/> is null (it must then be dense), else the scratch's first elements.</summary>
+    public static Span<float> ScratchSpan(float[]? scratch, in TensorSpan<float> destination, string name)
+        => scratch is null ? AsSpan(destination, name) : scratch.AsSpan(0, (int)destination.FlattenedLength);
+
+    /// <summary>Writes the scratch's elements into the strided destination and returns the scratch to the pool; nothing when it is null.</summary>
+    public static void CopyBack(float[]? scratch, in TensorSpan<float> destination)
+    {
+        if (scratch is null)
+        {
+            return;
+        }
+
+        nint extent = Extent(destination.Lengths, destination.Strides);
+        StridedCopy.Scatter(scratch, destination.Lengths, destination.Strides, MemoryMarshal.CreateSpan(ref destination.GetPinnableReference(), checked((int)extent)));
+        System.Buffers.ArrayPool<float>.Shared.Return(scratch);
+    }
+
+    /// <summary>
+    /// Throws for a broadcast view (stride 0 along a dimension longer than 1), whose elements share
+    /// memory. Other overlapping strides cannot reach here: System.Numerics.Tensors' constructors
+    /// refuse them.
+    /// </summary>
+    private static void RequireDistinctElements(scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, string name)
+    {
+        for (int d = 0; d < lengths.Length; d++)
+        {
+            if (lengths[d] > 1 && strides[d] == 0)
+            {
+                throw new ArgumentException(
+                    $"'{name}' has strides {FormatShape(strides)} for shape {FormatShape(lengths)}, so some of its elements share memory (stride 0 in dimension {d}, a broadcast view); a kernel's result needs its own location for each element, so write it to a dense tensor instead.",
+                    name);
+            }
+        }
+    }
+
     /// <summary>The elements of a destination, which must be dense.</summary>
     public static Span<float> DenseMemory(in TensorSpan<float> tensor, string name) => AsSpan(tensor, name);
 

@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace KernelDsl.Runtime;
 
-/// <summary>Copies a strided view (a transpose) into dense row-major memory.</summary>
+/// <summary>Copies a strided view (a transpose) into dense row-major memory, and dense memory into a strided view.</summary>
 [EditorBrowsable(EditorBrowsableState.Advanced)]
 public static unsafe class StridedCopy
 {
@@ -65,6 +65,72 @@ public static unsafe class StridedCopy
                 for (int j = 0; j < row.Length; j++)
                 {
                     row[j] = source[(int)(offset + j * innerStride)];
+                }
+            }
+
+            for (int d = rank - 2; d >= 0; d--)
+            {
+                offset += strides[d];
+                if (++index[d] < lengths[d])
+                {
+                    break;
+                }
+
+                offset -= lengths[d] * strides[d];
+                index[d] = 0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The inverse of <see cref="Run"/>: destination[i0·strides[0] + i1·strides[1] + ...] =
+    /// source[i0, i1, ...], the source dense. Writes a kernel's result computed in dense scratch
+    /// memory into a strided destination (a slice of a wider tensor); the caller has checked that
+    /// the strides give every element its own location. Rows contiguous in the destination (stride
+    /// 1 along the last dimension, as in any slice) are copied whole; others element by element.
+    /// </summary>
+    public static void Scatter(ReadOnlySpan<float> source, scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, Span<float> destination)
+    {
+        if (lengths.Length != strides.Length || lengths.Length == 0)
+        {
+            throw new ArgumentException($"A copy needs one stride per dimension: {lengths.Length} lengths, {strides.Length} strides.", nameof(strides));
+        }
+
+        nint count = 1, last = 0;
+        for (int d = 0; d < lengths.Length; d++)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(lengths[d], nameof(lengths));
+            ArgumentOutOfRangeException.ThrowIfNegative(strides[d], nameof(strides));
+            count *= lengths[d];
+            last += (lengths[d] - 1) * strides[d];
+        }
+
+        if (count == 0)
+        {
+            return;
+        }
+
+        if (last >= destination.Length || count > source.Length)
+        {
+            throw new ArgumentException($"The copy writes element {last} of a destination of {destination.Length} and reads {count} elements from a source of {source.Length}.");
+        }
+
+        int rank = lengths.Length;
+        Span<nint> index = stackalloc nint[rank];
+        nint offset = 0;
+        nint inner = lengths[rank - 1], innerStride = strides[rank - 1];
+        for (nint read = 0; read < count; read += inner)
+        {
+            ReadOnlySpan<float> row = source.Slice((int)read, (int)inner);
+            if (innerStride == 1)
+            {
+                row.CopyTo(destination.Slice((int)offset, row.Length));
+            }
+            else
+            {
+                for (int j = 0; j < row.Length; j++)
+                {
+                    destination[(int)(offset + j * innerStride)] = row[j];
                 }
             }
 

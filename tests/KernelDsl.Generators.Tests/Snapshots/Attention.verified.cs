@@ -12,9 +12,9 @@ partial class Layers
 {
     /// <summary>
     /// Computes <c>Attention</c> into <paramref name="destination"/>, of shape <c>[H, T, D]</c>, in 3 fused kernels (contraction, rows, contraction).
-    /// Inputs may be strided views (read in place where the kernel can, else copied first); the destination must be dense.
+    /// Inputs may be strided views (read in place where the kernel can, else copied first); a strided destination (a slice of a wider tensor) is computed in scratch memory and copied into.
     /// </summary>
-    /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), the destination is a strided view, or it overlaps an input unsafely.</exception>
+    /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), a destination's elements share memory, or it overlaps an input unsafely.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     public static void Attention(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> q, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> k, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> v, float scale, in global::System.Numerics.Tensors.TensorSpan<float> destination)
     {
@@ -32,6 +32,15 @@ partial class Layers
         KernelRuntime.KernelArguments.RequireSymbol("T", dim_T, "q", v.Lengths[1], "v");
         KernelRuntime.KernelArguments.RequireSymbol("D", dim_D, "q", v.Lengths[2], "v");
         KernelRuntime.KernelArguments.RequireShape(destination.Lengths, [dim_H, dim_T, dim_D], "destination", "[H, T, D]");
+        // A strided destination (a slice of a wider tensor, a transpose) is computed in dense scratch memory, then copied into.
+        float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination");
+        if (destinationScratch is not null)
+        {
+            Attention(q, k, v, scale, KernelRuntime.KernelArguments.ScratchView(destinationScratch, destination));
+            KernelRuntime.KernelArguments.CopyBack(destinationScratch, destination);
+            return;
+        }
+
         KernelRuntime.KernelArguments.RequireDisjointOrSame(v, "v", destination, "destination", sameAllowed: false);
         global::System.Span<float> destinationMemory = KernelRuntime.KernelArguments.DenseMemory(destination, "destination");
 

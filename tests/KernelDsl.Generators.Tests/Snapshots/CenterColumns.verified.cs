@@ -12,9 +12,9 @@ partial class Layers
 {
     /// <summary>
     /// Computes <c>CenterColumns</c> into <paramref name="destination"/>, of shape <c>[B, N]</c>, in 2 fused kernels (axisreduction, rows).
-    /// Inputs may be strided views (read in place where the kernel can, else copied first); the destination must be dense.
+    /// Inputs may be strided views (read in place where the kernel can, else copied first); a strided destination (a slice of a wider tensor) is computed in scratch memory and copied into.
     /// </summary>
-    /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), the destination is a strided view, or it overlaps an input unsafely.</exception>
+    /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), a destination's elements share memory, or it overlaps an input unsafely.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     public static void CenterColumns(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, in global::System.Numerics.Tensors.TensorSpan<float> destination)
     {
@@ -27,6 +27,15 @@ partial class Layers
         if (!KernelRuntime.KernelArguments.IsReadableInPlace(x, 1, dense: false))
         {
             CenterColumns(KernelRuntime.KernelArguments.InPlaceOrCopy(x, 1, dense: false, "x"), destination);
+            return;
+        }
+
+        // A strided destination (a slice of a wider tensor, a transpose) is computed in dense scratch memory, then copied into.
+        float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination");
+        if (destinationScratch is not null)
+        {
+            CenterColumns(x, KernelRuntime.KernelArguments.ScratchView(destinationScratch, destination));
+            KernelRuntime.KernelArguments.CopyBack(destinationScratch, destination);
             return;
         }
 

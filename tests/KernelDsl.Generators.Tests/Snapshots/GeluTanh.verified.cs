@@ -25,14 +25,16 @@ partial class Layers
 
     /// <summary>
     /// Computes <c>GeluTanh</c> elementwise into <paramref name="destination"/> in one fused pass over memory.
-    /// Every tensor argument must have the destination's shape; strided inputs are copied first, and the destination must be dense.
+    /// Every tensor argument must have the destination's shape; strided inputs are copied first, and a strided destination is computed in scratch memory and copied into.
     /// </summary>
-    /// <exception cref="global::System.ArgumentException">A shape differs from the destination's, the destination is a strided view, or an input partially overlaps it.</exception>
+    /// <exception cref="global::System.ArgumentException">A shape differs from the destination's, the destination's elements share memory, or an input partially overlaps it.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     public static void GeluTanh(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, in global::System.Numerics.Tensors.TensorSpan<float> destination)
     {
         KernelRuntime.KernelArguments.RequireSameShape(x.Lengths, "x", destination.Lengths, "destination");
-        GeluTanh(KernelRuntime.KernelArguments.DenseSpan(x, "x"), KernelRuntime.KernelArguments.AsSpan(destination, "destination"));
+        float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination");
+        GeluTanh(KernelRuntime.KernelArguments.DenseSpan(x, "x"), KernelRuntime.KernelArguments.ScratchSpan(destinationScratch, destination, "destination"));
+        KernelRuntime.KernelArguments.CopyBack(destinationScratch, destination);
     }
 
     /// <summary>

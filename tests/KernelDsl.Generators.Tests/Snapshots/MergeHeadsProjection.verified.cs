@@ -12,9 +12,9 @@ partial class Layers
 {
     /// <summary>
     /// Computes <c>MergeHeadsProjection</c> into <paramref name="destination"/>, of shape <c>[B, T, C]</c>, in 2 fused kernels (copy, contraction).
-    /// Inputs may be strided views (read in place where the kernel can, else copied first); the destination must be dense.
+    /// Inputs may be strided views (read in place where the kernel can, else copied first); a strided destination (a slice of a wider tensor) is computed in scratch memory and copied into.
     /// </summary>
-    /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), the destination is a strided view, or it overlaps an input unsafely.</exception>
+    /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), a destination's elements share memory, or it overlaps an input unsafely.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     public static void MergeHeadsProjection(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> heads, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w, in global::System.Numerics.Tensors.TensorSpan<float> destination)
     {
@@ -28,6 +28,15 @@ partial class Layers
         nint dim_C = w.Lengths[1];
         KernelRuntime.KernelArguments.RequireProduct("H*D", (dim_H * dim_D), "H in heads, D in heads", w.Lengths[0], "w");
         KernelRuntime.KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_T, dim_C], "destination", "[B, T, C]");
+        // A strided destination (a slice of a wider tensor, a transpose) is computed in dense scratch memory, then copied into.
+        float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination");
+        if (destinationScratch is not null)
+        {
+            MergeHeadsProjection(heads, w, KernelRuntime.KernelArguments.ScratchView(destinationScratch, destination));
+            KernelRuntime.KernelArguments.CopyBack(destinationScratch, destination);
+            return;
+        }
+
         KernelRuntime.KernelArguments.RequireDisjointOrSame(w, "w", destination, "destination", sameAllowed: false);
         global::System.Span<float> destinationMemory = KernelRuntime.KernelArguments.DenseMemory(destination, "destination");
 
