@@ -26,7 +26,7 @@ public static class Program
             KernelOptions.ParallelThreshold = 1;
         }
 
-        Console.WriteLine($"accelerated: Vector512={Vector512.IsHardwareAccelerated} Vector256={Vector256.IsHardwareAccelerated} Vector128={Vector128.IsHardwareAccelerated}");
+        Console.WriteLine($"accelerated: Vector512={Vector512.IsHardwareAccelerated} Vector256={Vector256.IsHardwareAccelerated} Vector128={Vector128.IsHardwareAccelerated} FusedMultiplyAdd={System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported}");
         int failures = 0;
         foreach (KernelCase kernelCase in KernelCases.All)
         {

@@ -49,10 +49,10 @@ internal static unsafe class GemmDotProducts
                 float r0 = V.Sum(s0), r1 = V.Sum(s1), r2 = V.Sum(s2), r3 = V.Sum(s3);
                 for (; p < depth; p++)
                 {
-                    r0 = MathF.FusedMultiplyAdd(row[p], b0[p], r0);
-                    r1 = MathF.FusedMultiplyAdd(row[p], b1[p], r1);
-                    r2 = MathF.FusedMultiplyAdd(row[p], b2[p], r2);
-                    r3 = MathF.FusedMultiplyAdd(row[p], b3[p], r3);
+                    r0 = FusedMultiplyAdds.MultiplyAdd(row[p], b0[p], r0);
+                    r1 = FusedMultiplyAdds.MultiplyAdd(row[p], b1[p], r1);
+                    r2 = FusedMultiplyAdds.MultiplyAdd(row[p], b2[p], r2);
+                    r3 = FusedMultiplyAdds.MultiplyAdd(row[p], b3[p], r3);
                 }
 
                 float* target = c + i * ldc + j;
@@ -79,7 +79,7 @@ internal static unsafe class GemmDotProducts
                 float r = V.Sum(sum);
                 for (; p < depth; p++)
                 {
-                    r = MathF.FusedMultiplyAdd(row[p], column[p], r);
+                    r = FusedMultiplyAdds.MultiplyAdd(row[p], column[p], r);
                 }
 
                 c[i * ldc + j] = r;

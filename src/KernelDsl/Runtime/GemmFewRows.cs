@@ -74,7 +74,7 @@ internal static unsafe class GemmFewRows
                 float s = 0f;
                 for (nint p = 0; p < depth; p++)
                 {
-                    s = MathF.FusedMultiplyAdd(row[p * aColumnStride], b[p * bRowStride + j], s);
+                    s = FusedMultiplyAdds.MultiplyAdd(row[p * aColumnStride], b[p * bRowStride + j], s);
                 }
 
                 c[i * ldc + j] = s;

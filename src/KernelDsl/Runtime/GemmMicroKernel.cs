@@ -236,7 +236,7 @@ internal readonly unsafe struct Lanes256 : IGemmLanes<Vector256<float>>
     public static Vector256<float> Add(Vector256<float> left, Vector256<float> right) => left + right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> FusedMultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
+    public static Vector256<float> FusedMultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => FusedMultiplyAdds.MultiplyAdd(a, b, c);
 }
 
 internal readonly unsafe struct Lanes128 : IGemmLanes<Vector128<float>>
@@ -256,7 +256,7 @@ internal readonly unsafe struct Lanes128 : IGemmLanes<Vector128<float>>
     public static Vector128<float> Add(Vector128<float> left, Vector128<float> right) => left + right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> FusedMultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.FusedMultiplyAdd(a, b, c);
+    public static Vector128<float> FusedMultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => FusedMultiplyAdds.MultiplyAdd(a, b, c);
 }
 
 /// <summary>One float per "vector", for machines without SIMD; the same arithmetic as <see cref="SimdScalar"/>.</summary>
@@ -277,5 +277,5 @@ internal readonly unsafe struct LanesScalar : IGemmLanes<float>
     public static float Add(float left, float right) => left + right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float FusedMultiplyAdd(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
+    public static float FusedMultiplyAdd(float a, float b, float c) => FusedMultiplyAdds.MultiplyAdd(a, b, c);
 }

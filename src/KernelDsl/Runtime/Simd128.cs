@@ -50,7 +50,7 @@ public readonly struct Simd128 : ISimdFloat<Simd128>
     public static float GetElement(Simd128 value, int index) => value._value.GetElement(index);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Simd128 FusedMultiplyAdd(Simd128 a, Simd128 b, Simd128 c) => new(Vector128.FusedMultiplyAdd(a._value, b._value, c._value));
+    public static Simd128 FusedMultiplyAdd(Simd128 a, Simd128 b, Simd128 c) => new(FusedMultiplyAdds.MultiplyAdd(a._value, b._value, c._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd128 Min(Simd128 left, Simd128 right) => new(Vector128.Min(left._value, right._value));

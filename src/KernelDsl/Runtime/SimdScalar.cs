@@ -54,7 +54,7 @@ public readonly struct SimdScalar : ISimdFloat<SimdScalar>
     public static float GetElement(SimdScalar value, int index) => value._value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static SimdScalar FusedMultiplyAdd(SimdScalar a, SimdScalar b, SimdScalar c) => new(MathF.FusedMultiplyAdd(a._value, b._value, c._value));
+    public static SimdScalar FusedMultiplyAdd(SimdScalar a, SimdScalar b, SimdScalar c) => new(FusedMultiplyAdds.MultiplyAdd(a._value, b._value, c._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static SimdScalar Min(SimdScalar left, SimdScalar right) => new(MathF.Min(left._value, right._value));
