@@ -46,6 +46,11 @@ public static partial class LayerKernels
     public static Tensor<float> Dense([Shape("B", "K")] Tensor<float> x, [Shape("K", "N")] Tensor<float> w, [Shape("N")] Tensor<float> b)
         => Relu(MatMul(x, w) + b);
 
+    /// <summary>Scaled dot-product attention over heads: the scores, their softmax and the weighted values in one kernel.</summary>
+    [Kernel]
+    public static Tensor<float> Attention([Shape("H", "T", "D")] Tensor<float> q, [Shape("H", "T", "D")] Tensor<float> k, [Shape("H", "T", "D")] Tensor<float> v, float scale)
+        => MatMul(Softmax(MatMul(q, Transpose(k, 0, 2, 1)) * scale, axis: -1), v);
+
     [Kernel]
     public static Tensor<float> DenseTokens([Shape("B", "T", "K")] Tensor<float> x, [Shape("K", "N")] Tensor<float> w, [Shape("N")] Tensor<float> b)
         => Relu(MatMul(x, w) + b);

@@ -363,3 +363,44 @@ public class DenseTokensBenchmarks
     [Benchmark(Description = "tokens eager body")]
     public Tensor<float> Eager() => LayerKernels.DenseTokens(_xTensor, _wTensor, _bTensor);
 }
+
+/// <summary>
+/// Scaled dot-product attention, <c>Softmax(q·kᵀ · scale)·v</c>, for 12 heads of 64 over T tokens:
+/// the fused kernel against its eager body, and the FLOPs of its two products (4·H·T²·D) as a
+/// fraction of the FMA peak measured by <see cref="MachineLimitsBenchmarks"/>.
+/// </summary>
+[MemoryDiagnoser]
+public class AttentionBenchmarks
+{
+    private const int Heads = 12;
+    private const int HeadSize = 64;
+    private float[] _q = null!, _k = null!, _v = null!, _y = null!;
+    private Tensor<float> _qTensor = null!, _kTensor = null!, _vTensor = null!;
+
+    [Params(128, 512)]
+    public int Tokens { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(1);
+        int size = Heads * Tokens * HeadSize;
+        _q = DenseBenchmarks.Uniform(random, size);
+        _k = DenseBenchmarks.Uniform(random, size);
+        _v = DenseBenchmarks.Uniform(random, size);
+        _y = new float[size];
+        _qTensor = Tensor.Create(_q, [Heads, Tokens, HeadSize]);
+        _kTensor = Tensor.Create(_k, [Heads, Tokens, HeadSize]);
+        _vTensor = Tensor.Create(_v, [Heads, Tokens, HeadSize]);
+    }
+
+    private const float Scale = 0.125f; // 1/√64
+
+    [Benchmark(Description = "attention fused")]
+    public void Fused() => LayerKernels.Attention(
+        new ReadOnlyTensorSpan<float>(_q, [Heads, Tokens, HeadSize]), new ReadOnlyTensorSpan<float>(_k, [Heads, Tokens, HeadSize]),
+        new ReadOnlyTensorSpan<float>(_v, [Heads, Tokens, HeadSize]), Scale, new TensorSpan<float>(_y, [Heads, Tokens, HeadSize]));
+
+    [Benchmark(Description = "attention eager body")]
+    public Tensor<float> Eager() => LayerKernels.Attention(_qTensor, _kTensor, _vTensor, Scale);
+}
