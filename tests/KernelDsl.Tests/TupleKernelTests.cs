@@ -157,6 +157,25 @@ public sealed class TupleKernelTests
     }
 
     [Fact]
+    public void AStridedDestinationIsWrittenThroughScratchBesideADenseOne()
+    {
+        // The centered rows into the first 8 columns of a [4, 11] buffer; the means into a dense [4, 1].
+        Tensor<float> x = Random(5, 4, 8);
+        (Tensor<float> expectedCentered, Tensor<float> expectedMean) = TupleKernels.CenteredAndMeanFused(x);
+        float[] wide = Enumerable.Repeat(-7f, 4 * 11).ToArray();
+        var mean = new float[4];
+        TupleKernels.CenteredAndMean(x, new TensorSpan<float>(wide, [4, 8], [11, 1]), new TensorSpan<float>(mean, [4, 1]));
+        float[] centered = expectedCentered.ToArray();
+        for (int r = 0; r < 4; r++)
+        {
+            Assert.Equal(centered.AsSpan(r * 8, 8).ToArray(), wide.AsSpan(r * 11, 8).ToArray());
+            Assert.Equal([-7f, -7f, -7f], wide.AsSpan(r * 11 + 8, 3).ToArray());
+        }
+
+        Assert.Equal(expectedMean.ToArray(), mean);
+    }
+
+    [Fact]
     public void DestinationsMustNotOverlapInputsOrEachOther()
     {
         float[] memory = Random(1, 4, 8).ToArray();
