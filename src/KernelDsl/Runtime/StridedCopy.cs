@@ -18,20 +18,7 @@ public static unsafe class StridedCopy
     /// </summary>
     public static void Run(ReadOnlySpan<float> source, scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, Span<float> destination)
     {
-        if (lengths.Length != strides.Length || lengths.Length == 0)
-        {
-            throw new ArgumentException($"A copy needs one stride per dimension: {lengths.Length} lengths, {strides.Length} strides.", nameof(strides));
-        }
-
-        nint count = 1, last = 0;
-        for (int d = 0; d < lengths.Length; d++)
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(lengths[d], nameof(lengths));
-            ArgumentOutOfRangeException.ThrowIfNegative(strides[d], nameof(strides));
-            count *= lengths[d];
-            last += (lengths[d] - 1) * strides[d];
-        }
-
+        (nint count, nint last) = Measure(lengths, strides);
         if (count == 0)
         {
             return;
@@ -42,7 +29,6 @@ public static unsafe class StridedCopy
             throw new ArgumentException($"The copy addresses element {last} of a source of {source.Length} and writes {count} elements to a destination of {destination.Length}.");
         }
 
-        int rank = lengths.Length;
         int contiguous = ContiguousOuterDimension(lengths, strides);
         if (contiguous >= 0)
         {
@@ -50,36 +36,7 @@ public static unsafe class StridedCopy
             return;
         }
 
-        Span<nint> index = stackalloc nint[rank];
-        nint offset = 0;
-        nint inner = lengths[rank - 1], innerStride = strides[rank - 1];
-        for (nint written = 0; written < count; written += inner)
-        {
-            Span<float> row = destination.Slice((int)written, (int)inner);
-            if (innerStride == 1)
-            {
-                source.Slice((int)offset, row.Length).CopyTo(row); // a slice's rows: contiguous
-            }
-            else
-            {
-                for (int j = 0; j < row.Length; j++)
-                {
-                    row[j] = source[(int)(offset + j * innerStride)];
-                }
-            }
-
-            for (int d = rank - 2; d >= 0; d--)
-            {
-                offset += strides[d];
-                if (++index[d] < lengths[d])
-                {
-                    break;
-                }
-
-                offset -= lengths[d] * strides[d];
-                index[d] = 0;
-            }
-        }
+        CopyRowByRow(source, destination, lengths, strides, count, toStrided: false);
     }
 
     /// <summary>
@@ -90,6 +47,23 @@ public static unsafe class StridedCopy
     /// 1 along the last dimension, as in any slice) are copied whole; others element by element.
     /// </summary>
     public static void Scatter(ReadOnlySpan<float> source, scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, Span<float> destination)
+    {
+        (nint count, nint last) = Measure(lengths, strides);
+        if (count == 0)
+        {
+            return;
+        }
+
+        if (last >= destination.Length || count > source.Length)
+        {
+            throw new ArgumentException($"The copy writes element {last} of a destination of {destination.Length} and reads {count} elements from a source of {source.Length}.");
+        }
+
+        CopyRowByRow(source, destination, lengths, strides, count, toStrided: true);
+    }
+
+    /// <summary>The number of elements of a view, and the offset of its last one; validates the lengths and strides.</summary>
+    private static (nint Count, nint Last) Measure(scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides)
     {
         if (lengths.Length != strides.Length || lengths.Length == 0)
         {
@@ -105,32 +79,39 @@ public static unsafe class StridedCopy
             last += (lengths[d] - 1) * strides[d];
         }
 
-        if (count == 0)
-        {
-            return;
-        }
+        return (count, last);
+    }
 
-        if (last >= destination.Length || count > source.Length)
-        {
-            throw new ArgumentException($"The copy writes element {last} of a destination of {destination.Length} and reads {count} elements from a source of {source.Length}.");
-        }
-
+    /// <summary>
+    /// Copies between dense memory and a strided view one row (last dimension) at a time, the rows'
+    /// offsets advancing like an odometer: from the view to the dense side, or with
+    /// <paramref name="toStrided"/> back. A row with stride 1 (a slice's rows) is one span copy.
+    /// </summary>
+    private static void CopyRowByRow(ReadOnlySpan<float> source, Span<float> destination, scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, nint count, bool toStrided)
+    {
         int rank = lengths.Length;
         Span<nint> index = stackalloc nint[rank];
-        nint offset = 0;
+        nint offset = 0; // of the row in the view
         nint inner = lengths[rank - 1], innerStride = strides[rank - 1];
-        for (nint read = 0; read < count; read += inner)
+        for (nint dense = 0; dense < count; dense += inner)
         {
-            ReadOnlySpan<float> row = source.Slice((int)read, (int)inner);
             if (innerStride == 1)
             {
-                row.CopyTo(destination.Slice((int)offset, row.Length));
+                (toStrided ? source.Slice((int)dense, (int)inner) : source.Slice((int)offset, (int)inner))
+                    .CopyTo(toStrided ? destination.Slice((int)offset, (int)inner) : destination.Slice((int)dense, (int)inner));
+            }
+            else if (toStrided)
+            {
+                for (int j = 0; j < inner; j++)
+                {
+                    destination[(int)(offset + j * innerStride)] = source[(int)dense + j];
+                }
             }
             else
             {
-                for (int j = 0; j < row.Length; j++)
+                for (int j = 0; j < inner; j++)
                 {
-                    destination[(int)(offset + j * innerStride)] = row[j];
+                    destination[(int)dense + j] = source[(int)(offset + j * innerStride)];
                 }
             }
 
