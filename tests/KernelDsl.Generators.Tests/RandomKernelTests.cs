@@ -69,6 +69,12 @@ public sealed class RandomKernelTests
     [InlineData("MatMul(MatMul(x, w) + MatMul(y, w), Transpose(w))")]
     [InlineData("MatMul(Silu(MatMul(x, w)) * MatMul(y, w), Transpose(w))")]
     [InlineData("MatMul(x, w) - Relu(MatMul(y, w) + u)")]
+    // A row group writing over the scratch buffer it reads (ScratchReuse): the attention pattern; a
+    // buffer read again transposed, or by a later group, which must keep its own.
+    [InlineData("MatMul(Softmax(MatMul(a, Transpose(a, 0, 2, 1)) * 0.5f), a)")]
+    [InlineData("MatMul(Softmax(MatMul(a, Transpose(a, 0, 2, 1))) + Transpose(Softmax(MatMul(a, Transpose(a, 0, 2, 1))), 0, 2, 1), a)")]
+    [InlineData("MatMul(Exp(Softmax(MatMul(a, Transpose(a, 0, 2, 1)))), a) + MatMul(Softmax(MatMul(a, Transpose(a, 0, 2, 1))), a)")]
+    [InlineData("MatMul(Softmax(Softmax(MatMul(a, Transpose(a, 0, 2, 1))) * 3f), a)")]
     public void FoundCases(string body)
         => AssertOneKernelAgrees("Tensor<float>", "=> " + body + ";", body);
 

@@ -73,7 +73,15 @@ public static class ShapedKernelEmitter
         private string DestinationOf(int node) => Destinations[plan.Results.ToList().IndexOf(node)];
 
         /// <summary>The memory a materialized node lives in: its destination if it is a result, else its scratch buffer.</summary>
-        private string BufferOf(int node) => plan.Results.Contains(node) ? DestinationOf(node) + "Memory" : TempName(node);
+        private string BufferOf(int node) => plan.Results.Contains(node) ? DestinationOf(node) + "Memory" : ScratchName(node);
+
+        private Dictionary<int, int>? _scratchHosts;
+
+        /// <summary>The scratch values written over another's buffer (ScratchReuse), each with the value that rents it.</summary>
+        private Dictionary<int, int> ScratchHosts => _scratchHosts ??= ScratchReuse.Plan(graph, shapes, plan, programs, value => StreamedInto(value) >= 0);
+
+        /// <summary>The scratch buffer holding <paramref name="node"/>: its own, or the one it takes over.</summary>
+        private string ScratchName(int node) => TempName(ScratchHosts.TryGetValue(node, out int host) ? host : node);
 
         public void EmitEntryPoint(CodeWriter w)
         {
@@ -113,6 +121,13 @@ public static class ShapedKernelEmitter
                 w.Line("// Scratch buffers for the values passed between groups.");
                 foreach (int t in plan.Temporaries)
                 {
+                    if (ScratchHosts.TryGetValue(t, out int host))
+                    {
+                        int writer = GroupIndex(g => g.Output == t) + 1;
+                        w.Line($"// {graph.TryToExpression(t, 72) ?? $"Intermediate %{t}"} (group {writer}) is written over {TempName(host)}, which group {writer} is the last to read, element by element in place.");
+                        continue;
+                    }
+
                     string size = Size(shapes[t]!), holds = shapes[t]!.ToString();
                     if (StreamedInto(t) >= 0)
                     {
@@ -134,7 +149,7 @@ public static class ShapedKernelEmitter
                 w.Line("finally");
                 using (w.Indented("{", "}"))
                 {
-                    foreach (int t in plan.Temporaries)
+                    foreach (int t in plan.Temporaries.Where(t => !ScratchHosts.ContainsKey(t)))
                     {
                         w.Line($"global::System.Buffers.ArrayPool<float>.Shared.Return({TempName(t)});");
                     }

@@ -46,7 +46,7 @@ partial class Layers
 
         // Scratch buffers for the values passed between groups.
         float[] tmp5 = global::System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)(dim_H * dim_T * dim_T))); // [H, T, T]: MatMul(q, Transpose(k)) * scale
-        float[] tmp10 = global::System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)(dim_H * dim_T * dim_T))); // [H, T, T]: intermediate %10
+        // Intermediate %10 (group 2) is written over tmp5, which group 2 is the last to read, element by element in place.
         try
         {
             // Group 1 of 3: MatMul(q, Transpose(k)) * scale
@@ -70,7 +70,7 @@ partial class Layers
                 [dim_H, dim_T],
                 dim_T,
                 rowsMaySplit: false,
-                tmp10,
+                tmp5,
                 dim_T,
                 input0: tmp5,
                 strides0: [dim_T * dim_T, dim_T, 1]);
@@ -82,7 +82,7 @@ partial class Layers
                 dim_T,
                 dim_D,
                 dim_T,
-                tmp10,
+                tmp5,
                 [dim_T * dim_T, dim_T, 1],
                 KernelRuntime.KernelArguments.Memory(v),
                 [v.Strides[0], v.Strides[1], v.Strides[2]],
@@ -91,7 +91,6 @@ partial class Layers
         finally
         {
             global::System.Buffers.ArrayPool<float>.Shared.Return(tmp5);
-            global::System.Buffers.ArrayPool<float>.Shared.Return(tmp10);
         }
     }
 
