@@ -7,8 +7,9 @@ using System.Runtime.Intrinsics.X86;
 namespace KernelDsl.Runtime;
 
 /// <summary>
-/// <c>a * b + c</c> for the 128- and 256-bit widths and single lanes, on machines with and without a
-/// fused multiply-add instruction.
+/// <c>a * b + c</c> for 128-bit vectors and single lanes, on machines with and without a fused
+/// multiply-add instruction. (The wider widths need none of this: .NET accelerates Vector256 only
+/// with AVX2 and Vector512 only with AVX-512, and enables FMA with either.)
 /// </summary>
 /// <remarks>
 /// Without the instruction (x86 before FMA3, such as Sandy Bridge or the Atom cores, or a runtime
@@ -37,11 +38,6 @@ internal static class FusedMultiplyAdds
     public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c)
         => Fma.IsSupported || AdvSimd.IsSupported ? Vector128.FusedMultiplyAdd(a, b, c) : ViaDouble(a, b, c);
 
-    /// <inheritdoc cref="MultiplyAdd(float, float, float)"/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c)
-        => Fma.IsSupported || AdvSimd.IsSupported ? Vector256.FusedMultiplyAdd(a, b, c) : ViaDouble(a, b, c);
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ViaDouble(float a, float b, float c) => (float)((double)a * b + c);
 
@@ -53,15 +49,5 @@ internal static class FusedMultiplyAdds
         Vector128<double> lower = Vector128.WidenLower(a) * Vector128.WidenLower(b) + Vector128.WidenLower(c);
         Vector128<double> upper = Vector128.WidenUpper(a) * Vector128.WidenUpper(b) + Vector128.WidenUpper(c);
         return Vector128.Narrow(lower, upper);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> ViaDouble(Vector256<float> a, Vector256<float> b, Vector256<float> c)
-    {
-        // Intrinsics only (no tuples), so this adds no inlinees: the JIT's inlining budget for a
-        // kernel is spent on the kernel, not on this.
-        Vector256<double> lower = Vector256.WidenLower(a) * Vector256.WidenLower(b) + Vector256.WidenLower(c);
-        Vector256<double> upper = Vector256.WidenUpper(a) * Vector256.WidenUpper(b) + Vector256.WidenUpper(c);
-        return Vector256.Narrow(lower, upper);
     }
 }

@@ -236,7 +236,7 @@ internal readonly unsafe struct Lanes256 : IGemmLanes<Vector256<float>>
     public static Vector256<float> Add(Vector256<float> left, Vector256<float> right) => left + right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> FusedMultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => FusedMultiplyAdds.MultiplyAdd(a, b, c);
+    public static Vector256<float> FusedMultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
 }
 
 internal readonly unsafe struct Lanes128 : IGemmLanes<Vector128<float>>

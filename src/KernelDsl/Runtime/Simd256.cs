@@ -50,7 +50,7 @@ public readonly struct Simd256 : ISimdFloat<Simd256>
     public static float GetElement(Simd256 value, int index) => value._value.GetElement(index);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Simd256 FusedMultiplyAdd(Simd256 a, Simd256 b, Simd256 c) => new(FusedMultiplyAdds.MultiplyAdd(a._value, b._value, c._value));
+    public static Simd256 FusedMultiplyAdd(Simd256 a, Simd256 b, Simd256 c) => new(Vector256.FusedMultiplyAdd(a._value, b._value, c._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd256 Min(Simd256 left, Simd256 right) => new(Vector256.Min(left._value, right._value));
