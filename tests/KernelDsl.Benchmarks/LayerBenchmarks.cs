@@ -404,3 +404,46 @@ public class AttentionBenchmarks
     [Benchmark(Description = "attention eager body")]
     public Tensor<float> Eager() => LayerKernels.Attention(_qTensor, _kTensor, _vTensor, Scale);
 }
+
+/// <summary>
+/// What a call costs when there is almost nothing to compute: a layer norm and a softmax over one
+/// row of 768 (a token at batch 1), through the N-d entry point with tensor spans made once, and
+/// TensorPrimitives doing the same arithmetic. The difference is the entry point's argument checks
+/// and the row runner's setup.
+/// </summary>
+[MemoryDiagnoser]
+public class CallOverheadBenchmarks
+{
+    private const int Width = 768;
+    private float[] _x = null!, _gamma = null!, _beta = null!, _y = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(1);
+        _x = DenseBenchmarks.Uniform(random, Width);
+        _gamma = DenseBenchmarks.Uniform(random, Width);
+        _beta = DenseBenchmarks.Uniform(random, Width);
+        _y = new float[Width];
+    }
+
+    [Benchmark(Description = "layernorm [1, 768] fused")]
+    public void LayerNormFused() => LayerKernels.LayerNormRows(
+        new ReadOnlyTensorSpan<float>(_x, [1, Width]), new ReadOnlyTensorSpan<float>(_gamma), new ReadOnlyTensorSpan<float>(_beta), new TensorSpan<float>(_y, [1, Width]));
+
+    [Benchmark(Description = "layernorm [1, 768] TensorPrimitives")]
+    public void LayerNormPrimitives()
+    {
+        float mean = TensorPrimitives.Sum(_x) / Width;
+        TensorPrimitives.Subtract(_x, mean, _y);
+        float deviation = MathF.Sqrt(TensorPrimitives.SumOfSquares(_y) / Width + 1e-5f);
+        TensorPrimitives.Divide(_y, deviation, _y);
+        TensorPrimitives.FusedMultiplyAdd(_y, _gamma, _beta, _y);
+    }
+
+    [Benchmark(Description = "softmax [1, 768] fused")]
+    public void SoftmaxFused() => LayerKernels.SoftmaxRows(new ReadOnlyTensorSpan<float>(_x, [1, Width]), new TensorSpan<float>(_y, [1, Width]));
+
+    [Benchmark(Description = "softmax [1, 768] TensorPrimitives")]
+    public void SoftmaxPrimitives() => TensorPrimitives.SoftMax(_x, _y);
+}
