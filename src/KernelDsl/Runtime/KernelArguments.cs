@@ -122,12 +122,17 @@ public static class KernelArguments
     /// </summary>
     public static bool IsReadableInPlace(in ReadOnlyTensorSpan<float> tensor, int rowAxis, bool dense)
     {
+        if (tensor.IsDense && (dense || rowAxis < 0 || rowAxis == tensor.Rank - 1))
+        {
+            return true; // dense is row-major: its last axis has stride 1 (a transposed read's row axis may not)
+        }
+
         if (tensor.IsEmpty)
         {
             return true;
         }
 
-        return dense ? tensor.IsDense : rowAxis < 0 || tensor.Lengths[rowAxis] <= 1 || tensor.Strides[rowAxis] == 1;
+        return !dense && (rowAxis < 0 || tensor.Lengths[rowAxis] <= 1 || tensor.Strides[rowAxis] == 1);
     }
 
     /// <summary>
@@ -221,7 +226,8 @@ public static class KernelArguments
     /// <summary>Every element a (possibly strided) tensor span addresses, as one span from its first element.</summary>
     public static ReadOnlySpan<float> Memory(in ReadOnlyTensorSpan<float> tensor)
     {
-        nint extent = Extent(tensor.Lengths, tensor.Strides);
+        // A dense tensor, the usual case, spans exactly its elements: no walk over its shape.
+        nint extent = tensor.IsDense ? tensor.FlattenedLength : Extent(tensor.Lengths, tensor.Strides);
         return extent == 0 ? default : MemoryMarshal.CreateReadOnlySpan(in tensor.GetPinnableReference(), checked((int)extent));
     }
 
@@ -333,7 +339,7 @@ public static class KernelArguments
 
     private static ReadOnlySpan<float> Memory(in TensorSpan<float> tensor)
     {
-        nint extent = Extent(tensor.Lengths, tensor.Strides);
+        nint extent = tensor.IsDense ? tensor.FlattenedLength : Extent(tensor.Lengths, tensor.Strides);
         return extent == 0 ? default : MemoryMarshal.CreateReadOnlySpan(in tensor.GetPinnableReference(), checked((int)extent));
     }
 
