@@ -108,6 +108,21 @@ public static unsafe class RowRunner
     {
         nint rows = layout.Rows;
         int workers = ElementwiseRunner.ChooseWorkerCount(rows * Math.Max(layout.RowLength, 1));
+        if (workers == 1 && rows == 1)
+        {
+            // One row (a token at batch 1): every operand starts at its base, so there is no
+            // odometer to set up and no next row to prefetch, which cost more than a short row.
+            KernelOperands operands = default;
+            for (int k = 0; k < layout.InputCount; k++)
+            {
+                KernelOperands.SetInput(ref operands, k, layout.Inputs[k]);
+            }
+
+            KernelOperands.SetDestination(ref operands, layout.Destination);
+            ExecuteRow(kernel, operands, layout.RowLength);
+            return;
+        }
+
         if (workers == 1)
         {
             ExecuteRows(kernel, layout, 0, rows);
