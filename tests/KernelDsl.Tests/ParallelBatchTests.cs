@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Threading;
 using KernelDsl.Runtime;
 using Xunit;
@@ -35,18 +36,14 @@ public sealed class ParallelBatchTests
     public void BackToBackRunsComputeEveryRowExactlyOnce()
     {
         using var options = ForceMulticore();
-        var input = new float[64];
-        for (int i = 0; i < input.Length; i++)
-        {
-            input[i] = i;
-        }
+        float[] input = RowNumbers(64);
 
         var destination = new float[64];
         for (int run = 0; run < 3000; run++)
         {
             int rows = 2 + run % 37;
             Array.Clear(destination);
-            RowRunner.Run(new CountRows(throwAtRow: -1), [rows], RowLength, rowsMaySplit: false, destination, 1, input0: input, strides0: [1, 0]);
+            RunRows(rows, throwAtRow: -1, input, destination);
             for (int r = 0; r < destination.Length; r++)
             {
                 // Row r once gives r + 1; twice, 2r + 2; never, 0 (and no row past the last is touched).
@@ -59,21 +56,17 @@ public sealed class ParallelBatchTests
     public void AnExceptionInOneRunFailsThatCallOnly()
     {
         using var options = ForceMulticore();
-        var input = new float[16];
-        for (int i = 0; i < input.Length; i++)
-        {
-            input[i] = i;
-        }
+        float[] input = RowNumbers(16);
 
         var destination = new float[16];
         for (int run = 0; run < 200; run++)
         {
             var error = Assert.Throws<InvalidOperationException>(
-                () => RowRunner.Run(new CountRows(throwAtRow: run % 16), [16], RowLength, rowsMaySplit: false, destination, 1, input0: input, strides0: [1, 0]));
+                () => RunRows(16, throwAtRow: run % 16, input, destination));
             Assert.Equal($"row {run % 16}", error.Message);
 
             Array.Clear(destination);
-            RowRunner.Run(new CountRows(throwAtRow: -1), [16], RowLength, rowsMaySplit: false, destination, 1, input0: input, strides0: [1, 0]);
+            RunRows(16, throwAtRow: -1, input, destination);
             Assert.Equal(15 + 1, destination[15]);
         }
     }
@@ -84,7 +77,7 @@ public sealed class ParallelBatchTests
         using var options = ForceMulticore();
         var input = new float[32];
         var destination = new float[32];
-        RowRunner.Run(new CountRows(throwAtRow: -1), [32], RowLength, rowsMaySplit: false, destination, 1, input0: input, strides0: [1, 0]);
+        RunRows(32, throwAtRow: -1, input, destination);
 
         // On this thread; helpers on pool threads allocate nothing either (no batch, closure or
         // queue node per run), but the pool's own threads are not this test's to measure.
@@ -94,7 +87,7 @@ public sealed class ParallelBatchTests
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 200; i++)
             {
-                RowRunner.Run(new CountRows(throwAtRow: -1), [32], RowLength, rowsMaySplit: false, destination, 1, input0: input, strides0: [1, 0]);
+                RunRows(32, throwAtRow: -1, input, destination);
             }
 
             fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
@@ -102,6 +95,12 @@ public sealed class ParallelBatchTests
 
         Assert.Equal(0, fewest);
     }
+
+    /// <summary>Element r holds r: row r's input, read through an outer stride of 1 and a row stride of 0.</summary>
+    private static float[] RowNumbers(int count) => Enumerable.Range(0, count).Select(i => (float)i).ToArray();
+
+    private static void RunRows(int rows, int throwAtRow, float[] input, float[] destination)
+        => RowRunner.Run(new CountRows(throwAtRow), [rows], RowLength, rowsMaySplit: false, destination, 1, input0: input, strides0: [1, 0]);
 
     private static OptionsScope ForceMulticore() => new(threshold: 1, maxDegree: Environment.ProcessorCount);
 
