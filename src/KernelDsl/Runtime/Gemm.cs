@@ -46,6 +46,13 @@ public static unsafe class Gemm
     private const int ColumnBlock = 768;
 
     /// <summary>
+    /// Up to this many column panels (NR columns each) in a chunk, a row-major A is read in place
+    /// rather than packed: packing costs about one transpose per element of A, the multiply-adds
+    /// NR / (2 · V) · 2 FMAs per element and panel.
+    /// </summary>
+    private const int MaxColumnPanelsForUnpackedA = 8;
+
+    /// <summary>
     /// <paramref name="destination"/>[..., M, N] = A[..., M, K] · B[..., K, N]. Strides are in
     /// elements, one per batch dimension then row and column; a batch stride of 0 broadcasts that
     /// operand. The destination is dense, row-major.
@@ -362,6 +369,13 @@ public static unsafe class Gemm
             // B is read in place when its rows are contiguous and only a few rows of A reuse each
             // panel (a matrix-vector-like product): packing would cost as much as the product.
             bool packB = problem.ColumnStrideB != 1 || chunkRows > 2 * mr;
+
+            // Likewise A, when its rows are contiguous and only a few column panels reuse each of
+            // its panels (a narrow product, as probabilities times values in attention): packing
+            // transposes every element of A, which cost about half of the multiply-adds themselves
+            // at two panels. The micro-kernel then broadcasts from the rows in place; only a last,
+            // partial panel is packed (zero-padded), so no read passes the end of A.
+            bool packA = problem.ColumnStrideA != 1 || columnPanels > MaxColumnPanelsForUnpackedA;
             nint rowBlock = Math.Min(RowBlock, RoundUp(chunkRows, mr));
             PackBuffers buffers = PackBuffers.ForThisThread(rowBlock * depthBlock, columnPanels * nr * depthBlock);
             float* tile = stackalloc float[GemmMicroKernel.MaxRows * 2 * 16];
@@ -380,7 +394,13 @@ public static unsafe class Gemm
                 {
                     nint rows = Math.Min(rowBlock, chunkRowStart + chunkRows - rowStart);
                     nint rowPanels = (rows + mr - 1) / mr;
-                    GemmPacking.PackA(a + rowStart * problem.RowStrideA + depthStart * problem.ColumnStrideA, problem.RowStrideA, problem.ColumnStrideA, rows, depth, mr, buffers.A);
+                    float* aBlock = a + rowStart * problem.RowStrideA + depthStart * problem.ColumnStrideA;
+                    nint fullPanels = packA ? 0 : rows / mr;
+                    if (fullPanels < rowPanels)
+                    {
+                        GemmPacking.PackA(aBlock + fullPanels * mr * problem.RowStrideA, problem.RowStrideA, problem.ColumnStrideA, rows - fullPanels * mr, depth, mr, buffers.A);
+                    }
+
                     for (nint jp = 0; jp < columnPanels; jp++)
                     {
                         nint panelColumns = Math.Min(nr, columns - jp * nr);
@@ -407,16 +427,19 @@ public static unsafe class Gemm
                         for (nint ip = 0; ip < rowPanels; ip++)
                         {
                             nint panelRows = Math.Min(mr, rows - ip * mr);
-                            float* aPanel = buffers.A + ip * mr * depth;
+                            bool inPlace = ip < fullPanels;
+                            float* aPanel = inPlace ? aBlock + ip * mr * problem.RowStrideA : buffers.A + (ip - fullPanels) * mr * depth;
+                            nint aRowStride = inPlace ? problem.RowStrideA : 1;
+                            nint aStep = inPlace ? 1 : mr;
                             float* cTile = c + (rowStart + ip * mr) * problem.N + jp * nr;
                             if (panelRows == mr && panelColumns == nr)
                             {
-                                GemmMicroKernel.Run<V>(aPanel, bPanel, bRowStride, depth, cTile, problem.N, accumulate);
+                                GemmMicroKernel.Run<V>(aPanel, aRowStride, aStep, bPanel, bRowStride, depth, cTile, problem.N, accumulate);
                             }
                             else
                             {
                                 // An edge tile: computed whole into a scratch tile, and only its valid part copied.
-                                GemmMicroKernel.Run<V>(aPanel, bPanel, bRowStride, depth, tile, nr, accumulate: false);
+                                GemmMicroKernel.Run<V>(aPanel, aRowStride, aStep, bPanel, bRowStride, depth, tile, nr, accumulate: false);
                                 for (nint r = 0; r < panelRows; r++)
                                 {
                                     for (nint j = 0; j < panelColumns; j++)

@@ -31,33 +31,42 @@ internal static unsafe class GemmMicroKernel
     public static int Columns<V>() where V : struct, ISimdFloat<V> => 2 * V.Count;
 
     /// <summary>
-    /// C[0..MR, 0..NR) (+)= A·B over <paramref name="depth"/> steps. <paramref name="a"/> is packed
-    /// (MR values per step); row p of B starts at <c>b + p * bRowStride</c> and holds NR values.
+    /// C[0..MR, 0..NR) (+)= A·B over <paramref name="depth"/> steps, with A packed (MR values per
+    /// step); row p of B starts at <c>b + p * bRowStride</c> and holds NR values.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run<V>(float* a, float* b, nint bRowStride, nint depth, float* c, nint ldc, bool accumulate)
         where V : struct, ISimdFloat<V>
+        => Run<V>(a, aRowStride: 1, aStep: Rows<V>(), b, bRowStride, depth, c, ldc, accumulate);
+
+    /// <summary>
+    /// As the packed form, with element (r, p) of A at <c>a + r * aRowStride + p * aStep</c>: a
+    /// packed panel is (1, MR); a row-major A read in place is (its row stride, 1).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Run<V>(float* a, nint aRowStride, nint aStep, float* b, nint bRowStride, nint depth, float* c, nint ldc, bool accumulate)
+        where V : struct, ISimdFloat<V>
     {
         if (typeof(V) == typeof(Simd512))
         {
-            Run12<Lanes512, Vector512<float>>(a, b, bRowStride, depth, c, ldc, accumulate);
+            Run12<Lanes512, Vector512<float>>(a, aRowStride, aStep, b, bRowStride, depth, c, ldc, accumulate);
         }
         else if (typeof(V) == typeof(Simd256))
         {
-            Run6<Lanes256, Vector256<float>>(a, b, bRowStride, depth, c, ldc, accumulate);
+            Run6<Lanes256, Vector256<float>>(a, aRowStride, aStep, b, bRowStride, depth, c, ldc, accumulate);
         }
         else if (typeof(V) == typeof(Simd128))
         {
-            Run6<Lanes128, Vector128<float>>(a, b, bRowStride, depth, c, ldc, accumulate);
+            Run6<Lanes128, Vector128<float>>(a, aRowStride, aStep, b, bRowStride, depth, c, ldc, accumulate);
         }
         else
         {
-            Run6<LanesScalar, float>(a, b, bRowStride, depth, c, ldc, accumulate);
+            Run6<LanesScalar, float>(a, aRowStride, aStep, b, bRowStride, depth, c, ldc, accumulate);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run12<L, TVector>(float* a, float* b, nint bRowStride, nint depth, float* c, nint ldc, bool accumulate)
+    private static void Run12<L, TVector>(float* a, nint aRowStride, nint aStep, float* b, nint bRowStride, nint depth, float* c, nint ldc, bool accumulate)
         where L : struct, IGemmLanes<TVector>
         where TVector : struct
     {
@@ -66,47 +75,55 @@ internal static unsafe class GemmMicroKernel
         TVector c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00;
         TVector c90 = c00, c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
         int width = L.Count;
+
+        // Rows in groups of three from four base pointers (row r at row<i>k</i>[0], [s], [2s]):
+        // addressing modes the JIT folds into each broadcast, whatever A's row stride.
+        nint s1 = aRowStride, s2 = 2 * aRowStride;
+        float* row0 = a, row3 = a + 3 * s1, row6 = a + 6 * s1, row9 = a + 9 * s1;
         for (nint p = 0; p < depth; p++)
         {
             TVector b0 = L.Load(b);
             TVector b1 = L.Load(b + width);
-            TVector a0 = L.Broadcast(a[0]);
+            TVector a0 = L.Broadcast(row0[0]);
             c00 = L.FusedMultiplyAdd(a0, b0, c00);
             c01 = L.FusedMultiplyAdd(a0, b1, c01);
-            TVector a1 = L.Broadcast(a[1]);
+            TVector a1 = L.Broadcast(row0[s1]);
             c10 = L.FusedMultiplyAdd(a1, b0, c10);
             c11 = L.FusedMultiplyAdd(a1, b1, c11);
-            TVector a2 = L.Broadcast(a[2]);
+            TVector a2 = L.Broadcast(row0[s2]);
             c20 = L.FusedMultiplyAdd(a2, b0, c20);
             c21 = L.FusedMultiplyAdd(a2, b1, c21);
-            TVector a3 = L.Broadcast(a[3]);
+            TVector a3 = L.Broadcast(row3[0]);
             c30 = L.FusedMultiplyAdd(a3, b0, c30);
             c31 = L.FusedMultiplyAdd(a3, b1, c31);
-            TVector a4 = L.Broadcast(a[4]);
+            TVector a4 = L.Broadcast(row3[s1]);
             c40 = L.FusedMultiplyAdd(a4, b0, c40);
             c41 = L.FusedMultiplyAdd(a4, b1, c41);
-            TVector a5 = L.Broadcast(a[5]);
+            TVector a5 = L.Broadcast(row3[s2]);
             c50 = L.FusedMultiplyAdd(a5, b0, c50);
             c51 = L.FusedMultiplyAdd(a5, b1, c51);
-            TVector a6 = L.Broadcast(a[6]);
+            TVector a6 = L.Broadcast(row6[0]);
             c60 = L.FusedMultiplyAdd(a6, b0, c60);
             c61 = L.FusedMultiplyAdd(a6, b1, c61);
-            TVector a7 = L.Broadcast(a[7]);
+            TVector a7 = L.Broadcast(row6[s1]);
             c70 = L.FusedMultiplyAdd(a7, b0, c70);
             c71 = L.FusedMultiplyAdd(a7, b1, c71);
-            TVector a8 = L.Broadcast(a[8]);
+            TVector a8 = L.Broadcast(row6[s2]);
             c80 = L.FusedMultiplyAdd(a8, b0, c80);
             c81 = L.FusedMultiplyAdd(a8, b1, c81);
-            TVector a9 = L.Broadcast(a[9]);
+            TVector a9 = L.Broadcast(row9[0]);
             c90 = L.FusedMultiplyAdd(a9, b0, c90);
             c91 = L.FusedMultiplyAdd(a9, b1, c91);
-            TVector a10 = L.Broadcast(a[10]);
+            TVector a10 = L.Broadcast(row9[s1]);
             ca0 = L.FusedMultiplyAdd(a10, b0, ca0);
             ca1 = L.FusedMultiplyAdd(a10, b1, ca1);
-            TVector a11 = L.Broadcast(a[11]);
+            TVector a11 = L.Broadcast(row9[s2]);
             cb0 = L.FusedMultiplyAdd(a11, b0, cb0);
             cb1 = L.FusedMultiplyAdd(a11, b1, cb1);
-            a += 12;
+            row0 += aStep;
+            row3 += aStep;
+            row6 += aStep;
+            row9 += aStep;
             b += bRowStride;
         }
 
@@ -125,36 +142,39 @@ internal static unsafe class GemmMicroKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run6<L, TVector>(float* a, float* b, nint bRowStride, nint depth, float* c, nint ldc, bool accumulate)
+    private static void Run6<L, TVector>(float* a, nint aRowStride, nint aStep, float* b, nint bRowStride, nint depth, float* c, nint ldc, bool accumulate)
         where L : struct, IGemmLanes<TVector>
         where TVector : struct
     {
         TVector c00 = default, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         TVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         int width = L.Count;
+        nint s1 = aRowStride, s2 = 2 * aRowStride;
+        float* row0 = a, row3 = a + 3 * s1;
         for (nint p = 0; p < depth; p++)
         {
             TVector b0 = L.Load(b);
             TVector b1 = L.Load(b + width);
-            TVector a0 = L.Broadcast(a[0]);
+            TVector a0 = L.Broadcast(row0[0]);
             c00 = L.FusedMultiplyAdd(a0, b0, c00);
             c01 = L.FusedMultiplyAdd(a0, b1, c01);
-            TVector a1 = L.Broadcast(a[1]);
+            TVector a1 = L.Broadcast(row0[s1]);
             c10 = L.FusedMultiplyAdd(a1, b0, c10);
             c11 = L.FusedMultiplyAdd(a1, b1, c11);
-            TVector a2 = L.Broadcast(a[2]);
+            TVector a2 = L.Broadcast(row0[s2]);
             c20 = L.FusedMultiplyAdd(a2, b0, c20);
             c21 = L.FusedMultiplyAdd(a2, b1, c21);
-            TVector a3 = L.Broadcast(a[3]);
+            TVector a3 = L.Broadcast(row3[0]);
             c30 = L.FusedMultiplyAdd(a3, b0, c30);
             c31 = L.FusedMultiplyAdd(a3, b1, c31);
-            TVector a4 = L.Broadcast(a[4]);
+            TVector a4 = L.Broadcast(row3[s1]);
             c40 = L.FusedMultiplyAdd(a4, b0, c40);
             c41 = L.FusedMultiplyAdd(a4, b1, c41);
-            TVector a5 = L.Broadcast(a[5]);
+            TVector a5 = L.Broadcast(row3[s2]);
             c50 = L.FusedMultiplyAdd(a5, b0, c50);
             c51 = L.FusedMultiplyAdd(a5, b1, c51);
-            a += 6;
+            row0 += aStep;
+            row3 += aStep;
             b += bRowStride;
         }
 
