@@ -14,7 +14,7 @@ namespace KernelDsl.Compiler.Fusion;
 /// transposed view moves the last axis of (copied to dense rows), unless the view is only reduced
 /// along that axis, which the runtime does in place.</item>
 /// <item>A MatMul takes the chain of elementwise ops that consume only it (bias, activation,
-/// residual; same shape as the product) as its epilogue, applied to each tile of C while it is in cache.</item>
+/// residual; same shape as the product) as its epilogue, applied to each block of rows of C while it is in cache.</item>
 /// <item>Everything else fuses row by row: elementwise ops inline into their consumers, and a
 /// reduction along the last axis fuses with both its producer (recomputed per pass, in cache) and
 /// its consumers, so a softmax or layer norm reads its input from memory once and writes once.</item>
@@ -412,7 +412,7 @@ public static class NdPlanner
         int epilogueOps = chain.Count - 1;
         string reason = epilogueOps == 0
             ? "A matrix product: packed panels, a register-blocked FMA micro-kernel, cache blocking, and blocks of C spread across cores."
-            : $"A matrix product with its {epilogueOps}-op elementwise epilogue fused: each tile of C gets the epilogue right after its last accumulation, while in cache, so the output is written once with its final value.";
+            : $"A matrix product with its {epilogueOps}-op elementwise epilogue fused: each block of rows of C gets the epilogue right after its last accumulation, while in cache, so the output is written once with its final value.";
         return new NdGroup(NdGroupKind.Contraction, end, nodes.ToEquatableArray(), product, reason);
     }
 

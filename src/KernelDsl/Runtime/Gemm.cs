@@ -12,8 +12,8 @@ namespace KernelDsl.Runtime;
 /// sequentially, whatever the operands' strides; <see cref="GemmMicroKernel"/> computes MR × 2·V
 /// tiles in registers with FMA (12 × 32 with AVX-512, 6 × 2·V otherwise). Independent C blocks
 /// are spread across cores. The epilogue (an
-/// <see cref="IRowKernel"/>: bias, activation, residual) runs on each tile right after its last
-/// accumulation, while the tile is still in L1, so a fused <c>Relu(MatMul(x, w) + b)</c> writes
+/// <see cref="IRowKernel"/>: bias, activation, residual) runs on each block of rows (at most 48)
+/// right after its last accumulation, while the block is still in L2, so a fused <c>Relu(MatMul(x, w) + b)</c> writes
 /// each output element's final value without another pass over C.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Advanced)]
@@ -449,17 +449,17 @@ public static unsafe class Gemm
                                     }
                                 }
                             }
+                        }
+                    }
 
-                            if (last && typeof(TEpilogue) != typeof(NoEpilogue))
-                            {
-                                // The tile is final and still in L1: apply the epilogue now, not in another pass over C.
-                                nint firstRow = batch * problem.M + rowStart + ip * mr;
-                                for (nint r = 0; r < panelRows; r++)
-                                {
-                                    problem.Epilogue.PointAtRow(ref epilogueRow, firstRow + r, columnStart + jp * nr);
-                                    epilogue.ExecuteRow<V>(epilogueRow, panelColumns);
-                                }
-                            }
+                    if (last && typeof(TEpilogue) != typeof(NoEpilogue))
+                    {
+                        // The block's rows are final and still in L2: apply the epilogue now, not in
+                        // another pass over C, a whole row of the chunk's columns at a time.
+                        for (nint r = 0; r < rows; r++)
+                        {
+                            problem.Epilogue.PointAtRow(ref epilogueRow, batch * problem.M + rowStart + r, columnStart);
+                            epilogue.ExecuteRow<V>(epilogueRow, columns);
                         }
                     }
                 }

@@ -50,7 +50,7 @@ partial class Layers
         try
         {
             // Group 1 of 3: MatMul(q, Transpose(k)) * scale
-            // A matrix product with its 1-op elementwise epilogue fused: each tile of C gets the epilogue right after its last accumulation, while in cache, so the output is written once with its final value.
+            // A matrix product with its 1-op elementwise epilogue fused: each block of rows of C gets the epilogue right after its last accumulation, while in cache, so the output is written once with its final value.
             KernelRuntime.Gemm.Run(
                 new __AttentionEpilogue0(scale),
                 [dim_H],
@@ -119,7 +119,7 @@ partial class Layers
     }
 
     /// <summary>
-    /// The epilogue of group 1 of 3 of <c>Attention</c>, computing <c>MatMul(q, Transpose(k)) * scale</c>. A matrix product with its 1-op elementwise epilogue fused: each tile of C gets the epilogue right after its last accumulation, while in cache, so the output is written once with its final value.
+    /// The epilogue of group 1 of 3 of <c>Attention</c>, computing <c>MatMul(q, Transpose(k)) * scale</c>. A matrix product with its 1-op elementwise epilogue fused: each block of rows of C gets the epilogue right after its last accumulation, while in cache, so the output is written once with its final value.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     private readonly struct __AttentionEpilogue0(float arg_scale) : KernelRuntime.IRowKernel

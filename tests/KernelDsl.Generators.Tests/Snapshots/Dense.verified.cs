@@ -50,7 +50,7 @@ partial class Layers
         global::System.Span<float> destinationMemory = KernelRuntime.KernelArguments.DenseMemory(destination, "destination");
 
         // Group 1 of 1: Max(MatMul(x, w) + b, 0f)
-        // A matrix product with its 2-op elementwise epilogue fused: each tile of C gets the epilogue right after its last accumulation, while in cache, so the output is written once with its final value.
+        // A matrix product with its 2-op elementwise epilogue fused: each block of rows of C gets the epilogue right after its last accumulation, while in cache, so the output is written once with its final value.
         KernelRuntime.Gemm.Run(
             new __DenseEpilogue0(),
             [],
@@ -91,7 +91,7 @@ partial class Layers
     }
 
     /// <summary>
-    /// The epilogue of group 1 of 1 of <c>Dense</c>, computing <c>Max(MatMul(x, w) + b, 0f)</c>. A matrix product with its 2-op elementwise epilogue fused: each tile of C gets the epilogue right after its last accumulation, while in cache, so the output is written once with its final value.
+    /// The epilogue of group 1 of 1 of <c>Dense</c>, computing <c>Max(MatMul(x, w) + b, 0f)</c>. A matrix product with its 2-op elementwise epilogue fused: each block of rows of C gets the epilogue right after its last accumulation, while in cache, so the output is written once with its final value.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     private readonly struct __DenseEpilogue0 : KernelRuntime.IRowKernel
