@@ -177,7 +177,8 @@ public sealed class NdEntryPointTests
     [Fact]
     public void StridedDestinationsAreWrittenThroughScratchMemory()
     {
-        // Softmax into the middle columns of a wider buffer, a matrix product into a transpose, and
+        // Softmax into the middle columns of a wider buffer (its rows evenly spaced: written in
+        // place), a matrix product into a transpose (through scratch memory), and
         // a softmax in place on a column slice (input and destination the same strided view).
         Tensor<float> x = Filled(3, 5);
         float[] softmax = NdTestKernels.SoftmaxRowsFused(x).ToArray();
@@ -209,6 +210,50 @@ public sealed class NdEntryPointTests
         float[] around = [buffer[0], buffer[6], buffer[7], buffer[8], buffer[14], buffer[15], buffer[16], buffer[22], buffer[23]];
         Assert.Equal(expected, written);
         Assert.Equal(untouched, around);
+    }
+
+    [Fact]
+    public void DestinationsWithEvenlySpacedRowsAreWrittenInPlaceUnlessAnInputSharesTheirMemory()
+    {
+        // One head's columns of a concatenation: [2, 3, 4] as columns 4..8 of a [2, 3, 12] buffer,
+        // whose rows are 12 apart across both outer dimensions, so the kernel writes it directly.
+        Tensor<float> x = Filled(2, 3, 4);
+        float[] expected = NdTestKernels.LogSoftmaxRank3Fused(x).ToArray();
+        float[] wide = Enumerable.Repeat(-7f, 2 * 3 * 12).ToArray();
+        var head = new TensorSpan<float>(wide.AsSpan(4), [2, 3, 4], [36, 12, 1]);
+        Assert.Null(KernelDsl.Runtime.KernelArguments.ScratchFor(head, "destination", 4, x.AsReadOnlyTensorSpan()));
+        Assert.Equal(12, KernelDsl.Runtime.KernelArguments.RowStride(head, 4));
+        NdTestKernels.LogSoftmaxRank3(x, head);
+        for (int row = 0; row < 6; row++)
+        {
+            Assert.Equal([-7f, -7f, -7f, -7f, .. expected.AsSpan(row * 4, 4), -7f, -7f, -7f, -7f], wide.AsSpan(row * 12, 12).ToArray());
+        }
+
+        // Rows not evenly spaced (the first two of three rows in each block, a slice of the middle
+        // axis) go through scratch memory, with the same result.
+        Tensor<float> y = Filled(2, 2, 4);
+        expected = NdTestKernels.LogSoftmaxRank3Fused(y).ToArray();
+        float[] blocks = Enumerable.Repeat(-7f, 2 * 3 * 4).ToArray();
+        var middle = new TensorSpan<float>(blocks, [2, 2, 4], [12, 4, 1]);
+        float[]? scratch = KernelDsl.Runtime.KernelArguments.ScratchFor(middle, "destination", 4, y.AsReadOnlyTensorSpan());
+        Assert.NotNull(scratch);
+        System.Buffers.ArrayPool<float>.Shared.Return(scratch);
+        NdTestKernels.LogSoftmaxRank3(y, middle);
+        Assert.Equal([.. expected.AsSpan(0, 8), -7f, -7f, -7f, -7f, .. expected.AsSpan(8, 8), -7f, -7f, -7f, -7f], blocks);
+
+        // The input in the left columns of a buffer and the destination in the right ones: no element
+        // is shared, but their memory interleaves, so the kernel takes scratch memory rather than
+        // reason about which row it may overwrite when.
+        float[] halves = Filled(3, 10).ToArray();
+        float[] left = [.. halves.AsSpan(0, 5), .. halves.AsSpan(10, 5), .. halves.AsSpan(20, 5)];
+        expected = NdTestKernels.SoftmaxRowsFused(Tensor.Create(left, [3, 5])).ToArray();
+        var input = new ReadOnlyTensorSpan<float>(halves, [3, 5], [10, 1]);
+        var right = new TensorSpan<float>(halves.AsSpan(5), [3, 5], [10, 1]);
+        scratch = KernelDsl.Runtime.KernelArguments.ScratchFor(right, "destination", 5, input);
+        Assert.NotNull(scratch);
+        System.Buffers.ArrayPool<float>.Shared.Return(scratch);
+        NdTestKernels.SoftmaxRows(input, right);
+        Assert.Equal([.. left.AsSpan(0, 5), .. expected.AsSpan(0, 5), .. left.AsSpan(5, 5), .. expected.AsSpan(5, 5), .. left.AsSpan(10, 5), .. expected.AsSpan(10, 5)], halves);
     }
 
     [Fact]

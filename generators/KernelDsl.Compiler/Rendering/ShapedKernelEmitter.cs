@@ -83,13 +83,37 @@ public static class ShapedKernelEmitter
         /// <summary>The scratch buffer holding <paramref name="node"/>: its own, or the one it takes over.</summary>
         private string ScratchName(int node) => TempName(ScratchHosts.TryGetValue(node, out int host) ? host : node);
 
+        /// <summary>
+        /// The row length (an expression) when the kernel's one result is written by a last row group
+        /// as whole rows: then a destination whose rows are evenly spaced (a slice of a wider
+        /// tensor's last axis) is written in place through its row stride, unless an input shares its
+        /// memory; null when every strided destination goes through scratch memory.
+        /// </summary>
+        private string? DirectRowLength
+        {
+            get
+            {
+                int last = plan.Groups.Count - 1;
+                int tensors = graph.Parameters.Count(p => p.Kind == ParameterKind.Tensor);
+                Shape result = shapes[plan.Results[0]]!;
+                bool writesRows = !IsTuple && plan.Groups[last].Kind == NdGroupKind.Rows && plan.Groups[last].Output == plan.Results[0]
+                    && programs[last] is { OutputIsRowScalar: false } program && program.Domain.Count == result.Rank && result.Rank > 0;
+                return writesRows && tensors <= MaxInputsOfScratchFor ? DimExpression(result.Dims[result.Rank - 1]) : null;
+            }
+        }
+
+        /// <summary>The inputs <c>KernelArguments.ScratchFor</c> checks for overlap with a destination written in place.</summary>
+        private const int MaxInputsOfScratchFor = 8;
+
         public void EmitEntryPoint(CodeWriter w)
         {
             string signature = string.Join(", ", graph.Parameters.Select(p => (p.Kind == ParameterKind.Tensor ? $"in {Tensors}.ReadOnlyTensorSpan<float>" : "float") + " " + p.Name)
                 .Concat(Destinations.Select(d => $"in {Tensors}.TensorSpan<float> {d}")));
             w.Line("/// <summary>");
             w.Line($"/// Computes <c>{spec.MethodName}</c> into {DescribeDestinations()}, in {Describe(plan)}.");
-            w.Line("/// Inputs may be strided views (read in place where the kernel can, else copied first); a strided destination (a slice of a wider tensor) is computed in scratch memory and copied into.");
+            w.Line(DirectRowLength is null
+                ? "/// Inputs may be strided views (read in place where the kernel can, else copied first); a strided destination (a slice of a wider tensor) is computed in scratch memory and copied into."
+                : "/// Inputs may be strided views (read in place where the kernel can, else copied first); a destination whose rows are evenly spaced (a slice of a wider tensor's last axis) is written in place unless an input shares its memory, and other strided destinations are computed in scratch memory and copied into.");
             w.Line("/// </summary>");
             w.Line("/// <exception cref=\"global::System.ArgumentException\">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), a destination's elements share memory, or it overlaps an input unsafely.</exception>");
             w.Line(KernelFileEmitter.GeneratedCodeAttribute);
@@ -109,7 +133,8 @@ public static class ShapedKernelEmitter
                 EmitOverlapChecks(w);
                 foreach (string destination in Destinations)
                 {
-                    w.Line($"global::System.Span<float> {destination}Memory = {Args}.DenseMemory({destination}, \"{destination}\");");
+                    string memory = DirectRowLength is null ? "DenseMemory" : "RowMemory";
+                    w.Line($"global::System.Span<float> {destination}Memory = {Args}.{memory}({destination}, \"{destination}\");");
                 }
                 if (plan.Temporaries.Count == 0)
                 {
@@ -340,10 +365,19 @@ public static class ShapedKernelEmitter
         /// </summary>
         private void EmitScratchDestinations(CodeWriter w)
         {
-            w.Line("// A strided destination (a slice of a wider tensor, a transpose) is computed in dense scratch memory, then copied into.");
-            foreach (string destination in Destinations)
+            if (DirectRowLength is string rowLength)
             {
-                w.Line($"float[]? {destination}Scratch = {Args}.ScratchFor({destination}, \"{destination}\");");
+                string inputs = string.Concat(graph.Parameters.Where(p => p.Kind == ParameterKind.Tensor).Select(p => ", " + p.Name));
+                w.Line("// A destination whose rows are evenly spaced (a slice of a wider tensor's last axis) is written in place, row by row at its stride, when no input shares its memory; any other strided destination (a transpose, a slice of a middle axis) is computed in dense scratch memory, then copied into.");
+                w.Line($"float[]? {Destinations[0]}Scratch = {Args}.ScratchFor({Destinations[0]}, \"{Destinations[0]}\", {rowLength}{inputs});");
+            }
+            else
+            {
+                w.Line("// A strided destination (a slice of a wider tensor, a transpose) is computed in dense scratch memory, then copied into.");
+                foreach (string destination in Destinations)
+                {
+                    w.Line($"float[]? {destination}Scratch = {Args}.ScratchFor({destination}, \"{destination}\");");
+                }
             }
 
             w.Line("if (" + string.Join(" || ", Destinations.Select(d => $"{d}Scratch is not null")) + ")");
@@ -515,7 +549,7 @@ public static class ShapedKernelEmitter
                 rowLength,
                 "rowsMaySplit: " + (splits ? "true" : "false"),
                 target,
-                program.OutputIsRowScalar ? "1" : rowLength,
+                program.OutputIsRowScalar ? "1" : DirectRowLength is not null && target == Destinations[0] + "Memory" ? $"{Args}.RowStride({Destinations[0]}, {rowLength})" : rowLength,
             };
             AddLeafArguments(arguments, program, domain, slice?.First);
             w.Line($"{Runtime}.RowRunner.Run(");

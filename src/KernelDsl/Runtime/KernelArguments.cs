@@ -254,6 +254,105 @@ public static class KernelArguments
         return System.Buffers.ArrayPool<float>.Shared.Rent((int)destination.FlattenedLength);
     }
 
+    /// <summary>
+    /// As <see cref="ScratchFor(in TensorSpan{float}, string)"/>, for a kernel whose last step writes
+    /// whole rows of <paramref name="rowLength"/> elements through the row runner: a destination
+    /// whose rows are contiguous and evenly spaced (a slice of a wider tensor's last axis, such as
+    /// one head's columns of a concatenation) is written in place, row by row at its own stride,
+    /// when no input shares its memory; only other views, or one an input overlaps (the same view
+    /// read in place, another head's columns beside it), get scratch memory.
+    /// </summary>
+    public static float[]? ScratchFor(in TensorSpan<float> destination, string name, nint rowLength,
+        scoped in ReadOnlyTensorSpan<float> input0 = default, scoped in ReadOnlyTensorSpan<float> input1 = default,
+        scoped in ReadOnlyTensorSpan<float> input2 = default, scoped in ReadOnlyTensorSpan<float> input3 = default,
+        scoped in ReadOnlyTensorSpan<float> input4 = default, scoped in ReadOnlyTensorSpan<float> input5 = default,
+        scoped in ReadOnlyTensorSpan<float> input6 = default, scoped in ReadOnlyTensorSpan<float> input7 = default)
+    {
+        if (destination.IsDense || destination.IsEmpty)
+        {
+            return null;
+        }
+
+        if (TryRowStride(destination.Lengths, destination.Strides, rowLength, out _))
+        {
+            ReadOnlySpan<float> target = Memory(destination);
+            if (!Memory(input0).Overlaps(target) && !Memory(input1).Overlaps(target) && !Memory(input2).Overlaps(target) && !Memory(input3).Overlaps(target)
+                && !Memory(input4).Overlaps(target) && !Memory(input5).Overlaps(target) && !Memory(input6).Overlaps(target) && !Memory(input7).Overlaps(target))
+            {
+                return null;
+            }
+        }
+
+        return ScratchFor(destination, name);
+    }
+
+    /// <summary>
+    /// The distance, in elements, from one row of <paramref name="destination"/> to the next: the
+    /// row length when it is dense, else the stride its rows are evenly spaced by (see
+    /// <see cref="ScratchFor(in TensorSpan{float}, string, nint, in ReadOnlyTensorSpan{float}, in ReadOnlyTensorSpan{float}, in ReadOnlyTensorSpan{float}, in ReadOnlyTensorSpan{float}, in ReadOnlyTensorSpan{float}, in ReadOnlyTensorSpan{float}, in ReadOnlyTensorSpan{float}, in ReadOnlyTensorSpan{float})"/>,
+    /// which hands any other view scratch memory first).
+    /// </summary>
+    public static nint RowStride(in TensorSpan<float> destination, nint rowLength)
+        => destination.IsDense || !TryRowStride(destination.Lengths, destination.Strides, rowLength, out nint stride) ? rowLength : stride;
+
+    /// <summary>
+    /// Every element a destination addresses, from its first: its elements when it is dense, else
+    /// the memory its evenly spaced rows lie in (the gaps between them are never written).
+    /// </summary>
+    public static Span<float> RowMemory(in TensorSpan<float> destination, string name)
+    {
+        if (destination.IsDense)
+        {
+            return AsSpan(destination, name);
+        }
+
+        ReadOnlySpan<float> memory = Memory(destination);
+        return MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(memory), memory.Length);
+    }
+
+    /// <summary>
+    /// Whether a view's rows (its last dimension, of <paramref name="rowLength"/> elements) are each
+    /// contiguous and follow one another at one stride across all the outer dimensions, as a slice
+    /// of the last axis of a wider row-major tensor; if so, that stride. Length-1 dimensions, whose
+    /// strides never matter, are skipped.
+    /// </summary>
+    internal static bool TryRowStride(scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, nint rowLength, out nint rowStride)
+    {
+        rowStride = rowLength;
+        int rank = lengths.Length;
+        if (rank == 0 || lengths[rank - 1] != rowLength || rowLength > 1 && strides[rank - 1] != 1)
+        {
+            return false;
+        }
+
+        nint expected = 0; // the stride the next outer dimension must have; 0 until the first one longer than 1
+        for (int d = rank - 2; d >= 0; d--)
+        {
+            if (lengths[d] == 1)
+            {
+                continue;
+            }
+
+            if (expected == 0)
+            {
+                if (strides[d] < rowLength)
+                {
+                    return false; // rows that overlap or run backwards
+                }
+
+                rowStride = strides[d];
+            }
+            else if (strides[d] != expected)
+            {
+                return false;
+            }
+
+            expected = strides[d] * lengths[d];
+        }
+
+        return true;
+    }
+
     /// <summary>The destination itself when <paramref name="scratch"/> is null, else a dense view of the scratch with the destination's shape.</summary>
     public static TensorSpan<float> ScratchView(float[]? scratch, in TensorSpan<float> destination)
         => scratch is null ? destination : new TensorSpan<float>(scratch.AsSpan(0, (int)destination.FlattenedLength), destination.Lengths, []);

@@ -12,7 +12,7 @@ partial class Layers
 {
     /// <summary>
     /// Computes <c>CenterColumns</c> into <paramref name="destination"/>, of shape <c>[B, N]</c>, in 2 fused kernels (axisreduction, rows).
-    /// Inputs may be strided views (read in place where the kernel can, else copied first); a strided destination (a slice of a wider tensor) is computed in scratch memory and copied into.
+    /// Inputs may be strided views (read in place where the kernel can, else copied first); a destination whose rows are evenly spaced (a slice of a wider tensor's last axis) is written in place unless an input shares its memory, and other strided destinations are computed in scratch memory and copied into.
     /// </summary>
     /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), a destination's elements share memory, or it overlaps an input unsafely.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
@@ -30,8 +30,8 @@ partial class Layers
             return;
         }
 
-        // A strided destination (a slice of a wider tensor, a transpose) is computed in dense scratch memory, then copied into.
-        float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination");
+        // A destination whose rows are evenly spaced (a slice of a wider tensor's last axis) is written in place, row by row at its stride, when no input shares its memory; any other strided destination (a transpose, a slice of a middle axis) is computed in dense scratch memory, then copied into.
+        float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination", dim_N, x);
         if (destinationScratch is not null)
         {
             CenterColumns(x, KernelRuntime.KernelArguments.ScratchView(destinationScratch, destination));
@@ -40,7 +40,7 @@ partial class Layers
         }
 
         KernelRuntime.KernelArguments.RequireDisjointOrSame(x, "x", destination, "destination", sameAllowed: true);
-        global::System.Span<float> destinationMemory = KernelRuntime.KernelArguments.DenseMemory(destination, "destination");
+        global::System.Span<float> destinationMemory = KernelRuntime.KernelArguments.RowMemory(destination, "destination");
 
         // Scratch buffers for the values passed between groups.
         float[] tmp2 = global::System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)(dim_N * 1))); // [N, 1]: Mean(Transpose(x, [1, 0]), axis: 1, keepDims: true)
@@ -58,7 +58,7 @@ partial class Layers
                 dim_N,
                 rowsMaySplit: true,
                 destinationMemory,
-                dim_N,
+                KernelRuntime.KernelArguments.RowStride(destination, dim_N),
                 input0: KernelRuntime.KernelArguments.Memory(x),
                 strides0: [x.Strides[0], 1],
                 input1: tmp2,
