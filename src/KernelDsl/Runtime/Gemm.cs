@@ -47,8 +47,10 @@ public static unsafe class Gemm
 
     /// <summary>
     /// Up to this many column panels (NR columns each) in a chunk, a row-major A is read in place
-    /// rather than packed: packing costs about one transpose per element of A, the multiply-adds
-    /// NR / (2 · V) · 2 FMAs per element and panel.
+    /// rather than packed. Packing costs about a cycle per element of A (its share of a 4 × 4
+    /// transpose); each column panel then uses the element in two FMAs, about a cycle too, so at
+    /// eight panels packing would be an eighth of the work, and at two (attention's values, 64
+    /// columns) half. Wider products measured no faster either way (docs/performance.md).
     /// </summary>
     private const int MaxColumnPanelsForUnpackedA = 8;
 

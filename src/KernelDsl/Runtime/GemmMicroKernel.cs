@@ -31,17 +31,10 @@ internal static unsafe class GemmMicroKernel
     public static int Columns<V>() where V : struct, ISimdFloat<V> => 2 * V.Count;
 
     /// <summary>
-    /// C[0..MR, 0..NR) (+)= A·B over <paramref name="depth"/> steps, with A packed (MR values per
-    /// step); row p of B starts at <c>b + p * bRowStride</c> and holds NR values.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Run<V>(float* a, float* b, nint bRowStride, nint depth, float* c, nint ldc, bool accumulate)
-        where V : struct, ISimdFloat<V>
-        => Run<V>(a, aRowStride: 1, aStep: Rows<V>(), b, bRowStride, depth, c, ldc, accumulate);
-
-    /// <summary>
-    /// As the packed form, with element (r, p) of A at <c>a + r * aRowStride + p * aStep</c>: a
-    /// packed panel is (1, MR); a row-major A read in place is (its row stride, 1).
+    /// C[0..MR, 0..NR) (+)= A·B over <paramref name="depth"/> steps. Element (r, p) of A is at
+    /// <c>a + r * aRowStride + p * aStep</c>: a packed panel (MR values per step) is (1, MR), a
+    /// row-major A read in place is (its row stride, 1). Row p of B starts at
+    /// <c>b + p * bRowStride</c> and holds NR values.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run<V>(float* a, nint aRowStride, nint aStep, float* b, nint bRowStride, nint depth, float* c, nint ldc, bool accumulate)

@@ -288,9 +288,9 @@ public static class KernelArguments
 
     /// <summary>
     /// The distance, in elements, from one row of <paramref name="destination"/> to the next: the
-    /// row length when it is dense, else the stride its rows are evenly spaced by (see
-    /// <see cref="ScratchFor(in TensorSpan{float}, string, nint, in ReadOnlyTensorSpan{float}, in ReadOnlyTensorSpan{float}, in ReadOnlyTensorSpan{float}, in ReadOnlyTensorSpan{float}, in ReadOnlyTensorSpan{float}, in ReadOnlyTensorSpan{float}, in ReadOnlyTensorSpan{float}, in ReadOnlyTensorSpan{float})"/>,
-    /// which hands any other view scratch memory first).
+    /// row length when it is dense, else the stride its rows are evenly spaced by (the
+    /// <c>ScratchFor</c> overload that takes the row length hands any other view scratch memory
+    /// first).
     /// </summary>
     public static nint RowStride(in TensorSpan<float> destination, nint rowLength)
         => destination.IsDense || !TryRowStride(destination.Lengths, destination.Strides, rowLength, out nint stride) ? rowLength : stride;
