@@ -31,6 +31,9 @@ public static partial class LayerKernels
     public static Tensor<float> MatMulPlain([Shape("M", "K")] Tensor<float> a, [Shape("K", "N")] Tensor<float> b) => MatMul(a, b);
 
     [Kernel]
+    public static Tensor<float> MatMulScaled([Shape("M", "K")] Tensor<float> a, [Shape("K", "N")] Tensor<float> b, float scale) => MatMul(a, b) * scale;
+
+    [Kernel]
     public static Tensor<float> RowSums([Shape("B", "N")] Tensor<float> x) => Sum(x, axis: -1);
 
     [Kernel]

@@ -208,6 +208,88 @@ public class MatMulBenchmarks
 }
 
 /// <summary>
+/// Products whose shapes the square ones do not show: a narrow one (64 columns, two panels, so A
+/// is read in place rather than packed), and one of depth 64 (attention's scores) with and without
+/// a one-op epilogue, which runs once per row of each block of rows and should cost little.
+/// </summary>
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+public class ProductShapeBenchmarks
+{
+    private float[] _wideA = null!;
+    private float[] _narrowB = null!;
+    private float[] _narrowC = null!;
+    private float[] _shallowA = null!;
+    private float[] _shallowB = null!;
+    private float[] _shallowC = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(1);
+        float Next() => (float)random.NextDouble() - 0.5f;
+        _wideA = new float[4096 * 1024];
+        _narrowB = new float[1024 * 64];
+        _narrowC = new float[4096 * 64];
+        _shallowA = new float[4096 * 64];
+        _shallowB = new float[64 * 512];
+        _shallowC = new float[4096 * 512];
+        foreach (float[] operand in new[] { _wideA, _narrowB, _shallowA, _shallowB })
+        {
+            for (int i = 0; i < operand.Length; i++)
+            {
+                operand[i] = Next();
+            }
+        }
+    }
+
+    [Benchmark(Description = "[4096, 1024]·[1024, 64] (A read in place)")]
+    public void Narrow() => LayerKernels.MatMulPlain(new ReadOnlyTensorSpan<float>(_wideA, [4096, 1024]), new ReadOnlyTensorSpan<float>(_narrowB, [1024, 64]), new TensorSpan<float>(_narrowC, [4096, 64]));
+
+    [Benchmark(Description = "[4096, 64]·[64, 512]")]
+    public void Shallow() => LayerKernels.MatMulPlain(new ReadOnlyTensorSpan<float>(_shallowA, [4096, 64]), new ReadOnlyTensorSpan<float>(_shallowB, [64, 512]), new TensorSpan<float>(_shallowC, [4096, 512]));
+
+    [Benchmark(Description = "[4096, 64]·[64, 512] * s (a one-op epilogue)")]
+    public void ShallowScaled() => LayerKernels.MatMulScaled(new ReadOnlyTensorSpan<float>(_shallowA, [4096, 64]), new ReadOnlyTensorSpan<float>(_shallowB, [64, 512]), 0.125f, new TensorSpan<float>(_shallowC, [4096, 512]));
+}
+
+/// <summary>
+/// A softmax over [4096, 1024] into three destinations: dense; the first 1,024 columns of a
+/// [4096, 1536] tensor (rows evenly spaced, written in place at their stride); and a transpose of
+/// a [1024, 4096] tensor (computed in scratch memory and copied into the view).
+/// </summary>
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+public class StridedDestinationBenchmarks
+{
+    private const int Rows = 4096, Columns = 1024, WideColumns = 1536;
+    private float[] _x = null!;
+    private float[] _dense = null!;
+    private float[] _wide = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(1);
+        _x = new float[Rows * Columns];
+        for (int i = 0; i < _x.Length; i++)
+        {
+            _x[i] = (float)random.NextDouble() * 4 - 2;
+        }
+
+        _dense = new float[Rows * Columns];
+        _wide = new float[Rows * WideColumns];
+    }
+
+    [Benchmark(Baseline = true, Description = "softmax into a dense destination")]
+    public void Dense() => LayerKernels.SoftmaxRows(new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new TensorSpan<float>(_dense, [Rows, Columns]));
+
+    [Benchmark(Description = "softmax into columns of a wider tensor")]
+    public void WiderColumns() => LayerKernels.SoftmaxRows(new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new TensorSpan<float>(_wide, [Rows, Columns], [WideColumns, 1]));
+
+    [Benchmark(Description = "softmax into a transpose")]
+    public void Transposed() => LayerKernels.SoftmaxRows(new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new TensorSpan<float>(_dense, [Rows, Columns], [1, Rows]));
+}
+
+/// <summary>
 /// Sums over [4096, 1024] along the last axis and along the first: a reduction over another axis
 /// reduces a transposed copy, so the column sum costs a transpose; a hand-written loop that adds
 /// the rows into one accumulator row (TensorPrimitives.Add, one pass over the input) shows what a
