@@ -257,6 +257,37 @@ public sealed class NdEntryPointTests
     }
 
     [Fact]
+    public void CopiesOfInputsComeFromThePoolAndGoBackToIt()
+    {
+        // A transposed input is copied on every call (4 MiB here); the copy is a pooled array
+        // returned after the call, so once the pool holds one that size a call allocates next to
+        // nothing, and the result is the same whatever the pooled array held before.
+        const int n = 1024;
+        float[] data = Filled(n, n).ToArray();
+        float[] transposed = new float[n * n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                transposed[i * n + j] = data[j * n + i];
+            }
+        }
+
+        float[] expected = NdTestKernels.SoftmaxRowsFused(Tensor.Create(transposed, [n, n])).ToArray();
+        var view = new ReadOnlyTensorSpan<float>(data, [n, n], [1, n]);
+        var destination = new float[n * n];
+        NdTestKernels.SoftmaxRows(view, new TensorSpan<float>(destination, [n, n]));
+        Assert.Equal(expected, destination);
+
+        Array.Clear(destination);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        NdTestKernels.SoftmaxRows(view, new TensorSpan<float>(destination, [n, n]));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(expected, destination);
+        Assert.True(allocated < 4096, $"a call with a copied input allocated {allocated} bytes");
+    }
+
+    [Fact]
     public void DestinationsWhoseElementsShareMemoryAreRejected()
     {
         // A broadcast view: three rows in the memory of one. (System.Numerics.Tensors refuses other

@@ -330,7 +330,7 @@ public static class ShapedKernelEmitter
 
             string Requirement(int p) => $"{graph.Parameters[p].Name}, {(rowAxes.TryGetValue(p, out int axis) ? axis : -1)}, dense: {(dense.Contains(p) ? "true" : "false")}";
             string Need(int p) => dense.Contains(p) ? $"{Plain(graph.Parameters[p])} dense (it is reshaped)" : $"{Plain(graph.Parameters[p])} contiguous along dimension {rowAxes[p]}";
-            w.Line($"// An input the kernel cannot read in place is copied, and the kernel runs on the copies. It needs {string.Join(", ", viewed.Select(Need))}.");
+            w.Line($"// An input the kernel cannot read in place is copied (into arrays from the shared pool, returned afterwards), and the kernel runs on the copies. It needs {string.Join(", ", viewed.Select(Need))}.");
             string[] tests = viewed.Select(p => $"!{Args}.IsReadableInPlace({Requirement(p)})").ToArray();
             for (int i = 0; i < tests.Length; i++)
             {
@@ -339,8 +339,20 @@ public static class ShapedKernelEmitter
 
             using (w.Indented("{", "}"))
             {
-                string arguments = string.Join(", ", graph.Parameters.Select((p, i) => viewed.Contains(i) ? $"{Args}.InPlaceOrCopy({Requirement(i)}, \"{Plain(p)}\")" : p.Name).Concat(Destinations));
-                w.Line($"{spec.MethodName}({arguments});");
+                // The copies are pooled arrays, returned when the call on them ends.
+                string arguments = string.Join(", ", graph.Parameters.Select((p, i) => viewed.Contains(i) ? $"{Runtime}.InputCopies.InPlaceOrCopy(ref __copies, {Requirement(i)}, \"{Plain(p)}\")" : p.Name).Concat(Destinations));
+                w.Line($"{Runtime}.InputCopies __copies = default;");
+                using (w.Block("try"))
+                {
+                    w.Line($"{spec.MethodName}({arguments});");
+                }
+
+                using (w.Block("finally"))
+                {
+                    w.Line("__copies.Return();");
+                }
+
+                w.Line();
                 w.Line("return;");
             }
 

@@ -136,23 +136,26 @@ public static class KernelArguments
     }
 
     /// <summary>
-    /// The tensor itself when <see cref="IsReadableInPlace"/>, else a copy in a new array that is:
-    /// dense (row-major, the same shape) when <paramref name="dense"/>; otherwise dense except that
-    /// a dimension the view broadcasts (stride 0) other than <paramref name="rowAxis"/> stays
-    /// broadcast, so the copy holds only the view's distinct elements (a row repeated a million
-    /// times is copied once). A transposed view, a column slice or a broadcast row costs one copy
-    /// instead of an error.
+    /// A copy of a tensor a kernel cannot read in place (<see cref="IsReadableInPlace"/>), in an
+    /// array from <paramref name="copies"/>: dense (row-major, the same shape) when
+    /// <paramref name="dense"/>; otherwise dense except that a dimension the view broadcasts
+    /// (stride 0) other than <paramref name="rowAxis"/> stays broadcast, so the copy holds only the
+    /// view's distinct elements (a row repeated a million times is copied once). A transposed view,
+    /// a column slice or a broadcast row costs one copy instead of an error.
     /// </summary>
-    public static ReadOnlyTensorSpan<float> InPlaceOrCopy(in ReadOnlyTensorSpan<float> tensor, int rowAxis, bool dense, string name)
+    internal static ReadOnlyTensorSpan<float> Copy(in ReadOnlyTensorSpan<float> tensor, int rowAxis, bool dense, string name, scoped ref InputCopies copies)
     {
-        if (IsReadableInPlace(tensor, rowAxis, dense))
-        {
-            return tensor;
-        }
-
         if (dense)
         {
-            return DenseCopy(tensor, name);
+            if (tensor.FlattenedLength > int.MaxValue)
+            {
+                throw new ArgumentException($"'{name}' has {tensor.FlattenedLength} elements; fused kernels support at most {int.MaxValue}.", name);
+            }
+
+            int length = (int)tensor.FlattenedLength;
+            float[] copy = copies.Rent(length);
+            StridedCopy.Run(Memory(tensor), tensor.Lengths, tensor.Strides, copy);
+            return new ReadOnlyTensorSpan<float>(copy.AsSpan(0, length), tensor.Lengths, []);
         }
 
         // The copy's own lengths: 1 along every broadcast dimension but the row. Its layout puts the
@@ -190,7 +193,7 @@ public static class KernelArguments
             throw new ArgumentException($"'{name}' has {count} distinct elements; fused kernels support at most {int.MaxValue}.", name);
         }
 
-        var elements = new float[count];
+        float[] elements = copies.Rent((int)count);
         StridedCopy.Run(Memory(tensor), lengths, sourceStrides, elements);
 
         // The copy's strides for the view's dimensions: 0 again where it broadcasts (or has one element).
@@ -201,15 +204,12 @@ public static class KernelArguments
             stride *= lengths[k];
         }
 
-        return new ReadOnlyTensorSpan<float>(elements, tensor.Lengths, strides);
+        return new ReadOnlyTensorSpan<float>(elements.AsSpan(0, (int)count), tensor.Lengths, strides);
     }
 
     /// <summary>The elements of the tensor in row-major order: in place when it is dense, else copied to a new array.</summary>
     public static ReadOnlySpan<float> DenseSpan(in ReadOnlyTensorSpan<float> tensor, string name)
         => tensor.IsDense || tensor.IsEmpty ? AsSpan(tensor, name) : CopyElements(tensor, name);
-
-    private static ReadOnlyTensorSpan<float> DenseCopy(in ReadOnlyTensorSpan<float> tensor, string name)
-        => new(CopyElements(tensor, name), tensor.Lengths);
 
     private static float[] CopyElements(in ReadOnlyTensorSpan<float> tensor, string name)
     {

@@ -23,10 +23,19 @@ partial class Layers
         nint dim_B = x.Lengths[0];
         nint dim_N = x.Lengths[1];
         KernelRuntime.KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_N], "destination", "[B, N]");
-        // An input the kernel cannot read in place is copied, and the kernel runs on the copies. It needs x contiguous along dimension 1.
+        // An input the kernel cannot read in place is copied (into arrays from the shared pool, returned afterwards), and the kernel runs on the copies. It needs x contiguous along dimension 1.
         if (!KernelRuntime.KernelArguments.IsReadableInPlace(x, 1, dense: false))
         {
-            CenterColumns(KernelRuntime.KernelArguments.InPlaceOrCopy(x, 1, dense: false, "x"), destination);
+            KernelRuntime.InputCopies __copies = default;
+            try
+            {
+                CenterColumns(KernelRuntime.InputCopies.InPlaceOrCopy(ref __copies, x, 1, dense: false, "x"), destination);
+            }
+            finally
+            {
+                __copies.Return();
+            }
+
             return;
         }
 

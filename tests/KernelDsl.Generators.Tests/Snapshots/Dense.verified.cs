@@ -28,10 +28,19 @@ partial class Layers
         KernelRuntime.KernelArguments.RequireRank(b.Lengths, 1, "b", "[N]");
         KernelRuntime.KernelArguments.RequireSymbol("N", dim_N, "w", b.Lengths[0], "b");
         KernelRuntime.KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_N], "destination", "[B, N]");
-        // An input the kernel cannot read in place is copied, and the kernel runs on the copies. It needs b contiguous along dimension 0.
+        // An input the kernel cannot read in place is copied (into arrays from the shared pool, returned afterwards), and the kernel runs on the copies. It needs b contiguous along dimension 0.
         if (!KernelRuntime.KernelArguments.IsReadableInPlace(b, 0, dense: false))
         {
-            Dense(x, w, KernelRuntime.KernelArguments.InPlaceOrCopy(b, 0, dense: false, "b"), destination);
+            KernelRuntime.InputCopies __copies = default;
+            try
+            {
+                Dense(x, w, KernelRuntime.InputCopies.InPlaceOrCopy(ref __copies, b, 0, dense: false, "b"), destination);
+            }
+            finally
+            {
+                __copies.Return();
+            }
+
             return;
         }
 

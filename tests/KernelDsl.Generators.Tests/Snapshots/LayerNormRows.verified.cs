@@ -27,12 +27,21 @@ partial class Layers
         KernelRuntime.KernelArguments.RequireRank(beta.Lengths, 1, "beta", "[N]");
         KernelRuntime.KernelArguments.RequireSymbol("N", dim_N, "x", beta.Lengths[0], "beta");
         KernelRuntime.KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_N], "destination", "[B, N]");
-        // An input the kernel cannot read in place is copied, and the kernel runs on the copies. It needs x contiguous along dimension 1, gamma contiguous along dimension 0, beta contiguous along dimension 0.
+        // An input the kernel cannot read in place is copied (into arrays from the shared pool, returned afterwards), and the kernel runs on the copies. It needs x contiguous along dimension 1, gamma contiguous along dimension 0, beta contiguous along dimension 0.
         if (!KernelRuntime.KernelArguments.IsReadableInPlace(x, 1, dense: false)
             || !KernelRuntime.KernelArguments.IsReadableInPlace(gamma, 0, dense: false)
             || !KernelRuntime.KernelArguments.IsReadableInPlace(beta, 0, dense: false))
         {
-            LayerNormRows(KernelRuntime.KernelArguments.InPlaceOrCopy(x, 1, dense: false, "x"), KernelRuntime.KernelArguments.InPlaceOrCopy(gamma, 0, dense: false, "gamma"), KernelRuntime.KernelArguments.InPlaceOrCopy(beta, 0, dense: false, "beta"), destination);
+            KernelRuntime.InputCopies __copies = default;
+            try
+            {
+                LayerNormRows(KernelRuntime.InputCopies.InPlaceOrCopy(ref __copies, x, 1, dense: false, "x"), KernelRuntime.InputCopies.InPlaceOrCopy(ref __copies, gamma, 0, dense: false, "gamma"), KernelRuntime.InputCopies.InPlaceOrCopy(ref __copies, beta, 0, dense: false, "beta"), destination);
+            }
+            finally
+            {
+                __copies.Return();
+            }
+
             return;
         }
 

@@ -1,0 +1,71 @@
+using System;
+using System.Buffers;
+using System.ComponentModel;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+
+namespace KernelDsl.Runtime;
+
+/// <summary>
+/// The copies an entry point makes of inputs it cannot read in place (a transposed view, a column
+/// slice), held in arrays from the shared pool and returned to it by <see cref="Return"/> when the
+/// call ends: a call that copies a 16 MiB transposed input allocates nothing once the pool holds
+/// an array that size, where a new array per call cost a garbage collection every few calls.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public struct InputCopies
+{
+    /// <summary>The pooled copies one call keeps; inputs past these are copied to arrays of their own.</summary>
+    private const int Capacity = 8;
+
+    private Arrays _rented;
+    private int _count;
+
+    /// <summary>
+    /// The tensor itself when <see cref="KernelArguments.IsReadableInPlace"/>, else a copy in an
+    /// array <paramref name="copies"/> rents from the shared pool: dense (row-major, the same shape)
+    /// when <paramref name="dense"/>; otherwise dense except that a dimension the view broadcasts
+    /// (stride 0) other than <paramref name="rowAxis"/> stays broadcast, so the copy holds only the
+    /// view's distinct elements (a row repeated a million times is copied once).
+    /// </summary>
+    public static ReadOnlyTensorSpan<float> InPlaceOrCopy(scoped ref InputCopies copies, in ReadOnlyTensorSpan<float> tensor, int rowAxis, bool dense, string name)
+    {
+        if (KernelArguments.IsReadableInPlace(tensor, rowAxis, dense))
+        {
+            return tensor;
+        }
+
+        return KernelArguments.Copy(tensor, rowAxis, dense, name, ref copies);
+    }
+
+    /// <summary>An array of at least <paramref name="length"/> floats, from the pool while there is room to remember it.</summary>
+    internal float[] Rent(int length)
+    {
+        if (_count == Capacity)
+        {
+            return new float[length];
+        }
+
+        float[] array = ArrayPool<float>.Shared.Rent(length);
+        _rented[_count++] = array;
+        return array;
+    }
+
+    /// <summary>Returns every rented copy to the pool; the spans made over them must no longer be used.</summary>
+    public void Return()
+    {
+        for (int i = 0; i < _count; i++)
+        {
+            ArrayPool<float>.Shared.Return(_rented[i]!);
+            _rented[i] = null;
+        }
+
+        _count = 0;
+    }
+
+    [InlineArray(Capacity)]
+    private struct Arrays
+    {
+        private float[]? _element;
+    }
+}
