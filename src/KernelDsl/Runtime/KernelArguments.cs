@@ -147,12 +147,7 @@ public static class KernelArguments
     {
         if (dense)
         {
-            if (tensor.FlattenedLength > int.MaxValue)
-            {
-                throw new ArgumentException($"'{name}' has {tensor.FlattenedLength} elements; fused kernels support at most {int.MaxValue}.", name);
-            }
-
-            int length = (int)tensor.FlattenedLength;
+            int length = CopyableLength(tensor, name);
             float[] copy = copies.Rent(length);
             StridedCopy.Run(Memory(tensor), tensor.Lengths, tensor.Strides, copy);
             return new ReadOnlyTensorSpan<float>(copy.AsSpan(0, length), tensor.Lengths, []);
@@ -213,15 +208,16 @@ public static class KernelArguments
 
     private static float[] CopyElements(in ReadOnlyTensorSpan<float> tensor, string name)
     {
-        if (tensor.FlattenedLength > int.MaxValue)
-        {
-            throw new ArgumentException($"'{name}' has {tensor.FlattenedLength} elements; fused kernels support at most {int.MaxValue}.", name);
-        }
-
-        var elements = new float[tensor.FlattenedLength];
+        var elements = new float[CopyableLength(tensor, name)];
         StridedCopy.Run(Memory(tensor), tensor.Lengths, tensor.Strides, elements);
         return elements;
     }
+
+    /// <summary>The tensor's element count, which a dense copy holds; throws past <see cref="int.MaxValue"/>.</summary>
+    private static int CopyableLength(in ReadOnlyTensorSpan<float> tensor, string name)
+        => tensor.FlattenedLength <= int.MaxValue
+            ? (int)tensor.FlattenedLength
+            : throw new ArgumentException($"'{name}' has {tensor.FlattenedLength} elements; fused kernels support at most {int.MaxValue}.", name);
 
     /// <summary>Every element a (possibly strided) tensor span addresses, as one span from its first element.</summary>
     public static ReadOnlySpan<float> Memory(in ReadOnlyTensorSpan<float> tensor)

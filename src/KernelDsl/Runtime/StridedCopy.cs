@@ -29,14 +29,7 @@ public static unsafe class StridedCopy
             throw new ArgumentException($"The copy addresses element {last} of a source of {source.Length} and writes {count} elements to a destination of {destination.Length}.");
         }
 
-        int contiguous = ContiguousOuterDimension(lengths, strides);
-        if (contiguous >= 0)
-        {
-            CopyTransposedBlocks(source, lengths, strides, contiguous, destination, toStrided: false);
-            return;
-        }
-
-        CopyRowByRow(source, destination, lengths, strides, count, toStrided: false);
+        Copy(source, destination, lengths, strides, count, toStrided: false);
     }
 
     /// <summary>
@@ -60,14 +53,23 @@ public static unsafe class StridedCopy
             throw new ArgumentException($"The copy writes element {last} of a destination of {destination.Length} and reads {count} elements from a source of {source.Length}.");
         }
 
+        Copy(source, destination, lengths, strides, count, toStrided: true);
+    }
+
+    /// <summary>
+    /// Copies between dense memory and a strided view (from the view, or with
+    /// <paramref name="toStrided"/> into it): a transpose by blocks, anything else row by row.
+    /// </summary>
+    private static void Copy(ReadOnlySpan<float> source, Span<float> destination, scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, nint count, bool toStrided)
+    {
         int contiguous = ContiguousOuterDimension(lengths, strides);
         if (contiguous >= 0)
         {
-            CopyTransposedBlocks(source, lengths, strides, contiguous, destination, toStrided: true);
+            CopyTransposedBlocks(source, lengths, strides, contiguous, destination, toStrided);
             return;
         }
 
-        CopyRowByRow(source, destination, lengths, strides, count, toStrided: true);
+        CopyRowByRow(source, destination, lengths, strides, count, toStrided);
     }
 
     /// <summary>The number of elements of a view, and the offset of its last one; validates the lengths and strides.</summary>
