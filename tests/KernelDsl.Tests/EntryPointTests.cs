@@ -136,6 +136,27 @@ public sealed class EntryPointTests
     }
 
     [Fact]
+    public void CopiesOfStridedInputsComeFromThePool()
+    {
+        // A transposed input is copied to dense memory on every call; the copy is a pooled array,
+        // so a warm call allocates nothing, and the result does not depend on what the array held.
+        const int rows = 300, columns = 200;
+        Tensor<float> x = Tensor.Create(Ramp(rows * columns), [rows, columns]);
+        Tensor<float> transposed = Tensor.PermuteDimensions(x, [1, 0]);
+        float[] expected = TestKernels.Swish(transposed).ToArray();
+        var destination = new float[rows * columns];
+        TestKernels.Swish(transposed.AsReadOnlyTensorSpan(), new TensorSpan<float>(destination, [columns, rows]));
+        Assert.Equal(expected, destination, new ToleranceComparer(1e-6f));
+
+        Array.Clear(destination);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        TestKernels.Swish(transposed.AsReadOnlyTensorSpan(), new TensorSpan<float>(destination, [columns, rows]));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(expected, destination, new ToleranceComparer(1e-6f));
+        Assert.True(allocated < 1024, $"a call with a copied input allocated {allocated} bytes");
+    }
+
+    [Fact]
     public void NullTensorsThrowArgumentNullException()
     {
         var error = Assert.Throws<ArgumentNullException>(() => TestKernels.AddFused(Tensor.Create(new float[1], [1]), null!));

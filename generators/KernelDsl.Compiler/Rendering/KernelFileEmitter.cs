@@ -69,7 +69,7 @@ public static class KernelFileEmitter
 
         w.Line("/// <summary>");
         w.Line($"/// Computes <c>{spec.MethodName}</c> elementwise into <paramref name=\"{destination}\"/> in one fused pass over memory.");
-        w.Line("/// Every tensor argument must have the destination's shape; strided inputs are copied first, and a strided destination is computed in scratch memory and copied into.");
+        w.Line("/// Every tensor argument must have the destination's shape; strided inputs are copied first (into pooled arrays), and a strided destination is computed in scratch memory and copied into.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A shape differs from the destination's, the destination's elements share memory, or an input partially overlaps it.</exception>");
         w.Line(GeneratedCodeAttribute);
@@ -80,11 +80,21 @@ public static class KernelFileEmitter
                 w.Line($"{Args}.RequireSameShape({p.Name}.Lengths, \"{Plain(p)}\", {destination}.Lengths, \"{destination}\");");
             }
 
-            // A strided input (a transpose, a slice) is copied to dense memory first; a strided destination is computed in scratch memory, then copied into.
+            // A strided input (a transpose, a slice) is copied to dense memory first, into pooled
+            // arrays returned afterwards; a strided destination is computed in scratch memory, then copied into.
             w.Line($"float[]? {destination}Scratch = {Args}.ScratchFor({destination}, \"{destination}\");");
-            string arguments = ArgumentList(spec, p => $"{Args}.DenseSpan({p.Name}, \"{Plain(p)}\")", $"{Args}.ScratchSpan({destination}Scratch, {destination}, \"{destination}\")");
-            w.Line($"{spec.MethodName}({arguments});");
-            w.Line($"{Args}.CopyBack({destination}Scratch, {destination});");
+            w.Line($"{CSharpLoopRenderer.Runtime}.InputCopies __copies = default;");
+            using (w.Block("try"))
+            {
+                string arguments = ArgumentList(spec, p => $"{CSharpLoopRenderer.Runtime}.InputCopies.DenseSpan(ref __copies, {p.Name}, \"{Plain(p)}\")", $"{Args}.ScratchSpan({destination}Scratch, {destination}, \"{destination}\")");
+                w.Line($"{spec.MethodName}({arguments});");
+                w.Line($"{Args}.CopyBack({destination}Scratch, {destination});");
+            }
+
+            using (w.Block("finally"))
+            {
+                w.Line("__copies.Return();");
+            }
         }
     }
 

@@ -38,6 +38,14 @@ public struct InputCopies
         return KernelArguments.Copy(tensor, rowAxis, dense, name, ref copies);
     }
 
+    /// <summary>
+    /// The tensor's elements in row-major order: in place when it is dense, else copied into an
+    /// array <paramref name="copies"/> rents from the shared pool (an elementwise kernel's strided
+    /// input, a transpose or a slice).
+    /// </summary>
+    public static ReadOnlySpan<float> DenseSpan(scoped ref InputCopies copies, in ReadOnlyTensorSpan<float> tensor, string name)
+        => tensor.IsDense || tensor.IsEmpty ? KernelArguments.AsSpan(tensor, name) : KernelArguments.DenseCopy(tensor, name, ref copies);
+
     /// <summary>An array of at least <paramref name="length"/> floats, from the pool while there is room to remember it.</summary>
     internal float[] Rent(int length)
     {

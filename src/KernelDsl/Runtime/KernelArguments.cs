@@ -147,10 +147,7 @@ public static class KernelArguments
     {
         if (dense)
         {
-            int length = CopyableLength(tensor, name);
-            float[] copy = copies.Rent(length);
-            StridedCopy.Run(Memory(tensor), tensor.Lengths, tensor.Strides, copy);
-            return new ReadOnlyTensorSpan<float>(copy.AsSpan(0, length), tensor.Lengths, []);
+            return new ReadOnlyTensorSpan<float>(DenseCopy(tensor, name, ref copies), tensor.Lengths, []);
         }
 
         // The copy's own lengths: 1 along every broadcast dimension but the row. Its layout puts the
@@ -202,15 +199,13 @@ public static class KernelArguments
         return new ReadOnlyTensorSpan<float>(elements.AsSpan(0, (int)count), tensor.Lengths, strides);
     }
 
-    /// <summary>The elements of the tensor in row-major order: in place when it is dense, else copied to a new array.</summary>
-    public static ReadOnlySpan<float> DenseSpan(in ReadOnlyTensorSpan<float> tensor, string name)
-        => tensor.IsDense || tensor.IsEmpty ? AsSpan(tensor, name) : CopyElements(tensor, name);
-
-    private static float[] CopyElements(in ReadOnlyTensorSpan<float> tensor, string name)
+    /// <summary>The tensor's elements in row-major order, copied into an array from <paramref name="copies"/>.</summary>
+    internal static ReadOnlySpan<float> DenseCopy(in ReadOnlyTensorSpan<float> tensor, string name, scoped ref InputCopies copies)
     {
-        var elements = new float[CopyableLength(tensor, name)];
-        StridedCopy.Run(Memory(tensor), tensor.Lengths, tensor.Strides, elements);
-        return elements;
+        int length = CopyableLength(tensor, name);
+        float[] copy = copies.Rent(length);
+        StridedCopy.Run(Memory(tensor), tensor.Lengths, tensor.Strides, copy);
+        return copy.AsSpan(0, length);
     }
 
     /// <summary>The tensor's element count, which a dense copy holds; throws past <see cref="int.MaxValue"/>.</summary>

@@ -27,7 +27,7 @@ partial class Layers
 
     /// <summary>
     /// Computes <c>Keywords</c> elementwise into <paramref name="destination_"/> in one fused pass over memory.
-    /// Every tensor argument must have the destination's shape; strided inputs are copied first, and a strided destination is computed in scratch memory and copied into.
+    /// Every tensor argument must have the destination's shape; strided inputs are copied first (into pooled arrays), and a strided destination is computed in scratch memory and copied into.
     /// </summary>
     /// <exception cref="global::System.ArgumentException">A shape differs from the destination's, the destination's elements share memory, or an input partially overlaps it.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
@@ -36,8 +36,16 @@ partial class Layers
         KernelRuntime.KernelArguments.RequireSameShape(@in.Lengths, "in", destination_.Lengths, "destination_");
         KernelRuntime.KernelArguments.RequireSameShape(destination.Lengths, "destination", destination_.Lengths, "destination_");
         float[]? destination_Scratch = KernelRuntime.KernelArguments.ScratchFor(destination_, "destination_");
-        Keywords(KernelRuntime.KernelArguments.DenseSpan(@in, "in"), KernelRuntime.KernelArguments.DenseSpan(destination, "destination"), @float, KernelRuntime.KernelArguments.ScratchSpan(destination_Scratch, destination_, "destination_"));
-        KernelRuntime.KernelArguments.CopyBack(destination_Scratch, destination_);
+        KernelRuntime.InputCopies __copies = default;
+        try
+        {
+            Keywords(KernelRuntime.InputCopies.DenseSpan(ref __copies, @in, "in"), KernelRuntime.InputCopies.DenseSpan(ref __copies, destination, "destination"), @float, KernelRuntime.KernelArguments.ScratchSpan(destination_Scratch, destination_, "destination_"));
+            KernelRuntime.KernelArguments.CopyBack(destination_Scratch, destination_);
+        }
+        finally
+        {
+            __copies.Return();
+        }
     }
 
     /// <summary>

@@ -27,7 +27,7 @@ partial class Layers
 
     /// <summary>
     /// Computes <c>ScaledResidual</c> elementwise into <paramref name="destination"/> in one fused pass over memory.
-    /// Every tensor argument must have the destination's shape; strided inputs are copied first, and a strided destination is computed in scratch memory and copied into.
+    /// Every tensor argument must have the destination's shape; strided inputs are copied first (into pooled arrays), and a strided destination is computed in scratch memory and copied into.
     /// </summary>
     /// <exception cref="global::System.ArgumentException">A shape differs from the destination's, the destination's elements share memory, or an input partially overlaps it.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
@@ -36,8 +36,16 @@ partial class Layers
         KernelRuntime.KernelArguments.RequireSameShape(x.Lengths, "x", destination.Lengths, "destination");
         KernelRuntime.KernelArguments.RequireSameShape(residual.Lengths, "residual", destination.Lengths, "destination");
         float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination");
-        ScaledResidual(KernelRuntime.KernelArguments.DenseSpan(x, "x"), KernelRuntime.KernelArguments.DenseSpan(residual, "residual"), alpha, KernelRuntime.KernelArguments.ScratchSpan(destinationScratch, destination, "destination"));
-        KernelRuntime.KernelArguments.CopyBack(destinationScratch, destination);
+        KernelRuntime.InputCopies __copies = default;
+        try
+        {
+            ScaledResidual(KernelRuntime.InputCopies.DenseSpan(ref __copies, x, "x"), KernelRuntime.InputCopies.DenseSpan(ref __copies, residual, "residual"), alpha, KernelRuntime.KernelArguments.ScratchSpan(destinationScratch, destination, "destination"));
+            KernelRuntime.KernelArguments.CopyBack(destinationScratch, destination);
+        }
+        finally
+        {
+            __copies.Return();
+        }
     }
 
     /// <summary>
