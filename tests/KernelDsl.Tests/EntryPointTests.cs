@@ -138,9 +138,10 @@ public sealed class EntryPointTests
     [Fact]
     public void CopiesOfStridedInputsComeFromThePool()
     {
-        // A transposed input is copied to dense memory on every call; the copy is a pooled array,
-        // so a warm call allocates nothing, and the result does not depend on what the array held.
-        const int rows = 300, columns = 200;
+        // A transposed input is copied to dense memory on every call (2 MB here); the copy is a
+        // pooled array, so warm calls allocate far less than one copy (the pool may still make its
+        // own small bookkeeping), and the result does not depend on what the array held.
+        const int rows = 1000, columns = 500;
         Tensor<float> x = Tensor.Create(Ramp(rows * columns), [rows, columns]);
         Tensor<float> transposed = Tensor.PermuteDimensions(x, [1, 0]);
         float[] expected = TestKernels.Swish(transposed).ToArray();
@@ -148,12 +149,17 @@ public sealed class EntryPointTests
         TestKernels.Swish(transposed.AsReadOnlyTensorSpan(), new TensorSpan<float>(destination, [columns, rows]));
         Assert.Equal(expected, destination, new ToleranceComparer(1e-6f));
 
+        TestKernels.Swish(transposed.AsReadOnlyTensorSpan(), new TensorSpan<float>(destination, [columns, rows]));
         Array.Clear(destination);
         long before = GC.GetAllocatedBytesForCurrentThread();
-        TestKernels.Swish(transposed.AsReadOnlyTensorSpan(), new TensorSpan<float>(destination, [columns, rows]));
+        for (int call = 0; call < 3; call++)
+        {
+            TestKernels.Swish(transposed.AsReadOnlyTensorSpan(), new TensorSpan<float>(destination, [columns, rows]));
+        }
+
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(expected, destination, new ToleranceComparer(1e-6f));
-        Assert.True(allocated < 1024, $"a call with a copied input allocated {allocated} bytes");
+        Assert.True(allocated < rows * columns * sizeof(float) / 16, $"three calls with a copied input allocated {allocated} bytes");
     }
 
     [Fact]

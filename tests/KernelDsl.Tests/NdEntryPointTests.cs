@@ -260,8 +260,9 @@ public sealed class NdEntryPointTests
     public void CopiesOfInputsComeFromThePoolAndGoBackToIt()
     {
         // A transposed input is copied on every call (4 MiB here); the copy is a pooled array
-        // returned after the call, so once the pool holds one that size a call allocates next to
-        // nothing, and the result is the same whatever the pooled array held before.
+        // returned after the call, so once the pool holds one that size three calls allocate far
+        // less than one copy (the pool may still make its own small bookkeeping, some KB), and the
+        // result is the same whatever the pooled array held before.
         const int n = 1024;
         float[] data = Filled(n, n).ToArray();
         float[] transposed = new float[n * n];
@@ -279,12 +280,17 @@ public sealed class NdEntryPointTests
         NdTestKernels.SoftmaxRows(view, new TensorSpan<float>(destination, [n, n]));
         Assert.Equal(expected, destination);
 
+        NdTestKernels.SoftmaxRows(view, new TensorSpan<float>(destination, [n, n]));
         Array.Clear(destination);
         long before = GC.GetAllocatedBytesForCurrentThread();
-        NdTestKernels.SoftmaxRows(view, new TensorSpan<float>(destination, [n, n]));
+        for (int call = 0; call < 3; call++)
+        {
+            NdTestKernels.SoftmaxRows(view, new TensorSpan<float>(destination, [n, n]));
+        }
+
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(expected, destination);
-        Assert.True(allocated < 4096, $"a call with a copied input allocated {allocated} bytes");
+        Assert.True(allocated < n * n * sizeof(float) / 16, $"three calls with a copied input allocated {allocated} bytes");
     }
 
     [Fact]
