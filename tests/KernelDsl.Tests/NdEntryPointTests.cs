@@ -294,6 +294,42 @@ public sealed class NdEntryPointTests
     }
 
     [Fact]
+    public void InputCopiesPastTheirCapacityAreCopiedToo()
+    {
+        // Kernels copy at most eight inputs (their limit on tensor parameters); a caller of its own
+        // may ask for more, which get arrays of their own, and returning them all is safe.
+        float[] data = Filled(3, 5).ToArray();
+        var transposed = new ReadOnlyTensorSpan<float>(data, [5, 3], [1, 5]);
+        float[] expected = new float[15];
+        for (int i = 0; i < 5; i++)
+        {
+            for (int j = 0; j < 3; j++)
+            {
+                expected[i * 3 + j] = data[j * 5 + i];
+            }
+        }
+
+        KernelDsl.Runtime.InputCopies copies = default;
+        try
+        {
+            for (int k = 0; k < 10; k++)
+            {
+                ReadOnlyTensorSpan<float> copy = KernelDsl.Runtime.InputCopies.InPlaceOrCopy(ref copies, transposed, 1, dense: true, "x");
+                Assert.True(copy.IsDense);
+                var actual = new float[15];
+                copy.FlattenTo(actual);
+                Assert.Equal(expected, actual);
+            }
+        }
+        finally
+        {
+            copies.Return();
+        }
+
+        copies.Return(); // a second return finds nothing left to give back
+    }
+
+    [Fact]
     public void DestinationsWhoseElementsShareMemoryAreRejected()
     {
         // A broadcast view: three rows in the memory of one. (System.Numerics.Tensors refuses other

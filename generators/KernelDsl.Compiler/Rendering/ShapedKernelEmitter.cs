@@ -93,17 +93,15 @@ public static class ShapedKernelEmitter
         {
             get
             {
+                // Every tensor parameter goes to ScratchFor's overlap check, which takes eight: as
+                // many as a kernel may have (KernelParser).
                 int last = plan.Groups.Count - 1;
-                int tensors = graph.Parameters.Count(p => p.Kind == ParameterKind.Tensor);
                 Shape result = shapes[plan.Results[0]]!;
                 bool writesRows = !IsTuple && plan.Groups[last].Kind == NdGroupKind.Rows && plan.Groups[last].Output == plan.Results[0]
                     && programs[last] is { OutputIsRowScalar: false } program && program.Domain.Count == result.Rank && result.Rank > 0;
-                return writesRows && tensors <= MaxInputsOfScratchFor ? DimExpression(result.Dims[result.Rank - 1]) : null;
+                return writesRows ? DimExpression(result.Dims[result.Rank - 1]) : null;
             }
         }
-
-        /// <summary>The inputs <c>KernelArguments.ScratchFor</c> checks for overlap with a destination written in place.</summary>
-        private const int MaxInputsOfScratchFor = 8;
 
         public void EmitEntryPoint(CodeWriter w)
         {

@@ -15,18 +15,19 @@ namespace KernelDsl.Runtime;
 [EditorBrowsable(EditorBrowsableState.Advanced)]
 public struct InputCopies
 {
-    /// <summary>The pooled copies one call keeps; inputs past these are copied to arrays of their own.</summary>
-    private const int Capacity = 8;
+    /// <summary>
+    /// The pooled copies one call keeps: a kernel has at most this many tensor inputs. Copies past
+    /// these (only a caller of its own could ask for them) go to arrays of their own.
+    /// </summary>
+    private const int Capacity = KernelOperands.MaxInputs;
 
     private Arrays _rented;
     private int _count;
 
     /// <summary>
     /// The tensor itself when <see cref="KernelArguments.IsReadableInPlace"/>, else a copy in an
-    /// array <paramref name="copies"/> rents from the shared pool: dense (row-major, the same shape)
-    /// when <paramref name="dense"/>; otherwise dense except that a dimension the view broadcasts
-    /// (stride 0) other than <paramref name="rowAxis"/> stays broadcast, so the copy holds only the
-    /// view's distinct elements (a row repeated a million times is copied once).
+    /// array <paramref name="copies"/> rents from the shared pool, laid out as
+    /// <see cref="KernelArguments.Copy"/> describes (dense, or dense but for broadcast dimensions).
     /// </summary>
     public static ReadOnlyTensorSpan<float> InPlaceOrCopy(scoped ref InputCopies copies, in ReadOnlyTensorSpan<float> tensor, int rowAxis, bool dense, string name)
     {
