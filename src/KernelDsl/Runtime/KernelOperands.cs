@@ -64,13 +64,24 @@ public readonly unsafe struct KernelOperands
     /// prefetch instruction it does nothing. A prefetch never faults, even past a buffer's end.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void PrefetchNextRow(int input, nint index)
+    public void PrefetchNextRow(int input, nint index) => Prefetch(NextRowAddress(input), index);
+
+    /// <summary>Hints that the float at element <paramref name="index"/> from <paramref name="address"/> will be read soon.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Prefetch(nint address, nint index)
     {
         if (Sse.IsSupported)
         {
-            Sse.Prefetch0((byte*)_inputs[input] + _nextRowDistances[input] + index * sizeof(float));
+            Sse.Prefetch0((byte*)address + index * sizeof(float));
         }
     }
+
+    /// <summary>
+    /// The address of element 0 of input <paramref name="input"/>'s next row, for <see cref="RowPass"/>
+    /// to compute once per pass rather than at every prefetch.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal nint NextRowAddress(int input) => _inputs[input] + _nextRowDistances[input];
 
     /// <summary>The first element of the destination.</summary>
     public ref float Destination

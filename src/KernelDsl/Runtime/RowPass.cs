@@ -134,12 +134,13 @@ public static class RowPass
         where V : struct, ISimdFloat<V>
         where P : struct, IRowPass, allows ref struct
     {
+        NextRows next = new(in row, prefetch);
         nint i;
         for (i = 0; i <= length - V.Count; i += V.Count)
         {
             if (prefetch != 0)
             {
-                PrefetchNextRow(in row, prefetch, i);
+                next.Prefetch(prefetch, i);
             }
 
             V.Store(pass.At<V>(i), ref destination, i);
@@ -164,15 +165,16 @@ public static class RowPass
         // 754's; a row's max cost 3.5x its sum) drops NaN, so NaN is tracked on the side.
         V acc0 = V.Create(C.Identity), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         V nan = V.Create(0f); // all ones in a lane that has seen NaN
+        NextRows next = new(in row, prefetch);
         nint i;
         for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)
         {
             if (prefetch != 0)
             {
-                PrefetchNextRow(in row, prefetch, i);
-                PrefetchNextRow(in row, prefetch, i + V.Count);
-                PrefetchNextRow(in row, prefetch, i + 2 * V.Count);
-                PrefetchNextRow(in row, prefetch, i + 3 * V.Count);
+                next.Prefetch(prefetch, i);
+                next.Prefetch(prefetch, i + V.Count);
+                next.Prefetch(prefetch, i + 2 * V.Count);
+                next.Prefetch(prefetch, i + 3 * V.Count);
             }
 
             acc0 = Step<V, P, C>(pass, acc0, i, ref nan, ref destination, store);
@@ -268,18 +270,43 @@ public static class RowPass
         return C.Combine(accumulator, value);
     }
 
-    // Written out slot by slot rather than as a loop over the bits: the mask is a constant where
-    // the generated kernel calls in, so once inlined only the prefetches of its slots remain.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchNextRow(in KernelOperands row, int slots, nint i)
+    /// <summary>
+    /// The next row's first element of each prefetched input, computed once before a pass's loop:
+    /// read through <c>in row</c> at each prefetch, the JIT reloaded both the input's pointer and
+    /// its next-row distance from memory in every iteration (two loads and four address additions
+    /// per 64 elements in a layer norm's second pass). Slots outside the mask stay zero, unused.
+    /// </summary>
+    private readonly unsafe ref struct NextRows
     {
-        if ((slots & 1) != 0) row.PrefetchNextRow(0, i);
-        if ((slots & 2) != 0) row.PrefetchNextRow(1, i);
-        if ((slots & 4) != 0) row.PrefetchNextRow(2, i);
-        if ((slots & 8) != 0) row.PrefetchNextRow(3, i);
-        if ((slots & 16) != 0) row.PrefetchNextRow(4, i);
-        if ((slots & 32) != 0) row.PrefetchNextRow(5, i);
-        if ((slots & 64) != 0) row.PrefetchNextRow(6, i);
-        if ((slots & 128) != 0) row.PrefetchNextRow(7, i);
+        private readonly nint _p0, _p1, _p2, _p3, _p4, _p5, _p6, _p7;
+
+        // Written out slot by slot rather than as a loop over the bits: the mask is a constant where
+        // the generated kernel calls in, so once inlined only its slots remain.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public NextRows(in KernelOperands row, int slots)
+        {
+            if ((slots & 1) != 0) _p0 = row.NextRowAddress(0);
+            if ((slots & 2) != 0) _p1 = row.NextRowAddress(1);
+            if ((slots & 4) != 0) _p2 = row.NextRowAddress(2);
+            if ((slots & 8) != 0) _p3 = row.NextRowAddress(3);
+            if ((slots & 16) != 0) _p4 = row.NextRowAddress(4);
+            if ((slots & 32) != 0) _p5 = row.NextRowAddress(5);
+            if ((slots & 64) != 0) _p6 = row.NextRowAddress(6);
+            if ((slots & 128) != 0) _p7 = row.NextRowAddress(7);
+        }
+
+        /// <summary>Prefetches element <paramref name="i"/> of the next row of each input in <paramref name="slots"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Prefetch(int slots, nint i)
+        {
+            if ((slots & 1) != 0) KernelOperands.Prefetch(_p0, i);
+            if ((slots & 2) != 0) KernelOperands.Prefetch(_p1, i);
+            if ((slots & 4) != 0) KernelOperands.Prefetch(_p2, i);
+            if ((slots & 8) != 0) KernelOperands.Prefetch(_p3, i);
+            if ((slots & 16) != 0) KernelOperands.Prefetch(_p4, i);
+            if ((slots & 32) != 0) KernelOperands.Prefetch(_p5, i);
+            if ((slots & 64) != 0) KernelOperands.Prefetch(_p6, i);
+            if ((slots & 128) != 0) KernelOperands.Prefetch(_p7, i);
+        }
     }
 }
