@@ -290,6 +290,39 @@ public class StridedDestinationBenchmarks
 }
 
 /// <summary>
+/// A dense layer <c>Relu(x·W + b)</c>, [2048, 768]·[768, 768], into a dense destination and into
+/// the first 768 columns of a [2048, 2304] tensor (one third of a fused query/key/value buffer):
+/// the product writes rows at their stride, in place, so the two should take the same time.
+/// </summary>
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+public class StridedProductBenchmarks
+{
+    private const int Rows = 2048, Inputs = 768, Outputs = 768, WideColumns = 3 * Outputs;
+    private float[] _x = null!;
+    private float[] _w = null!;
+    private float[] _b = null!;
+    private float[] _dense = null!;
+    private float[] _wide = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(1);
+        _x = DenseBenchmarks.Uniform(random, Rows * Inputs);
+        _w = DenseBenchmarks.Uniform(random, Inputs * Outputs);
+        _b = DenseBenchmarks.Uniform(random, Outputs);
+        _dense = new float[Rows * Outputs];
+        _wide = new float[Rows * WideColumns];
+    }
+
+    [Benchmark(Baseline = true, Description = "dense layer into a dense destination")]
+    public void Dense() => LayerKernels.Dense(new ReadOnlyTensorSpan<float>(_x, [Rows, Inputs]), new ReadOnlyTensorSpan<float>(_w, [Inputs, Outputs]), new ReadOnlyTensorSpan<float>(_b), new TensorSpan<float>(_dense, [Rows, Outputs]));
+
+    [Benchmark(Description = "dense layer into columns of a wider tensor")]
+    public void WiderColumns() => LayerKernels.Dense(new ReadOnlyTensorSpan<float>(_x, [Rows, Inputs]), new ReadOnlyTensorSpan<float>(_w, [Inputs, Outputs]), new ReadOnlyTensorSpan<float>(_b), new TensorSpan<float>(_wide, [Rows, Outputs], [WideColumns, 1]));
+}
+
+/// <summary>
 /// Sums over [4096, 1024] along the last axis and along the first: a reduction over another axis
 /// reduces a transposed copy, so the column sum costs a transpose; a hand-written loop that adds
 /// the rows into one accumulator row (TensorPrimitives.Add, one pass over the input) shows what a

@@ -19,9 +19,10 @@ public sealed class GemmTests
 {
     /// <summary>One product to check: sizes, operand layouts, batch broadcasting, threading.</summary>
     /// <param name="PadA">Elements between A's rows (its columns when transposed) beyond the dense layout: A is a slice of a wider buffer.</param>
-    public sealed record Problem(int Batch, int M, int N, int K, bool TransposeA, bool TransposeB, bool BroadcastB, bool Parallel, int Seed, int PadA = 0)
+    /// <param name="PadC">Elements between C's rows beyond its N columns: C is a slice of a wider buffer's last axis, whose other elements must stay untouched.</param>
+    public sealed record Problem(int Batch, int M, int N, int K, bool TransposeA, bool TransposeB, bool BroadcastB, bool Parallel, int Seed, int PadA = 0, int PadC = 0)
     {
-        public override string ToString() => $"batch={Batch} M={M} N={N} K={K} tA={TransposeA} tB={TransposeB} broadcastB={BroadcastB} parallel={Parallel} seed={Seed} padA={PadA}";
+        public override string ToString() => $"batch={Batch} M={M} N={N} K={K} tA={TransposeA} tB={TransposeB} broadcastB={BroadcastB} parallel={Parallel} seed={Seed} padA={PadA} padC={PadC}";
     }
 
     private static readonly Gen<int> Size = Gen.OneOf(Gen.Choose(0, 8), Gen.Choose(9, 40), Gen.Elements(63, 64, 65, 127, 128, 129, 200));
@@ -37,7 +38,8 @@ public sealed class GemmTests
         from parallel in Gen.Elements(false, true)
         from seed in Gen.Choose(0, 1_000_000)
         from pad in Gen.Elements(0, 0, 3)
-        select new Problem(batch, m, n, k, ta, tb, bb, parallel, seed, pad);
+        from padC in Gen.Elements(0, 0, 2)
+        select new Problem(batch, m, n, k, ta, tb, bb, parallel, seed, pad, padC);
 
     [Fact]
     public void ProductMatchesNaiveFloat64Reference()
@@ -88,6 +90,14 @@ public sealed class GemmTests
         Assert.Contains("destination holds 15", e.Message);
         Assert.Throws<ArgumentException>(() => Gemm.Multiply([], 4, 4, 4, new float[16], [4, 1, 1], new float[16], [4, 1], new float[16]));
         Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply([], -1, 4, 4, new float[16], [4, 1], new float[16], [4, 1], new float[16]));
+
+        // Rows of C closer than its width would overlap; a strided C must reach its last row's end.
+        var stride = Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply([], 4, 4, 4, new float[16], [4, 1], new float[16], [4, 1], new float[16], destinationRowStride: 3));
+        Assert.Equal("destinationRowStride", stride.ParamName);
+        Assert.Contains("3 elements apart, fewer than the product's 4 columns", stride.Message);
+        e = Assert.Throws<ArgumentException>(() => Gemm.Multiply([], 4, 4, 4, new float[16], [4, 1], new float[16], [4, 1], new float[21], destinationRowStride: 6));
+        Assert.Contains("destination holds 21 elements; the product's 4 rows of 4, 6 apart, reach element 21", e.Message);
+        Gemm.Multiply([], 4, 4, 4, new float[16], [4, 1], new float[16], [4, 1], new float[22], destinationRowStride: 6);
     }
 }
 
@@ -115,7 +125,7 @@ public static class GemmSweep
             foreach ((int m, int n) in Tiles)
             {
                 seed++;
-                Add(failures, new GemmTests.Problem(1 + seed % 2, m, n, k, TransposeA: seed % 3 == 1, TransposeB: seed % 4 == 1, BroadcastB: seed % 5 == 1, Parallel: seed % 2 == 0, seed, PadA: seed % 7 == 2 ? 5 : 0));
+                Add(failures, new GemmTests.Problem(1 + seed % 2, m, n, k, TransposeA: seed % 3 == 1, TransposeB: seed % 4 == 1, BroadcastB: seed % 5 == 1, Parallel: seed % 2 == 0, seed, PadA: seed % 7 == 2 ? 5 : 0, PadC: seed % 5 == 3 ? 7 : 0));
             }
         }
 
@@ -128,7 +138,7 @@ public static class GemmSweep
                 foreach (int k in new[] { 0, 1, 7, 16, 17, 33, 130 })
                 {
                     seed++;
-                    Add(failures, new GemmTests.Problem(1 + seed % 3, m, n, k, TransposeA: false, TransposeB: true, BroadcastB: seed % 2 == 0, Parallel: seed % 2 == 1, seed));
+                    Add(failures, new GemmTests.Problem(1 + seed % 3, m, n, k, TransposeA: false, TransposeB: true, BroadcastB: seed % 2 == 0, Parallel: seed % 2 == 1, seed, PadC: seed % 3 == 0 ? 3 : 0));
                 }
             }
         }
@@ -137,6 +147,7 @@ public static class GemmSweep
         Add(failures, new GemmTests.Problem(1, 200, 800, 600, TransposeA: false, TransposeB: false, BroadcastB: false, Parallel: true, Seed: 7));
         Add(failures, new GemmTests.Problem(1, 103, 790, 530, TransposeA: true, TransposeB: true, BroadcastB: false, Parallel: false, Seed: 8));
         Add(failures, new GemmTests.Problem(2, 203, 250, 600, TransposeA: false, TransposeB: false, BroadcastB: true, Parallel: true, Seed: 9, PadA: 9)); // A read in place
+        Add(failures, new GemmTests.Problem(2, 203, 790, 530, TransposeA: false, TransposeB: false, BroadcastB: true, Parallel: true, Seed: 10, PadC: 13)); // C a slice, batches folded
         return failures;
     }
 
@@ -157,7 +168,11 @@ public static class GemmSweep
         float[] a = Enumerable.Range(0, p.Batch * aBatchStride).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         int bBatches = p.BroadcastB ? 1 : p.Batch;
         float[] b = Enumerable.Range(0, bBatches * p.K * p.N).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-        float[] c = new float[p.Batch * p.M * p.N];
+        // C's rows are N + PadC apart (over the batches and M together); the padding holds a
+        // sentinel the product must leave alone.
+        int cRowStride = p.N + p.PadC;
+        int cRows = p.Batch * p.M;
+        float[] c = Enumerable.Repeat(Sentinel, cRows == 0 ? 0 : (cRows - 1) * cRowStride + p.N).ToArray();
 
         // A is stored either as [batch, M, K] or transposed as [batch, K, M]; likewise B.
         nint[] aStrides = p.TransposeA ? [aBatchStride, 1, aLeading] : [aBatchStride, aLeading, 1];
@@ -166,7 +181,7 @@ public static class GemmSweep
         try
         {
             KernelOptions.ParallelThreshold = p.Parallel ? 1 : threshold;
-            Gemm.Multiply([p.Batch], p.M, p.N, p.K, a, aStrides, b, bStrides, c);
+            Gemm.Multiply([p.Batch], p.M, p.N, p.K, a, aStrides, b, bStrides, c, destinationRowStride: p.PadC == 0 ? 0 : cRowStride);
         }
         finally
         {
@@ -187,7 +202,7 @@ public static class GemmSweep
                         sum += x * y;
                     }
 
-                    float actual = c[(batch * p.M + i) * p.N + j];
+                    float actual = c[(batch * p.M + i) * cRowStride + j];
                     if (Math.Abs(actual - sum) > 1e-6 * (p.K + 1))
                     {
                         return $"{p}: C[{batch}, {i}, {j}] = {actual}, float64 reference {sum}";
@@ -196,6 +211,16 @@ public static class GemmSweep
             }
         }
 
+        for (int index = 0; index < c.Length; index++)
+        {
+            if (index % cRowStride >= p.N && c[index] != Sentinel)
+            {
+                return $"{p}: element {index} between C's rows was overwritten with {c[index]}";
+            }
+        }
+
         return null;
     }
+
+    private const float Sentinel = -12345.5f;
 }

@@ -257,6 +257,51 @@ public sealed class NdEntryPointTests
     }
 
     [Fact]
+    public void ProductsWriteDestinationsWithEvenlySpacedRowsInPlace()
+    {
+        // A dense layer into columns 3..10 of a [5, 12] buffer: the product and its epilogue write
+        // the rows 12 apart directly (no scratch), leaving the other columns alone.
+        Tensor<float> x = Filled(5, 9), w = Filled(9, 7), b = Filled(7);
+        float[] expected = NdTestKernels.DenseFused(x, w, b).ToArray();
+        float[] wide = Enumerable.Repeat(-7f, 5 * 12).ToArray();
+        var columns = new TensorSpan<float>(wide.AsSpan(3), [5, 7], [12, 1]);
+        Assert.Null(KernelDsl.Runtime.KernelArguments.ScratchFor(columns, "destination", 7, x.AsReadOnlyTensorSpan(), w.AsReadOnlyTensorSpan(), b.AsReadOnlyTensorSpan()));
+        NdTestKernels.Dense(x, w, b, columns);
+        for (int row = 0; row < 5; row++)
+        {
+            Assert.Equal([-7f, -7f, -7f, .. expected.AsSpan(row * 7, 7), -7f, -7f], wide.AsSpan(row * 12, 12).ToArray());
+        }
+
+        // A batched product into one head's columns of [2, 3, 4 · 2]: rows 8 apart across both
+        // outer dimensions; a bare product (no epilogue) takes the same path.
+        Tensor<float> a = Filled(2, 3, 5), c = Filled(2, 5, 4);
+        expected = NdTestKernels.BatchedMatMulFused(a, c).ToArray();
+        float[] heads = Enumerable.Repeat(-7f, 2 * 3 * 8).ToArray();
+        NdTestKernels.BatchedMatMul(a, c, new TensorSpan<float>(heads.AsSpan(4), [2, 3, 4], [24, 8, 1]));
+        for (int row = 0; row < 6; row++)
+        {
+            Assert.Equal([-7f, -7f, -7f, -7f, .. expected.AsSpan(row * 4, 4)], heads.AsSpan(row * 8, 8).ToArray());
+        }
+
+        // The left operand in the first columns of the same buffer: its memory interleaves with
+        // the destination's, so the product goes through scratch memory, with the same result.
+        float[] shared = Filled(4, 10).ToArray();
+        float[] left = [.. shared.AsSpan(0, 6), .. shared.AsSpan(10, 6), .. shared.AsSpan(20, 6), .. shared.AsSpan(30, 6)];
+        Tensor<float> right = Filled(6, 4);
+        expected = NdTestKernels.MatMulPlainFused(Tensor.Create(left, [4, 6]), right).ToArray();
+        var operand = new ReadOnlyTensorSpan<float>(shared, [4, 6], [10, 1]);
+        var target = new TensorSpan<float>(shared.AsSpan(6), [4, 4], [10, 1]);
+        float[]? scratch = KernelDsl.Runtime.KernelArguments.ScratchFor(target, "destination", 4, operand, right.AsReadOnlyTensorSpan());
+        Assert.NotNull(scratch);
+        System.Buffers.ArrayPool<float>.Shared.Return(scratch);
+        NdTestKernels.MatMulPlain(operand, right, target);
+        for (int row = 0; row < 4; row++)
+        {
+            Assert.Equal([.. left.AsSpan(row * 6, 6), .. expected.AsSpan(row * 4, 4)], shared.AsSpan(row * 10, 10).ToArray());
+        }
+    }
+
+    [Fact]
     public void CopiesOfInputsComeFromThePoolAndGoBackToIt()
     {
         // A transposed input is copied on every call (4 MiB here); the copy is a pooled array

@@ -83,24 +83,49 @@ public static class ShapedKernelEmitter
         /// <summary>The scratch buffer holding <paramref name="node"/>: its own, or the one it takes over.</summary>
         private string ScratchName(int node) => TempName(ScratchHosts.TryGetValue(node, out int host) ? host : node);
 
+        private string? _directRowLength;
+        private bool _directRowLengthKnown;
+
         /// <summary>
-        /// The row length (an expression) when the kernel's one result is written by a last row group
-        /// as whole rows: then a destination whose rows are evenly spaced (a slice of a wider
-        /// tensor's last axis) is written in place through its row stride, unless an input shares its
-        /// memory; null when every strided destination goes through scratch memory.
+        /// The row length (an expression) when the kernel's one result is written whole rows at a
+        /// time by its last group, a row group or a matrix product: then a destination whose rows
+        /// are evenly spaced (a slice of a wider tensor's last axis) is written in place through its
+        /// row stride, unless an input shares its memory; null when every strided destination goes
+        /// through scratch memory.
         /// </summary>
         private string? DirectRowLength
         {
             get
             {
-                // Every tensor parameter goes to ScratchFor's overlap check, which takes eight: as
-                // many as a kernel may have (KernelParser).
-                int last = plan.Groups.Count - 1;
-                Shape result = shapes[plan.Results[0]]!;
-                bool writesRows = !IsTuple && plan.Groups[last].Kind == NdGroupKind.Rows && plan.Groups[last].Output == plan.Results[0]
-                    && programs[last] is { OutputIsRowScalar: false } program && program.Domain.Count == result.Rank && result.Rank > 0;
-                return writesRows ? DimExpression(result.Dims[result.Rank - 1]) : null;
+                if (!_directRowLengthKnown)
+                {
+                    _directRowLength = FindDirectRowLength();
+                    _directRowLengthKnown = true;
+                }
+
+                return _directRowLength;
             }
+        }
+
+        private string? FindDirectRowLength()
+        {
+            // Every tensor parameter goes to ScratchFor's overlap check, which takes eight: as many
+            // as a kernel may have (KernelParser).
+            int last = plan.Groups.Count - 1;
+            NdGroup group = plan.Groups[last];
+            Shape result = shapes[plan.Results[0]]!;
+            if (IsTuple || group.Output != plan.Results[0] || result.Rank == 0)
+            {
+                return null;
+            }
+
+            bool writesRows = group.Kind switch
+            {
+                NdGroupKind.Rows => programs[last] is { OutputIsRowScalar: false } program && program.Domain.Count == result.Rank,
+                NdGroupKind.Contraction => shapes[group.Product]!.Rank == result.Rank,
+                _ => false,
+            };
+            return writesRows ? DimExpression(result.Dims[result.Rank - 1]) : null;
         }
 
         public void EmitEntryPoint(CodeWriter w)
@@ -711,6 +736,11 @@ public static class ShapedKernelEmitter
             if (!bare)
             {
                 AddLeafArguments(arguments, program!, productShape.Dims.ToList());
+            }
+
+            if (DirectRowLength is string rowLength && target == Destinations[0] + "Memory")
+            {
+                arguments.Add($"destinationRowStride: {Args}.RowStride({Destinations[0]}, {rowLength})");
             }
 
             w.Line($"{Runtime}.Gemm.{(bare ? "Multiply" : "Run")}(");

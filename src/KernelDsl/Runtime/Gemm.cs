@@ -57,11 +57,15 @@ public static unsafe class Gemm
     /// <summary>
     /// <paramref name="destination"/>[..., M, N] = A[..., M, K] · B[..., K, N]. Strides are in
     /// elements, one per batch dimension then row and column; a batch stride of 0 broadcasts that
-    /// operand. The destination is dense, row-major.
+    /// operand. The destination is row-major, its rows (over the batch dimensions and M together)
+    /// <paramref name="destinationRowStride"/> elements apart: 0, the default, means N (dense); a
+    /// larger stride writes a slice of a wider tensor's last axis in place, leaving the elements
+    /// between rows untouched.
     /// </summary>
     public static void Multiply(scoped ReadOnlySpan<nint> batchLengths, nint m, nint n, nint k,
-        ReadOnlySpan<float> a, scoped ReadOnlySpan<nint> aStrides, ReadOnlySpan<float> b, scoped ReadOnlySpan<nint> bStrides, Span<float> destination)
-        => Run(default(NoEpilogue), batchLengths, m, n, k, a, aStrides, b, bStrides, destination);
+        ReadOnlySpan<float> a, scoped ReadOnlySpan<nint> aStrides, ReadOnlySpan<float> b, scoped ReadOnlySpan<nint> bStrides, Span<float> destination,
+        nint destinationRowStride = 0)
+        => Run(default(NoEpilogue), batchLengths, m, n, k, a, aStrides, b, bStrides, destination, destinationRowStride: destinationRowStride);
 
     /// <summary>
     /// As <see cref="Multiply"/>, then applies <paramref name="epilogue"/> to the product in place:
@@ -78,7 +82,8 @@ public static unsafe class Gemm
         ReadOnlySpan<float> input2 = default, scoped ReadOnlySpan<nint> strides2 = default,
         ReadOnlySpan<float> input3 = default, scoped ReadOnlySpan<nint> strides3 = default,
         ReadOnlySpan<float> input4 = default, scoped ReadOnlySpan<nint> strides4 = default,
-        ReadOnlySpan<float> input5 = default, scoped ReadOnlySpan<nint> strides5 = default)
+        ReadOnlySpan<float> input5 = default, scoped ReadOnlySpan<nint> strides5 = default,
+        nint destinationRowStride = 0)
         where TEpilogue : struct, IRowKernel
     {
         int batchRank = batchLengths.Length;
@@ -112,15 +117,28 @@ public static unsafe class Gemm
         problem.ColumnStrideA = aStrides[batchRank + 1];
         problem.RowStrideB = bStrides[batchRank];
         problem.ColumnStrideB = bStrides[batchRank + 1];
-        nint outputs = problem.Batches * m * n;
-        if (destination.Length < outputs)
+        if (destinationRowStride == 0)
         {
-            throw new ArgumentException($"The destination holds {destination.Length} elements; the product has {outputs}.", nameof(destination));
+            destinationRowStride = n;
+        }
+        else if (destinationRowStride < n)
+        {
+            throw new ArgumentOutOfRangeException(nameof(destinationRowStride), destinationRowStride, $"The destination's rows are {destinationRowStride} elements apart, fewer than the product's {n} columns: they would overlap.");
         }
 
-        if (outputs == 0)
+        problem.RowStrideC = destinationRowStride;
+        nint outputRows = problem.Batches * m;
+        if (outputRows == 0 || n == 0)
         {
             return;
+        }
+
+        nint needed = (outputRows - 1) * destinationRowStride + n;
+        if (destination.Length < needed)
+        {
+            throw new ArgumentException(destinationRowStride == n
+                ? $"The destination holds {destination.Length} elements; the product has {needed}."
+                : $"The destination holds {destination.Length} elements; the product's {outputRows} rows of {n}, {destinationRowStride} apart, reach element {needed - 1}.", nameof(destination));
         }
 
         RequireInBounds(a.Length, problem.BatchLengths, aStrides, batchRank, m, k, "a");
@@ -142,7 +160,7 @@ public static unsafe class Gemm
             rows.RowLength = n;
             rows.Rows = problem.Batches * m;
             rows.Destination = pc;
-            rows.DestinationRowStride = n;
+            rows.DestinationRowStride = destinationRowStride;
             AddIfPresent(ref rows, p0, input0.Length, strides0, nameof(input0));
             AddIfPresent(ref rows, p1, input1.Length, strides1, nameof(input1));
             AddIfPresent(ref rows, p2, input2.Length, strides2, nameof(input2));
@@ -175,8 +193,8 @@ public static unsafe class Gemm
     /// of one taller product: <c>[B, T, K]·[K, N]</c> (a dense layer applied to every token) is
     /// <c>[B·T, K]·[K, N]</c>, which packs each block of B once rather than once per batch and
     /// gives the row blocks and the cores more rows to share. Only the innermost batch dimensions
-    /// fold (C is dense, so its rows follow one another across them too); the epilogue's row
-    /// numbering, batch-major, is the same either way.
+    /// fold (C's rows are evenly spaced across them too); the epilogue's row numbering,
+    /// batch-major, is the same either way.
     /// </summary>
     private static void FoldBatchesIntoRows(ref GemmProblem problem)
     {
@@ -340,7 +358,7 @@ public static unsafe class Gemm
             (nint batchA, nint batchB) = problem.BatchOffsets(batch);
             float* a = problem.A + batchA;
             float* b = problem.B + batchB + columnStart * problem.ColumnStrideB;
-            float* c = problem.C + batch * problem.M * problem.N + columnStart;
+            float* c = problem.C + batch * problem.M * problem.RowStrideC + columnStart;
             KernelOperands epilogueRow = default; // retargeted in place for each row of a finished tile
 
             if (problem.ByDotProducts || problem.ByFewRows)
@@ -348,12 +366,12 @@ public static unsafe class Gemm
                 if (problem.ByDotProducts)
                 {
                     GemmDotProducts.Run<V>(a + chunkRowStart * problem.RowStrideA, problem.RowStrideA, b, problem.ColumnStrideB, problem.K,
-                        c + chunkRowStart * problem.N, problem.N, chunkRows, columns);
+                        c + chunkRowStart * problem.RowStrideC, problem.RowStrideC, chunkRows, columns);
                 }
                 else
                 {
                     GemmFewRows.Run<V>(a + chunkRowStart * problem.RowStrideA, problem.RowStrideA, problem.ColumnStrideA, b, problem.RowStrideB, problem.K,
-                        c + chunkRowStart * problem.N, problem.N, chunkRows, columns);
+                        c + chunkRowStart * problem.RowStrideC, problem.RowStrideC, chunkRows, columns);
                 }
 
                 if (typeof(TEpilogue) != typeof(NoEpilogue))
@@ -433,10 +451,10 @@ public static unsafe class Gemm
                             float* aPanel = inPlace ? aBlock + ip * mr * problem.RowStrideA : buffers.A + (ip - fullPanels) * mr * depth;
                             nint aRowStride = inPlace ? problem.RowStrideA : 1;
                             nint aStep = inPlace ? 1 : mr;
-                            float* cTile = c + (rowStart + ip * mr) * problem.N + jp * nr;
+                            float* cTile = c + (rowStart + ip * mr) * problem.RowStrideC + jp * nr;
                             if (panelRows == mr && panelColumns == nr)
                             {
-                                GemmMicroKernel.Run<V>(aPanel, aRowStride, aStep, bPanel, bRowStride, depth, cTile, problem.N, accumulate);
+                                GemmMicroKernel.Run<V>(aPanel, aRowStride, aStep, bPanel, bRowStride, depth, cTile, problem.RowStrideC, accumulate);
                             }
                             else
                             {
@@ -447,7 +465,7 @@ public static unsafe class Gemm
                                     for (nint j = 0; j < panelColumns; j++)
                                     {
                                         float value = tile[r * nr + j];
-                                        cTile[r * problem.N + j] = accumulate ? cTile[r * problem.N + j] + value : value;
+                                        cTile[r * problem.RowStrideC + j] = accumulate ? cTile[r * problem.RowStrideC + j] + value : value;
                                     }
                                 }
                             }
@@ -539,6 +557,9 @@ internal unsafe struct GemmProblem
     public nint ColumnStrideA;
     public nint RowStrideB;
     public nint ColumnStrideB;
+
+    /// <summary>How far apart C's rows are (N when it is dense); rows run batch-major over the batches and M.</summary>
+    public nint RowStrideC;
     public int BatchRank;
     public nint Batches;
     public RowLayout.Lengths BatchLengths;

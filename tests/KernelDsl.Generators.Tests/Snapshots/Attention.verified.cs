@@ -12,7 +12,7 @@ partial class Layers
 {
     /// <summary>
     /// Computes <c>Attention</c> into <paramref name="destination"/>, of shape <c>[H, T, D]</c>, in 3 fused kernels (contraction, rows, contraction).
-    /// Inputs may be strided views (read in place where the kernel can, else copied first); a strided destination (a slice of a wider tensor) is computed in scratch memory and copied into.
+    /// Inputs may be strided views (read in place where the kernel can, else copied first); a destination whose rows are evenly spaced (a slice of a wider tensor's last axis) is written in place unless an input shares its memory, and other strided destinations are computed in scratch memory and copied into.
     /// </summary>
     /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), a destination's elements share memory, or it overlaps an input unsafely.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
@@ -32,8 +32,8 @@ partial class Layers
         KernelRuntime.KernelArguments.RequireSymbol("T", dim_T, "q", v.Lengths[1], "v");
         KernelRuntime.KernelArguments.RequireSymbol("D", dim_D, "q", v.Lengths[2], "v");
         KernelRuntime.KernelArguments.RequireShape(destination.Lengths, [dim_H, dim_T, dim_D], "destination", "[H, T, D]");
-        // A strided destination (a slice of a wider tensor, a transpose) is computed in dense scratch memory, then copied into.
-        float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination");
+        // A destination whose rows are evenly spaced (a slice of a wider tensor's last axis) is written in place, row by row at its stride, when no input shares its memory; any other strided destination (a transpose, a slice of a middle axis) is computed in dense scratch memory, then copied into.
+        float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination", dim_D, q, k, v);
         if (destinationScratch is not null)
         {
             Attention(q, k, v, scale, KernelRuntime.KernelArguments.ScratchView(destinationScratch, destination));
@@ -42,7 +42,7 @@ partial class Layers
         }
 
         KernelRuntime.KernelArguments.RequireDisjointOrSame(v, "v", destination, "destination", sameAllowed: false);
-        global::System.Span<float> destinationMemory = KernelRuntime.KernelArguments.DenseMemory(destination, "destination");
+        global::System.Span<float> destinationMemory = KernelRuntime.KernelArguments.RowMemory(destination, "destination");
 
         // Scratch buffers for the values passed between groups.
         float[] tmp5 = global::System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)(dim_H * dim_T * dim_T))); // [H, T, T]: MatMul(q, Transpose(k)) * scale
@@ -86,7 +86,8 @@ partial class Layers
                 [dim_T * dim_T, dim_T, 1],
                 KernelRuntime.KernelArguments.Memory(v),
                 [v.Strides[0], v.Strides[1], v.Strides[2]],
-                destinationMemory);
+                destinationMemory,
+                destinationRowStride: KernelRuntime.KernelArguments.RowStride(destination, dim_D));
         }
         finally
         {

@@ -12,7 +12,7 @@ partial class Layers
 {
     /// <summary>
     /// Computes <c>Dense</c> into <paramref name="destination"/>, of shape <c>[B, N]</c>, in one fused kernel.
-    /// Inputs may be strided views (read in place where the kernel can, else copied first); a strided destination (a slice of a wider tensor) is computed in scratch memory and copied into.
+    /// Inputs may be strided views (read in place where the kernel can, else copied first); a destination whose rows are evenly spaced (a slice of a wider tensor's last axis) is written in place unless an input shares its memory, and other strided destinations are computed in scratch memory and copied into.
     /// </summary>
     /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), a destination's elements share memory, or it overlaps an input unsafely.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
@@ -44,8 +44,8 @@ partial class Layers
             return;
         }
 
-        // A strided destination (a slice of a wider tensor, a transpose) is computed in dense scratch memory, then copied into.
-        float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination");
+        // A destination whose rows are evenly spaced (a slice of a wider tensor's last axis) is written in place, row by row at its stride, when no input shares its memory; any other strided destination (a transpose, a slice of a middle axis) is computed in dense scratch memory, then copied into.
+        float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination", dim_N, x, w, b);
         if (destinationScratch is not null)
         {
             Dense(x, w, b, KernelRuntime.KernelArguments.ScratchView(destinationScratch, destination));
@@ -56,7 +56,7 @@ partial class Layers
         KernelRuntime.KernelArguments.RequireDisjointOrSame(x, "x", destination, "destination", sameAllowed: false);
         KernelRuntime.KernelArguments.RequireDisjointOrSame(w, "w", destination, "destination", sameAllowed: false);
         KernelRuntime.KernelArguments.RequireDisjointOrSame(b, "b", destination, "destination", sameAllowed: false);
-        global::System.Span<float> destinationMemory = KernelRuntime.KernelArguments.DenseMemory(destination, "destination");
+        global::System.Span<float> destinationMemory = KernelRuntime.KernelArguments.RowMemory(destination, "destination");
 
         // Group 1 of 1: Max(MatMul(x, w) + b, 0f)
         // A matrix product with its 2-op elementwise epilogue fused: each block of rows of C gets the epilogue right after its last accumulation, while in cache, so the output is written once with its final value.
@@ -72,7 +72,8 @@ partial class Layers
             [w.Strides[0], w.Strides[1]],
             destinationMemory,
             input0: KernelRuntime.KernelArguments.Memory(b),
-            strides0: [0, 1]);
+            strides0: [0, 1],
+            destinationRowStride: KernelRuntime.KernelArguments.RowStride(destination, dim_N));
     }
 
     /// <summary>

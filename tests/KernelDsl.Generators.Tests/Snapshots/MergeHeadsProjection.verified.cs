@@ -12,7 +12,7 @@ partial class Layers
 {
     /// <summary>
     /// Computes <c>MergeHeadsProjection</c> into <paramref name="destination"/>, of shape <c>[B, T, C]</c>, in 2 fused kernels (copy, contraction).
-    /// Inputs may be strided views (read in place where the kernel can, else copied first); a strided destination (a slice of a wider tensor) is computed in scratch memory and copied into.
+    /// Inputs may be strided views (read in place where the kernel can, else copied first); a destination whose rows are evenly spaced (a slice of a wider tensor's last axis) is written in place unless an input shares its memory, and other strided destinations are computed in scratch memory and copied into.
     /// </summary>
     /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), a destination's elements share memory, or it overlaps an input unsafely.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
@@ -28,8 +28,8 @@ partial class Layers
         nint dim_C = w.Lengths[1];
         KernelRuntime.KernelArguments.RequireProduct("H*D", (dim_H * dim_D), "H in heads, D in heads", w.Lengths[0], "w");
         KernelRuntime.KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_T, dim_C], "destination", "[B, T, C]");
-        // A strided destination (a slice of a wider tensor, a transpose) is computed in dense scratch memory, then copied into.
-        float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination");
+        // A destination whose rows are evenly spaced (a slice of a wider tensor's last axis) is written in place, row by row at its stride, when no input shares its memory; any other strided destination (a transpose, a slice of a middle axis) is computed in dense scratch memory, then copied into.
+        float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination", dim_C, heads, w);
         if (destinationScratch is not null)
         {
             MergeHeadsProjection(heads, w, KernelRuntime.KernelArguments.ScratchView(destinationScratch, destination));
@@ -38,7 +38,7 @@ partial class Layers
         }
 
         KernelRuntime.KernelArguments.RequireDisjointOrSame(w, "w", destination, "destination", sameAllowed: false);
-        global::System.Span<float> destinationMemory = KernelRuntime.KernelArguments.DenseMemory(destination, "destination");
+        global::System.Span<float> destinationMemory = KernelRuntime.KernelArguments.RowMemory(destination, "destination");
 
         // Scratch buffers for the values passed between groups.
         float[] tmp1 = global::System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)(dim_B * dim_T * dim_H * dim_D))); // [B, T, H, D]: Transpose(heads, [0, 2, 1, 3])
@@ -59,7 +59,8 @@ partial class Layers
                 [dim_T * (dim_H * dim_D), (dim_H * dim_D), 1],
                 KernelRuntime.KernelArguments.Memory(w),
                 [0, w.Strides[0], w.Strides[1]],
-                destinationMemory);
+                destinationMemory,
+                destinationRowStride: KernelRuntime.KernelArguments.RowStride(destination, dim_C));
         }
         finally
         {
