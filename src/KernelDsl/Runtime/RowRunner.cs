@@ -108,7 +108,13 @@ public static unsafe class RowRunner
     {
         nint rows = layout.Rows;
         int workers = ElementwiseRunner.ChooseWorkerCount(rows * Math.Max(layout.RowLength, 1));
-        if (workers == 1 && rows == 1)
+        if (workers > 1)
+        {
+            RunInParallel(kernel, layout, rowsMaySplit, workers);
+            return;
+        }
+
+        if (rows == 1)
         {
             // One row (a token at batch 1): every operand starts at its base, so there is no
             // odometer to set up and no next row to prefetch, which cost more than a short row.
@@ -123,11 +129,18 @@ public static unsafe class RowRunner
             return;
         }
 
-        if (workers == 1)
-        {
-            ExecuteRows(kernel, layout, 0, rows);
-            return;
-        }
+        ExecuteRows(kernel, layout, 0, rows);
+    }
+
+    // A method of its own: its jobs each hold a copy of the layout (some 700 bytes), and a
+    // method's locals are zeroed on every call. Inlined into RunPinned, they cost the calls that
+    // never run in parallel 1.7 KB of zeroed stack each: a one-row copy kernel's call took 1.3x
+    // as long, a one-row layer norm's 1.1x (docs/performance.md, call overhead).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RunInParallel<TKernel>(in TKernel kernel, in RowLayout layout, bool rowsMaySplit, int workers)
+        where TKernel : struct, IRowKernel
+    {
+        nint rows = layout.Rows;
 
         // A few units per worker, so a late or interrupted worker does not hold up the rest. With
         // fewer rows than that, an elementwise kernel cuts its rows into aligned pieces.
