@@ -20,9 +20,10 @@ public sealed class GemmTests
     /// <summary>One product to check: sizes, operand layouts, batch broadcasting, threading.</summary>
     /// <param name="PadA">Elements between A's rows (its columns when transposed) beyond the dense layout: A is a slice of a wider buffer.</param>
     /// <param name="PadC">Elements between C's rows beyond its N columns: C is a slice of a wider buffer's last axis, whose other elements must stay untouched.</param>
-    public sealed record Problem(int Batch, int M, int N, int K, bool TransposeA, bool TransposeB, bool BroadcastB, bool Parallel, int Seed, int PadA = 0, int PadC = 0)
+    /// <param name="PermuteC">C's memory is [M, batch, N] seen as [batch, M, N] (attention heads written into their concatenation).</param>
+    public sealed record Problem(int Batch, int M, int N, int K, bool TransposeA, bool TransposeB, bool BroadcastB, bool Parallel, int Seed, int PadA = 0, int PadC = 0, bool PermuteC = false)
     {
-        public override string ToString() => $"batch={Batch} M={M} N={N} K={K} tA={TransposeA} tB={TransposeB} broadcastB={BroadcastB} parallel={Parallel} seed={Seed} padA={PadA} padC={PadC}";
+        public override string ToString() => $"batch={Batch} M={M} N={N} K={K} tA={TransposeA} tB={TransposeB} broadcastB={BroadcastB} parallel={Parallel} seed={Seed} padA={PadA} padC={PadC} permuteC={PermuteC}";
     }
 
     private static readonly Gen<int> Size = Gen.OneOf(Gen.Choose(0, 8), Gen.Choose(9, 40), Gen.Elements(63, 64, 65, 127, 128, 129, 200));
@@ -39,7 +40,8 @@ public sealed class GemmTests
         from seed in Gen.Choose(0, 1_000_000)
         from pad in Gen.Elements(0, 0, 3)
         from padC in Gen.Elements(0, 0, 2)
-        select new Problem(batch, m, n, k, ta, tb, bb, parallel, seed, pad, padC);
+        from permuteC in Gen.Elements(false, false, true)
+        select new Problem(batch, m, n, k, ta, tb, bb, parallel, seed, pad, padC, permuteC);
 
     [Fact]
     public void ProductMatchesNaiveFloat64Reference()
@@ -91,13 +93,16 @@ public sealed class GemmTests
         Assert.Throws<ArgumentException>(() => Gemm.Multiply([], 4, 4, 4, new float[16], [4, 1, 1], new float[16], [4, 1], new float[16]));
         Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply([], -1, 4, 4, new float[16], [4, 1], new float[16], [4, 1], new float[16]));
 
-        // Rows of C closer than its width would overlap; a strided C must reach its last row's end.
-        var stride = Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply([], 4, 4, 4, new float[16], [4, 1], new float[16], [4, 1], new float[16], destinationRowStride: 3));
-        Assert.Equal("destinationRowStride", stride.ParamName);
-        Assert.Contains("3 elements apart, fewer than the product's 4 columns", stride.Message);
-        e = Assert.Throws<ArgumentException>(() => Gemm.Multiply([], 4, 4, 4, new float[16], [4, 1], new float[16], [4, 1], new float[21], destinationRowStride: 6));
-        Assert.Contains("destination holds 21 elements; the product's 4 rows of 4, 6 apart, reach element 21", e.Message);
-        Gemm.Multiply([], 4, 4, 4, new float[16], [4, 1], new float[16], [4, 1], new float[22], destinationRowStride: 6);
+        // A strided C: one stride per batch dimension, M and N, contiguous rows, within the buffer.
+        e = Assert.Throws<ArgumentException>(() => Gemm.Multiply([], 4, 4, 4, new float[16], [4, 1], new float[16], [4, 1], new float[16], [4]));
+        Assert.Contains("destinationStrides has 1 strides", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Gemm.Multiply([], 4, 4, 4, new float[16], [4, 1], new float[16], [4, 1], new float[16], [1, 4]));
+        Assert.Contains("stride 4 along N", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Gemm.Multiply([2], 4, 4, 4, new float[32], [16, 4, 1], new float[16], [0, 4, 1], new float[64], [-4, 8, 1]));
+        Assert.Contains("negative stride -4 in dimension 0", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Gemm.Multiply([], 4, 4, 4, new float[16], [4, 1], new float[16], [4, 1], new float[21], [6, 1]));
+        Assert.Contains("destination holds 21 elements; its strides address element 21", e.Message);
+        Gemm.Multiply([], 4, 4, 4, new float[16], [4, 1], new float[16], [4, 1], new float[22], [6, 1]);
     }
 }
 
@@ -125,7 +130,7 @@ public static class GemmSweep
             foreach ((int m, int n) in Tiles)
             {
                 seed++;
-                Add(failures, new GemmTests.Problem(1 + seed % 2, m, n, k, TransposeA: seed % 3 == 1, TransposeB: seed % 4 == 1, BroadcastB: seed % 5 == 1, Parallel: seed % 2 == 0, seed, PadA: seed % 7 == 2 ? 5 : 0, PadC: seed % 5 == 3 ? 7 : 0));
+                Add(failures, new GemmTests.Problem(1 + seed % 2, m, n, k, TransposeA: seed % 3 == 1, TransposeB: seed % 4 == 1, BroadcastB: seed % 5 == 1, Parallel: seed % 2 == 0, seed, PadA: seed % 7 == 2 ? 5 : 0, PadC: seed % 5 == 3 ? 7 : 0, PermuteC: seed % 6 == 1));
             }
         }
 
@@ -138,7 +143,7 @@ public static class GemmSweep
                 foreach (int k in new[] { 0, 1, 7, 16, 17, 33, 130 })
                 {
                     seed++;
-                    Add(failures, new GemmTests.Problem(1 + seed % 3, m, n, k, TransposeA: false, TransposeB: true, BroadcastB: seed % 2 == 0, Parallel: seed % 2 == 1, seed, PadC: seed % 3 == 0 ? 3 : 0));
+                    Add(failures, new GemmTests.Problem(1 + seed % 3, m, n, k, TransposeA: false, TransposeB: true, BroadcastB: seed % 2 == 0, Parallel: seed % 2 == 1, seed, PadC: seed % 3 == 0 ? 3 : 0, PermuteC: seed % 4 == 1));
                 }
             }
         }
@@ -148,6 +153,7 @@ public static class GemmSweep
         Add(failures, new GemmTests.Problem(1, 103, 790, 530, TransposeA: true, TransposeB: true, BroadcastB: false, Parallel: false, Seed: 8));
         Add(failures, new GemmTests.Problem(2, 203, 250, 600, TransposeA: false, TransposeB: false, BroadcastB: true, Parallel: true, Seed: 9, PadA: 9)); // A read in place
         Add(failures, new GemmTests.Problem(2, 203, 790, 530, TransposeA: false, TransposeB: false, BroadcastB: true, Parallel: true, Seed: 10, PadC: 13)); // C a slice, batches folded
+        Add(failures, new GemmTests.Problem(3, 70, 64, 100, TransposeA: false, TransposeB: false, BroadcastB: true, Parallel: true, Seed: 11, PermuteC: true)); // C's batches interleaved: not folded
         return failures;
     }
 
@@ -168,11 +174,13 @@ public static class GemmSweep
         float[] a = Enumerable.Range(0, p.Batch * aBatchStride).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         int bBatches = p.BroadcastB ? 1 : p.Batch;
         float[] b = Enumerable.Range(0, bBatches * p.K * p.N).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-        // C's rows are N + PadC apart (over the batches and M together); the padding holds a
-        // sentinel the product must leave alone.
-        int cRowStride = p.N + p.PadC;
-        int cRows = p.Batch * p.M;
-        float[] c = Enumerable.Repeat(Sentinel, cRows == 0 ? 0 : (cRows - 1) * cRowStride + p.N).ToArray();
+        // C's rows are N + PadC apart, batch after batch or (PermuteC) batches interleaved row by
+        // row; the memory between them holds a sentinel the product must leave alone.
+        int cPitch = p.N + p.PadC;
+        int cRowStride = p.PermuteC ? p.Batch * cPitch : cPitch;
+        int cBatchStride = p.PermuteC ? cPitch : p.M * cPitch;
+        bool strided = p.PadC != 0 || p.PermuteC;
+        float[] c = Enumerable.Repeat(Sentinel, p.Batch * p.M * cPitch).ToArray();
 
         // A is stored either as [batch, M, K] or transposed as [batch, K, M]; likewise B.
         nint[] aStrides = p.TransposeA ? [aBatchStride, 1, aLeading] : [aBatchStride, aLeading, 1];
@@ -181,19 +189,21 @@ public static class GemmSweep
         try
         {
             KernelOptions.ParallelThreshold = p.Parallel ? 1 : threshold;
-            Gemm.Multiply([p.Batch], p.M, p.N, p.K, a, aStrides, b, bStrides, c, destinationRowStride: p.PadC == 0 ? 0 : cRowStride);
+            Gemm.Multiply([p.Batch], p.M, p.N, p.K, a, aStrides, b, bStrides, c, strided ? [cBatchStride, cRowStride, 1] : default);
         }
         finally
         {
             KernelOptions.ParallelThreshold = threshold;
         }
 
+        var written = new bool[c.Length];
         for (int batch = 0; batch < p.Batch; batch++)
         {
             for (int i = 0; i < p.M; i++)
             {
                 for (int j = 0; j < p.N; j++)
                 {
+                    written[batch * cBatchStride + i * cRowStride + j] = true;
                     double sum = 0;
                     for (int q = 0; q < p.K; q++)
                     {
@@ -202,7 +212,7 @@ public static class GemmSweep
                         sum += x * y;
                     }
 
-                    float actual = c[(batch * p.M + i) * cRowStride + j];
+                    float actual = c[batch * cBatchStride + i * cRowStride + j];
                     if (Math.Abs(actual - sum) > 1e-6 * (p.K + 1))
                     {
                         return $"{p}: C[{batch}, {i}, {j}] = {actual}, float64 reference {sum}";
@@ -213,7 +223,7 @@ public static class GemmSweep
 
         for (int index = 0; index < c.Length; index++)
         {
-            if (index % cRowStride >= p.N && c[index] != Sentinel)
+            if (!written[index] && c[index] != Sentinel)
             {
                 return $"{p}: element {index} between C's rows was overwritten with {c[index]}";
             }

@@ -213,7 +213,7 @@ public sealed class NdEntryPointTests
     }
 
     [Fact]
-    public void DestinationsWithEvenlySpacedRowsAreWrittenInPlaceUnlessAnInputSharesTheirMemory()
+    public void DestinationsWithSeparateContiguousRowsAreWrittenInPlaceUnlessAnInputSharesTheirMemory()
     {
         // One head's columns of a concatenation: [2, 3, 4] as columns 4..8 of a [2, 3, 12] buffer,
         // whose rows are 12 apart across both outer dimensions, so the kernel writes it directly.
@@ -222,7 +222,6 @@ public sealed class NdEntryPointTests
         float[] wide = Enumerable.Repeat(-7f, 2 * 3 * 12).ToArray();
         var head = new TensorSpan<float>(wide.AsSpan(4), [2, 3, 4], [36, 12, 1]);
         Assert.Null(KernelDsl.Runtime.KernelArguments.ScratchFor(head, "destination", 4, x.AsReadOnlyTensorSpan()));
-        Assert.Equal(12, KernelDsl.Runtime.KernelArguments.RowStride(head, 4));
         NdTestKernels.LogSoftmaxRank3(x, head);
         for (int row = 0; row < 6; row++)
         {
@@ -230,16 +229,30 @@ public sealed class NdEntryPointTests
         }
 
         // Rows not evenly spaced (the first two of three rows in each block, a slice of the middle
-        // axis) go through scratch memory, with the same result.
+        // axis) are written in place too, through the view's own strides.
         Tensor<float> y = Filled(2, 2, 4);
         expected = NdTestKernels.LogSoftmaxRank3Fused(y).ToArray();
         float[] blocks = Enumerable.Repeat(-7f, 2 * 3 * 4).ToArray();
         var middle = new TensorSpan<float>(blocks, [2, 2, 4], [12, 4, 1]);
-        float[]? scratch = KernelDsl.Runtime.KernelArguments.ScratchFor(middle, "destination", 4, y.AsReadOnlyTensorSpan());
-        Assert.NotNull(scratch);
-        System.Buffers.ArrayPool<float>.Shared.Return(scratch);
+        Assert.Null(KernelDsl.Runtime.KernelArguments.ScratchFor(middle, "destination", 4, y.AsReadOnlyTensorSpan()));
         NdTestKernels.LogSoftmaxRank3(y, middle);
         Assert.Equal([.. expected.AsSpan(0, 8), -7f, -7f, -7f, -7f, .. expected.AsSpan(8, 8), -7f, -7f, -7f, -7f], blocks);
+
+        // [H, T, D] written into [T, H, D] memory (heads merged into one row per token): the outer
+        // axes permuted, each row still contiguous, so in place as well.
+        Tensor<float> z = Filled(3, 2, 4);
+        expected = NdTestKernels.LogSoftmaxRank3Fused(z).ToArray();
+        float[] tokens = Enumerable.Repeat(-7f, 2 * 3 * 4).ToArray();
+        var merged = new TensorSpan<float>(tokens, [3, 2, 4], [4, 12, 1]);
+        Assert.Null(KernelDsl.Runtime.KernelArguments.ScratchFor(merged, "destination", 4, z.AsReadOnlyTensorSpan()));
+        NdTestKernels.LogSoftmaxRank3(z, merged);
+        for (int h = 0; h < 3; h++)
+        {
+            for (int t = 0; t < 2; t++)
+            {
+                Assert.Equal(expected.AsSpan((h * 2 + t) * 4, 4).ToArray(), tokens.AsSpan(t * 12 + h * 4, 4).ToArray());
+            }
+        }
 
         // The input in the left columns of a buffer and the destination in the right ones: no element
         // is shared, but their memory interleaves, so the kernel takes scratch memory rather than
@@ -249,7 +262,7 @@ public sealed class NdEntryPointTests
         expected = NdTestKernels.SoftmaxRowsFused(Tensor.Create(left, [3, 5])).ToArray();
         var input = new ReadOnlyTensorSpan<float>(halves, [3, 5], [10, 1]);
         var right = new TensorSpan<float>(halves.AsSpan(5), [3, 5], [10, 1]);
-        scratch = KernelDsl.Runtime.KernelArguments.ScratchFor(right, "destination", 5, input);
+        float[]? scratch = KernelDsl.Runtime.KernelArguments.ScratchFor(right, "destination", 5, input);
         Assert.NotNull(scratch);
         System.Buffers.ArrayPool<float>.Shared.Return(scratch);
         NdTestKernels.SoftmaxRows(input, right);
@@ -281,6 +294,20 @@ public sealed class NdEntryPointTests
         for (int row = 0; row < 6; row++)
         {
             Assert.Equal([-7f, -7f, -7f, -7f, .. expected.AsSpan(row * 4, 4)], heads.AsSpan(row * 8, 8).ToArray());
+        }
+
+        // The same heads written into [3, 2 · 4] memory, one row per token with both heads side
+        // by side: batch stride 4, row stride 8, written in place.
+        float[] tokens = Enumerable.Repeat(-7f, 3 * 8).ToArray();
+        var merged = new TensorSpan<float>(tokens, [2, 3, 4], [4, 8, 1]);
+        Assert.Null(KernelDsl.Runtime.KernelArguments.ScratchFor(merged, "destination", 4, a.AsReadOnlyTensorSpan(), c.AsReadOnlyTensorSpan()));
+        NdTestKernels.BatchedMatMul(a, c, merged);
+        for (int h = 0; h < 2; h++)
+        {
+            for (int t = 0; t < 3; t++)
+            {
+                Assert.Equal(expected.AsSpan((h * 3 + t) * 4, 4).ToArray(), tokens.AsSpan(t * 8 + h * 4, 4).ToArray());
+            }
         }
 
         // The left operand in the first columns of the same buffer: its memory interleaves with

@@ -29,9 +29,10 @@ public sealed class RowRunnerTests
         }
     }
 
-    public sealed record Case(int[] Shape, int[] FirstShape, int[] SecondShape, bool Parallel)
+    /// <param name="PermutedDestination">The destination is a view: its outer axes in reverse order in memory, each row followed by two elements it must leave alone.</param>
+    public sealed record Case(int[] Shape, int[] FirstShape, int[] SecondShape, bool Parallel, bool PermutedDestination = false)
     {
-        public override string ToString() => $"[{string.Join(",", Shape)}] = [{string.Join(",", FirstShape)}] + 2·[{string.Join(",", SecondShape)}] parallel={Parallel}";
+        public override string ToString() => $"[{string.Join(",", Shape)}] = [{string.Join(",", FirstShape)}] + 2·[{string.Join(",", SecondShape)}] parallel={Parallel} permutedDestination={PermutedDestination}";
     }
 
     /// <summary>An input's shape: the result's, with leading dimensions dropped and others set to 1.</summary>
@@ -48,7 +49,8 @@ public sealed class RowRunnerTests
         from first in InputShape(shape)
         from second in InputShape(shape)
         from parallel in Gen.Elements(false, true)
-        select new Case(shape, first, second, parallel);
+        from permuted in Gen.Elements(false, true)
+        select new Case(shape, first, second, parallel, permuted);
 
     [Fact]
     public void BroadcastingMatchesTheReference()
@@ -84,31 +86,64 @@ public sealed class RowRunnerTests
 
         nint[] firstStrides = Strides(c.FirstShape), secondStrides = Strides(c.SecondShape);
         bool firstPerRow = firstStrides[^1] == 0, secondPerRow = secondStrides[^1] == 0;
-        float[] destination = new float[expected.Data.Length];
+        // Where each element of the result lives: dense, or (a permuted destination) with the
+        // outer axes reversed in memory and rows two elements further apart than their length.
+        int last = c.Shape[^1];
+        nint[] destinationStrides = new nint[rank];
+        destinationStrides[rank - 1] = 1;
+        nint pitch = c.PermutedDestination ? last + 2 : last, size = pitch;
+        for (int d = 0; d < rank - 1; d++)
+        {
+            int axis = c.PermutedDestination ? d : rank - 2 - d;
+            destinationStrides[axis] = size;
+            size *= c.Shape[axis];
+        }
+
+        float[] destination = Enumerable.Repeat(Sentinel, (int)size).ToArray();
         long threshold = KernelOptions.ParallelThreshold;
         try
         {
             KernelOptions.ParallelThreshold = c.Parallel ? 1 : KernelOptions.DefaultParallelThreshold;
-            RowRunner.Run(new AddTwice(firstPerRow, secondPerRow), c.Shape[..^1].Select(d => (nint)d).ToArray(), c.Shape[^1], rowsMaySplit: true,
-                destination, c.Shape[^1],
+            RowRunner.Run(new AddTwice(firstPerRow, secondPerRow), c.Shape[..^1].Select(d => (nint)d).ToArray(), last, rowsMaySplit: true,
+                destination, last,
                 input0: first.Data.Select(v => (float)v).ToArray(), strides0: firstStrides,
-                input1: second.Data.Select(v => (float)v).ToArray(), strides1: secondStrides);
+                input1: second.Data.Select(v => (float)v).ToArray(), strides1: secondStrides,
+                destinationStrides: c.PermutedDestination ? destinationStrides : default);
         }
         finally
         {
             KernelOptions.ParallelThreshold = threshold;
         }
 
+        var written = new bool[destination.Length];
+        for (int i = 0; i < expected.Data.Length; i++)
+        {
+            nint offset = 0, rest = i;
+            for (int d = rank - 1; d >= 0; d--)
+            {
+                offset += rest % c.Shape[d] * destinationStrides[d];
+                rest /= c.Shape[d];
+            }
+
+            written[offset] = true;
+            if (destination[offset] != expected.Data[i])
+            {
+                throw new Exception($"{c}: element {i} (at {offset}) is {destination[offset]}, expected {expected.Data[i]}");
+            }
+        }
+
         for (int i = 0; i < destination.Length; i++)
         {
-            if (destination[i] != expected.Data[i])
+            if (!written[i] && destination[i] != Sentinel)
             {
-                throw new Exception($"{c}: element {i} is {destination[i]}, expected {expected.Data[i]}");
+                throw new Exception($"{c}: element {i} of the destination's memory, between its rows, was overwritten with {destination[i]}");
             }
         }
 
         return true;
     }
+
+    private const float Sentinel = -12345.5f;
 
     [Fact]
     public void StridesOutsideTheBufferAndBadRowStridesAreRejected()
@@ -122,5 +157,21 @@ public sealed class RowRunnerTests
         e = Assert.Throws<ArgumentException>(() => RowRunner.Run(new AddTwice(false, false), [3], 4, true, new float[11], 4,
             input0: new float[12], strides0: [4, 1], input1: new float[12], strides1: [4, 1]));
         Assert.Contains("destination holds 11", e.Message);
+
+        // A strided destination: one stride per outer dimension then 1, none negative, within the buffer.
+        e = Assert.Throws<ArgumentException>(() => RowRunner.Run(new AddTwice(false, false), [3], 4, true, new float[12], 4,
+            input0: new float[12], strides0: [4, 1], input1: new float[12], strides1: [4, 1], destinationStrides: [4]));
+        Assert.Contains("destinationStrides has 1 strides for an iteration space of rank 2", e.Message);
+        e = Assert.Throws<ArgumentException>(() => RowRunner.Run(new AddTwice(false, false), [3], 4, true, new float[24], 4,
+            input0: new float[12], strides0: [4, 1], input1: new float[12], strides1: [4, 1], destinationStrides: [1, 3]));
+        Assert.Contains("stride 3 along its rows", e.Message);
+        e = Assert.Throws<ArgumentException>(() => RowRunner.Run(new AddTwice(false, false), [3], 4, true, new float[24], 4,
+            input0: new float[12], strides0: [4, 1], input1: new float[12], strides1: [4, 1], destinationStrides: [-4, 1]));
+        Assert.Contains("negative stride -4 in dimension 0", e.Message);
+        e = Assert.Throws<ArgumentException>(() => RowRunner.Run(new AddTwice(false, false), [3], 4, true, new float[15], 4,
+            input0: new float[12], strides0: [4, 1], input1: new float[12], strides1: [4, 1], destinationStrides: [6, 1]));
+        Assert.Contains("destination holds 15 elements; the kernel writes 16", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => RowRunner.Run(new AddTwice(false, false), [3], 4, true, new float[12], -4,
+            input0: new float[12], strides0: [4, 1], input1: new float[12], strides1: [4, 1]));
     }
 }

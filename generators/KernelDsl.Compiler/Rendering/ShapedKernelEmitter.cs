@@ -89,9 +89,9 @@ public static class ShapedKernelEmitter
         /// <summary>
         /// The row length (an expression) when the kernel's one result is written whole rows at a
         /// time by its last group, a row group or a matrix product: then a destination whose rows
-        /// are evenly spaced (a slice of a wider tensor's last axis) is written in place through its
-        /// row stride, unless an input shares its memory; null when every strided destination goes
-        /// through scratch memory.
+        /// are contiguous and separate (a slice of a wider tensor, a permutation of its outer axes)
+        /// is written in place through its strides, unless an input shares its memory; null when
+        /// every strided destination goes through scratch memory.
         /// </summary>
         private string? DirectRowLength
         {
@@ -136,7 +136,7 @@ public static class ShapedKernelEmitter
             w.Line($"/// Computes <c>{spec.MethodName}</c> into {DescribeDestinations()}, in {Describe(plan)}.");
             w.Line(DirectRowLength is null
                 ? "/// Inputs may be strided views (read in place where the kernel can, else copied first); a strided destination (a slice of a wider tensor) is computed in scratch memory and copied into."
-                : "/// Inputs may be strided views (read in place where the kernel can, else copied first); a destination whose rows are evenly spaced (a slice of a wider tensor's last axis) is written in place unless an input shares its memory, and other strided destinations are computed in scratch memory and copied into.");
+                : "/// Inputs may be strided views (read in place where the kernel can, else copied first); a destination whose rows are contiguous (a slice of a wider tensor, a permutation of its outer axes) is written in place unless an input shares its memory, and other strided destinations are computed in scratch memory and copied into.");
             w.Line("/// </summary>");
             w.Line("/// <exception cref=\"global::System.ArgumentException\">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), a destination's elements share memory, or it overlaps an input unsafely.</exception>");
             w.Line(KernelFileEmitter.GeneratedCodeAttribute);
@@ -403,7 +403,7 @@ public static class ShapedKernelEmitter
             if (DirectRowLength is string rowLength)
             {
                 string inputs = string.Concat(graph.Parameters.Where(p => p.Kind == ParameterKind.Tensor).Select(p => ", " + p.Name));
-                w.Line("// A destination whose rows are evenly spaced (a slice of a wider tensor's last axis) is written in place, row by row at its stride, when no input shares its memory; any other strided destination (a transpose, a slice of a middle axis) is computed in dense scratch memory, then copied into.");
+                w.Line("// A destination whose rows are contiguous and separate (a slice of a wider tensor, a permutation of its outer axes) is written in place through its strides when no input shares its memory; any other strided destination (a transpose of the last axis) is computed in dense scratch memory, then copied into.");
                 w.Line($"float[]? {Destinations[0]}Scratch = {Args}.ScratchFor({Destinations[0]}, \"{Destinations[0]}\", {rowLength}{inputs});");
             }
             else
@@ -584,9 +584,10 @@ public static class ShapedKernelEmitter
                 rowLength,
                 "rowsMaySplit: " + (splits ? "true" : "false"),
                 target,
-                program.OutputIsRowScalar ? "1" : DirectRowLength is not null && target == Destinations[0] + "Memory" ? $"{Args}.RowStride({Destinations[0]}, {rowLength})" : rowLength,
+                program.OutputIsRowScalar ? "1" : rowLength,
             };
             AddLeafArguments(arguments, program, domain, slice?.First);
+            AddDestinationStrides(arguments, target);
             w.Line($"{Runtime}.RowRunner.Run(");
             WriteArguments(w, arguments);
         }
@@ -738,13 +739,19 @@ public static class ShapedKernelEmitter
                 AddLeafArguments(arguments, program!, productShape.Dims.ToList());
             }
 
-            if (DirectRowLength is string rowLength && target == Destinations[0] + "Memory")
-            {
-                arguments.Add($"destinationRowStride: {Args}.RowStride({Destinations[0]}, {rowLength})");
-            }
+            AddDestinationStrides(arguments, target);
 
             w.Line($"{Runtime}.Gemm.{(bare ? "Multiply" : "Run")}(");
             WriteArguments(w, arguments);
+        }
+
+        /// <summary>The destination's own strides, when the last group writes it in place and it may be a view (<see cref="DirectRowLength"/>).</summary>
+        private void AddDestinationStrides(List<string> arguments, string target)
+        {
+            if (DirectRowLength is not null && target == Destinations[0] + "Memory")
+            {
+                arguments.Add($"destinationStrides: {Destinations[0]}.Strides");
+            }
         }
 
         private void EmitCopy(CodeWriter w, NdGroup group, string target)

@@ -57,15 +57,15 @@ public static unsafe class Gemm
     /// <summary>
     /// <paramref name="destination"/>[..., M, N] = A[..., M, K] · B[..., K, N]. Strides are in
     /// elements, one per batch dimension then row and column; a batch stride of 0 broadcasts that
-    /// operand. The destination is row-major, its rows (over the batch dimensions and M together)
-    /// <paramref name="destinationRowStride"/> elements apart: 0, the default, means N (dense); a
-    /// larger stride writes a slice of a wider tensor's last axis in place, leaving the elements
-    /// between rows untouched.
+    /// operand. The destination is dense and row-major, or, when <paramref name="destinationStrides"/>
+    /// is given (one per batch dimension, then M, then 1 along N), a view whose rows are contiguous
+    /// and do not overlap one another (a slice of a wider tensor, the heads of [T, H, D] seen as
+    /// [H, T, D]): it is written in place, and the elements between its rows are left untouched.
     /// </summary>
     public static void Multiply(scoped ReadOnlySpan<nint> batchLengths, nint m, nint n, nint k,
         ReadOnlySpan<float> a, scoped ReadOnlySpan<nint> aStrides, ReadOnlySpan<float> b, scoped ReadOnlySpan<nint> bStrides, Span<float> destination,
-        nint destinationRowStride = 0)
-        => Run(default(NoEpilogue), batchLengths, m, n, k, a, aStrides, b, bStrides, destination, destinationRowStride: destinationRowStride);
+        scoped ReadOnlySpan<nint> destinationStrides = default)
+        => Run(default(NoEpilogue), batchLengths, m, n, k, a, aStrides, b, bStrides, destination, destinationStrides: destinationStrides);
 
     /// <summary>
     /// As <see cref="Multiply"/>, then applies <paramref name="epilogue"/> to the product in place:
@@ -83,7 +83,7 @@ public static unsafe class Gemm
         ReadOnlySpan<float> input3 = default, scoped ReadOnlySpan<nint> strides3 = default,
         ReadOnlySpan<float> input4 = default, scoped ReadOnlySpan<nint> strides4 = default,
         ReadOnlySpan<float> input5 = default, scoped ReadOnlySpan<nint> strides5 = default,
-        nint destinationRowStride = 0)
+        scoped ReadOnlySpan<nint> destinationStrides = default)
         where TEpilogue : struct, IRowKernel
     {
         int batchRank = batchLengths.Length;
@@ -117,28 +117,18 @@ public static unsafe class Gemm
         problem.ColumnStrideA = aStrides[batchRank + 1];
         problem.RowStrideB = bStrides[batchRank];
         problem.ColumnStrideB = bStrides[batchRank + 1];
-        if (destinationRowStride == 0)
-        {
-            destinationRowStride = n;
-        }
-        else if (destinationRowStride < n)
-        {
-            throw new ArgumentOutOfRangeException(nameof(destinationRowStride), destinationRowStride, $"The destination's rows are {destinationRowStride} elements apart, fewer than the product's {n} columns: they would overlap.");
-        }
-
-        problem.RowStrideC = destinationRowStride;
         nint outputRows = problem.Batches * m;
         if (outputRows == 0 || n == 0)
         {
             return;
         }
 
-        nint needed = (outputRows - 1) * destinationRowStride + n;
+        nint needed = SetDestinationStrides(ref problem, destinationStrides);
         if (destination.Length < needed)
         {
-            throw new ArgumentException(destinationRowStride == n
+            throw new ArgumentException(destinationStrides.IsEmpty
                 ? $"The destination holds {destination.Length} elements; the product has {needed}."
-                : $"The destination holds {destination.Length} elements; the product's {outputRows} rows of {n}, {destinationRowStride} apart, reach element {needed - 1}.", nameof(destination));
+                : $"The destination holds {destination.Length} elements; its strides address element {needed - 1}.", nameof(destination));
         }
 
         RequireInBounds(a.Length, problem.BatchLengths, aStrides, batchRank, m, k, "a");
@@ -160,7 +150,12 @@ public static unsafe class Gemm
             rows.RowLength = n;
             rows.Rows = problem.Batches * m;
             rows.Destination = pc;
-            rows.DestinationRowStride = destinationRowStride;
+            for (int d = 0; d < batchRank; d++)
+            {
+                rows.DestinationStrides[d] = problem.BatchStridesC[d];
+            }
+
+            rows.DestinationStrides[batchRank] = problem.RowStrideC;
             AddIfPresent(ref rows, p0, input0.Length, strides0, nameof(input0));
             AddIfPresent(ref rows, p1, input1.Length, strides1, nameof(input1));
             AddIfPresent(ref rows, p2, input2.Length, strides2, nameof(input2));
@@ -189,12 +184,57 @@ public static unsafe class Gemm
     }
 
     /// <summary>
+    /// C's strides: dense when <paramref name="strides"/> is empty, else the view's (one per batch
+    /// dimension, then M, then 1 along N). Returns how many elements from C's first it addresses.
+    /// </summary>
+    private static nint SetDestinationStrides(ref GemmProblem problem, scoped ReadOnlySpan<nint> strides)
+    {
+        int batchRank = problem.BatchRank;
+        if (strides.IsEmpty)
+        {
+            problem.RowStrideC = problem.N;
+            nint stride = problem.M * problem.N;
+            for (int d = batchRank - 1; d >= 0; d--)
+            {
+                problem.BatchStridesC[d] = stride;
+                stride *= problem.BatchLengths[d];
+            }
+
+            return stride;
+        }
+
+        RequireStrideCount(strides, batchRank + 2, "destinationStrides");
+        if (problem.N > 1 && strides[batchRank + 1] != 1)
+        {
+            throw new ArgumentException($"destinationStrides has stride {strides[batchRank + 1]} along N; the product writes rows that are contiguous (stride 1).", "destinationStrides");
+        }
+
+        problem.RowStrideC = strides[batchRank];
+        nint last = (problem.M - 1) * problem.RowStrideC + problem.N - 1;
+        for (int d = 0; d <= batchRank; d++)
+        {
+            if (strides[d] < 0)
+            {
+                throw new ArgumentException($"destinationStrides has negative stride {strides[d]} in dimension {d}.", "destinationStrides");
+            }
+
+            if (d < batchRank)
+            {
+                problem.BatchStridesC[d] = strides[d];
+                last += (problem.BatchLengths[d] - 1) * strides[d];
+            }
+        }
+
+        return last + 1;
+    }
+
+    /// <summary>
     /// Turns batches that share one B, and whose rows of A follow one another in memory, into rows
     /// of one taller product: <c>[B, T, K]·[K, N]</c> (a dense layer applied to every token) is
     /// <c>[B·T, K]·[K, N]</c>, which packs each block of B once rather than once per batch and
     /// gives the row blocks and the cores more rows to share. Only the innermost batch dimensions
-    /// fold (C's rows are evenly spaced across them too); the epilogue's row numbering,
-    /// batch-major, is the same either way.
+    /// fold, and only where C's rows follow one another across them too; the epilogue's row
+    /// numbering, batch-major, is the same either way.
     /// </summary>
     private static void FoldBatchesIntoRows(ref GemmProblem problem)
     {
@@ -208,12 +248,15 @@ public static unsafe class Gemm
             // stride 0): the next batch's row is the next row.
             nint rowStride = problem.M == 1 ? problem.BatchStridesA[d] : problem.RowStrideA;
             bool rowsFollow = problem.BatchStridesA[d] == problem.M * rowStride || length == 1;
-            if (!sharesB || !rowsFollow)
+            nint rowStrideC = problem.M == 1 ? problem.BatchStridesC[d] : problem.RowStrideC;
+            bool rowsOfCFollow = problem.BatchStridesC[d] == problem.M * rowStrideC || length == 1;
+            if (!sharesB || !rowsFollow || !rowsOfCFollow)
             {
                 return;
             }
 
             problem.RowStrideA = rowStride;
+            problem.RowStrideC = rowStrideC;
             problem.M *= length;
             problem.Batches /= length;
             problem.BatchRank = d;
@@ -355,10 +398,10 @@ public static unsafe class Gemm
             nint columnPanels = (columns + nr - 1) / nr;
             nint depthBlock = problem.DepthBlock;
 
-            (nint batchA, nint batchB) = problem.BatchOffsets(batch);
+            (nint batchA, nint batchB, nint batchC) = problem.BatchOffsets(batch);
             float* a = problem.A + batchA;
             float* b = problem.B + batchB + columnStart * problem.ColumnStrideB;
-            float* c = problem.C + batch * problem.M * problem.RowStrideC + columnStart;
+            float* c = problem.C + batchC + columnStart;
             KernelOperands epilogueRow = default; // retargeted in place for each row of a finished tile
 
             if (problem.ByDotProducts || problem.ByFewRows)
@@ -558,13 +601,14 @@ internal unsafe struct GemmProblem
     public nint RowStrideB;
     public nint ColumnStrideB;
 
-    /// <summary>How far apart C's rows are (N when it is dense); rows run batch-major over the batches and M.</summary>
+    /// <summary>How far apart C's rows are within a batch (N when it is dense).</summary>
     public nint RowStrideC;
     public int BatchRank;
     public nint Batches;
     public RowLayout.Lengths BatchLengths;
     public RowLayout.Lengths BatchStridesA;
     public RowLayout.Lengths BatchStridesB;
+    public RowLayout.Lengths BatchStridesC;
     public nint DepthBlock;
     public nint ChunkRows;
     public nint ColumnBlock;
@@ -576,18 +620,19 @@ internal unsafe struct GemmProblem
     public bool ByFewRows;
     public RowLayout Epilogue;
 
-    /// <summary>The element offsets of batch <paramref name="batch"/> (row-major over the batch dimensions) in A and B.</summary>
-    public readonly (nint A, nint B) BatchOffsets(nint batch)
+    /// <summary>The element offsets of batch <paramref name="batch"/> (row-major over the batch dimensions) in A, B and C.</summary>
+    public readonly (nint A, nint B, nint C) BatchOffsets(nint batch)
     {
-        nint offsetA = 0, offsetB = 0;
+        nint offsetA = 0, offsetB = 0, offsetC = 0;
         for (int d = BatchRank - 1; d >= 0; d--)
         {
             nint index = batch % BatchLengths[d];
             batch /= BatchLengths[d];
             offsetA += index * BatchStridesA[d];
             offsetB += index * BatchStridesB[d];
+            offsetC += index * BatchStridesC[d];
         }
 
-        return (offsetA, offsetB);
+        return (offsetA, offsetB, offsetC);
     }
 }

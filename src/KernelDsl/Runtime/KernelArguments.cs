@@ -247,11 +247,13 @@ public static class KernelArguments
 
     /// <summary>
     /// As <see cref="ScratchFor(in TensorSpan{float}, string)"/>, for a kernel whose last step writes
-    /// whole rows of <paramref name="rowLength"/> elements through the row runner: a destination
-    /// whose rows are contiguous and evenly spaced (a slice of a wider tensor's last axis, such as
-    /// one head's columns of a concatenation) is written in place, row by row at its own stride,
-    /// when no input shares its memory; only other views, or one an input overlaps (the same view
-    /// read in place, another head's columns beside it), get scratch memory.
+    /// whole rows of <paramref name="rowLength"/> elements (a row group, or a matrix product with its
+    /// epilogue): a destination whose rows are contiguous and do not overlap one another (a slice of
+    /// a wider tensor, such as one head's columns of a concatenation or a slice of a middle axis,
+    /// or a permutation of its outer axes, such as [T, H, D] memory seen as [H, T, D]) is written in
+    /// place through its own strides, when no input shares its memory; only other views (a
+    /// transpose of the last axis), or one an input overlaps (the same view read in place, another
+    /// head's columns beside it), get scratch memory.
     /// </summary>
     public static float[]? ScratchFor(in TensorSpan<float> destination, string name, nint rowLength,
         scoped in ReadOnlyTensorSpan<float> input0 = default, scoped in ReadOnlyTensorSpan<float> input1 = default,
@@ -264,7 +266,7 @@ public static class KernelArguments
             return null;
         }
 
-        if (TryRowStride(destination.Lengths, destination.Strides, rowLength, out _))
+        if (HasSeparateContiguousRows(destination.Lengths, destination.Strides, rowLength))
         {
             ReadOnlySpan<float> target = Memory(destination);
             if (!Memory(input0).Overlaps(target) && !Memory(input1).Overlaps(target) && !Memory(input2).Overlaps(target) && !Memory(input3).Overlaps(target)
@@ -278,17 +280,8 @@ public static class KernelArguments
     }
 
     /// <summary>
-    /// The distance, in elements, from one row of <paramref name="destination"/> to the next: the
-    /// row length when it is dense, else the stride its rows are evenly spaced by (the
-    /// <c>ScratchFor</c> overload that takes the row length hands any other view scratch memory
-    /// first).
-    /// </summary>
-    public static nint RowStride(in TensorSpan<float> destination, nint rowLength)
-        => destination.IsDense || !TryRowStride(destination.Lengths, destination.Strides, rowLength, out nint stride) ? rowLength : stride;
-
-    /// <summary>
     /// Every element a destination addresses, from its first: its elements when it is dense, else
-    /// the memory its evenly spaced rows lie in (the gaps between them are never written).
+    /// the memory its rows lie in (the gaps between them are never written).
     /// </summary>
     public static Span<float> RowMemory(in TensorSpan<float> destination, string name)
     {
@@ -303,42 +296,52 @@ public static class KernelArguments
 
     /// <summary>
     /// Whether a view's rows (its last dimension, of <paramref name="rowLength"/> elements) are each
-    /// contiguous and follow one another at one stride across all the outer dimensions, as a slice
-    /// of the last axis of a wider row-major tensor; if so, that stride. Length-1 dimensions, whose
-    /// strides never matter, are skipped.
+    /// contiguous and no two of them share an element, whatever the order and spacing of its outer
+    /// dimensions. Sufficient, not necessary: taking the outer dimensions from the smallest stride
+    /// up, each stride must step past everything the smaller ones reach (so [T, H, D] memory seen as
+    /// [H, T, D] passes, and rows that interleave in a more intricate way go through scratch memory).
+    /// Length-1 dimensions, whose strides never matter, are skipped. (System.Numerics.Tensors
+    /// already refuses views whose elements overlap; this keeps the runners' writes independent of
+    /// that.)
     /// </summary>
-    internal static bool TryRowStride(scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, nint rowLength, out nint rowStride)
+    internal static bool HasSeparateContiguousRows(scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, nint rowLength)
     {
-        rowStride = rowLength;
         int rank = lengths.Length;
-        if (rank == 0 || lengths[rank - 1] != rowLength || rowLength > 1 && strides[rank - 1] != 1)
+        if (rank == 0 || rank - 1 > RowLayout.MaxOuterRank || lengths[rank - 1] != rowLength || rowLength > 1 && strides[rank - 1] != 1)
         {
             return false;
         }
 
-        nint expected = 0; // the stride the next outer dimension must have; 0 until the first one longer than 1
-        for (int d = rank - 2; d >= 0; d--)
+        // The outer dimensions longer than 1, by increasing stride (at most eight: an insertion sort).
+        Span<int> order = stackalloc int[RowLayout.MaxOuterRank];
+        int count = 0;
+        for (int d = 0; d < rank - 1; d++)
         {
             if (lengths[d] == 1)
             {
                 continue;
             }
 
-            if (expected == 0)
+            int at = count++;
+            while (at > 0 && strides[order[at - 1]] > strides[d])
             {
-                if (strides[d] < rowLength)
-                {
-                    return false; // rows that overlap or run backwards
-                }
-
-                rowStride = strides[d];
+                order[at] = order[at - 1];
+                at--;
             }
-            else if (strides[d] != expected)
+
+            order[at] = d;
+        }
+
+        nint reach = Math.Max(rowLength, 1); // elements one step of the next dimension must clear
+        for (int i = 0; i < count; i++)
+        {
+            int d = order[i];
+            if (strides[d] < reach)
             {
                 return false;
             }
 
-            expected = strides[d] * lengths[d];
+            reach = strides[d] * (lengths[d] - 1) + reach;
         }
 
         return true;

@@ -17,7 +17,9 @@ internal unsafe struct RowLayout
     public nint Rows;
     public nint RowLength;
     public float* Destination;
-    public nint DestinationRowStride;
+
+    /// <summary>The destination's stride along each outer dimension (its rows are contiguous).</summary>
+    public Lengths DestinationStrides;
     public Lengths OuterLengths;
     public Pointers Inputs;
     public Lengths InnerStrides;
@@ -86,7 +88,67 @@ internal unsafe struct RowLayout
             KernelOperands.SetInput(ref operands, k, Inputs[k] + (RowOffset(k, row) + offset * InnerStrides[k]) * sizeof(float));
         }
 
-        KernelOperands.SetDestination(ref operands, Destination + row * DestinationRowStride + offset);
+        KernelOperands.SetDestination(ref operands, Destination + DestinationOffset(row) + offset);
+    }
+
+    /// <summary>
+    /// Rows of the destination <paramref name="rowStride"/> elements apart, row-major over the outer
+    /// dimensions (the row length for a dense destination, 1 for one value per row).
+    /// </summary>
+    public void SetEvenlySpacedDestination(nint rowStride)
+    {
+        for (int d = OuterRank - 1; d >= 0; d--)
+        {
+            DestinationStrides[d] = rowStride;
+            rowStride *= OuterLengths[d];
+        }
+    }
+
+    /// <summary>
+    /// Records the destination's strides (one per outer dimension, then along the row) and returns
+    /// how many elements from its first the destination must hold; throws for a negative stride or
+    /// rows that are not contiguous.
+    /// </summary>
+    public nint SetDestinationStrides(ReadOnlySpan<nint> strides, string name)
+    {
+        if (strides.Length != OuterRank + 1)
+        {
+            throw new ArgumentException($"{name} has {strides.Length} strides for an iteration space of rank {OuterRank + 1}.", name);
+        }
+
+        if (RowLength > 1 && strides[OuterRank] != 1)
+        {
+            throw new ArgumentException($"{name} has stride {strides[OuterRank]} along its rows; a kernel writes rows that are contiguous (stride 1).", name);
+        }
+
+        nint last = RowLength - 1;
+        for (int d = 0; d < OuterRank; d++)
+        {
+            if (strides[d] < 0)
+            {
+                throw new ArgumentException($"{name} has negative stride {strides[d]} in dimension {d}.", name);
+            }
+
+            DestinationStrides[d] = strides[d];
+            last += (OuterLengths[d] - 1) * strides[d];
+        }
+
+        return last + 1;
+    }
+
+    /// <summary>The element offset of the destination's row <paramref name="row"/> (row-major over the outer dimensions).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly nint DestinationOffset(nint row)
+    {
+        nint offset = 0;
+        for (int d = OuterRank - 1; d >= 0; d--)
+        {
+            nint length = OuterLengths[d];
+            offset += row % length * DestinationStrides[d];
+            row /= length;
+        }
+
+        return offset;
     }
 
     /// <summary>The element offset of input <paramref name="k"/>'s row <paramref name="row"/> (row-major over the outer dimensions).</summary>

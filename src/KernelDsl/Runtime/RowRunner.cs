@@ -29,10 +29,13 @@ public static unsafe class RowRunner
     /// <summary>
     /// Runs <paramref name="kernel"/> on every row of the space <paramref name="outerLengths"/> ×
     /// <paramref name="rowLength"/>. Input k is <c>input<i>k</i></c> with
-    /// <c>strides<i>k</i></c> (one per outer dimension, then 0 or 1 along the row). The destination
-    /// is dense: row r starts at <c>r * destinationRowStride</c> (the row length for an elementwise
-    /// kernel, 1 for one that reduces each row to a value). <paramref name="rowsMaySplit"/> says
-    /// whether a row may be computed in pieces: true for elementwise kernels, false for reductions.
+    /// <c>strides<i>k</i></c> (one per outer dimension, then 0 or 1 along the row). Row r of the
+    /// destination starts at <c>r * destinationRowStride</c> (the row length for a dense result, 1
+    /// for a kernel that reduces each row to a value), or, when <paramref name="destinationStrides"/>
+    /// is given (one per outer dimension, then 1 along the row: a view whose rows are contiguous, such
+    /// as a slice of a middle axis or a permutation of the outer axes), where those strides put it;
+    /// its rows must not overlap one another. <paramref name="rowsMaySplit"/> says whether a row may
+    /// be computed in pieces: true for elementwise kernels, false for reductions.
     /// </summary>
     [SkipLocalsInit]
     public static void Run<TKernel>(in TKernel kernel, scoped ReadOnlySpan<nint> outerLengths, nint rowLength, bool rowsMaySplit,
@@ -44,7 +47,8 @@ public static unsafe class RowRunner
         ReadOnlySpan<float> input4 = default, scoped ReadOnlySpan<nint> strides4 = default,
         ReadOnlySpan<float> input5 = default, scoped ReadOnlySpan<nint> strides5 = default,
         ReadOnlySpan<float> input6 = default, scoped ReadOnlySpan<nint> strides6 = default,
-        ReadOnlySpan<float> input7 = default, scoped ReadOnlySpan<nint> strides7 = default)
+        ReadOnlySpan<float> input7 = default, scoped ReadOnlySpan<nint> strides7 = default,
+        scoped ReadOnlySpan<nint> destinationStrides = default)
         where TKernel : struct, IRowKernel
     {
         if (outerLengths.Length > MaxOuterRank)
@@ -59,7 +63,7 @@ public static unsafe class RowRunner
         layout.Destination = null;
         layout.OuterRank = outerLengths.Length;
         layout.RowLength = rowLength;
-        layout.DestinationRowStride = destinationRowStride;
+        ArgumentOutOfRangeException.ThrowIfNegative(destinationRowStride);
         nint rows = 1;
         for (int d = 0; d < outerLengths.Length; d++)
         {
@@ -69,12 +73,23 @@ public static unsafe class RowRunner
         }
 
         layout.Rows = rows;
-        if (rows == 0 || (rowLength == 0 && destinationRowStride != 1))
+        bool byStrides = !destinationStrides.IsEmpty;
+        if (rows == 0 || (rowLength == 0 && (byStrides || destinationRowStride != 1)))
         {
             return; // nothing to compute (a reduction over empty rows still writes its identity)
         }
 
-        nint needed = (rows - 1) * destinationRowStride + (destinationRowStride == 1 ? 1 : rowLength);
+        nint needed;
+        if (byStrides)
+        {
+            needed = layout.SetDestinationStrides(destinationStrides, nameof(destinationStrides));
+        }
+        else
+        {
+            layout.SetEvenlySpacedDestination(destinationRowStride);
+            needed = (rows - 1) * destinationRowStride + (destinationRowStride == 1 ? 1 : rowLength);
+        }
+
         if (destination.Length < needed)
         {
             throw new ArgumentException($"The destination holds {destination.Length} elements; the kernel writes {needed}.", nameof(destination));
@@ -91,7 +106,7 @@ public static unsafe class RowRunner
             AddIfPresent(ref layout, p5, input5.Length, strides5, nameof(input5));
             AddIfPresent(ref layout, p6, input6.Length, strides6, nameof(input6));
             AddIfPresent(ref layout, p7, input7.Length, strides7, nameof(input7));
-            RunPinned(kernel, layout, rowsMaySplit && destinationRowStride == rowLength);
+            RunPinned(kernel, layout, rowsMaySplit && (byStrides || destinationRowStride == rowLength));
         }
     }
 
@@ -224,6 +239,7 @@ public static unsafe class RowRunner
         int inputs = layout.InputCount;
         Span<nint> index = stackalloc nint[RowLayout.MaxOuterRank];
         Span<nint> offsets = stackalloc nint[KernelOperands.MaxInputs];
+        nint destinationOffset = 0;
         if (start != 0) // a chunk of a parallel run; a call on one thread starts at row 0, all zeros
         {
             nint rest = start;
@@ -237,6 +253,8 @@ public static unsafe class RowRunner
             {
                 offsets[k] = layout.RowOffset(k, start);
             }
+
+            destinationOffset = layout.DestinationOffset(start);
         }
 
         KernelOperands operands = default; // retargeted in place each row (see KernelOperands.SetInput)
@@ -256,7 +274,7 @@ public static unsafe class RowRunner
                 KernelOperands.SetInput(ref operands, k, layout.Inputs[k] + offsets[k] * sizeof(float));
             }
 
-            KernelOperands.SetDestination(ref operands, layout.Destination + row * layout.DestinationRowStride);
+            KernelOperands.SetDestination(ref operands, layout.Destination + destinationOffset);
             kernel.ExecuteRow<V>(operands, layout.RowLength);
 
             for (int d = rank - 1; d >= 0; d--)
@@ -266,6 +284,7 @@ public static unsafe class RowRunner
                     offsets[k] += layout.OuterStrides[k * RowLayout.MaxOuterRank + d];
                 }
 
+                destinationOffset += layout.DestinationStrides[d];
                 if (++index[d] < layout.OuterLengths[d])
                 {
                     break;
@@ -275,6 +294,8 @@ public static unsafe class RowRunner
                 {
                     offsets[k] -= layout.OuterLengths[d] * layout.OuterStrides[k * RowLayout.MaxOuterRank + d];
                 }
+
+                destinationOffset -= layout.OuterLengths[d] * layout.DestinationStrides[d];
 
                 index[d] = 0;
             }

@@ -12,7 +12,7 @@ partial class Layers
 {
     /// <summary>
     /// Computes <c>Attention</c> into <paramref name="destination"/>, of shape <c>[H, T, D]</c>, in 3 fused kernels (contraction, rows, contraction).
-    /// Inputs may be strided views (read in place where the kernel can, else copied first); a destination whose rows are evenly spaced (a slice of a wider tensor's last axis) is written in place unless an input shares its memory, and other strided destinations are computed in scratch memory and copied into.
+    /// Inputs may be strided views (read in place where the kernel can, else copied first); a destination whose rows are contiguous (a slice of a wider tensor, a permutation of its outer axes) is written in place unless an input shares its memory, and other strided destinations are computed in scratch memory and copied into.
     /// </summary>
     /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), a destination's elements share memory, or it overlaps an input unsafely.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
@@ -32,7 +32,7 @@ partial class Layers
         KernelRuntime.KernelArguments.RequireSymbol("T", dim_T, "q", v.Lengths[1], "v");
         KernelRuntime.KernelArguments.RequireSymbol("D", dim_D, "q", v.Lengths[2], "v");
         KernelRuntime.KernelArguments.RequireShape(destination.Lengths, [dim_H, dim_T, dim_D], "destination", "[H, T, D]");
-        // A destination whose rows are evenly spaced (a slice of a wider tensor's last axis) is written in place, row by row at its stride, when no input shares its memory; any other strided destination (a transpose, a slice of a middle axis) is computed in dense scratch memory, then copied into.
+        // A destination whose rows are contiguous and separate (a slice of a wider tensor, a permutation of its outer axes) is written in place through its strides when no input shares its memory; any other strided destination (a transpose of the last axis) is computed in dense scratch memory, then copied into.
         float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination", dim_D, q, k, v);
         if (destinationScratch is not null)
         {
@@ -87,7 +87,7 @@ partial class Layers
                 KernelRuntime.KernelArguments.Memory(v),
                 [v.Strides[0], v.Strides[1], v.Strides[2]],
                 destinationMemory,
-                destinationRowStride: KernelRuntime.KernelArguments.RowStride(destination, dim_D));
+                destinationStrides: destination.Strides);
         }
         finally
         {

@@ -12,7 +12,7 @@ partial class Layers
 {
     /// <summary>
     /// Computes <c>LayerNormRows</c> into <paramref name="destination"/>, of shape <c>[B, N]</c>, in one fused kernel.
-    /// Inputs may be strided views (read in place where the kernel can, else copied first); a destination whose rows are evenly spaced (a slice of a wider tensor's last axis) is written in place unless an input shares its memory, and other strided destinations are computed in scratch memory and copied into.
+    /// Inputs may be strided views (read in place where the kernel can, else copied first); a destination whose rows are contiguous (a slice of a wider tensor, a permutation of its outer axes) is written in place unless an input shares its memory, and other strided destinations are computed in scratch memory and copied into.
     /// </summary>
     /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), a destination's elements share memory, or it overlaps an input unsafely.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
@@ -45,7 +45,7 @@ partial class Layers
             return;
         }
 
-        // A destination whose rows are evenly spaced (a slice of a wider tensor's last axis) is written in place, row by row at its stride, when no input shares its memory; any other strided destination (a transpose, a slice of a middle axis) is computed in dense scratch memory, then copied into.
+        // A destination whose rows are contiguous and separate (a slice of a wider tensor, a permutation of its outer axes) is written in place through its strides when no input shares its memory; any other strided destination (a transpose of the last axis) is computed in dense scratch memory, then copied into.
         float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination", dim_N, x, gamma, beta);
         if (destinationScratch is not null)
         {
@@ -67,13 +67,14 @@ partial class Layers
             dim_N,
             rowsMaySplit: false,
             destinationMemory,
-            KernelRuntime.KernelArguments.RowStride(destination, dim_N),
+            dim_N,
             input0: KernelRuntime.KernelArguments.Memory(x),
             strides0: [x.Strides[0], 1],
             input1: KernelRuntime.KernelArguments.Memory(gamma),
             strides1: [0, 1],
             input2: KernelRuntime.KernelArguments.Memory(beta),
-            strides2: [0, 1]);
+            strides2: [0, 1],
+            destinationStrides: destination.Strides);
     }
 
     /// <summary>

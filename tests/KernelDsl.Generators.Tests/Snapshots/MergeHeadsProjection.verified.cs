@@ -12,7 +12,7 @@ partial class Layers
 {
     /// <summary>
     /// Computes <c>MergeHeadsProjection</c> into <paramref name="destination"/>, of shape <c>[B, T, C]</c>, in 2 fused kernels (copy, contraction).
-    /// Inputs may be strided views (read in place where the kernel can, else copied first); a destination whose rows are evenly spaced (a slice of a wider tensor's last axis) is written in place unless an input shares its memory, and other strided destinations are computed in scratch memory and copied into.
+    /// Inputs may be strided views (read in place where the kernel can, else copied first); a destination whose rows are contiguous (a slice of a wider tensor, a permutation of its outer axes) is written in place unless an input shares its memory, and other strided destinations are computed in scratch memory and copied into.
     /// </summary>
     /// <exception cref="global::System.ArgumentException">A shape contradicts the declared shapes (the message names the dimension, the parameters and both sizes), a destination's elements share memory, or it overlaps an input unsafely.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
@@ -28,7 +28,7 @@ partial class Layers
         nint dim_C = w.Lengths[1];
         KernelRuntime.KernelArguments.RequireProduct("H*D", (dim_H * dim_D), "H in heads, D in heads", w.Lengths[0], "w");
         KernelRuntime.KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_T, dim_C], "destination", "[B, T, C]");
-        // A destination whose rows are evenly spaced (a slice of a wider tensor's last axis) is written in place, row by row at its stride, when no input shares its memory; any other strided destination (a transpose, a slice of a middle axis) is computed in dense scratch memory, then copied into.
+        // A destination whose rows are contiguous and separate (a slice of a wider tensor, a permutation of its outer axes) is written in place through its strides when no input shares its memory; any other strided destination (a transpose of the last axis) is computed in dense scratch memory, then copied into.
         float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination", dim_C, heads, w);
         if (destinationScratch is not null)
         {
@@ -60,7 +60,7 @@ partial class Layers
                 KernelRuntime.KernelArguments.Memory(w),
                 [0, w.Strides[0], w.Strides[1]],
                 destinationMemory,
-                destinationRowStride: KernelRuntime.KernelArguments.RowStride(destination, dim_C));
+                destinationStrides: destination.Strides);
         }
         finally
         {
