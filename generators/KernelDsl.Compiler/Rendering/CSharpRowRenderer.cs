@@ -32,7 +32,12 @@ public static class CSharpRowRenderer
         using (w.Block($"private readonly struct {program.StructName}{constructor} : {Runtime}.IRowKernel"))
         {
             w.Line($"/// <summary>Computes one row of [{string.Join(", ", program.Domain)}] (<paramref name=\"length\"/> elements along the last dimension).</summary>");
-            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+            // Never inlined into the runtime's loops: its passes' loops and expressions inline here,
+            // which needs the JIT's inlining budget of a method of its own. A runner that inlined it
+            // on a hot one-row path (tiered, with profile data) ran out, and a [1, 768] softmax's
+            // vector operations became calls, 4.5x slower (docs/performance.md).
+            w.Line("// Never inlined: its passes inline here, within a JIT inlining budget of their own.");
+            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
             w.Line($"public void ExecuteRow<V>(in {Runtime}.KernelOperands row, nint length)");
             w.Line($"    where V : struct, {Runtime}.ISimdFloat<V>");
             using (w.Indented("{", "}"))

@@ -126,7 +126,8 @@ partial class Layers
     private readonly struct __AttentionEpilogue0(float arg_scale) : KernelRuntime.IRowKernel
     {
         /// <summary>Computes one row of [H, T, T] (<paramref name="length"/> elements along the last dimension).</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        // Never inlined: its passes inline here, within a JIT inlining budget of their own.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void ExecuteRow<V>(in KernelRuntime.KernelOperands row, nint length)
             where V : struct, KernelRuntime.ISimdFloat<V>
         {
@@ -167,7 +168,8 @@ partial class Layers
     private readonly struct __AttentionRows1 : KernelRuntime.IRowKernel
     {
         /// <summary>Computes one row of [H, T, T] (<paramref name="length"/> elements along the last dimension).</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        // Never inlined: its passes inline here, within a JIT inlining budget of their own.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void ExecuteRow<V>(in KernelRuntime.KernelOperands row, nint length)
             where V : struct, KernelRuntime.ISimdFloat<V>
         {

@@ -107,7 +107,8 @@ partial class Layers
     private readonly struct __DenseEpilogue0 : KernelRuntime.IRowKernel
     {
         /// <summary>Computes one row of [B, N] (<paramref name="length"/> elements along the last dimension).</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        // Never inlined: its passes inline here, within a JIT inlining budget of their own.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void ExecuteRow<V>(in KernelRuntime.KernelOperands row, nint length)
             where V : struct, KernelRuntime.ISimdFloat<V>
         {
