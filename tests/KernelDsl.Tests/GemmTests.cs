@@ -97,7 +97,7 @@ public sealed class GemmTests
         e = Assert.Throws<ArgumentException>(() => Gemm.Multiply([], 4, 4, 4, new float[16], [4, 1], new float[16], [4, 1], new float[16], [4]));
         Assert.Contains("destinationStrides has 1 strides", e.Message);
         e = Assert.Throws<ArgumentException>(() => Gemm.Multiply([], 4, 4, 4, new float[16], [4, 1], new float[16], [4, 1], new float[16], [1, 4]));
-        Assert.Contains("stride 4 along N", e.Message);
+        Assert.Contains("stride 4 along its rows", e.Message);
         e = Assert.Throws<ArgumentException>(() => Gemm.Multiply([2], 4, 4, 4, new float[32], [16, 4, 1], new float[16], [0, 4, 1], new float[64], [-4, 8, 1]));
         Assert.Contains("negative stride -4 in dimension 0", e.Message);
         e = Assert.Throws<ArgumentException>(() => Gemm.Multiply([], 4, 4, 4, new float[16], [4, 1], new float[16], [4, 1], new float[21], [6, 1]));

@@ -123,13 +123,42 @@ public static unsafe class Gemm
             return;
         }
 
-        nint needed = SetDestinationStrides(ref problem, destinationStrides);
+        // C's rows are the rows of the epilogue's iteration space (the batch dimensions and M, rows
+        // of N), which records and checks the destination's strides; the product keeps its own copy.
+        ref RowLayout rows = ref problem.Epilogue;
+        rows.OuterRank = batchRank + 1;
+        for (int d = 0; d < batchRank; d++)
+        {
+            rows.OuterLengths[d] = batchLengths[d];
+        }
+
+        rows.OuterLengths[batchRank] = m;
+        rows.RowLength = n;
+        rows.Rows = outputRows;
+        nint needed;
+        if (destinationStrides.IsEmpty)
+        {
+            rows.SetEvenlySpacedDestination(n);
+            needed = outputRows * n;
+        }
+        else
+        {
+            needed = rows.SetDestinationStrides(destinationStrides, nameof(destinationStrides));
+        }
+
         if (destination.Length < needed)
         {
             throw new ArgumentException(destinationStrides.IsEmpty
                 ? $"The destination holds {destination.Length} elements; the product has {needed}."
                 : $"The destination holds {destination.Length} elements; its strides address element {needed - 1}.", nameof(destination));
         }
+
+        for (int d = 0; d < batchRank; d++)
+        {
+            problem.BatchStridesC[d] = rows.DestinationStrides[d];
+        }
+
+        problem.RowStrideC = rows.DestinationStrides[batchRank];
 
         RequireInBounds(a.Length, problem.BatchLengths, aStrides, batchRank, m, k, "a");
         RequireInBounds(b.Length, problem.BatchLengths, bStrides, batchRank, k, n, "b");
@@ -139,23 +168,7 @@ public static unsafe class Gemm
             problem.A = pa;
             problem.B = pb;
             problem.C = pc;
-            ref RowLayout rows = ref problem.Epilogue;
-            rows.OuterRank = batchRank + 1;
-            for (int d = 0; d < batchRank; d++)
-            {
-                rows.OuterLengths[d] = batchLengths[d];
-            }
-
-            rows.OuterLengths[batchRank] = m;
-            rows.RowLength = n;
-            rows.Rows = problem.Batches * m;
             rows.Destination = pc;
-            for (int d = 0; d < batchRank; d++)
-            {
-                rows.DestinationStrides[d] = problem.BatchStridesC[d];
-            }
-
-            rows.DestinationStrides[batchRank] = problem.RowStrideC;
             AddIfPresent(ref rows, p0, input0.Length, strides0, nameof(input0));
             AddIfPresent(ref rows, p1, input1.Length, strides1, nameof(input1));
             AddIfPresent(ref rows, p2, input2.Length, strides2, nameof(input2));
@@ -181,51 +194,6 @@ public static unsafe class Gemm
                 RunPinned<TEpilogue, SimdScalar>(epilogue, ref problem);
             }
         }
-    }
-
-    /// <summary>
-    /// C's strides: dense when <paramref name="strides"/> is empty, else the view's (one per batch
-    /// dimension, then M, then 1 along N). Returns how many elements from C's first it addresses.
-    /// </summary>
-    private static nint SetDestinationStrides(ref GemmProblem problem, scoped ReadOnlySpan<nint> strides)
-    {
-        int batchRank = problem.BatchRank;
-        if (strides.IsEmpty)
-        {
-            problem.RowStrideC = problem.N;
-            nint stride = problem.M * problem.N;
-            for (int d = batchRank - 1; d >= 0; d--)
-            {
-                problem.BatchStridesC[d] = stride;
-                stride *= problem.BatchLengths[d];
-            }
-
-            return stride;
-        }
-
-        RequireStrideCount(strides, batchRank + 2, "destinationStrides");
-        if (problem.N > 1 && strides[batchRank + 1] != 1)
-        {
-            throw new ArgumentException($"destinationStrides has stride {strides[batchRank + 1]} along N; the product writes rows that are contiguous (stride 1).", "destinationStrides");
-        }
-
-        problem.RowStrideC = strides[batchRank];
-        nint last = (problem.M - 1) * problem.RowStrideC + problem.N - 1;
-        for (int d = 0; d <= batchRank; d++)
-        {
-            if (strides[d] < 0)
-            {
-                throw new ArgumentException($"destinationStrides has negative stride {strides[d]} in dimension {d}.", "destinationStrides");
-            }
-
-            if (d < batchRank)
-            {
-                problem.BatchStridesC[d] = strides[d];
-                last += (problem.BatchLengths[d] - 1) * strides[d];
-            }
-        }
-
-        return last + 1;
     }
 
     /// <summary>

@@ -138,28 +138,21 @@ internal unsafe struct RowLayout
 
     /// <summary>The element offset of the destination's row <paramref name="row"/> (row-major over the outer dimensions).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly nint DestinationOffset(nint row)
-    {
-        nint offset = 0;
-        for (int d = OuterRank - 1; d >= 0; d--)
-        {
-            nint length = OuterLengths[d];
-            offset += row % length * DestinationStrides[d];
-            row /= length;
-        }
-
-        return offset;
-    }
+    public readonly nint DestinationOffset(nint row) => Offset(row, DestinationStrides);
 
     /// <summary>The element offset of input <paramref name="k"/>'s row <paramref name="row"/> (row-major over the outer dimensions).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly nint RowOffset(int k, nint row)
+    public readonly nint RowOffset(int k, nint row) => Offset(row, ((ReadOnlySpan<nint>)OuterStrides).Slice(k * MaxOuterRank, MaxOuterRank));
+
+    /// <summary>The offset of row <paramref name="row"/> given one stride per outer dimension.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly nint Offset(nint row, ReadOnlySpan<nint> strides)
     {
         nint offset = 0;
         for (int d = OuterRank - 1; d >= 0; d--)
         {
             nint length = OuterLengths[d];
-            offset += row % length * OuterStrides[k * MaxOuterRank + d];
+            offset += row % length * strides[d];
             row /= length;
         }
 
