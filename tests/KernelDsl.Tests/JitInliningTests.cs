@@ -22,18 +22,24 @@ public sealed partial class JitInliningTests
     private static partial Regex CallToVectorOperation();
 
     [Fact]
-    public void RowMethodsAreNeverInlinedIntoTheRunners()
+    public void KernelBodiesAreNeverInlinedIntoTheirCallers()
     {
         // The other side of the budget: a runner that inlined a row method (its one-row path,
         // compiled again with profile data once hot) ran out of budget itself, and a [1, 768]
         // softmax's vector operations became calls, 4.5x slower. The generator marks every row
         // method NoInlining, so each compiles as a method of its own.
-        Type[] rowKernels = typeof(Program).Assembly.GetTypes().Where(t => t.IsValueType && typeof(KernelDsl.Runtime.IRowKernel).IsAssignableFrom(t) && t.Name.StartsWith("__", StringComparison.Ordinal)).ToArray();
+        // Elementwise loops likewise: a hot caller had inlined a [16] kernel's loop and called
+        // Simd512's addition, load and store one by one.
+        Type[] generated = typeof(Program).Assembly.GetTypes().Where(t => t.IsValueType && t.Name.StartsWith("__", StringComparison.Ordinal)).ToArray();
+        Type[] rowKernels = generated.Where(t => typeof(KernelDsl.Runtime.IRowKernel).IsAssignableFrom(t)).ToArray();
+        Type[] loops = generated.Where(t => typeof(KernelDsl.Runtime.IElementwiseKernel).IsAssignableFrom(t)).ToArray();
         Assert.True(rowKernels.Length >= 20, $"only {rowKernels.Length} generated row kernels found");
-        foreach (Type kernel in rowKernels)
+        Assert.True(loops.Length >= 20, $"only {loops.Length} generated elementwise loops found");
+        foreach ((Type kernel, string method) in rowKernels.Select(t => (t, nameof(KernelDsl.Runtime.IRowKernel.ExecuteRow)))
+            .Concat(loops.Select(t => (t, nameof(KernelDsl.Runtime.IElementwiseKernel.Execute)))))
         {
-            System.Reflection.MethodInfo row = kernel.GetMethod(nameof(KernelDsl.Runtime.IRowKernel.ExecuteRow))!;
-            Assert.True(row.MethodImplementationFlags.HasFlag(System.Reflection.MethodImplAttributes.NoInlining), $"{kernel.FullName}.ExecuteRow may be inlined");
+            System.Reflection.MethodInfo body = kernel.GetMethod(method)!;
+            Assert.True(body.MethodImplementationFlags.HasFlag(System.Reflection.MethodImplAttributes.NoInlining), $"{kernel.FullName}.{method} may be inlined");
         }
     }
 

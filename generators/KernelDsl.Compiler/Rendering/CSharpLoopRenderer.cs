@@ -32,8 +32,12 @@ public static class CSharpLoopRenderer
         using (w.Block($"private readonly struct {name}{constructor} : {Runtime}.IElementwiseKernel"))
         {
             w.Line("/// <summary>Computes elements [start, end); the runtime passes a multiple of <c>V.Count</c> elements.</summary>");
+            // Never inlined into the caller either: a caller recompiled with profile data inlined
+            // the runner and this loop into itself, ran out of inlining budget, and called the
+            // vector operations one by one (docs/performance.md, one row: what a call costs).
             w.Line("// Optimized on first call: a kernel runs few times but long, so tiered JIT would spend them in unoptimized code.");
-            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+            w.Line("// Never inlined: the loop's vector operations inline here, within a JIT inlining budget of their own.");
+            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
             w.Line($"public void Execute<V>(in {Runtime}.KernelOperands operands, nint start, nint end)");
             w.Line($"    where V : struct, {Runtime}.ISimdFloat<V>");
             using (w.Indented("{", "}"))

@@ -68,7 +68,8 @@ partial class Layers
     {
         /// <summary>Computes elements [start, end); the runtime passes a multiple of <c>V.Count</c> elements.</summary>
         // Optimized on first call: a kernel runs few times but long, so tiered JIT would spend them in unoptimized code.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        // Never inlined: the loop's vector operations inline here, within a JIT inlining budget of their own.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Execute<V>(in KernelRuntime.KernelOperands operands, nint start, nint end)
             where V : struct, KernelRuntime.ISimdFloat<V>
         {
