@@ -524,7 +524,8 @@ public class AttentionBenchmarks
 /// What a call costs when there is almost nothing to compute: a layer norm and a softmax over one
 /// row of 768 (a token at batch 1), through the N-d entry point with tensor spans made once, and
 /// TensorPrimitives doing the same arithmetic. The difference is the entry point's argument checks
-/// and the row runner's setup.
+/// and the row runner's setup. Likewise an elementwise kernel over 16 floats through its span
+/// overload, against TensorPrimitives.
 /// </summary>
 [MemoryDiagnoser]
 public class CallOverheadBenchmarks
@@ -561,4 +562,14 @@ public class CallOverheadBenchmarks
 
     [Benchmark(Description = "softmax [1, 768] TensorPrimitives")]
     public void SoftmaxPrimitives() => TensorPrimitives.SoftMax(_x, _y);
+
+    [Benchmark(Description = "silu over 16 floats fused (spans)")]
+    public void SiluShortFused() => BenchmarkKernels.Silu(_x.AsSpan(0, 16), _y.AsSpan(0, 16));
+
+    [Benchmark(Description = "silu over 16 floats TensorPrimitives (sigmoid, multiply)")]
+    public void SiluShortPrimitives()
+    {
+        TensorPrimitives.Sigmoid(_x.AsSpan(0, 16), _y.AsSpan(0, 16));
+        TensorPrimitives.Multiply(_x.AsSpan(0, 16), _y.AsSpan(0, 16), _y.AsSpan(0, 16));
+    }
 }
