@@ -212,54 +212,58 @@ public sealed class NdEntryPointTests
         Assert.Equal(untouched, around);
     }
 
+    /// <summary>
+    /// Runs <c>LogSoftmaxRank3</c> on <paramref name="x"/> into a view of a buffer filled with -7,
+    /// which must need no scratch memory, then checks every element of the view against the fused
+    /// result and every other element of the buffer for the -7 it held.
+    /// </summary>
+    private static void LogSoftmaxIntoView(Tensor<float> x, int memoryLength, int offset, nint[] strides)
+    {
+        float[] expected = NdTestKernels.LogSoftmaxRank3Fused(x).ToArray();
+        float[] memory = Enumerable.Repeat(-7f, memoryLength).ToArray();
+        nint[] lengths = x.Lengths.ToArray();
+        var view = new TensorSpan<float>(memory.AsSpan(offset), lengths, strides);
+        Assert.Null(KernelDsl.Runtime.KernelArguments.ScratchFor(view, "destination", lengths[^1], x.AsReadOnlyTensorSpan()));
+        NdTestKernels.LogSoftmaxRank3(x, view);
+
+        var written = new bool[memoryLength];
+        for (int flat = 0; flat < expected.Length; flat++)
+        {
+            nint at = offset, rest = flat;
+            for (int d = lengths.Length - 1; d >= 0; d--)
+            {
+                at += rest % lengths[d] * strides[d];
+                rest /= lengths[d];
+            }
+
+            written[at] = true;
+            Assert.Equal(expected[flat], memory[at]);
+        }
+
+        Assert.All(Enumerable.Range(0, memoryLength).Where(i => !written[i]), i => Assert.Equal(-7f, memory[i]));
+    }
+
     [Fact]
     public void DestinationsWithSeparateContiguousRowsAreWrittenInPlaceUnlessAnInputSharesTheirMemory()
     {
         // One head's columns of a concatenation: [2, 3, 4] as columns 4..8 of a [2, 3, 12] buffer,
         // whose rows are 12 apart across both outer dimensions, so the kernel writes it directly.
-        Tensor<float> x = Filled(2, 3, 4);
-        float[] expected = NdTestKernels.LogSoftmaxRank3Fused(x).ToArray();
-        float[] wide = Enumerable.Repeat(-7f, 2 * 3 * 12).ToArray();
-        var head = new TensorSpan<float>(wide.AsSpan(4), [2, 3, 4], [36, 12, 1]);
-        Assert.Null(KernelDsl.Runtime.KernelArguments.ScratchFor(head, "destination", 4, x.AsReadOnlyTensorSpan()));
-        NdTestKernels.LogSoftmaxRank3(x, head);
-        for (int row = 0; row < 6; row++)
-        {
-            Assert.Equal([-7f, -7f, -7f, -7f, .. expected.AsSpan(row * 4, 4), -7f, -7f, -7f, -7f], wide.AsSpan(row * 12, 12).ToArray());
-        }
+        LogSoftmaxIntoView(Filled(2, 3, 4), memoryLength: 2 * 3 * 12, offset: 4, strides: [36, 12, 1]);
 
         // Rows not evenly spaced (the first two of three rows in each block, a slice of the middle
         // axis) are written in place too, through the view's own strides.
-        Tensor<float> y = Filled(2, 2, 4);
-        expected = NdTestKernels.LogSoftmaxRank3Fused(y).ToArray();
-        float[] blocks = Enumerable.Repeat(-7f, 2 * 3 * 4).ToArray();
-        var middle = new TensorSpan<float>(blocks, [2, 2, 4], [12, 4, 1]);
-        Assert.Null(KernelDsl.Runtime.KernelArguments.ScratchFor(middle, "destination", 4, y.AsReadOnlyTensorSpan()));
-        NdTestKernels.LogSoftmaxRank3(y, middle);
-        Assert.Equal([.. expected.AsSpan(0, 8), -7f, -7f, -7f, -7f, .. expected.AsSpan(8, 8), -7f, -7f, -7f, -7f], blocks);
+        LogSoftmaxIntoView(Filled(2, 2, 4), memoryLength: 2 * 3 * 4, offset: 0, strides: [12, 4, 1]);
 
         // [H, T, D] written into [T, H, D] memory (heads merged into one row per token): the outer
         // axes permuted, each row still contiguous, so in place as well.
-        Tensor<float> z = Filled(3, 2, 4);
-        expected = NdTestKernels.LogSoftmaxRank3Fused(z).ToArray();
-        float[] tokens = Enumerable.Repeat(-7f, 2 * 3 * 4).ToArray();
-        var merged = new TensorSpan<float>(tokens, [3, 2, 4], [4, 12, 1]);
-        Assert.Null(KernelDsl.Runtime.KernelArguments.ScratchFor(merged, "destination", 4, z.AsReadOnlyTensorSpan()));
-        NdTestKernels.LogSoftmaxRank3(z, merged);
-        for (int h = 0; h < 3; h++)
-        {
-            for (int t = 0; t < 2; t++)
-            {
-                Assert.Equal(expected.AsSpan((h * 2 + t) * 4, 4).ToArray(), tokens.AsSpan(t * 12 + h * 4, 4).ToArray());
-            }
-        }
+        LogSoftmaxIntoView(Filled(3, 2, 4), memoryLength: 2 * 3 * 4, offset: 0, strides: [4, 12, 1]);
 
         // The input in the left columns of a buffer and the destination in the right ones: no element
         // is shared, but their memory interleaves, so the kernel takes scratch memory rather than
         // reason about which row it may overwrite when.
         float[] halves = Filled(3, 10).ToArray();
         float[] left = [.. halves.AsSpan(0, 5), .. halves.AsSpan(10, 5), .. halves.AsSpan(20, 5)];
-        expected = NdTestKernels.SoftmaxRowsFused(Tensor.Create(left, [3, 5])).ToArray();
+        float[] expected = NdTestKernels.SoftmaxRowsFused(Tensor.Create(left, [3, 5])).ToArray();
         var input = new ReadOnlyTensorSpan<float>(halves, [3, 5], [10, 1]);
         var right = new TensorSpan<float>(halves.AsSpan(5), [3, 5], [10, 1]);
         float[]? scratch = KernelDsl.Runtime.KernelArguments.ScratchFor(right, "destination", 5, input);
@@ -270,7 +274,7 @@ public sealed class NdEntryPointTests
     }
 
     [Fact]
-    public void ProductsWriteDestinationsWithEvenlySpacedRowsInPlace()
+    public void ProductsWriteDestinationsWithContiguousRowsInPlace()
     {
         // A dense layer into columns 3..10 of a [5, 12] buffer: the product and its epilogue write
         // the rows 12 apart directly (no scratch), leaving the other columns alone.

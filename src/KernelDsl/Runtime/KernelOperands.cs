@@ -41,7 +41,7 @@ public readonly unsafe struct KernelOperands
     internal static void SetInput(ref KernelOperands operands, int index, nint pointer)
         => Unsafe.AsRef(in operands._inputs)[index] = pointer;
 
-    /// <summary>Sets how far, in bytes, input <paramref name="index"/>'s next row lies from its current one (see <see cref="PrefetchNextRow"/>).</summary>
+    /// <summary>Sets how far, in bytes, input <paramref name="index"/>'s next row lies from its current one (see <see cref="NextRowAddress"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void SetNextRowDistance(ref KernelOperands operands, int index, nint bytes)
         => Unsafe.AsRef(in operands._nextRowDistances)[index] = bytes;
@@ -56,17 +56,21 @@ public readonly unsafe struct KernelOperands
     public ref float Input(int index) => ref Unsafe.AsRef<float>((void*)_inputs[index]);
 
     /// <summary>
-    /// Hints that element <paramref name="index"/> of input <paramref name="input"/>'s next row will be
-    /// read soon. A row kernel with several passes calls this from its second pass, so that the next
-    /// row arrives from memory while this one is computed in cache, instead of each row waiting for
-    /// its own first pass to bring it in. Where the runner sets no distance (a single row, a GEMM
-    /// epilogue, rows too long to gain) it touches the current row, already in cache; without a
-    /// prefetch instruction it does nothing. A prefetch never faults, even past a buffer's end.
+    /// The address of element 0 of input <paramref name="input"/>'s next row, which
+    /// <see cref="RowPass"/> computes once per pass and then <see cref="Prefetch"/>es along. A row
+    /// kernel with several passes fetches the next row from its second pass, so that the next row
+    /// arrives from memory while this one is computed in cache, instead of each row waiting for its
+    /// own first pass to bring it in. Where the runner sets no distance (a single row, a GEMM
+    /// epilogue, rows too long to gain) this is the current row, already in cache.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void PrefetchNextRow(int input, nint index) => Prefetch(NextRowAddress(input), index);
+    internal nint NextRowAddress(int input) => _inputs[input] + _nextRowDistances[input];
 
-    /// <summary>Hints that the float at element <paramref name="index"/> from <paramref name="address"/> will be read soon.</summary>
+    /// <summary>
+    /// Hints that the float at element <paramref name="index"/> from <paramref name="address"/> will
+    /// be read soon; without a prefetch instruction it does nothing. A prefetch never faults, even
+    /// past a buffer's end.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Prefetch(nint address, nint index)
     {
@@ -75,13 +79,6 @@ public readonly unsafe struct KernelOperands
             Sse.Prefetch0((byte*)address + index * sizeof(float));
         }
     }
-
-    /// <summary>
-    /// The address of element 0 of input <paramref name="input"/>'s next row, for <see cref="RowPass"/>
-    /// to compute once per pass rather than at every prefetch.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal nint NextRowAddress(int input) => _inputs[input] + _nextRowDistances[input];
 
     /// <summary>The first element of the destination.</summary>
     public ref float Destination

@@ -18,7 +18,7 @@ public static unsafe class RowRunner
 
     /// <summary>
     /// Rows up to this size have their next row prefetched while they are computed (see
-    /// <see cref="KernelOperands.PrefetchNextRow"/>); longer rows do not fit in L1 with the next
+    /// <see cref="KernelOperands.NextRowAddress"/>); longer rows do not fit in L1 with the next
     /// one anyway, and their passes stream from memory.
     /// </summary>
     private const int MaxPrefetchedRowBytes = 16 * 1024;
