@@ -9,7 +9,8 @@ namespace KernelDsl.Tests;
 /// process start): <c>dotnet KernelDsl.Tests.dll differential [--parallel]</c> runs the whole
 /// differential table, prints which widths were accelerated and every mismatch, and exits 0 only
 /// if everything agreed. It covers the elementwise table, the N-d table, the row reductions'
-/// special values, the in-place axis reductions, Exp at every width and the GEMM sweep.
+/// special values, the in-place axis reductions, Exp at every width, the GEMM sweep and
+/// the row kernels' strided destinations.
 /// </summary>
 public static class Program
 {
@@ -65,6 +66,12 @@ public static class Program
         }
 
         foreach (string failure in GemmSweep.Run())
+        {
+            Console.WriteLine("MISMATCH " + failure);
+            failures++;
+        }
+
+        foreach (string failure in StridedDestinationSweep.Run())
         {
             Console.WriteLine("MISMATCH " + failure);
             failures++;
