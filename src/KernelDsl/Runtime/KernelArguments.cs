@@ -1,5 +1,6 @@
-using System.Runtime.CompilerServices;
 using System;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.ComponentModel;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
@@ -12,107 +13,176 @@ namespace KernelDsl.Runtime;
 /// <see cref="ArgumentException"/> whose <see cref="ArgumentException.ParamName"/> is the offending
 /// parameter and whose message names both sizes.
 /// </summary>
+/// <remarks>
+/// An entry point runs a dozen of these on every call, and a small call (one row, a token at batch
+/// 1) is mostly these checks. So each check is a test the JIT inlines into the entry point, and its
+/// message is built in a <c>Throw...</c> method of its own that is never inlined: a method that
+/// formats a message is too large to inline, and each call cost a few nanoseconds where the check
+/// itself costs one comparison.
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Advanced)]
 public static class KernelArguments
 {
     /// <summary>Throws unless the input has as many elements as the destination.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RequireSameLength(int inputLength, string inputName, int destinationLength, string destinationName)
     {
         if (inputLength != destinationLength)
         {
-            throw new ArgumentException(
-                $"'{inputName}' has {inputLength} elements but '{destinationName}' has {destinationLength}; an elementwise kernel needs every tensor argument to have the destination's length.",
-                inputName);
+            ThrowLengthMismatch(inputLength, inputName, destinationLength, destinationName);
         }
     }
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowLengthMismatch(int inputLength, string inputName, int destinationLength, string destinationName)
+        => throw new ArgumentException(
+            $"'{inputName}' has {inputLength} elements but '{destinationName}' has {destinationLength}; an elementwise kernel needs every tensor argument to have the destination's length.",
+            inputName);
 
     /// <summary>
     /// Throws if <paramref name="input"/> and <paramref name="destination"/> share memory without
     /// being exactly the same memory. In-place use (the same span for both) is allowed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RequireNoPartialOverlap(ReadOnlySpan<float> input, string inputName, ReadOnlySpan<float> destination, string destinationName)
     {
         if (input.Overlaps(destination, out int offset) && (offset != 0 || input.Length != destination.Length))
         {
-            throw new ArgumentException(
-                $"'{destinationName}' partially overlaps '{inputName}' (they start {offset} elements apart); pass the same memory to compute in place, or memory that does not overlap.",
-                destinationName);
+            ThrowPartialOverlap(inputName, destinationName, offset);
         }
     }
 
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowPartialOverlap(string inputName, string destinationName, int offset)
+        => throw new ArgumentException(
+            $"'{destinationName}' partially overlaps '{inputName}' (they start {offset} elements apart); pass the same memory to compute in place, or memory that does not overlap.",
+            destinationName);
+
     /// <summary>Throws unless the input has the shape of the destination.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RequireSameShape(scoped ReadOnlySpan<nint> inputLengths, string inputName, scoped ReadOnlySpan<nint> destinationLengths, string destinationName)
     {
         if (!inputLengths.SequenceEqual(destinationLengths))
         {
-            throw new ArgumentException(
-                $"'{inputName}' has shape {FormatShape(inputLengths)} but '{destinationName}' has shape {FormatShape(destinationLengths)}; an elementwise kernel needs every tensor argument to have the destination's shape.",
-                inputName);
+            ThrowShapeMismatch(inputLengths, inputName, destinationLengths, destinationName);
         }
     }
 
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowShapeMismatch(scoped ReadOnlySpan<nint> inputLengths, string inputName, scoped ReadOnlySpan<nint> destinationLengths, string destinationName)
+        => throw new ArgumentException(
+            $"'{inputName}' has shape {FormatShape(inputLengths)} but '{destinationName}' has shape {FormatShape(destinationLengths)}; an elementwise kernel needs every tensor argument to have the destination's shape.",
+            inputName);
+
     /// <summary>The elements of a dense tensor span as a span; throws for strided views and for more than <see cref="int.MaxValue"/> elements.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ReadOnlySpan<float> AsSpan(in ReadOnlyTensorSpan<float> tensor, string name)
     {
-        int length = CheckedDenseLength(tensor.IsDense, tensor.FlattenedLength, tensor.Strides, name);
-        return length == 0 ? default : MemoryMarshal.CreateReadOnlySpan(in tensor.GetPinnableReference(), length);
+        nint length = tensor.FlattenedLength;
+        if (length == 0)
+        {
+            return default;
+        }
+
+        if (!tensor.IsDense || length > int.MaxValue)
+        {
+            ThrowNotDenseMemory(tensor.IsDense, length, tensor.Strides, name);
+        }
+
+        return MemoryMarshal.CreateReadOnlySpan(in tensor.GetPinnableReference(), (int)length);
     }
 
     /// <summary>The elements of a dense tensor span as a span; throws for strided views and for more than <see cref="int.MaxValue"/> elements.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Span<float> AsSpan(in TensorSpan<float> tensor, string name)
     {
-        int length = CheckedDenseLength(tensor.IsDense, tensor.FlattenedLength, tensor.Strides, name);
-        return length == 0 ? default : MemoryMarshal.CreateSpan(ref tensor.GetPinnableReference(), length);
+        nint length = tensor.FlattenedLength;
+        if (length == 0)
+        {
+            return default;
+        }
+
+        if (!tensor.IsDense || length > int.MaxValue)
+        {
+            ThrowNotDenseMemory(tensor.IsDense, length, tensor.Strides, name);
+        }
+
+        return MemoryMarshal.CreateSpan(ref tensor.GetPinnableReference(), (int)length);
     }
 
     /// <summary>Throws unless the tensor has the declared rank.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RequireRank(scoped ReadOnlySpan<nint> lengths, int rank, string name, string declared)
     {
         if (lengths.Length != rank)
         {
-            throw new ArgumentException($"'{name}' has shape {FormatShape(lengths)} but is declared {declared}: rank {lengths.Length}, expected {rank}.", name);
+            ThrowRank(lengths, rank, name, declared);
         }
     }
 
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowRank(scoped ReadOnlySpan<nint> lengths, int rank, string name, string declared)
+        => throw new ArgumentException($"'{name}' has shape {FormatShape(lengths)} but is declared {declared}: rank {lengths.Length}, expected {rank}.", name);
+
     /// <summary>Throws unless dimension <paramref name="axis"/> has the declared literal size.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RequireLength(scoped ReadOnlySpan<nint> lengths, int axis, nint expected, string name, string declared)
     {
         if (lengths[axis] != expected)
         {
-            throw new ArgumentException($"'{name}' has shape {FormatShape(lengths)} but is declared {declared}: dimension {axis} is {lengths[axis]}, expected {expected}.", name);
+            ThrowLength(lengths, axis, expected, name, declared);
         }
     }
 
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowLength(scoped ReadOnlySpan<nint> lengths, int axis, nint expected, string name, string declared)
+        => throw new ArgumentException($"'{name}' has shape {FormatShape(lengths)} but is declared {declared}: dimension {axis} is {lengths[axis]}, expected {expected}.", name);
+
     /// <summary>Throws unless a second use of dimension symbol <paramref name="symbol"/> agrees with the size bound from its first use.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RequireSymbol(string symbol, nint bound, string boundFrom, nint actual, string name)
     {
         if (actual != bound)
         {
-            throw new ArgumentException($"{symbol} is {bound} in {boundFrom} but {actual} in {name}.", name);
+            ThrowSymbol(symbol, bound, boundFrom, actual, name);
         }
     }
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowSymbol(string symbol, nint bound, string boundFrom, nint actual, string name)
+        => throw new ArgumentException($"{symbol} is {bound} in {boundFrom} but {actual} in {name}.", name);
 
     /// <summary>
     /// Throws unless a dimension declared as a product (<c>[Shape("H*D")]</c>) has the product of
     /// its symbols' sizes; <paramref name="boundFrom"/> says where each symbol was bound
     /// (<c>H in x, D in x</c>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RequireProduct(string product, nint expected, string boundFrom, nint actual, string name)
     {
         if (actual != expected)
         {
-            throw new ArgumentException($"{product} is {expected} ({boundFrom}) but {actual} in {name}.", name);
+            ThrowProduct(product, expected, boundFrom, actual, name);
         }
     }
 
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowProduct(string product, nint expected, string boundFrom, nint actual, string name)
+        => throw new ArgumentException($"{product} is {expected} ({boundFrom}) but {actual} in {name}.", name);
+
     /// <summary>Throws unless the destination has the shape the kernel computes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RequireShape(scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> expected, string name, string declared)
     {
         if (!lengths.SequenceEqual(expected))
         {
-            throw new ArgumentException($"'{name}' has shape {FormatShape(lengths)}, but the kernel's result has shape {declared} = {FormatShape(expected)}.", name);
+            ThrowResultShape(lengths, expected, name, declared);
         }
     }
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowResultShape(scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> expected, string name, string declared)
+        => throw new ArgumentException($"'{name}' has shape {FormatShape(lengths)}, but the kernel's result has shape {declared} = {FormatShape(expected)}.", name);
 
     /// <summary>
     /// Whether a fused kernel can read the tensor in place: its dimension <paramref name="rowAxis"/>
@@ -120,13 +190,13 @@ public static class KernelArguments
     /// <paramref name="dense"/> the whole tensor is dense (a reshape regroups elements in memory
     /// order). An empty tensor reads nothing, so it qualifies.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool IsReadableInPlace(in ReadOnlyTensorSpan<float> tensor, int rowAxis, bool dense)
-    {
-        if (tensor.IsDense && (dense || rowAxis < 0 || rowAxis == tensor.Rank - 1))
-        {
-            return true; // dense is row-major: its last axis has stride 1 (a transposed read's row axis may not)
-        }
+        // Dense is row-major: its last axis has stride 1 (a transposed read's row axis may not).
+        => tensor.IsDense && (dense || rowAxis < 0 || rowAxis == tensor.Rank - 1) || IsStridedReadableInPlace(tensor, rowAxis, dense);
 
+    private static bool IsStridedReadableInPlace(in ReadOnlyTensorSpan<float> tensor, int rowAxis, bool dense)
+    {
         if (tensor.IsEmpty)
         {
             return true;
@@ -215,6 +285,7 @@ public static class KernelArguments
             : throw new ArgumentException($"'{name}' has {tensor.FlattenedLength} elements; fused kernels support at most {int.MaxValue}.", name);
 
     /// <summary>Every element a (possibly strided) tensor span addresses, as one span from its first element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ReadOnlySpan<float> Memory(in ReadOnlyTensorSpan<float> tensor)
     {
         // A dense tensor, the usual case, spans exactly its elements: no walk over its shape.
@@ -229,13 +300,12 @@ public static class KernelArguments
     /// <see cref="CopyBack"/> writes it into the view; the scratch comes from the shared array pool.
     /// Throws for a broadcast view, whose elements share memory.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float[]? ScratchFor(in TensorSpan<float> destination, string name)
-    {
-        if (destination.IsDense || destination.IsEmpty)
-        {
-            return null;
-        }
+        => destination.IsDense || destination.IsEmpty ? null : RentScratchFor(destination, name);
 
+    private static float[] RentScratchFor(in TensorSpan<float> destination, string name)
+    {
         RequireDistinctElements(destination.Lengths, destination.Strides, name);
         if (destination.FlattenedLength > int.MaxValue)
         {
@@ -260,12 +330,14 @@ public static class KernelArguments
         scoped in ReadOnlyTensorSpan<float> input2 = default, scoped in ReadOnlyTensorSpan<float> input3 = default,
         scoped in ReadOnlyTensorSpan<float> input4 = default, scoped in ReadOnlyTensorSpan<float> input5 = default,
         scoped in ReadOnlyTensorSpan<float> input6 = default, scoped in ReadOnlyTensorSpan<float> input7 = default)
-    {
-        if (destination.IsDense || destination.IsEmpty)
-        {
-            return null;
-        }
+        => destination.IsDense || destination.IsEmpty ? null : ScratchForStrided(destination, name, rowLength, input0, input1, input2, input3, input4, input5, input6, input7);
 
+    private static float[]? ScratchForStrided(in TensorSpan<float> destination, string name, nint rowLength,
+        scoped in ReadOnlyTensorSpan<float> input0, scoped in ReadOnlyTensorSpan<float> input1,
+        scoped in ReadOnlyTensorSpan<float> input2, scoped in ReadOnlyTensorSpan<float> input3,
+        scoped in ReadOnlyTensorSpan<float> input4, scoped in ReadOnlyTensorSpan<float> input5,
+        scoped in ReadOnlyTensorSpan<float> input6, scoped in ReadOnlyTensorSpan<float> input7)
+    {
         if (HasSeparateContiguousRows(destination.Lengths, destination.Strides, rowLength))
         {
             ReadOnlySpan<float> target = Memory(destination);
@@ -276,20 +348,19 @@ public static class KernelArguments
             }
         }
 
-        return ScratchFor(destination, name);
+        return RentScratchFor(destination, name);
     }
 
     /// <summary>
     /// Every element a destination addresses, from its first: its elements when it is dense, else
     /// the memory its rows lie in (the gaps between them are never written).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Span<float> RowMemory(in TensorSpan<float> destination, string name)
-    {
-        if (destination.IsDense)
-        {
-            return AsSpan(destination, name);
-        }
+        => destination.IsDense ? AsSpan(destination, name) : StridedRowMemory(destination);
 
+    private static Span<float> StridedRowMemory(in TensorSpan<float> destination)
+    {
         ReadOnlySpan<float> memory = Memory(destination);
         return MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(memory), memory.Length);
     }
@@ -387,21 +458,26 @@ public static class KernelArguments
     }
 
     /// <summary>The elements of a destination, which must be dense.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Span<float> DenseMemory(in TensorSpan<float> tensor, string name) => AsSpan(tensor, name);
 
     /// <summary>
     /// Throws if the input and the destination share memory, unless they are exactly the same
     /// elements in the same layout (then each element is read before it is written).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RequireDisjointOrSame(in ReadOnlyTensorSpan<float> input, string inputName, in TensorSpan<float> destination, string destinationName, bool sameAllowed)
     {
         ReadOnlySpan<float> source = Memory(input);
         ReadOnlySpan<float> target = Memory(destination);
-        if (!source.Overlaps(target))
+        if (source.Overlaps(target))
         {
-            return;
+            RequireSameElements(input, source, inputName, destination, target, destinationName, sameAllowed);
         }
+    }
 
+    private static void RequireSameElements(in ReadOnlyTensorSpan<float> input, ReadOnlySpan<float> source, string inputName, in TensorSpan<float> destination, ReadOnlySpan<float> target, string destinationName, bool sameAllowed)
+    {
         bool same = Unsafe.AreSame(ref MemoryMarshal.GetReference(source), ref MemoryMarshal.GetReference(target))
             && input.Lengths.SequenceEqual(destination.Lengths) && input.Strides.SequenceEqual(destination.Strides);
         if (!same || !sameAllowed)
@@ -430,6 +506,7 @@ public static class KernelArguments
         return last + 1;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ReadOnlySpan<float> Memory(in TensorSpan<float> tensor)
     {
         nint extent = tensor.IsDense ? tensor.FlattenedLength : Extent(tensor.Lengths, tensor.Strides);
@@ -461,25 +538,11 @@ public static class KernelArguments
         return text.Append(']').ToString();
     }
 
-    private static int CheckedDenseLength(bool isDense, nint flattenedLength, scoped ReadOnlySpan<nint> strides, string name)
-    {
-        if (flattenedLength == 0)
-        {
-            return 0;
-        }
-
-        if (!isDense)
-        {
-            throw new ArgumentException(
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowNotDenseMemory(bool isDense, nint flattenedLength, scoped ReadOnlySpan<nint> strides, string name)
+        => throw (isDense
+            ? new ArgumentException($"'{name}' has {flattenedLength} elements; fused kernels support at most {int.MaxValue}.", name)
+            : new ArgumentException(
                 $"'{name}' is a strided view (strides {FormatShape(strides)}), not dense memory; fused kernels read tensors in row-major order, so copy it to a dense tensor first (for example with ToDenseTensor()).",
-                name);
-        }
-
-        if (flattenedLength > int.MaxValue)
-        {
-            throw new ArgumentException($"'{name}' has {flattenedLength} elements; fused kernels support at most {int.MaxValue}.", name);
-        }
-
-        return (int)flattenedLength;
-    }
+                name));
 }

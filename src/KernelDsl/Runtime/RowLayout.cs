@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
 namespace KernelDsl.Runtime;
@@ -32,15 +33,17 @@ internal unsafe struct RowLayout
     /// </summary>
     public void AddInput(float* data, nint length, ReadOnlySpan<nint> strides, string name)
     {
+        // The messages are built in methods of their own (never inlined), which keeps this one small
+        // enough for the JIT to inline into every call of the runner.
         if (strides.Length != OuterRank + 1)
         {
-            throw new ArgumentException($"{name} has {strides.Length} strides for an iteration space of rank {OuterRank + 1}.", name);
+            ThrowStrideCount(name, strides.Length, OuterRank + 1);
         }
 
         nint inner = strides[OuterRank];
         if (inner is not 0 and not 1)
         {
-            throw new ArgumentException($"{name} has stride {inner} along its last dimension; fused kernels read rows that are contiguous (stride 1) or broadcast (stride 0). Copy it to a dense tensor first.", name);
+            ThrowRowStride(name, inner);
         }
 
         // The furthest element read, so a stride that does not fit the buffer is an error, not a stray read.
@@ -50,7 +53,7 @@ internal unsafe struct RowLayout
         {
             if (strides[d] < 0)
             {
-                throw new ArgumentException($"{name} has negative stride {strides[d]} in dimension {d}.", name);
+                ThrowNegativeStride(name, strides[d], d);
             }
 
             empty |= OuterLengths[d] == 0;
@@ -60,7 +63,7 @@ internal unsafe struct RowLayout
         last += (RowLength - 1) * inner;
         if (!empty && last >= length)
         {
-            throw new ArgumentException($"{name} holds {length} elements but its shape and strides address element {last}.", name);
+            ThrowPastBuffer(name, length, last);
         }
 
         int k = InputCount++;
@@ -71,6 +74,26 @@ internal unsafe struct RowLayout
             OuterStrides[k * MaxOuterRank + d] = strides[d];
         }
     }
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowStrideCount(string name, int count, int rank)
+        => throw new ArgumentException($"{name} has {count} strides for an iteration space of rank {rank}.", name);
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowRowStride(string name, nint stride)
+        => throw new ArgumentException($"{name} has stride {stride} along its last dimension; fused kernels read rows that are contiguous (stride 1) or broadcast (stride 0). Copy it to a dense tensor first.", name);
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowDestinationRowStride(string name, nint stride)
+        => throw new ArgumentException($"{name} has stride {stride} along its rows; a kernel writes rows that are contiguous (stride 1).", name);
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowNegativeStride(string name, nint stride, int dimension)
+        => throw new ArgumentException($"{name} has negative stride {stride} in dimension {dimension}.", name);
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowPastBuffer(string name, nint length, nint last)
+        => throw new ArgumentException($"{name} holds {length} elements but its shape and strides address element {last}.", name);
 
     /// <summary>The operands of row <paramref name="row"/>, starting <paramref name="offset"/> elements into it.</summary>
     public readonly KernelOperands Row(nint row, nint offset)
@@ -113,12 +136,12 @@ internal unsafe struct RowLayout
     {
         if (strides.Length != OuterRank + 1)
         {
-            throw new ArgumentException($"{name} has {strides.Length} strides for an iteration space of rank {OuterRank + 1}.", name);
+            ThrowStrideCount(name, strides.Length, OuterRank + 1);
         }
 
         if (RowLength > 1 && strides[OuterRank] != 1)
         {
-            throw new ArgumentException($"{name} has stride {strides[OuterRank]} along its rows; a kernel writes rows that are contiguous (stride 1).", name);
+            ThrowDestinationRowStride(name, strides[OuterRank]);
         }
 
         nint last = RowLength - 1;
@@ -126,7 +149,7 @@ internal unsafe struct RowLayout
         {
             if (strides[d] < 0)
             {
-                throw new ArgumentException($"{name} has negative stride {strides[d]} in dimension {d}.", name);
+                ThrowNegativeStride(name, strides[d], d);
             }
 
             DestinationStrides[d] = strides[d];

@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -53,7 +54,7 @@ public static unsafe class RowRunner
     {
         if (outerLengths.Length > MaxOuterRank)
         {
-            throw new ArgumentException($"An iteration space has at most {MaxOuterRank} outer dimensions, not {outerLengths.Length}.", nameof(outerLengths));
+            ThrowOuterRank(outerLengths.Length);
         }
 
         // Only the entries for this call's rank and inputs are written, and only those are read:
@@ -92,7 +93,7 @@ public static unsafe class RowRunner
 
         if (destination.Length < needed)
         {
-            throw new ArgumentException($"The destination holds {destination.Length} elements; the kernel writes {needed}.", nameof(destination));
+            ThrowDestinationTooShort(destination.Length, needed);
         }
 
         fixed (float* d = destination, p0 = input0, p1 = input1, p2 = input2, p3 = input3, p4 = input4, p5 = input5, p6 = input6, p7 = input7)
@@ -109,6 +110,14 @@ public static unsafe class RowRunner
             RunPinned(kernel, layout, rowsMaySplit && (byStrides || destinationRowStride == rowLength));
         }
     }
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowOuterRank(int rank)
+        => throw new ArgumentException($"An iteration space has at most {MaxOuterRank} outer dimensions, not {rank}.", "outerLengths");
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowDestinationTooShort(int length, nint needed)
+        => throw new ArgumentException($"The destination holds {length} elements; the kernel writes {needed}.", "destination");
 
     private static void AddIfPresent(ref RowLayout layout, float* data, int length, ReadOnlySpan<nint> strides, string name)
     {
