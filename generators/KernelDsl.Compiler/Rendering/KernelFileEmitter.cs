@@ -82,18 +82,20 @@ public static class KernelFileEmitter
 
             // A strided input (a transpose, a slice) is copied to dense memory first, into pooled
             // arrays returned afterwards; a strided destination is computed in scratch memory, then copied into.
-            w.Line($"float[]? {destination}Scratch = {Args}.ScratchFor({destination}, \"{destination}\");");
-            w.Line($"{CSharpLoopRenderer.Runtime}.InputCopies __copies = default;");
+            string local = GeneratedLocals.Prefix(spec.Graph.Parameters);
+            string scratch = local + destination + "Scratch", copies = local + "__copies";
+            w.Line($"float[]? {scratch} = {Args}.ScratchFor({destination}, \"{destination}\");");
+            w.Line($"{CSharpLoopRenderer.Runtime}.InputCopies {copies} = default;");
             using (w.Block("try"))
             {
-                string arguments = ArgumentList(spec, p => $"{CSharpLoopRenderer.Runtime}.InputCopies.DenseSpan(ref __copies, {p.Name}, \"{Plain(p)}\")", $"{Args}.ScratchSpan({destination}Scratch, {destination}, \"{destination}\")");
+                string arguments = ArgumentList(spec, p => $"{CSharpLoopRenderer.Runtime}.InputCopies.DenseSpan(ref {copies}, {p.Name}, \"{Plain(p)}\")", $"{Args}.ScratchSpan({scratch}, {destination}, \"{destination}\")");
                 w.Line($"{spec.MethodName}({arguments});");
-                w.Line($"{Args}.CopyBack({destination}Scratch, {destination});");
+                w.Line($"{Args}.CopyBack({scratch}, {destination});");
             }
 
             using (w.Block("finally"))
             {
-                w.Line("__copies.Return();");
+                w.Line($"{copies}.Return();");
             }
         }
     }

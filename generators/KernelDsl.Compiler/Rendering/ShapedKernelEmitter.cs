@@ -68,12 +68,24 @@ public static class ShapedKernelEmitter
         /// <summary>One destination per result: "destination", or "destination1", "destination2", ... for a tuple.</summary>
         private IReadOnlyList<string> Destinations { get; } = DestinationNames(graph.Parameters, plan.Results.Count);
 
+        /// <summary>What every local of the entry points starts with: nothing, unless a parameter could be named like one (<see cref="GeneratedLocals"/>).</summary>
+        private readonly string _local = GeneratedLocals.Prefix(graph.Parameters);
+
+        /// <summary>The destination's memory, as the runners write it.</summary>
+        private string MemoryOf(string destination) => _local + destination + "Memory";
+
+        /// <summary>The scratch a strided destination is computed in, or null.</summary>
+        private string ScratchOf(string destination) => _local + destination + "Scratch";
+
+        /// <summary>The input copies' owner.</summary>
+        private string Copies => _local + "__copies";
+
         private bool IsTuple => plan.Results.Count > 1;
 
         private string DestinationOf(int node) => Destinations[plan.Results.ToList().IndexOf(node)];
 
         /// <summary>The memory a materialized node lives in: its destination if it is a result, else its scratch buffer.</summary>
-        private string BufferOf(int node) => plan.Results.Contains(node) ? DestinationOf(node) + "Memory" : ScratchName(node);
+        private string BufferOf(int node) => plan.Results.Contains(node) ? MemoryOf(DestinationOf(node)) : ScratchName(node);
 
         private Dictionary<int, int>? _scratchHosts;
 
@@ -157,7 +169,7 @@ public static class ShapedKernelEmitter
                 foreach (string destination in Destinations)
                 {
                     string memory = DirectRowLength is null ? "DenseMemory" : "RowMemory";
-                    w.Line($"global::System.Span<float> {destination}Memory = {Args}.{memory}({destination}, \"{destination}\");");
+                    w.Line($"global::System.Span<float> {MemoryOf(destination)} = {Args}.{memory}({destination}, \"{destination}\");");
                 }
                 if (plan.Temporaries.Count == 0)
                 {
@@ -363,8 +375,8 @@ public static class ShapedKernelEmitter
             using (w.Indented("{", "}"))
             {
                 // The copies are pooled arrays, returned when the call on them ends.
-                string arguments = string.Join(", ", graph.Parameters.Select((p, i) => viewed.Contains(i) ? $"{Runtime}.InputCopies.InPlaceOrCopy(ref __copies, {Requirement(i)}, \"{Plain(p)}\")" : p.Name).Concat(Destinations));
-                w.Line($"{Runtime}.InputCopies __copies = default;");
+                string arguments = string.Join(", ", graph.Parameters.Select((p, i) => viewed.Contains(i) ? $"{Runtime}.InputCopies.InPlaceOrCopy(ref {Copies}, {Requirement(i)}, \"{Plain(p)}\")" : p.Name).Concat(Destinations));
+                w.Line($"{Runtime}.InputCopies {Copies} = default;");
                 using (w.Block("try"))
                 {
                     w.Line($"{spec.MethodName}({arguments});");
@@ -372,7 +384,7 @@ public static class ShapedKernelEmitter
 
                 using (w.Block("finally"))
                 {
-                    w.Line("__copies.Return();");
+                    w.Line($"{Copies}.Return();");
                 }
 
                 w.Line();
@@ -404,25 +416,25 @@ public static class ShapedKernelEmitter
             {
                 string inputs = string.Concat(graph.Parameters.Where(p => p.Kind == ParameterKind.Tensor).Select(p => ", " + p.Name));
                 w.Line("// A destination whose rows are contiguous and separate (a slice of a wider tensor, a permutation of its outer axes) is written in place through its strides when no input shares its memory; any other strided destination (a transpose of the last axis) is computed in dense scratch memory, then copied into.");
-                w.Line($"float[]? {Destinations[0]}Scratch = {Args}.ScratchFor({Destinations[0]}, \"{Destinations[0]}\", {rowLength}{inputs});");
+                w.Line($"float[]? {ScratchOf(Destinations[0])} = {Args}.ScratchFor({Destinations[0]}, \"{Destinations[0]}\", {rowLength}{inputs});");
             }
             else
             {
                 w.Line("// A strided destination (a slice of a wider tensor, a transpose) is computed in dense scratch memory, then copied into.");
                 foreach (string destination in Destinations)
                 {
-                    w.Line($"float[]? {destination}Scratch = {Args}.ScratchFor({destination}, \"{destination}\");");
+                    w.Line($"float[]? {ScratchOf(destination)} = {Args}.ScratchFor({destination}, \"{destination}\");");
                 }
             }
 
-            w.Line("if (" + string.Join(" || ", Destinations.Select(d => $"{d}Scratch is not null")) + ")");
+            w.Line("if (" + string.Join(" || ", Destinations.Select(d => $"{ScratchOf(d)} is not null")) + ")");
             using (w.Indented("{", "}"))
             {
-                string arguments = string.Join(", ", graph.Parameters.Select(p => p.Name).Concat(Destinations.Select(d => $"{Args}.ScratchView({d}Scratch, {d})")));
+                string arguments = string.Join(", ", graph.Parameters.Select(p => p.Name).Concat(Destinations.Select(d => $"{Args}.ScratchView({ScratchOf(d)}, {d})")));
                 w.Line($"{spec.MethodName}({arguments});");
                 foreach (string destination in Destinations)
                 {
-                    w.Line($"{Args}.CopyBack({destination}Scratch, {destination});");
+                    w.Line($"{Args}.CopyBack({ScratchOf(destination)}, {destination});");
                 }
 
                 w.Line("return;");
@@ -515,7 +527,7 @@ public static class ShapedKernelEmitter
                 {
                     w.Line();
                     w.Line($"// Result {r + 1} is result {first + 1} again: a copy of it.");
-                    w.Line($"{Destinations[first]}Memory.CopyTo({Destinations[r]}Memory);");
+                    w.Line($"{MemoryOf(Destinations[first])}.CopyTo({MemoryOf(Destinations[r])});");
                 }
             }
         }
@@ -606,15 +618,16 @@ public static class ShapedKernelEmitter
             GraphNode reduction = graph.Nodes[group.Output];
             string method = reduction.Op == Op.Mean ? "Sum" : ReductionMethod(reduction.Op);
             w.Line($"// Streamed: {graph.TryToExpression(value, 72) ?? $"%{value}"} (group {producer + 1}) is computed {StreamRows(value)} slices of its first axis at a time and reduced while in cache, so it never goes to memory whole.");
-            using (w.Block($"for (nint __first = 0; __first == 0 || __first < {leading}; __first += {StreamRows(value)})"))
+            string first = _local + "__first", count = _local + "__count";
+            using (w.Block($"for (nint {first} = 0; {first} == 0 || {first} < {leading}; {first} += {StreamRows(value)})"))
             {
-                w.Line($"nint __count = global::System.Math.Min({StreamRows(value)}, {leading} - __first);");
-                EmitRows(w, programs[producer]!, TempName(value), ("__first", "__count"));
+                w.Line($"nint {count} = global::System.Math.Min({StreamRows(value)}, {leading} - {first});");
+                EmitRows(w, programs[producer]!, TempName(value), (first, count));
 
                 // The piece is dense [__count, ...]: the view moves its first axis last.
-                var lengths = Enumerable.Range(1, shape.Rank - 1).Select(d => DimExpression(shape.Dims[d])).Append("__count");
+                var lengths = Enumerable.Range(1, shape.Rank - 1).Select(d => DimExpression(shape.Dims[d])).Append(count);
                 var strides = Enumerable.Range(1, shape.Rank - 1).Select(d => SourceStride(RowLeafKind.Temporary, value, d)).Append(SourceStride(RowLeafKind.Temporary, value, 0));
-                w.Line($"{Runtime}.AxisReduction.{method}({TempName(value)}, [{string.Join(", ", lengths)}], [{string.Join(", ", strides)}], {target}, continuing: __first > 0);");
+                w.Line($"{Runtime}.AxisReduction.{method}({TempName(value)}, [{string.Join(", ", lengths)}], [{string.Join(", ", strides)}], {target}, continuing: {first} > 0);");
             }
 
             if (reduction.Op == Op.Mean)
@@ -687,7 +700,7 @@ public static class ShapedKernelEmitter
 
         private int[] Users(int node) => Enumerable.Range(node + 1, graph.Nodes.Count - node - 1).Where(u => graph.Nodes[u].Operands.Contains(node)).ToArray();
 
-        private static string StreamRows(int value) => "__rows" + value.ToString(CultureInfo.InvariantCulture);
+        private string StreamRows(int value) => _local + "__rows" + value.ToString(CultureInfo.InvariantCulture);
 
         /// <summary>The elements of one slice of a shape along its first axis.</summary>
         private string SliceSize(Shape shape) => shape.Rank == 1 ? "1" : string.Join(" * ", shape.Dims.Skip(1).Select(DimExpression));
@@ -748,7 +761,7 @@ public static class ShapedKernelEmitter
         /// <summary>The destination's own strides, when the last group writes it in place and it may be a view (<see cref="DirectRowLength"/>).</summary>
         private void AddDestinationStrides(List<string> arguments, string target)
         {
-            if (DirectRowLength is not null && target == Destinations[0] + "Memory")
+            if (DirectRowLength is not null && target == MemoryOf(Destinations[0]))
             {
                 arguments.Add($"destinationStrides: {Destinations[0]}.Strides");
             }
@@ -870,7 +883,7 @@ public static class ShapedKernelEmitter
         private string DimList(Shape shape) => "[" + string.Join(", ", shape.Dims.Select(DimExpression)) + "]";
 
         /// <summary>A dimension's size as C#: a literal, a symbol's local, or a product of them in parentheses.</summary>
-        private static string DimExpression(Dim dim)
+        private string DimExpression(Dim dim)
         {
             if (dim.IsLiteral)
             {
@@ -886,9 +899,9 @@ public static class ShapedKernelEmitter
             return "(" + string.Join(" * ", dim.Coefficient == 1 ? factors : factors.Prepend(dim.Coefficient.ToString(CultureInfo.InvariantCulture))) + ")";
         }
 
-        private static string SymbolLocal(string symbol) => "dim_" + symbol;
+        private string SymbolLocal(string symbol) => _local + "dim_" + symbol;
 
-        private static string TempName(int node) => "tmp" + node.ToString(CultureInfo.InvariantCulture);
+        private string TempName(int node) => _local + "tmp" + node.ToString(CultureInfo.InvariantCulture);
 
         private static string Plain(KernelParameter p) => p.Name.TrimStart('@');
 
