@@ -17,13 +17,14 @@ namespace KernelDsl.CodeFixes;
 /// The mechanical fixes for KernelDsl diagnostics. The analyzer marks a diagnostic as fixable with
 /// the property <see cref="FixProperties.Fix"/>, so only the cases with one obvious edit get a fix:
 /// KD0006 "type must be partial" (add <c>partial</c> to each containing type that lacks it) and
-/// "must be static" (add <c>static</c>), and KD0010 (respell a dimension symbol as its first spelling).
+/// "must be static" (add <c>static</c>), KD0010 (respell a dimension symbol as its first spelling)
+/// and KD0004 (declare the inferred result shape in <c>[return: Shape(...)]</c>).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(KernelCodeFixProvider)), Shared]
 public sealed class KernelCodeFixProvider : CodeFixProvider
 {
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
-        ImmutableArray.Create(KernelDiagnostics.InvalidKernelMethod.Id, KernelDiagnostics.SymbolsDifferInCase.Id);
+        ImmutableArray.Create(KernelDiagnostics.InvalidKernelMethod.Id, KernelDiagnostics.SymbolsDifferInCase.Id, KernelDiagnostics.ReturnShapeMismatch.Id);
 
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
 
@@ -62,9 +63,36 @@ public sealed class KernelCodeFixProvider : CodeFixProvider
                         CodeAction.Create($"Spell the dimension '{replacement}'", _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(literal, respelled))), FixProperties.FixRenameSymbol + ":" + replacement),
                         diagnostic);
                     break;
+                case FixProperties.FixDeclareResultShape when node.FirstAncestorOrSelf<MethodDeclarationSyntax>() is { } method
+                    && ReturnShapeAttribute(method) is { ArgumentList: { } arguments }
+                    && diagnostic.Properties.TryGetValue(FixProperties.Replacement, out string? dimensions) && dimensions is not null:
+                    string[] dims = dimensions.Split(FixProperties.DimensionSeparator[0]);
+                    AttributeArgumentListSyntax declared = SyntaxFactory.AttributeArgumentList(SyntaxFactory.SeparatedList(
+                            dims.Select(d => SyntaxFactory.AttributeArgument(SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(d)))),
+                            Enumerable.Repeat(SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space), dims.Length - 1)))
+                        .WithTriviaFrom(arguments);
+                    context.RegisterCodeFix(
+                        CodeAction.Create($"Declare the result's shape as [{string.Join(", ", dims)}]", _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(arguments, declared))), FixProperties.FixDeclareResultShape),
+                        diagnostic);
+                    break;
             }
         }
     }
+
+    /// <summary>The method's <c>[return: Shape(...)]</c>, however its name is written (<c>Shape</c>, <c>ShapeAttribute</c>, qualified).</summary>
+    private static AttributeSyntax? ReturnShapeAttribute(MethodDeclarationSyntax method)
+        => method.AttributeLists
+            .Where(list => list.Target?.Identifier.IsKind(SyntaxKind.ReturnKeyword) == true)
+            .SelectMany(list => list.Attributes)
+            .FirstOrDefault(attribute => RightmostName(attribute.Name) is "Shape" or "ShapeAttribute");
+
+    private static string RightmostName(NameSyntax name) => name switch
+    {
+        QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+        AliasQualifiedNameSyntax aliased => aliased.Name.Identifier.ValueText,
+        SimpleNameSyntax simple => simple.Identifier.ValueText,
+        _ => "",
+    };
 
     /// <summary>Adds <c>partial</c> to every declaration of every containing type that lacks it, in whichever documents they are.</summary>
     private static async Task<Solution> MakeContainingTypesPartialAsync(Document document, MethodDeclarationSyntax method, CancellationToken cancellationToken)

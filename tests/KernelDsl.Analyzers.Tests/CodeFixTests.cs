@@ -64,6 +64,24 @@ public sealed class CodeFixTests
         Usings + "public static partial class K\n{\n    [Kernel] public static Tensor<float> F([Shape(\"B\", \"H\", \"D\")] Tensor<float> x, [Shape(\"H*D\", \"C\")] Tensor<float> w) => MatMul(Reshape(x, 0, -1), w);\n}\n",
         "Spell the dimension 'H*D'");
 
+    [Fact]
+    public Task DeclaringTheInferredShapeReplacesTheReturnShape() => AssertFix("KD0004",
+        Usings + "public static partial class K\n{\n    [Kernel]\n    [return: Shape(\"B\", \"M\")]\n    public static Tensor<float> Project([Shape(\"B\", \"K\")] Tensor<float> x, [Shape(\"K\", \"N\")] Tensor<float> w) => MatMul(x, w);\n}\n",
+        Usings + "public static partial class K\n{\n    [Kernel]\n    [return: Shape(\"B\", \"N\")]\n    public static Tensor<float> Project([Shape(\"B\", \"K\")] Tensor<float> x, [Shape(\"K\", \"N\")] Tensor<float> w) => MatMul(x, w);\n}\n",
+        "Declare the result's shape as [B, N]");
+
+    [Fact]
+    public Task DeclaringTheInferredShapeSpellsProductsAndSizes() => AssertFix("KD0004",
+        Usings + "public static partial class K\n{\n    [Kernel][return: KernelDsl.ShapeAttribute(\"B\", \"H\", \"D\")] public static Tensor<float> F([Shape(\"B\", \"H\", \"D\")] Tensor<float> x) => Sum(Reshape(x, 0, -1), axis: -1, keepDims: true) + Reshape(x, 0, -1);\n}\n",
+        Usings + "public static partial class K\n{\n    [Kernel][return: KernelDsl.ShapeAttribute(\"B\", \"H*D\")] public static Tensor<float> F([Shape(\"B\", \"H\", \"D\")] Tensor<float> x) => Sum(Reshape(x, 0, -1), axis: -1, keepDims: true) + Reshape(x, 0, -1);\n}\n",
+        "Declare the result's shape as [B, H*D]");
+
+    [Fact]
+    public Task DeclaringTheInferredShapeKeepsAKeptAxisAsOne() => AssertFix("KD0004",
+        Usings + "public static partial class K\n{\n    [Kernel]\n    [return: Shape(\"B\", \"N\")]\n    public static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => Max(x, axis: -1, keepDims: true);\n}\n",
+        Usings + "public static partial class K\n{\n    [Kernel]\n    [return: Shape(\"B\", \"1\")]\n    public static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => Max(x, axis: -1, keepDims: true);\n}\n",
+        "Declare the result's shape as [B, 1]");
+
     [Theory]
     [InlineData("[Kernel] public static Tensor<float> F<T>(Tensor<float> x) => x;", "KD0006")]
     [InlineData("[Kernel] public static Tensor<float> F(Tensor<float> x) => x * Field;", "KD0005")]

@@ -64,8 +64,11 @@ internal static class FixProperties
     /// <summary>Which mechanical fix applies: one of the <c>Fix*</c> values.</summary>
     public const string Fix = "KernelDsl.Fix";
 
-    /// <summary>For <see cref="FixRenameSymbol"/>: the spelling to write instead.</summary>
+    /// <summary>For <see cref="FixRenameSymbol"/>: the spelling to write instead; for <see cref="FixDeclareResultShape"/>, the dimensions joined by <see cref="DimensionSeparator"/>.</summary>
     public const string Replacement = "KernelDsl.Replacement";
+
+    /// <summary>Separates the dimensions in a <see cref="FixDeclareResultShape"/> replacement (no dimension's spelling contains it).</summary>
+    public const string DimensionSeparator = "|";
 
     /// <summary>KD0006: add <c>partial</c> to every containing type that lacks it.</summary>
     public const string FixMakePartial = "MakePartial";
@@ -75,4 +78,7 @@ internal static class FixProperties
 
     /// <summary>KD0010: respell a dimension symbol (the diagnostic's location is its string literal).</summary>
     public const string FixRenameSymbol = "RenameSymbol";
+
+    /// <summary>KD0004: declare the inferred result shape in the kernel's <c>[return: Shape(...)]</c>.</summary>
+    public const string FixDeclareResultShape = "DeclareResultShape";
 }

@@ -56,7 +56,11 @@ internal static class ShapeDiagnostics
 
         if (declaredResult is not null && inferred.Shapes[graph.Output] is Shape result && ResultMismatch(result, declaredResult) is string mismatch)
         {
-            yield return DiagnosticInfo.Create(KernelDiagnostics.ReturnShapeMismatch, returnLocation ?? kernelLocation, mismatch);
+            // Which side is wrong is the user's call; the fix offers the inferred shape as the declaration.
+            DiagnosticInfo diagnostic = DiagnosticInfo.Create(KernelDiagnostics.ReturnShapeMismatch, returnLocation ?? kernelLocation, mismatch);
+            yield return result.Rank == 0 ? diagnostic : diagnostic
+                .WithProperty(FixProperties.Fix, FixProperties.FixDeclareResultShape)
+                .WithProperty(FixProperties.Replacement, string.Join(FixProperties.DimensionSeparator, result.Dims.Select(Spelling)));
             yield break;
         }
 
@@ -66,6 +70,9 @@ internal static class ShapeDiagnostics
             yield return DiagnosticInfo.Create(KernelDiagnostics.UnsupportedConstruct, At(error.Node), error.Construct, error.Hint);
         }
     }
+
+    /// <summary>A dimension as a <c>[Shape]</c> spells it: its symbol, its product (<c>H*D</c>) or its size.</summary>
+    private static string Spelling(Dim dim) => dim.Symbol ?? dim.Size.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Why the inferred result shape is not the declared one (for every binding of the symbols), or null if it is.</summary>
     internal static string? ResultMismatch(Shape result, Shape declared)
