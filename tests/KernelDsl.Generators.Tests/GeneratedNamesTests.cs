@@ -7,7 +7,8 @@ namespace KernelDsl.Generators.Tests;
 /// <summary>
 /// Parameters named like the locals an entry point declares (<c>dim_B</c>, <c>destinationMemory</c>,
 /// <c>tmp1</c>, <c>__copies</c>, ...) or like the row kernels' own names: the generated code still
-/// compiles, its locals renamed rather than the user's parameters.
+/// compiles, its locals renamed rather than the user's parameters. Likewise a parameter or a member
+/// of the kernel's type named like the runtime's alias (<c>KernelRuntime</c>) or a namespace.
 /// </summary>
 public sealed class GeneratedNamesTests
 {
@@ -21,12 +22,15 @@ public sealed class GeneratedNamesTests
     [InlineData("[Kernel] public static (Tensor<float>, Tensor<float>) F([Shape(\"B\", \"N\")] Tensor<float> destination1Memory, [Shape(\"B\", \"N\")] Tensor<float> tmp1) => (Softmax(destination1Memory), destination1Memory * tmp1);")]
     [InlineData("[Kernel] public static Tensor<float> F([Shape(\"B\", \"K\")] Tensor<float> __first, [Shape(\"K\", \"N\")] Tensor<float> __rows1) => Sum(MatMul(__first, __rows1) + Exp(MatMul(__first, __rows1)), axis: 0);")]
     [InlineData("[Kernel] public static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> dim_B, [Shape(\"N\")] Tensor<float> k_dim_N) => dim_B + k_dim_N;")]
+    [InlineData("[Kernel] public static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> KernelRuntime, float Samples) => Softmax(KernelRuntime * Samples);")]
+    [InlineData("[Kernel] public static Tensor<float> F(Tensor<float> KernelRuntime, Tensor<float> System) => KernelRuntime * System;")]
+    [InlineData("public static float KernelRuntime = 1f;\n[Kernel] public static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => Softmax(x);\n[Kernel] public static Tensor<float> G(Tensor<float> x) => Exp(x);")]
     public void ParametersNamedLikeGeneratedLocalsCompile(string kernel)
     {
         (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Usings + "public static partial class K\n{\n" + kernel + "\n}\n");
         Assert.Null(result.Results[0].Exception);
         Assert.Empty(result.Diagnostics);
-        Assert.Single(result.Results[0].GeneratedSources);
+        Assert.Equal(kernel.Split("[Kernel]").Length - 1, result.Results[0].GeneratedSources.Length);
         Assert.Empty(GeneratorHarness.Errors(output));
     }
 

@@ -12,7 +12,12 @@ namespace KernelDsl.Compiler.Rendering;
 /// </summary>
 public static class CSharpLoopRenderer
 {
-    /// <summary>The alias under which generated files import <c>global::KernelDsl.Runtime</c>.</summary>
+    /// <summary>
+    /// The alias under which generated files import <c>global::KernelDsl.Runtime</c>. Generated code
+    /// names the runtime's types as <c>KernelRuntime::Type</c>: the <c>::</c> form looks up aliases
+    /// only, so a kernel parameter or a member of the user's type named <c>KernelRuntime</c> cannot
+    /// hide it.
+    /// </summary>
     public const string Runtime = "KernelRuntime";
 
     /// <summary>The name of the loop struct generated for a kernel method.</summary>
@@ -29,7 +34,7 @@ public static class CSharpLoopRenderer
         w.Line($"/// The fused loop of <c>{spec.MethodName}</c>. {Escape(program.FusionReason)}");
         w.Line("/// </summary>");
         w.Line(KernelFileEmitter.GeneratedCodeAttribute);
-        using (w.Block($"private readonly struct {name}{constructor} : {Runtime}.IElementwiseKernel"))
+        using (w.Block($"private readonly struct {name}{constructor} : {Runtime}::IElementwiseKernel"))
         {
             w.Line("/// <summary>Computes elements [start, end); the runtime passes a multiple of <c>V.Count</c> elements.</summary>");
             // Never inlined into the caller either: a caller recompiled with profile data inlined
@@ -38,8 +43,8 @@ public static class CSharpLoopRenderer
             w.Line("// Optimized on first call: a kernel runs few times but long, so tiered JIT would spend them in unoptimized code.");
             w.Line("// Never inlined: the loop's vector operations inline here, within a JIT inlining budget of their own.");
             w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-            w.Line($"public void Execute<V>(in {Runtime}.KernelOperands operands, nint start, nint end)");
-            w.Line($"    where V : struct, {Runtime}.ISimdFloat<V>");
+            w.Line($"public void Execute<V>(in {Runtime}::KernelOperands operands, nint start, nint end)");
+            w.Line($"    where V : struct, {Runtime}::ISimdFloat<V>");
             using (w.Indented("{", "}"))
             {
                 for (int slot = 0; slot < program.TensorInputs.Count; slot++)

@@ -16,7 +16,7 @@ namespace KernelDsl.Compiler.Rendering;
 public static class CSharpRowRenderer
 {
     private const string Runtime = CSharpLoopRenderer.Runtime;
-    private const string Scalar = Runtime + ".SimdScalar";
+    private const string Scalar = Runtime + "::SimdScalar";
 
     /// <param name="summary">The struct's doc summary, already in XML (its expressions escaped).</param>
     public static void Render(CodeWriter w, RowProgram program, string summary)
@@ -29,7 +29,7 @@ public static class CSharpRowRenderer
         w.Line($"/// {summary} {Escape(program.Reason)}");
         w.Line("/// </summary>");
         w.Line(KernelFileEmitter.GeneratedCodeAttribute);
-        using (w.Block($"private readonly struct {program.StructName}{constructor} : {Runtime}.IRowKernel"))
+        using (w.Block($"private readonly struct {program.StructName}{constructor} : {Runtime}::IRowKernel"))
         {
             w.Line($"/// <summary>Computes one row of [{string.Join(", ", program.Domain)}] (<paramref name=\"length\"/> elements along the last dimension).</summary>");
             // Never inlined into the runtime's loops: its passes' loops and expressions inline here,
@@ -38,8 +38,8 @@ public static class CSharpRowRenderer
             // vector operations became calls, 4.5x slower (docs/performance.md).
             w.Line("// Never inlined: its passes inline here, within a JIT inlining budget of their own.");
             w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
-            w.Line($"public void ExecuteRow<V>(in {Runtime}.KernelOperands row, nint length)");
-            w.Line($"    where V : struct, {Runtime}.ISimdFloat<V>");
+            w.Line($"public void ExecuteRow<V>(in {Runtime}::KernelOperands row, nint length)");
+            w.Line($"    where V : struct, {Runtime}::ISimdFloat<V>");
             using (w.Indented("{", "}"))
             {
                 foreach (RowLeaf leaf in program.Leaves.Where(l => l.Slot >= 0))
@@ -90,7 +90,7 @@ public static class CSharpRowRenderer
                 w.Line(PrefetchComment);
             }
 
-            w.Line($"{Runtime}.RowPass.Write<V, {PassName(index)}>({create}, length, in row, {prefetch}, ref destination);");
+            w.Line($"{Runtime}::RowPass.Write<V, {PassName(index)}>({create}, length, in row, {prefetch}, ref destination);");
             return;
         }
 
@@ -109,8 +109,8 @@ public static class CSharpRowRenderer
         }
 
         string call = pass.AlsoStores
-            ? $"{Runtime}.RowPass.ReduceAndStore<V, {PassName(index)}, {Runtime}.{combiner}>({create}, length, in row, {prefetch}, ref destination)"
-            : $"{Runtime}.RowPass.Reduce<V, {PassName(index)}, {Runtime}.{combiner}>({create}, length, in row, {prefetch})";
+            ? $"{Runtime}::RowPass.ReduceAndStore<V, {PassName(index)}, {Runtime}::{combiner}>({create}, length, in row, {prefetch}, ref destination)"
+            : $"{Runtime}::RowPass.Reduce<V, {PassName(index)}, {Runtime}::{combiner}>({create}, length, in row, {prefetch})";
         string result = pass.ReductionOp == Op.Mean ? $"{call} / length" : call;
         w.Line($"{Scalar} {ValueName(pass.Reduction)} = {Scalar}.Create({result});");
     }
@@ -169,7 +169,7 @@ public static class CSharpRowRenderer
         var fields = PassFields(program, pass).ToArray();
         string summary = pass.Expression is null ? "" : ": " + Escape(pass.Expression);
         w.Line($"/// <summary>Pass {index + 1}'s value at an element of the row{summary}.</summary>");
-        using (w.Block($"private readonly ref struct {PassName(index)} : {Runtime}.IRowPass"))
+        using (w.Block($"private readonly ref struct {PassName(index)} : {Runtime}::IRowPass"))
         {
             foreach ((string type, string name) in fields)
             {
@@ -207,7 +207,7 @@ public static class CSharpRowRenderer
         RowPass pass = program.Passes[index];
         w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
         w.Line("public W At<W>(nint i)");
-        w.Line($"    where W : struct, {Runtime}.ISimdFloat<W>");
+        w.Line($"    where W : struct, {Runtime}::ISimdFloat<W>");
         using (w.Indented("{", "}"))
         {
             // A division by a per-row value multiplies by its reciprocal, computed once per row (the

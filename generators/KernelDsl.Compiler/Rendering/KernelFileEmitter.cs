@@ -18,7 +18,7 @@ public static class KernelFileEmitter
     public const string GeneratedCodeAttribute = "[global::System.CodeDom.Compiler.GeneratedCode(\"" + GeneratorName + "\", \"" + GeneratorVersion + "\")]";
 
     private const string Tensors = "global::System.Numerics.Tensors";
-    private const string Args = CSharpLoopRenderer.Runtime + ".KernelArguments";
+    private const string Args = CSharpLoopRenderer.Runtime + "::KernelArguments";
 
     public static string Emit(KernelSpec spec, LoopProgram program, IReadOnlyList<(string Stage, string Text)>? stageDumps = null)
         => GeneratedFile.Write(spec, stageDumps, w =>
@@ -58,7 +58,7 @@ public static class KernelFileEmitter
             string loop = CSharpLoopRenderer.StructName(spec.MethodName);
             string scalars = string.Join(", ", program.ScalarInputs.Select(p => p.Name));
             string inputs = string.Concat(program.TensorInputs.Select(p => ", " + p.Name));
-            w.Line($"{CSharpLoopRenderer.Runtime}.ElementwiseRunner.Run(new {loop}({scalars}), {destination}{inputs});");
+            w.Line($"{CSharpLoopRenderer.Runtime}::ElementwiseRunner.Run(new {loop}({scalars}), {destination}{inputs});");
         }
     }
 
@@ -85,10 +85,10 @@ public static class KernelFileEmitter
             string local = GeneratedLocals.Prefix(spec.Graph.Parameters);
             string scratch = local + destination + "Scratch", copies = local + "__copies";
             w.Line($"float[]? {scratch} = {Args}.ScratchFor({destination}, \"{destination}\");");
-            w.Line($"{CSharpLoopRenderer.Runtime}.InputCopies {copies} = default;");
+            w.Line($"{CSharpLoopRenderer.Runtime}::InputCopies {copies} = default;");
             using (w.Block("try"))
             {
-                string arguments = ArgumentList(spec, p => $"{CSharpLoopRenderer.Runtime}.InputCopies.DenseSpan(ref {copies}, {p.Name}, \"{Plain(p)}\")", $"{Args}.ScratchSpan({scratch}, {destination}, \"{destination}\")");
+                string arguments = ArgumentList(spec, p => $"{CSharpLoopRenderer.Runtime}::InputCopies.DenseSpan(ref {copies}, {p.Name}, \"{Plain(p)}\")", $"{Args}.ScratchSpan({scratch}, {destination}, \"{destination}\")");
                 w.Line($"{spec.MethodName}({arguments});");
                 w.Line($"{Args}.CopyBack({scratch}, {destination});");
             }

@@ -19,7 +19,7 @@ public static class ShapedKernelEmitter
 {
     private const string Tensors = "global::System.Numerics.Tensors";
     private const string Runtime = CSharpLoopRenderer.Runtime;
-    private const string Args = Runtime + ".KernelArguments";
+    private const string Args = Runtime + "::KernelArguments";
 
     /// <summary>The inputs a row kernel may read (the runtime's operand slots) and an epilogue may read besides the product.</summary>
     public const int MaxRowInputs = 8;
@@ -192,7 +192,7 @@ public static class ShapedKernelEmitter
                     if (StreamedInto(t) >= 0)
                     {
                         string slice = SliceSize(shapes[t]!);
-                        w.Line($"nint {StreamRows(t)} = {Runtime}.AxisReduction.StreamedRows({slice}); // slices of %{t} along its first axis per piece");
+                        w.Line($"nint {StreamRows(t)} = {Runtime}::AxisReduction.StreamedRows({slice}); // slices of %{t} along its first axis per piece");
                         size = $"{StreamRows(t)} * {slice}";
                         holds = $"a piece of {holds}";
                     }
@@ -375,8 +375,8 @@ public static class ShapedKernelEmitter
             using (w.Indented("{", "}"))
             {
                 // The copies are pooled arrays, returned when the call on them ends.
-                string arguments = string.Join(", ", graph.Parameters.Select((p, i) => viewed.Contains(i) ? $"{Runtime}.InputCopies.InPlaceOrCopy(ref {Copies}, {Requirement(i)}, \"{Plain(p)}\")" : p.Name).Concat(Destinations));
-                w.Line($"{Runtime}.InputCopies {Copies} = default;");
+                string arguments = string.Join(", ", graph.Parameters.Select((p, i) => viewed.Contains(i) ? $"{Runtime}::InputCopies.InPlaceOrCopy(ref {Copies}, {Requirement(i)}, \"{Plain(p)}\")" : p.Name).Concat(Destinations));
+                w.Line($"{Runtime}::InputCopies {Copies} = default;");
                 using (w.Block("try"))
                 {
                     w.Line($"{spec.MethodName}({arguments});");
@@ -600,7 +600,7 @@ public static class ShapedKernelEmitter
             };
             AddLeafArguments(arguments, program, domain, slice?.First);
             AddDestinationStrides(arguments, target);
-            w.Line($"{Runtime}.RowRunner.Run(");
+            w.Line($"{Runtime}::RowRunner.Run(");
             WriteArguments(w, arguments);
         }
 
@@ -627,13 +627,13 @@ public static class ShapedKernelEmitter
                 // The piece is dense [__count, ...]: the view moves its first axis last.
                 var lengths = Enumerable.Range(1, shape.Rank - 1).Select(d => DimExpression(shape.Dims[d])).Append(count);
                 var strides = Enumerable.Range(1, shape.Rank - 1).Select(d => SourceStride(RowLeafKind.Temporary, value, d)).Append(SourceStride(RowLeafKind.Temporary, value, 0));
-                w.Line($"{Runtime}.AxisReduction.{method}({TempName(value)}, [{string.Join(", ", lengths)}], [{string.Join(", ", strides)}], {target}, continuing: {first} > 0);");
+                w.Line($"{Runtime}::AxisReduction.{method}({TempName(value)}, [{string.Join(", ", lengths)}], [{string.Join(", ", strides)}], {target}, continuing: {first} > 0);");
             }
 
             if (reduction.Op == Op.Mean)
             {
                 w.Line();
-                w.Line($"{Runtime}.AxisReduction.DivideSums({target}, {Size(shapes[group.Output]!)}, {leading});");
+                w.Line($"{Runtime}::AxisReduction.DivideSums({target}, {Size(shapes[group.Output]!)}, {leading});");
             }
         }
 
@@ -754,7 +754,7 @@ public static class ShapedKernelEmitter
 
             AddDestinationStrides(arguments, target);
 
-            w.Line($"{Runtime}.Gemm.{(bare ? "Multiply" : "Run")}(");
+            w.Line($"{Runtime}::Gemm.{(bare ? "Multiply" : "Run")}(");
             WriteArguments(w, arguments);
         }
 
@@ -768,10 +768,10 @@ public static class ShapedKernelEmitter
         }
 
         private void EmitCopy(CodeWriter w, NdGroup group, string target)
-            => w.Line($"{Runtime}.StridedCopy.Run({ViewArguments(group)}, {target});");
+            => w.Line($"{Runtime}::StridedCopy.Run({ViewArguments(group)}, {target});");
 
         private void EmitAxisReduction(CodeWriter w, NdGroup group, string target)
-            => w.Line($"{Runtime}.AxisReduction.{ReductionMethod(graph.Nodes[group.Output].Op)}({ViewArguments(group)}, {target});");
+            => w.Line($"{Runtime}::AxisReduction.{ReductionMethod(graph.Nodes[group.Output].Op)}({ViewArguments(group)}, {target});");
 
         /// <summary>The strided view a copy or an in-place reduction reads: a copy's output, a reduction's operand.</summary>
         private int ViewOf(NdGroup group) => group.Kind == NdGroupKind.AxisReduction ? graph.Nodes[group.Output].Operands[0] : group.Output;

@@ -19,30 +19,30 @@ partial class Layers
     public static void Attention(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> q, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> k, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> v, float scale, in global::System.Numerics.Tensors.TensorSpan<float> destination)
     {
         // Dimension symbols are bound from their first use; every other use must agree.
-        KernelRuntime.KernelArguments.RequireRank(q.Lengths, 3, "q", "[H, T, D]");
+        KernelRuntime::KernelArguments.RequireRank(q.Lengths, 3, "q", "[H, T, D]");
         nint dim_H = q.Lengths[0];
         nint dim_T = q.Lengths[1];
         nint dim_D = q.Lengths[2];
-        KernelRuntime.KernelArguments.RequireRank(k.Lengths, 3, "k", "[H, T, D]");
-        KernelRuntime.KernelArguments.RequireSymbol("H", dim_H, "q", k.Lengths[0], "k");
-        KernelRuntime.KernelArguments.RequireSymbol("T", dim_T, "q", k.Lengths[1], "k");
-        KernelRuntime.KernelArguments.RequireSymbol("D", dim_D, "q", k.Lengths[2], "k");
-        KernelRuntime.KernelArguments.RequireRank(v.Lengths, 3, "v", "[H, T, D]");
-        KernelRuntime.KernelArguments.RequireSymbol("H", dim_H, "q", v.Lengths[0], "v");
-        KernelRuntime.KernelArguments.RequireSymbol("T", dim_T, "q", v.Lengths[1], "v");
-        KernelRuntime.KernelArguments.RequireSymbol("D", dim_D, "q", v.Lengths[2], "v");
-        KernelRuntime.KernelArguments.RequireShape(destination.Lengths, [dim_H, dim_T, dim_D], "destination", "[H, T, D]");
+        KernelRuntime::KernelArguments.RequireRank(k.Lengths, 3, "k", "[H, T, D]");
+        KernelRuntime::KernelArguments.RequireSymbol("H", dim_H, "q", k.Lengths[0], "k");
+        KernelRuntime::KernelArguments.RequireSymbol("T", dim_T, "q", k.Lengths[1], "k");
+        KernelRuntime::KernelArguments.RequireSymbol("D", dim_D, "q", k.Lengths[2], "k");
+        KernelRuntime::KernelArguments.RequireRank(v.Lengths, 3, "v", "[H, T, D]");
+        KernelRuntime::KernelArguments.RequireSymbol("H", dim_H, "q", v.Lengths[0], "v");
+        KernelRuntime::KernelArguments.RequireSymbol("T", dim_T, "q", v.Lengths[1], "v");
+        KernelRuntime::KernelArguments.RequireSymbol("D", dim_D, "q", v.Lengths[2], "v");
+        KernelRuntime::KernelArguments.RequireShape(destination.Lengths, [dim_H, dim_T, dim_D], "destination", "[H, T, D]");
         // A destination whose rows are contiguous and separate (a slice of a wider tensor, a permutation of its outer axes) is written in place through its strides when no input shares its memory; any other strided destination (a transpose of the last axis) is computed in dense scratch memory, then copied into.
-        float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination", dim_D, q, k, v);
+        float[]? destinationScratch = KernelRuntime::KernelArguments.ScratchFor(destination, "destination", dim_D, q, k, v);
         if (destinationScratch is not null)
         {
-            Attention(q, k, v, scale, KernelRuntime.KernelArguments.ScratchView(destinationScratch, destination));
-            KernelRuntime.KernelArguments.CopyBack(destinationScratch, destination);
+            Attention(q, k, v, scale, KernelRuntime::KernelArguments.ScratchView(destinationScratch, destination));
+            KernelRuntime::KernelArguments.CopyBack(destinationScratch, destination);
             return;
         }
 
-        KernelRuntime.KernelArguments.RequireDisjointOrSame(v, "v", destination, "destination", sameAllowed: false);
-        global::System.Span<float> destinationMemory = KernelRuntime.KernelArguments.RowMemory(destination, "destination");
+        KernelRuntime::KernelArguments.RequireDisjointOrSame(v, "v", destination, "destination", sameAllowed: false);
+        global::System.Span<float> destinationMemory = KernelRuntime::KernelArguments.RowMemory(destination, "destination");
 
         // Scratch buffers for the values passed between groups.
         float[] tmp5 = global::System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)(dim_H * dim_T * dim_T))); // [H, T, T]: MatMul(q, Transpose(k)) * scale
@@ -51,21 +51,21 @@ partial class Layers
         {
             // Group 1 of 3: MatMul(q, Transpose(k)) * scale
             // A matrix product with its 1-op elementwise epilogue fused: each block of rows of C gets the epilogue right after its last accumulation, while in cache, so the output is written once with its final value.
-            KernelRuntime.Gemm.Run(
+            KernelRuntime::Gemm.Run(
                 new __AttentionEpilogue0(scale),
                 [dim_H],
                 dim_T,
                 dim_T,
                 dim_D,
-                KernelRuntime.KernelArguments.Memory(q),
+                KernelRuntime::KernelArguments.Memory(q),
                 [q.Strides[0], q.Strides[1], q.Strides[2]],
-                KernelRuntime.KernelArguments.Memory(k),
+                KernelRuntime::KernelArguments.Memory(k),
                 [k.Strides[0], k.Strides[2], k.Strides[1]],
                 tmp5);
 
             // Group 2 of 3: the intermediate %10
             // Its 2 reductions along the last axis fuse with their producers and consumers: each row is revisited in cache (once per reduction, then to write), so memory is read once and written once.
-            KernelRuntime.RowRunner.Run(
+            KernelRuntime::RowRunner.Run(
                 new __AttentionRows1(),
                 [dim_H, dim_T],
                 dim_T,
@@ -77,14 +77,14 @@ partial class Layers
 
             // Group 3 of 3: the result
             // A matrix product: packed panels, a register-blocked FMA micro-kernel, cache blocking, and blocks of C spread across cores.
-            KernelRuntime.Gemm.Multiply(
+            KernelRuntime::Gemm.Multiply(
                 [dim_H],
                 dim_T,
                 dim_D,
                 dim_T,
                 tmp5,
                 [dim_T * dim_T, dim_T, 1],
-                KernelRuntime.KernelArguments.Memory(v),
+                KernelRuntime::KernelArguments.Memory(v),
                 [v.Strides[0], v.Strides[1], v.Strides[2]],
                 destinationMemory,
                 destinationStrides: destination.Strides);
@@ -108,12 +108,12 @@ partial class Layers
         global::System.ArgumentNullException.ThrowIfNull(k);
         global::System.ArgumentNullException.ThrowIfNull(v);
         // Dimension symbols are bound from their first use, to allocate the result; the entry point called below checks every other use.
-        KernelRuntime.KernelArguments.RequireRank(q.Lengths, 3, "q", "[H, T, D]");
+        KernelRuntime::KernelArguments.RequireRank(q.Lengths, 3, "q", "[H, T, D]");
         nint dim_H = q.Lengths[0];
         nint dim_T = q.Lengths[1];
         nint dim_D = q.Lengths[2];
-        KernelRuntime.KernelArguments.RequireRank(k.Lengths, 3, "k", "[H, T, D]");
-        KernelRuntime.KernelArguments.RequireRank(v.Lengths, 3, "v", "[H, T, D]");
+        KernelRuntime::KernelArguments.RequireRank(k.Lengths, 3, "k", "[H, T, D]");
+        KernelRuntime::KernelArguments.RequireRank(v.Lengths, 3, "v", "[H, T, D]");
         global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_H, dim_T, dim_D]);
         Attention(q.AsReadOnlyTensorSpan(), k.AsReadOnlyTensorSpan(), v.AsReadOnlyTensorSpan(), scale, destination.AsTensorSpan());
         return destination;
@@ -123,22 +123,22 @@ partial class Layers
     /// The epilogue of group 1 of 3 of <c>Attention</c>, computing <c>MatMul(q, Transpose(k)) * scale</c>. A matrix product with its 1-op elementwise epilogue fused: each block of rows of C gets the epilogue right after its last accumulation, while in cache, so the output is written once with its final value.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
-    private readonly struct __AttentionEpilogue0(float arg_scale) : KernelRuntime.IRowKernel
+    private readonly struct __AttentionEpilogue0(float arg_scale) : KernelRuntime::IRowKernel
     {
         /// <summary>Computes one row of [H, T, T] (<paramref name="length"/> elements along the last dimension).</summary>
         // Never inlined: its passes inline here, within a JIT inlining budget of their own.
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void ExecuteRow<V>(in KernelRuntime.KernelOperands row, nint length)
-            where V : struct, KernelRuntime.ISimdFloat<V>
+        public void ExecuteRow<V>(in KernelRuntime::KernelOperands row, nint length)
+            where V : struct, KernelRuntime::ISimdFloat<V>
         {
             ref float destination = ref row.Destination; // holds the product until the epilogue overwrites it
 
             // Pass 1 of 1, the output: MatMul(q, Transpose(k)) * scale.
-            KernelRuntime.RowPass.Write<V, Pass1>(new Pass1(ref destination, arg_scale), length, in row, prefetch: 0, ref destination);
+            KernelRuntime::RowPass.Write<V, Pass1>(new Pass1(ref destination, arg_scale), length, in row, prefetch: 0, ref destination);
         }
 
         /// <summary>Pass 1's value at an element of the row: MatMul(q, Transpose(k)) * scale.</summary>
-        private readonly ref struct Pass1 : KernelRuntime.IRowPass
+        private readonly ref struct Pass1 : KernelRuntime::IRowPass
         {
             private readonly ref float product;
             private readonly float arg_scale;
@@ -151,7 +151,7 @@ partial class Layers
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public W At<W>(nint i)
-                where W : struct, KernelRuntime.ISimdFloat<W>
+                where W : struct, KernelRuntime::ISimdFloat<W>
             {
                 W v3 = W.Load(ref product, i);
                 W v4 = W.Create(arg_scale);
@@ -165,30 +165,30 @@ partial class Layers
     /// Group 2 of 3 of <c>Attention</c>, computing intermediate value %10. Its 2 reductions along the last axis fuse with their producers and consumers: each row is revisited in cache (once per reduction, then to write), so memory is read once and written once.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
-    private readonly struct __AttentionRows1 : KernelRuntime.IRowKernel
+    private readonly struct __AttentionRows1 : KernelRuntime::IRowKernel
     {
         /// <summary>Computes one row of [H, T, T] (<paramref name="length"/> elements along the last dimension).</summary>
         // Never inlined: its passes inline here, within a JIT inlining budget of their own.
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void ExecuteRow<V>(in KernelRuntime.KernelOperands row, nint length)
-            where V : struct, KernelRuntime.ISimdFloat<V>
+        public void ExecuteRow<V>(in KernelRuntime::KernelOperands row, nint length)
+            where V : struct, KernelRuntime::ISimdFloat<V>
         {
             ref float tmp5 = ref row.Input(0);
             ref float destination = ref row.Destination;
 
             // Pass 1 of 3, reduced along the row: Max(MatMul(q, Transpose(k)) * scale, axis: -1, keepDims: true).
-            KernelRuntime.SimdScalar v6 = KernelRuntime.SimdScalar.Create(KernelRuntime.RowPass.Reduce<V, Pass1, KernelRuntime.RowMax>(new Pass1(ref tmp5), length, in row, prefetch: 0));
+            KernelRuntime::SimdScalar v6 = KernelRuntime::SimdScalar.Create(KernelRuntime::RowPass.Reduce<V, Pass1, KernelRuntime::RowMax>(new Pass1(ref tmp5), length, in row, prefetch: 0));
 
             // Pass 2 of 3, reduced along the row. Each value is also stored in the destination, for the last pass to reuse.
             // Meanwhile the next row's inputs are fetched, so the next row's first pass finds them in cache.
-            KernelRuntime.SimdScalar v9 = KernelRuntime.SimdScalar.Create(KernelRuntime.RowPass.ReduceAndStore<V, Pass2, KernelRuntime.RowSum>(new Pass2(ref tmp5, v6.Value), length, in row, prefetch: 0b1, ref destination));
+            KernelRuntime::SimdScalar v9 = KernelRuntime::SimdScalar.Create(KernelRuntime::RowPass.ReduceAndStore<V, Pass2, KernelRuntime::RowSum>(new Pass2(ref tmp5, v6.Value), length, in row, prefetch: 0b1, ref destination));
 
             // Pass 3 of 3, the output.
-            KernelRuntime.RowPass.Write<V, Pass3>(new Pass3(ref destination, v9.Value), length, in row, prefetch: 0, ref destination);
+            KernelRuntime::RowPass.Write<V, Pass3>(new Pass3(ref destination, v9.Value), length, in row, prefetch: 0, ref destination);
         }
 
         /// <summary>Pass 1's value at an element of the row: Max(MatMul(q, Transpose(k)) * scale, axis: -1, keepDims: true).</summary>
-        private readonly ref struct Pass1 : KernelRuntime.IRowPass
+        private readonly ref struct Pass1 : KernelRuntime::IRowPass
         {
             private readonly ref float tmp5;
 
@@ -199,7 +199,7 @@ partial class Layers
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public W At<W>(nint i)
-                where W : struct, KernelRuntime.ISimdFloat<W>
+                where W : struct, KernelRuntime::ISimdFloat<W>
             {
                 W v5 = W.Load(ref tmp5, i);
                 return v5;
@@ -207,7 +207,7 @@ partial class Layers
         }
 
         /// <summary>Pass 2's value at an element of the row.</summary>
-        private readonly ref struct Pass2 : KernelRuntime.IRowPass
+        private readonly ref struct Pass2 : KernelRuntime::IRowPass
         {
             private readonly ref float tmp5;
             private readonly float p6;
@@ -220,18 +220,18 @@ partial class Layers
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public W At<W>(nint i)
-                where W : struct, KernelRuntime.ISimdFloat<W>
+                where W : struct, KernelRuntime::ISimdFloat<W>
             {
                 W v6 = W.Create(p6);
                 W v5 = W.Load(ref tmp5, i);
                 W v7 = v5 - v6;
-                W v8 = KernelRuntime.VectorMath.ExpOfNonPositive(v7);
+                W v8 = KernelRuntime::VectorMath.ExpOfNonPositive(v7);
                 return v8;
             }
         }
 
         /// <summary>Pass 3's value at an element of the row.</summary>
-        private readonly ref struct Pass3 : KernelRuntime.IRowPass
+        private readonly ref struct Pass3 : KernelRuntime::IRowPass
         {
             private readonly ref float destination;
             private readonly float p9;
@@ -244,7 +244,7 @@ partial class Layers
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public W At<W>(nint i)
-                where W : struct, KernelRuntime.ISimdFloat<W>
+                where W : struct, KernelRuntime::ISimdFloat<W>
             {
                 W v9 = W.Create(p9);
                 W reciprocal9 = W.Create(1f / p9);

@@ -19,17 +19,17 @@ partial class Layers
     public static void CenterColumns(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, in global::System.Numerics.Tensors.TensorSpan<float> destination)
     {
         // Dimension symbols are bound from their first use; every other use must agree.
-        KernelRuntime.KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
+        KernelRuntime::KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
         nint dim_B = x.Lengths[0];
         nint dim_N = x.Lengths[1];
-        KernelRuntime.KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_N], "destination", "[B, N]");
+        KernelRuntime::KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_N], "destination", "[B, N]");
         // An input the kernel cannot read in place is copied (into arrays from the shared pool, returned afterwards), and the kernel runs on the copies. It needs x contiguous along dimension 1.
-        if (!KernelRuntime.KernelArguments.IsReadableInPlace(x, 1, dense: false))
+        if (!KernelRuntime::KernelArguments.IsReadableInPlace(x, 1, dense: false))
         {
-            KernelRuntime.InputCopies __copies = default;
+            KernelRuntime::InputCopies __copies = default;
             try
             {
-                CenterColumns(KernelRuntime.InputCopies.InPlaceOrCopy(ref __copies, x, 1, dense: false, "x"), destination);
+                CenterColumns(KernelRuntime::InputCopies.InPlaceOrCopy(ref __copies, x, 1, dense: false, "x"), destination);
             }
             finally
             {
@@ -40,16 +40,16 @@ partial class Layers
         }
 
         // A destination whose rows are contiguous and separate (a slice of a wider tensor, a permutation of its outer axes) is written in place through its strides when no input shares its memory; any other strided destination (a transpose of the last axis) is computed in dense scratch memory, then copied into.
-        float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination", dim_N, x);
+        float[]? destinationScratch = KernelRuntime::KernelArguments.ScratchFor(destination, "destination", dim_N, x);
         if (destinationScratch is not null)
         {
-            CenterColumns(x, KernelRuntime.KernelArguments.ScratchView(destinationScratch, destination));
-            KernelRuntime.KernelArguments.CopyBack(destinationScratch, destination);
+            CenterColumns(x, KernelRuntime::KernelArguments.ScratchView(destinationScratch, destination));
+            KernelRuntime::KernelArguments.CopyBack(destinationScratch, destination);
             return;
         }
 
-        KernelRuntime.KernelArguments.RequireDisjointOrSame(x, "x", destination, "destination", sameAllowed: true);
-        global::System.Span<float> destinationMemory = KernelRuntime.KernelArguments.RowMemory(destination, "destination");
+        KernelRuntime::KernelArguments.RequireDisjointOrSame(x, "x", destination, "destination", sameAllowed: true);
+        global::System.Span<float> destinationMemory = KernelRuntime::KernelArguments.RowMemory(destination, "destination");
 
         // Scratch buffers for the values passed between groups.
         float[] tmp2 = global::System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)(dim_N * 1))); // [N, 1]: Mean(Transpose(x, [1, 0]), axis: 1, keepDims: true)
@@ -57,18 +57,18 @@ partial class Layers
         {
             // Group 1 of 2: Mean(Transpose(x, [1, 0]), axis: 1, keepDims: true)
             // A reduction over an axis other than the last, read in place: whole rows of the source are combined into each row of the result, front to back through memory, with no transposed copy.
-            KernelRuntime.AxisReduction.Mean(KernelRuntime.KernelArguments.Memory(x), [dim_N, dim_B], [x.Strides[1], x.Strides[0]], tmp2);
+            KernelRuntime::AxisReduction.Mean(KernelRuntime::KernelArguments.Memory(x), [dim_N, dim_B], [x.Strides[1], x.Strides[0]], tmp2);
 
             // Group 2 of 2: x - Transpose(Mean(Transpose(x, [1, 0]), axis: 1, keepDims: true), [1, 0])
             // Its elementwise operations fuse into one loop over each row: each input is read once and the output written once, with no temporaries.
-            KernelRuntime.RowRunner.Run(
+            KernelRuntime::RowRunner.Run(
                 new __CenterColumnsRows1(),
                 [dim_B],
                 dim_N,
                 rowsMaySplit: true,
                 destinationMemory,
                 dim_N,
-                input0: KernelRuntime.KernelArguments.Memory(x),
+                input0: KernelRuntime::KernelArguments.Memory(x),
                 strides0: [x.Strides[0], 1],
                 input1: tmp2,
                 strides1: [0, 1],
@@ -91,7 +91,7 @@ partial class Layers
     {
         global::System.ArgumentNullException.ThrowIfNull(x);
         // Dimension symbols are bound from their first use, to allocate the result; the entry point called below checks every other use.
-        KernelRuntime.KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
+        KernelRuntime::KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
         nint dim_B = x.Lengths[0];
         nint dim_N = x.Lengths[1];
         global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_B, dim_N]);
@@ -103,24 +103,24 @@ partial class Layers
     /// Group 2 of 2 of <c>CenterColumns</c>, computing <c>x - Transpose(Mean(Transpose(x, [1, 0]), axis: 1, keepDims: true), [1, 0])</c>. Its elementwise operations fuse into one loop over each row: each input is read once and the output written once, with no temporaries.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
-    private readonly struct __CenterColumnsRows1 : KernelRuntime.IRowKernel
+    private readonly struct __CenterColumnsRows1 : KernelRuntime::IRowKernel
     {
         /// <summary>Computes one row of [B, N] (<paramref name="length"/> elements along the last dimension).</summary>
         // Never inlined: its passes inline here, within a JIT inlining budget of their own.
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void ExecuteRow<V>(in KernelRuntime.KernelOperands row, nint length)
-            where V : struct, KernelRuntime.ISimdFloat<V>
+        public void ExecuteRow<V>(in KernelRuntime::KernelOperands row, nint length)
+            where V : struct, KernelRuntime::ISimdFloat<V>
         {
             ref float in_x = ref row.Input(0);
             ref float tmp2_view3 = ref row.Input(1);
             ref float destination = ref row.Destination;
 
             // Pass 1 of 1, the output.
-            KernelRuntime.RowPass.Write<V, Pass1>(new Pass1(ref in_x, ref tmp2_view3), length, in row, prefetch: 0, ref destination);
+            KernelRuntime::RowPass.Write<V, Pass1>(new Pass1(ref in_x, ref tmp2_view3), length, in row, prefetch: 0, ref destination);
         }
 
         /// <summary>Pass 1's value at an element of the row.</summary>
-        private readonly ref struct Pass1 : KernelRuntime.IRowPass
+        private readonly ref struct Pass1 : KernelRuntime::IRowPass
         {
             private readonly ref float in_x;
             private readonly ref float tmp2_view3;
@@ -133,7 +133,7 @@ partial class Layers
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public W At<W>(nint i)
-                where W : struct, KernelRuntime.ISimdFloat<W>
+                where W : struct, KernelRuntime::ISimdFloat<W>
             {
                 W v0 = W.Load(ref in_x, i);
                 W v3 = W.Load(ref tmp2_view3, i);

@@ -19,17 +19,17 @@ partial class Layers
     public static void ColumnSumsOfSquares(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, in global::System.Numerics.Tensors.TensorSpan<float> destination)
     {
         // Dimension symbols are bound from their first use; every other use must agree.
-        KernelRuntime.KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
+        KernelRuntime::KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
         nint dim_B = x.Lengths[0];
         nint dim_N = x.Lengths[1];
-        KernelRuntime.KernelArguments.RequireShape(destination.Lengths, [dim_N], "destination", "[N]");
+        KernelRuntime::KernelArguments.RequireShape(destination.Lengths, [dim_N], "destination", "[N]");
         // An input the kernel cannot read in place is copied (into arrays from the shared pool, returned afterwards), and the kernel runs on the copies. It needs x contiguous along dimension 1.
-        if (!KernelRuntime.KernelArguments.IsReadableInPlace(x, 1, dense: false))
+        if (!KernelRuntime::KernelArguments.IsReadableInPlace(x, 1, dense: false))
         {
-            KernelRuntime.InputCopies __copies = default;
+            KernelRuntime::InputCopies __copies = default;
             try
             {
-                ColumnSumsOfSquares(KernelRuntime.InputCopies.InPlaceOrCopy(ref __copies, x, 1, dense: false, "x"), destination);
+                ColumnSumsOfSquares(KernelRuntime::InputCopies.InPlaceOrCopy(ref __copies, x, 1, dense: false, "x"), destination);
             }
             finally
             {
@@ -40,19 +40,19 @@ partial class Layers
         }
 
         // A strided destination (a slice of a wider tensor, a transpose) is computed in dense scratch memory, then copied into.
-        float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination");
+        float[]? destinationScratch = KernelRuntime::KernelArguments.ScratchFor(destination, "destination");
         if (destinationScratch is not null)
         {
-            ColumnSumsOfSquares(x, KernelRuntime.KernelArguments.ScratchView(destinationScratch, destination));
-            KernelRuntime.KernelArguments.CopyBack(destinationScratch, destination);
+            ColumnSumsOfSquares(x, KernelRuntime::KernelArguments.ScratchView(destinationScratch, destination));
+            KernelRuntime::KernelArguments.CopyBack(destinationScratch, destination);
             return;
         }
 
-        KernelRuntime.KernelArguments.RequireDisjointOrSame(x, "x", destination, "destination", sameAllowed: false);
-        global::System.Span<float> destinationMemory = KernelRuntime.KernelArguments.DenseMemory(destination, "destination");
+        KernelRuntime::KernelArguments.RequireDisjointOrSame(x, "x", destination, "destination", sameAllowed: false);
+        global::System.Span<float> destinationMemory = KernelRuntime::KernelArguments.DenseMemory(destination, "destination");
 
         // Scratch buffers for the values passed between groups.
-        nint __rows1 = KernelRuntime.AxisReduction.StreamedRows(dim_N); // slices of %1 along its first axis per piece
+        nint __rows1 = KernelRuntime::AxisReduction.StreamedRows(dim_N); // slices of %1 along its first axis per piece
         float[] tmp1 = global::System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)(__rows1 * dim_N))); // a piece of [B, N]: x * x
         try
         {
@@ -66,16 +66,16 @@ partial class Layers
             for (nint __first = 0; __first == 0 || __first < dim_B; __first += __rows1)
             {
                 nint __count = global::System.Math.Min(__rows1, dim_B - __first);
-                KernelRuntime.RowRunner.Run(
+                KernelRuntime::RowRunner.Run(
                     new __ColumnSumsOfSquaresRows0(),
                     [__count],
                     dim_N,
                     rowsMaySplit: true,
                     tmp1,
                     dim_N,
-                    input0: KernelRuntime.KernelArguments.From(KernelRuntime.KernelArguments.Memory(x), __first * (x.Strides[0])),
+                    input0: KernelRuntime::KernelArguments.From(KernelRuntime::KernelArguments.Memory(x), __first * (x.Strides[0])),
                     strides0: [x.Strides[0], 1]);
-                KernelRuntime.AxisReduction.Sum(tmp1, [dim_N, __count], [1, dim_N], destinationMemory, continuing: __first > 0);
+                KernelRuntime::AxisReduction.Sum(tmp1, [dim_N, __count], [1, dim_N], destinationMemory, continuing: __first > 0);
             }
         }
         finally
@@ -95,7 +95,7 @@ partial class Layers
     {
         global::System.ArgumentNullException.ThrowIfNull(x);
         // Dimension symbols are bound from their first use, to allocate the result; the entry point called below checks every other use.
-        KernelRuntime.KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
+        KernelRuntime::KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
         nint dim_B = x.Lengths[0];
         nint dim_N = x.Lengths[1];
         global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_N]);
@@ -107,23 +107,23 @@ partial class Layers
     /// Group 1 of 2 of <c>ColumnSumsOfSquares</c>, computing <c>x * x</c>. Its elementwise operations fuse into one loop over each row: each input is read once and the output written once, with no temporaries.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
-    private readonly struct __ColumnSumsOfSquaresRows0 : KernelRuntime.IRowKernel
+    private readonly struct __ColumnSumsOfSquaresRows0 : KernelRuntime::IRowKernel
     {
         /// <summary>Computes one row of [B, N] (<paramref name="length"/> elements along the last dimension).</summary>
         // Never inlined: its passes inline here, within a JIT inlining budget of their own.
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void ExecuteRow<V>(in KernelRuntime.KernelOperands row, nint length)
-            where V : struct, KernelRuntime.ISimdFloat<V>
+        public void ExecuteRow<V>(in KernelRuntime::KernelOperands row, nint length)
+            where V : struct, KernelRuntime::ISimdFloat<V>
         {
             ref float in_x = ref row.Input(0);
             ref float destination = ref row.Destination;
 
             // Pass 1 of 1, the output: x * x.
-            KernelRuntime.RowPass.Write<V, Pass1>(new Pass1(ref in_x), length, in row, prefetch: 0, ref destination);
+            KernelRuntime::RowPass.Write<V, Pass1>(new Pass1(ref in_x), length, in row, prefetch: 0, ref destination);
         }
 
         /// <summary>Pass 1's value at an element of the row: x * x.</summary>
-        private readonly ref struct Pass1 : KernelRuntime.IRowPass
+        private readonly ref struct Pass1 : KernelRuntime::IRowPass
         {
             private readonly ref float in_x;
 
@@ -134,7 +134,7 @@ partial class Layers
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public W At<W>(nint i)
-                where W : struct, KernelRuntime.ISimdFloat<W>
+                where W : struct, KernelRuntime::ISimdFloat<W>
             {
                 W v0 = W.Load(ref in_x, i);
                 W v1 = v0 * v0; // x * x

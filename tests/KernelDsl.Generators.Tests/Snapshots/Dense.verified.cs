@@ -19,22 +19,22 @@ partial class Layers
     public static void Dense(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> b, in global::System.Numerics.Tensors.TensorSpan<float> destination)
     {
         // Dimension symbols are bound from their first use; every other use must agree.
-        KernelRuntime.KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, K]");
+        KernelRuntime::KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, K]");
         nint dim_B = x.Lengths[0];
         nint dim_K = x.Lengths[1];
-        KernelRuntime.KernelArguments.RequireRank(w.Lengths, 2, "w", "[K, N]");
-        KernelRuntime.KernelArguments.RequireSymbol("K", dim_K, "x", w.Lengths[0], "w");
+        KernelRuntime::KernelArguments.RequireRank(w.Lengths, 2, "w", "[K, N]");
+        KernelRuntime::KernelArguments.RequireSymbol("K", dim_K, "x", w.Lengths[0], "w");
         nint dim_N = w.Lengths[1];
-        KernelRuntime.KernelArguments.RequireRank(b.Lengths, 1, "b", "[N]");
-        KernelRuntime.KernelArguments.RequireSymbol("N", dim_N, "w", b.Lengths[0], "b");
-        KernelRuntime.KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_N], "destination", "[B, N]");
+        KernelRuntime::KernelArguments.RequireRank(b.Lengths, 1, "b", "[N]");
+        KernelRuntime::KernelArguments.RequireSymbol("N", dim_N, "w", b.Lengths[0], "b");
+        KernelRuntime::KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_N], "destination", "[B, N]");
         // An input the kernel cannot read in place is copied (into arrays from the shared pool, returned afterwards), and the kernel runs on the copies. It needs b contiguous along dimension 0.
-        if (!KernelRuntime.KernelArguments.IsReadableInPlace(b, 0, dense: false))
+        if (!KernelRuntime::KernelArguments.IsReadableInPlace(b, 0, dense: false))
         {
-            KernelRuntime.InputCopies __copies = default;
+            KernelRuntime::InputCopies __copies = default;
             try
             {
-                Dense(x, w, KernelRuntime.InputCopies.InPlaceOrCopy(ref __copies, b, 0, dense: false, "b"), destination);
+                Dense(x, w, KernelRuntime::InputCopies.InPlaceOrCopy(ref __copies, b, 0, dense: false, "b"), destination);
             }
             finally
             {
@@ -45,33 +45,33 @@ partial class Layers
         }
 
         // A destination whose rows are contiguous and separate (a slice of a wider tensor, a permutation of its outer axes) is written in place through its strides when no input shares its memory; any other strided destination (a transpose of the last axis) is computed in dense scratch memory, then copied into.
-        float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination", dim_N, x, w, b);
+        float[]? destinationScratch = KernelRuntime::KernelArguments.ScratchFor(destination, "destination", dim_N, x, w, b);
         if (destinationScratch is not null)
         {
-            Dense(x, w, b, KernelRuntime.KernelArguments.ScratchView(destinationScratch, destination));
-            KernelRuntime.KernelArguments.CopyBack(destinationScratch, destination);
+            Dense(x, w, b, KernelRuntime::KernelArguments.ScratchView(destinationScratch, destination));
+            KernelRuntime::KernelArguments.CopyBack(destinationScratch, destination);
             return;
         }
 
-        KernelRuntime.KernelArguments.RequireDisjointOrSame(x, "x", destination, "destination", sameAllowed: false);
-        KernelRuntime.KernelArguments.RequireDisjointOrSame(w, "w", destination, "destination", sameAllowed: false);
-        KernelRuntime.KernelArguments.RequireDisjointOrSame(b, "b", destination, "destination", sameAllowed: false);
-        global::System.Span<float> destinationMemory = KernelRuntime.KernelArguments.RowMemory(destination, "destination");
+        KernelRuntime::KernelArguments.RequireDisjointOrSame(x, "x", destination, "destination", sameAllowed: false);
+        KernelRuntime::KernelArguments.RequireDisjointOrSame(w, "w", destination, "destination", sameAllowed: false);
+        KernelRuntime::KernelArguments.RequireDisjointOrSame(b, "b", destination, "destination", sameAllowed: false);
+        global::System.Span<float> destinationMemory = KernelRuntime::KernelArguments.RowMemory(destination, "destination");
 
         // Group 1 of 1: Max(MatMul(x, w) + b, 0f)
         // A matrix product with its 2-op elementwise epilogue fused: each block of rows of C gets the epilogue right after its last accumulation, while in cache, so the output is written once with its final value.
-        KernelRuntime.Gemm.Run(
+        KernelRuntime::Gemm.Run(
             new __DenseEpilogue0(),
             [],
             dim_B,
             dim_N,
             dim_K,
-            KernelRuntime.KernelArguments.Memory(x),
+            KernelRuntime::KernelArguments.Memory(x),
             [x.Strides[0], x.Strides[1]],
-            KernelRuntime.KernelArguments.Memory(w),
+            KernelRuntime::KernelArguments.Memory(w),
             [w.Strides[0], w.Strides[1]],
             destinationMemory,
-            input0: KernelRuntime.KernelArguments.Memory(b),
+            input0: KernelRuntime::KernelArguments.Memory(b),
             strides0: [0, 1],
             destinationStrides: destination.Strides);
     }
@@ -89,12 +89,12 @@ partial class Layers
         global::System.ArgumentNullException.ThrowIfNull(w);
         global::System.ArgumentNullException.ThrowIfNull(b);
         // Dimension symbols are bound from their first use, to allocate the result; the entry point called below checks every other use.
-        KernelRuntime.KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, K]");
+        KernelRuntime::KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, K]");
         nint dim_B = x.Lengths[0];
         nint dim_K = x.Lengths[1];
-        KernelRuntime.KernelArguments.RequireRank(w.Lengths, 2, "w", "[K, N]");
+        KernelRuntime::KernelArguments.RequireRank(w.Lengths, 2, "w", "[K, N]");
         nint dim_N = w.Lengths[1];
-        KernelRuntime.KernelArguments.RequireRank(b.Lengths, 1, "b", "[N]");
+        KernelRuntime::KernelArguments.RequireRank(b.Lengths, 1, "b", "[N]");
         global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_B, dim_N]);
         Dense(x.AsReadOnlyTensorSpan(), w.AsReadOnlyTensorSpan(), b.AsReadOnlyTensorSpan(), destination.AsTensorSpan());
         return destination;
@@ -104,23 +104,23 @@ partial class Layers
     /// The epilogue of group 1 of 1 of <c>Dense</c>, computing <c>Max(MatMul(x, w) + b, 0f)</c>. A matrix product with its 2-op elementwise epilogue fused: each block of rows of C gets the epilogue right after its last accumulation, while in cache, so the output is written once with its final value.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
-    private readonly struct __DenseEpilogue0 : KernelRuntime.IRowKernel
+    private readonly struct __DenseEpilogue0 : KernelRuntime::IRowKernel
     {
         /// <summary>Computes one row of [B, N] (<paramref name="length"/> elements along the last dimension).</summary>
         // Never inlined: its passes inline here, within a JIT inlining budget of their own.
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void ExecuteRow<V>(in KernelRuntime.KernelOperands row, nint length)
-            where V : struct, KernelRuntime.ISimdFloat<V>
+        public void ExecuteRow<V>(in KernelRuntime::KernelOperands row, nint length)
+            where V : struct, KernelRuntime::ISimdFloat<V>
         {
             ref float in_b = ref row.Input(0);
             ref float destination = ref row.Destination; // holds the product until the epilogue overwrites it
 
             // Pass 1 of 1, the output: Max(MatMul(x, w) + b, 0f).
-            KernelRuntime.RowPass.Write<V, Pass1>(new Pass1(ref destination, ref in_b), length, in row, prefetch: 0, ref destination);
+            KernelRuntime::RowPass.Write<V, Pass1>(new Pass1(ref destination, ref in_b), length, in row, prefetch: 0, ref destination);
         }
 
         /// <summary>Pass 1's value at an element of the row: Max(MatMul(x, w) + b, 0f).</summary>
-        private readonly ref struct Pass1 : KernelRuntime.IRowPass
+        private readonly ref struct Pass1 : KernelRuntime::IRowPass
         {
             private readonly ref float product;
             private readonly ref float in_b;
@@ -133,7 +133,7 @@ partial class Layers
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public W At<W>(nint i)
-                where W : struct, KernelRuntime.ISimdFloat<W>
+                where W : struct, KernelRuntime::ISimdFloat<W>
             {
                 W v2 = W.Load(ref product, i);
                 W v3 = W.Load(ref in_b, i);

@@ -18,9 +18,9 @@ partial class Layers
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     internal static void GeluExact(global::System.ReadOnlySpan<float> x, global::System.Span<float> destination)
     {
-        KernelRuntime.KernelArguments.RequireSameLength(x.Length, "x", destination.Length, "destination");
-        KernelRuntime.KernelArguments.RequireNoPartialOverlap(x, "x", destination, "destination");
-        KernelRuntime.ElementwiseRunner.Run(new __GeluExactLoop(), destination, x);
+        KernelRuntime::KernelArguments.RequireSameLength(x.Length, "x", destination.Length, "destination");
+        KernelRuntime::KernelArguments.RequireNoPartialOverlap(x, "x", destination, "destination");
+        KernelRuntime::ElementwiseRunner.Run(new __GeluExactLoop(), destination, x);
     }
 
     /// <summary>
@@ -31,13 +31,13 @@ partial class Layers
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     internal static void GeluExact(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, in global::System.Numerics.Tensors.TensorSpan<float> destination)
     {
-        KernelRuntime.KernelArguments.RequireSameShape(x.Lengths, "x", destination.Lengths, "destination");
-        float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination");
-        KernelRuntime.InputCopies __copies = default;
+        KernelRuntime::KernelArguments.RequireSameShape(x.Lengths, "x", destination.Lengths, "destination");
+        float[]? destinationScratch = KernelRuntime::KernelArguments.ScratchFor(destination, "destination");
+        KernelRuntime::InputCopies __copies = default;
         try
         {
-            GeluExact(KernelRuntime.InputCopies.DenseSpan(ref __copies, x, "x"), KernelRuntime.KernelArguments.ScratchSpan(destinationScratch, destination, "destination"));
-            KernelRuntime.KernelArguments.CopyBack(destinationScratch, destination);
+            GeluExact(KernelRuntime::InputCopies.DenseSpan(ref __copies, x, "x"), KernelRuntime::KernelArguments.ScratchSpan(destinationScratch, destination, "destination"));
+            KernelRuntime::KernelArguments.CopyBack(destinationScratch, destination);
         }
         finally
         {
@@ -64,14 +64,14 @@ partial class Layers
     /// The fused loop of <c>GeluExact</c>. Both elementwise operations fuse into one loop: elementwise ops inline into their consumer, so each input is read once and the output written once, with no temporaries.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
-    private readonly struct __GeluExactLoop : KernelRuntime.IElementwiseKernel
+    private readonly struct __GeluExactLoop : KernelRuntime::IElementwiseKernel
     {
         /// <summary>Computes elements [start, end); the runtime passes a multiple of <c>V.Count</c> elements.</summary>
         // Optimized on first call: a kernel runs few times but long, so tiered JIT would spend them in unoptimized code.
         // Never inlined: the loop's vector operations inline here, within a JIT inlining budget of their own.
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void Execute<V>(in KernelRuntime.KernelOperands operands, nint start, nint end)
-            where V : struct, KernelRuntime.ISimdFloat<V>
+        public void Execute<V>(in KernelRuntime::KernelOperands operands, nint start, nint end)
+            where V : struct, KernelRuntime::ISimdFloat<V>
         {
             ref float in_x = ref operands.Input(0);
             ref float destination = ref operands.Destination;
@@ -79,7 +79,7 @@ partial class Layers
             for (nint i = start; i < end; i += V.Count)
             {
                 V v0 = V.Load(ref in_x, i);
-                V v1 = KernelRuntime.VectorMath.NormalCdf(v0); // NormalCdf(x)
+                V v1 = KernelRuntime::VectorMath.NormalCdf(v0); // NormalCdf(x)
                 V v2 = v0 * v1; // x * NormalCdf(x)
                 V.Store(v2, ref destination, i);
             }

@@ -18,11 +18,11 @@ partial class Layers
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     public static void Keywords(global::System.ReadOnlySpan<float> @in, global::System.ReadOnlySpan<float> destination, float @float, global::System.Span<float> destination_)
     {
-        KernelRuntime.KernelArguments.RequireSameLength(@in.Length, "in", destination_.Length, "destination_");
-        KernelRuntime.KernelArguments.RequireSameLength(destination.Length, "destination", destination_.Length, "destination_");
-        KernelRuntime.KernelArguments.RequireNoPartialOverlap(@in, "in", destination_, "destination_");
-        KernelRuntime.KernelArguments.RequireNoPartialOverlap(destination, "destination", destination_, "destination_");
-        KernelRuntime.ElementwiseRunner.Run(new __KeywordsLoop(@float), destination_, @in, destination);
+        KernelRuntime::KernelArguments.RequireSameLength(@in.Length, "in", destination_.Length, "destination_");
+        KernelRuntime::KernelArguments.RequireSameLength(destination.Length, "destination", destination_.Length, "destination_");
+        KernelRuntime::KernelArguments.RequireNoPartialOverlap(@in, "in", destination_, "destination_");
+        KernelRuntime::KernelArguments.RequireNoPartialOverlap(destination, "destination", destination_, "destination_");
+        KernelRuntime::ElementwiseRunner.Run(new __KeywordsLoop(@float), destination_, @in, destination);
     }
 
     /// <summary>
@@ -33,14 +33,14 @@ partial class Layers
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     public static void Keywords(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> @in, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> destination, float @float, in global::System.Numerics.Tensors.TensorSpan<float> destination_)
     {
-        KernelRuntime.KernelArguments.RequireSameShape(@in.Lengths, "in", destination_.Lengths, "destination_");
-        KernelRuntime.KernelArguments.RequireSameShape(destination.Lengths, "destination", destination_.Lengths, "destination_");
-        float[]? destination_Scratch = KernelRuntime.KernelArguments.ScratchFor(destination_, "destination_");
-        KernelRuntime.InputCopies __copies = default;
+        KernelRuntime::KernelArguments.RequireSameShape(@in.Lengths, "in", destination_.Lengths, "destination_");
+        KernelRuntime::KernelArguments.RequireSameShape(destination.Lengths, "destination", destination_.Lengths, "destination_");
+        float[]? destination_Scratch = KernelRuntime::KernelArguments.ScratchFor(destination_, "destination_");
+        KernelRuntime::InputCopies __copies = default;
         try
         {
-            Keywords(KernelRuntime.InputCopies.DenseSpan(ref __copies, @in, "in"), KernelRuntime.InputCopies.DenseSpan(ref __copies, destination, "destination"), @float, KernelRuntime.KernelArguments.ScratchSpan(destination_Scratch, destination_, "destination_"));
-            KernelRuntime.KernelArguments.CopyBack(destination_Scratch, destination_);
+            Keywords(KernelRuntime::InputCopies.DenseSpan(ref __copies, @in, "in"), KernelRuntime::InputCopies.DenseSpan(ref __copies, destination, "destination"), @float, KernelRuntime::KernelArguments.ScratchSpan(destination_Scratch, destination_, "destination_"));
+            KernelRuntime::KernelArguments.CopyBack(destination_Scratch, destination_);
         }
         finally
         {
@@ -68,14 +68,14 @@ partial class Layers
     /// The fused loop of <c>Keywords</c>. Both elementwise operations fuse into one loop: elementwise ops inline into their consumer, so each input is read once and the output written once, with no temporaries.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
-    private readonly struct __KeywordsLoop(float arg_float) : KernelRuntime.IElementwiseKernel
+    private readonly struct __KeywordsLoop(float arg_float) : KernelRuntime::IElementwiseKernel
     {
         /// <summary>Computes elements [start, end); the runtime passes a multiple of <c>V.Count</c> elements.</summary>
         // Optimized on first call: a kernel runs few times but long, so tiered JIT would spend them in unoptimized code.
         // Never inlined: the loop's vector operations inline here, within a JIT inlining budget of their own.
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void Execute<V>(in KernelRuntime.KernelOperands operands, nint start, nint end)
-            where V : struct, KernelRuntime.ISimdFloat<V>
+        public void Execute<V>(in KernelRuntime::KernelOperands operands, nint start, nint end)
+            where V : struct, KernelRuntime::ISimdFloat<V>
         {
             ref float in_in = ref operands.Input(0);
             ref float in_destination = ref operands.Input(1);

@@ -19,23 +19,23 @@ partial class Layers
     public static void LayerNormRows(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> gamma, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> beta, in global::System.Numerics.Tensors.TensorSpan<float> destination)
     {
         // Dimension symbols are bound from their first use; every other use must agree.
-        KernelRuntime.KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
+        KernelRuntime::KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
         nint dim_B = x.Lengths[0];
         nint dim_N = x.Lengths[1];
-        KernelRuntime.KernelArguments.RequireRank(gamma.Lengths, 1, "gamma", "[N]");
-        KernelRuntime.KernelArguments.RequireSymbol("N", dim_N, "x", gamma.Lengths[0], "gamma");
-        KernelRuntime.KernelArguments.RequireRank(beta.Lengths, 1, "beta", "[N]");
-        KernelRuntime.KernelArguments.RequireSymbol("N", dim_N, "x", beta.Lengths[0], "beta");
-        KernelRuntime.KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_N], "destination", "[B, N]");
+        KernelRuntime::KernelArguments.RequireRank(gamma.Lengths, 1, "gamma", "[N]");
+        KernelRuntime::KernelArguments.RequireSymbol("N", dim_N, "x", gamma.Lengths[0], "gamma");
+        KernelRuntime::KernelArguments.RequireRank(beta.Lengths, 1, "beta", "[N]");
+        KernelRuntime::KernelArguments.RequireSymbol("N", dim_N, "x", beta.Lengths[0], "beta");
+        KernelRuntime::KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_N], "destination", "[B, N]");
         // An input the kernel cannot read in place is copied (into arrays from the shared pool, returned afterwards), and the kernel runs on the copies. It needs x contiguous along dimension 1, gamma contiguous along dimension 0, beta contiguous along dimension 0.
-        if (!KernelRuntime.KernelArguments.IsReadableInPlace(x, 1, dense: false)
-            || !KernelRuntime.KernelArguments.IsReadableInPlace(gamma, 0, dense: false)
-            || !KernelRuntime.KernelArguments.IsReadableInPlace(beta, 0, dense: false))
+        if (!KernelRuntime::KernelArguments.IsReadableInPlace(x, 1, dense: false)
+            || !KernelRuntime::KernelArguments.IsReadableInPlace(gamma, 0, dense: false)
+            || !KernelRuntime::KernelArguments.IsReadableInPlace(beta, 0, dense: false))
         {
-            KernelRuntime.InputCopies __copies = default;
+            KernelRuntime::InputCopies __copies = default;
             try
             {
-                LayerNormRows(KernelRuntime.InputCopies.InPlaceOrCopy(ref __copies, x, 1, dense: false, "x"), KernelRuntime.InputCopies.InPlaceOrCopy(ref __copies, gamma, 0, dense: false, "gamma"), KernelRuntime.InputCopies.InPlaceOrCopy(ref __copies, beta, 0, dense: false, "beta"), destination);
+                LayerNormRows(KernelRuntime::InputCopies.InPlaceOrCopy(ref __copies, x, 1, dense: false, "x"), KernelRuntime::InputCopies.InPlaceOrCopy(ref __copies, gamma, 0, dense: false, "gamma"), KernelRuntime::InputCopies.InPlaceOrCopy(ref __copies, beta, 0, dense: false, "beta"), destination);
             }
             finally
             {
@@ -46,33 +46,33 @@ partial class Layers
         }
 
         // A destination whose rows are contiguous and separate (a slice of a wider tensor, a permutation of its outer axes) is written in place through its strides when no input shares its memory; any other strided destination (a transpose of the last axis) is computed in dense scratch memory, then copied into.
-        float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination", dim_N, x, gamma, beta);
+        float[]? destinationScratch = KernelRuntime::KernelArguments.ScratchFor(destination, "destination", dim_N, x, gamma, beta);
         if (destinationScratch is not null)
         {
-            LayerNormRows(x, gamma, beta, KernelRuntime.KernelArguments.ScratchView(destinationScratch, destination));
-            KernelRuntime.KernelArguments.CopyBack(destinationScratch, destination);
+            LayerNormRows(x, gamma, beta, KernelRuntime::KernelArguments.ScratchView(destinationScratch, destination));
+            KernelRuntime::KernelArguments.CopyBack(destinationScratch, destination);
             return;
         }
 
-        KernelRuntime.KernelArguments.RequireDisjointOrSame(x, "x", destination, "destination", sameAllowed: true);
-        KernelRuntime.KernelArguments.RequireDisjointOrSame(gamma, "gamma", destination, "destination", sameAllowed: true);
-        KernelRuntime.KernelArguments.RequireDisjointOrSame(beta, "beta", destination, "destination", sameAllowed: true);
-        global::System.Span<float> destinationMemory = KernelRuntime.KernelArguments.RowMemory(destination, "destination");
+        KernelRuntime::KernelArguments.RequireDisjointOrSame(x, "x", destination, "destination", sameAllowed: true);
+        KernelRuntime::KernelArguments.RequireDisjointOrSame(gamma, "gamma", destination, "destination", sameAllowed: true);
+        KernelRuntime::KernelArguments.RequireDisjointOrSame(beta, "beta", destination, "destination", sameAllowed: true);
+        global::System.Span<float> destinationMemory = KernelRuntime::KernelArguments.RowMemory(destination, "destination");
 
         // Group 1 of 1: the result
         // Its 2 reductions along the last axis fuse with their producers and consumers: each row is revisited in cache (once per reduction, then to write), so memory is read once and written once.
-        KernelRuntime.RowRunner.Run(
+        KernelRuntime::RowRunner.Run(
             new __LayerNormRowsRows0(),
             [dim_B],
             dim_N,
             rowsMaySplit: false,
             destinationMemory,
             dim_N,
-            input0: KernelRuntime.KernelArguments.Memory(x),
+            input0: KernelRuntime::KernelArguments.Memory(x),
             strides0: [x.Strides[0], 1],
-            input1: KernelRuntime.KernelArguments.Memory(gamma),
+            input1: KernelRuntime::KernelArguments.Memory(gamma),
             strides1: [0, 1],
-            input2: KernelRuntime.KernelArguments.Memory(beta),
+            input2: KernelRuntime::KernelArguments.Memory(beta),
             strides2: [0, 1],
             destinationStrides: destination.Strides);
     }
@@ -90,11 +90,11 @@ partial class Layers
         global::System.ArgumentNullException.ThrowIfNull(gamma);
         global::System.ArgumentNullException.ThrowIfNull(beta);
         // Dimension symbols are bound from their first use, to allocate the result; the entry point called below checks every other use.
-        KernelRuntime.KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
+        KernelRuntime::KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
         nint dim_B = x.Lengths[0];
         nint dim_N = x.Lengths[1];
-        KernelRuntime.KernelArguments.RequireRank(gamma.Lengths, 1, "gamma", "[N]");
-        KernelRuntime.KernelArguments.RequireRank(beta.Lengths, 1, "beta", "[N]");
+        KernelRuntime::KernelArguments.RequireRank(gamma.Lengths, 1, "gamma", "[N]");
+        KernelRuntime::KernelArguments.RequireRank(beta.Lengths, 1, "beta", "[N]");
         global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_B, dim_N]);
         LayerNormRows(x.AsReadOnlyTensorSpan(), gamma.AsReadOnlyTensorSpan(), beta.AsReadOnlyTensorSpan(), destination.AsTensorSpan());
         return destination;
@@ -104,13 +104,13 @@ partial class Layers
     /// Group 1 of 1 of <c>LayerNormRows</c>, computing the kernel's result. Its 2 reductions along the last axis fuse with their producers and consumers: each row is revisited in cache (once per reduction, then to write), so memory is read once and written once.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
-    private readonly struct __LayerNormRowsRows0 : KernelRuntime.IRowKernel
+    private readonly struct __LayerNormRowsRows0 : KernelRuntime::IRowKernel
     {
         /// <summary>Computes one row of [B, N] (<paramref name="length"/> elements along the last dimension).</summary>
         // Never inlined: its passes inline here, within a JIT inlining budget of their own.
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void ExecuteRow<V>(in KernelRuntime.KernelOperands row, nint length)
-            where V : struct, KernelRuntime.ISimdFloat<V>
+        public void ExecuteRow<V>(in KernelRuntime::KernelOperands row, nint length)
+            where V : struct, KernelRuntime::ISimdFloat<V>
         {
             ref float in_x = ref row.Input(0);
             ref float in_gamma = ref row.Input(1);
@@ -118,21 +118,21 @@ partial class Layers
             ref float destination = ref row.Destination;
 
             // Pass 1 of 3, reduced along the row: Mean(x, axis: -1, keepDims: true).
-            KernelRuntime.SimdScalar v3 = KernelRuntime.SimdScalar.Create(KernelRuntime.RowPass.Reduce<V, Pass1, KernelRuntime.RowSum>(new Pass1(ref in_x), length, in row, prefetch: 0) / length);
+            KernelRuntime::SimdScalar v3 = KernelRuntime::SimdScalar.Create(KernelRuntime::RowPass.Reduce<V, Pass1, KernelRuntime::RowSum>(new Pass1(ref in_x), length, in row, prefetch: 0) / length);
 
             // Pass 2 of 3, reduced along the row.
             // Meanwhile the next row's inputs are fetched, so the next row's first pass finds them in cache.
-            KernelRuntime.SimdScalar v6 = KernelRuntime.SimdScalar.Create(KernelRuntime.RowPass.Reduce<V, Pass2, KernelRuntime.RowSum>(new Pass2(ref in_x, v3.Value), length, in row, prefetch: 0b1) / length);
-            KernelRuntime.SimdScalar v7 = KernelRuntime.SimdScalar.Create(1E-05f);
-            KernelRuntime.SimdScalar v8 = v6 + v7;
-            KernelRuntime.SimdScalar v9 = KernelRuntime.SimdScalar.Sqrt(v8);
+            KernelRuntime::SimdScalar v6 = KernelRuntime::SimdScalar.Create(KernelRuntime::RowPass.Reduce<V, Pass2, KernelRuntime::RowSum>(new Pass2(ref in_x, v3.Value), length, in row, prefetch: 0b1) / length);
+            KernelRuntime::SimdScalar v7 = KernelRuntime::SimdScalar.Create(1E-05f);
+            KernelRuntime::SimdScalar v8 = v6 + v7;
+            KernelRuntime::SimdScalar v9 = KernelRuntime::SimdScalar.Sqrt(v8);
 
             // Pass 3 of 3, the output.
-            KernelRuntime.RowPass.Write<V, Pass3>(new Pass3(ref in_x, ref in_gamma, ref in_beta, v3.Value, v9.Value), length, in row, prefetch: 0, ref destination);
+            KernelRuntime::RowPass.Write<V, Pass3>(new Pass3(ref in_x, ref in_gamma, ref in_beta, v3.Value, v9.Value), length, in row, prefetch: 0, ref destination);
         }
 
         /// <summary>Pass 1's value at an element of the row: Mean(x, axis: -1, keepDims: true).</summary>
-        private readonly ref struct Pass1 : KernelRuntime.IRowPass
+        private readonly ref struct Pass1 : KernelRuntime::IRowPass
         {
             private readonly ref float in_x;
 
@@ -143,7 +143,7 @@ partial class Layers
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public W At<W>(nint i)
-                where W : struct, KernelRuntime.ISimdFloat<W>
+                where W : struct, KernelRuntime::ISimdFloat<W>
             {
                 W v0 = W.Load(ref in_x, i);
                 return v0;
@@ -151,7 +151,7 @@ partial class Layers
         }
 
         /// <summary>Pass 2's value at an element of the row.</summary>
-        private readonly ref struct Pass2 : KernelRuntime.IRowPass
+        private readonly ref struct Pass2 : KernelRuntime::IRowPass
         {
             private readonly ref float in_x;
             private readonly float p3;
@@ -164,7 +164,7 @@ partial class Layers
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public W At<W>(nint i)
-                where W : struct, KernelRuntime.ISimdFloat<W>
+                where W : struct, KernelRuntime::ISimdFloat<W>
             {
                 W v3 = W.Create(p3);
                 W v0 = W.Load(ref in_x, i);
@@ -175,7 +175,7 @@ partial class Layers
         }
 
         /// <summary>Pass 3's value at an element of the row.</summary>
-        private readonly ref struct Pass3 : KernelRuntime.IRowPass
+        private readonly ref struct Pass3 : KernelRuntime::IRowPass
         {
             private readonly ref float in_x;
             private readonly ref float in_gamma;
@@ -194,7 +194,7 @@ partial class Layers
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public W At<W>(nint i)
-                where W : struct, KernelRuntime.ISimdFloat<W>
+                where W : struct, KernelRuntime::ISimdFloat<W>
             {
                 W v3 = W.Create(p3);
                 W v9 = W.Create(p9);

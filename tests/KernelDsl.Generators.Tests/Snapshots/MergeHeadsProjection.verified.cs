@@ -19,26 +19,26 @@ partial class Layers
     public static void MergeHeadsProjection(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> heads, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w, in global::System.Numerics.Tensors.TensorSpan<float> destination)
     {
         // Dimension symbols are bound from their first use; every other use must agree.
-        KernelRuntime.KernelArguments.RequireRank(heads.Lengths, 4, "heads", "[B, H, T, D]");
+        KernelRuntime::KernelArguments.RequireRank(heads.Lengths, 4, "heads", "[B, H, T, D]");
         nint dim_B = heads.Lengths[0];
         nint dim_H = heads.Lengths[1];
         nint dim_T = heads.Lengths[2];
         nint dim_D = heads.Lengths[3];
-        KernelRuntime.KernelArguments.RequireRank(w.Lengths, 2, "w", "[H*D, C]");
+        KernelRuntime::KernelArguments.RequireRank(w.Lengths, 2, "w", "[H*D, C]");
         nint dim_C = w.Lengths[1];
-        KernelRuntime.KernelArguments.RequireProduct("H*D", (dim_H * dim_D), "H in heads, D in heads", w.Lengths[0], "w");
-        KernelRuntime.KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_T, dim_C], "destination", "[B, T, C]");
+        KernelRuntime::KernelArguments.RequireProduct("H*D", (dim_H * dim_D), "H in heads, D in heads", w.Lengths[0], "w");
+        KernelRuntime::KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_T, dim_C], "destination", "[B, T, C]");
         // A destination whose rows are contiguous and separate (a slice of a wider tensor, a permutation of its outer axes) is written in place through its strides when no input shares its memory; any other strided destination (a transpose of the last axis) is computed in dense scratch memory, then copied into.
-        float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination", dim_C, heads, w);
+        float[]? destinationScratch = KernelRuntime::KernelArguments.ScratchFor(destination, "destination", dim_C, heads, w);
         if (destinationScratch is not null)
         {
-            MergeHeadsProjection(heads, w, KernelRuntime.KernelArguments.ScratchView(destinationScratch, destination));
-            KernelRuntime.KernelArguments.CopyBack(destinationScratch, destination);
+            MergeHeadsProjection(heads, w, KernelRuntime::KernelArguments.ScratchView(destinationScratch, destination));
+            KernelRuntime::KernelArguments.CopyBack(destinationScratch, destination);
             return;
         }
 
-        KernelRuntime.KernelArguments.RequireDisjointOrSame(w, "w", destination, "destination", sameAllowed: false);
-        global::System.Span<float> destinationMemory = KernelRuntime.KernelArguments.RowMemory(destination, "destination");
+        KernelRuntime::KernelArguments.RequireDisjointOrSame(w, "w", destination, "destination", sameAllowed: false);
+        global::System.Span<float> destinationMemory = KernelRuntime::KernelArguments.RowMemory(destination, "destination");
 
         // Scratch buffers for the values passed between groups.
         float[] tmp1 = global::System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)(dim_B * dim_T * dim_H * dim_D))); // [B, T, H, D]: Transpose(heads, [0, 2, 1, 3])
@@ -46,18 +46,18 @@ partial class Layers
         {
             // Group 1 of 2: Transpose(heads, [0, 2, 1, 3])
             // A view (transpose or slice) written to dense memory: its elements are gathered from the source through strides.
-            KernelRuntime.StridedCopy.Run(KernelRuntime.KernelArguments.Memory(heads), [dim_B, dim_T, dim_H, dim_D], [heads.Strides[0], heads.Strides[2], heads.Strides[1], heads.Strides[3]], tmp1);
+            KernelRuntime::StridedCopy.Run(KernelRuntime::KernelArguments.Memory(heads), [dim_B, dim_T, dim_H, dim_D], [heads.Strides[0], heads.Strides[2], heads.Strides[1], heads.Strides[3]], tmp1);
 
             // Group 2 of 2: MatMul(Reshape(Transpose(heads, [0, 2, 1, 3]), 0, 0, -1), w)
             // A matrix product: packed panels, a register-blocked FMA micro-kernel, cache blocking, and blocks of C spread across cores.
-            KernelRuntime.Gemm.Multiply(
+            KernelRuntime::Gemm.Multiply(
                 [dim_B],
                 dim_T,
                 dim_C,
                 (dim_H * dim_D),
                 tmp1,
                 [dim_T * (dim_H * dim_D), (dim_H * dim_D), 1],
-                KernelRuntime.KernelArguments.Memory(w),
+                KernelRuntime::KernelArguments.Memory(w),
                 [0, w.Strides[0], w.Strides[1]],
                 destinationMemory,
                 destinationStrides: destination.Strides);
@@ -80,12 +80,12 @@ partial class Layers
         global::System.ArgumentNullException.ThrowIfNull(heads);
         global::System.ArgumentNullException.ThrowIfNull(w);
         // Dimension symbols are bound from their first use, to allocate the result; the entry point called below checks every other use.
-        KernelRuntime.KernelArguments.RequireRank(heads.Lengths, 4, "heads", "[B, H, T, D]");
+        KernelRuntime::KernelArguments.RequireRank(heads.Lengths, 4, "heads", "[B, H, T, D]");
         nint dim_B = heads.Lengths[0];
         nint dim_H = heads.Lengths[1];
         nint dim_T = heads.Lengths[2];
         nint dim_D = heads.Lengths[3];
-        KernelRuntime.KernelArguments.RequireRank(w.Lengths, 2, "w", "[H*D, C]");
+        KernelRuntime::KernelArguments.RequireRank(w.Lengths, 2, "w", "[H*D, C]");
         nint dim_C = w.Lengths[1];
         global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_B, dim_T, dim_C]);
         MergeHeadsProjection(heads.AsReadOnlyTensorSpan(), w.AsReadOnlyTensorSpan(), destination.AsTensorSpan());

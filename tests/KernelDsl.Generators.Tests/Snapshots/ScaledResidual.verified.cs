@@ -18,11 +18,11 @@ partial class Layers
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     public static void ScaledResidual(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> residual, float alpha, global::System.Span<float> destination)
     {
-        KernelRuntime.KernelArguments.RequireSameLength(x.Length, "x", destination.Length, "destination");
-        KernelRuntime.KernelArguments.RequireSameLength(residual.Length, "residual", destination.Length, "destination");
-        KernelRuntime.KernelArguments.RequireNoPartialOverlap(x, "x", destination, "destination");
-        KernelRuntime.KernelArguments.RequireNoPartialOverlap(residual, "residual", destination, "destination");
-        KernelRuntime.ElementwiseRunner.Run(new __ScaledResidualLoop(alpha), destination, x, residual);
+        KernelRuntime::KernelArguments.RequireSameLength(x.Length, "x", destination.Length, "destination");
+        KernelRuntime::KernelArguments.RequireSameLength(residual.Length, "residual", destination.Length, "destination");
+        KernelRuntime::KernelArguments.RequireNoPartialOverlap(x, "x", destination, "destination");
+        KernelRuntime::KernelArguments.RequireNoPartialOverlap(residual, "residual", destination, "destination");
+        KernelRuntime::ElementwiseRunner.Run(new __ScaledResidualLoop(alpha), destination, x, residual);
     }
 
     /// <summary>
@@ -33,14 +33,14 @@ partial class Layers
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
     public static void ScaledResidual(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> residual, float alpha, in global::System.Numerics.Tensors.TensorSpan<float> destination)
     {
-        KernelRuntime.KernelArguments.RequireSameShape(x.Lengths, "x", destination.Lengths, "destination");
-        KernelRuntime.KernelArguments.RequireSameShape(residual.Lengths, "residual", destination.Lengths, "destination");
-        float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination");
-        KernelRuntime.InputCopies __copies = default;
+        KernelRuntime::KernelArguments.RequireSameShape(x.Lengths, "x", destination.Lengths, "destination");
+        KernelRuntime::KernelArguments.RequireSameShape(residual.Lengths, "residual", destination.Lengths, "destination");
+        float[]? destinationScratch = KernelRuntime::KernelArguments.ScratchFor(destination, "destination");
+        KernelRuntime::InputCopies __copies = default;
         try
         {
-            ScaledResidual(KernelRuntime.InputCopies.DenseSpan(ref __copies, x, "x"), KernelRuntime.InputCopies.DenseSpan(ref __copies, residual, "residual"), alpha, KernelRuntime.KernelArguments.ScratchSpan(destinationScratch, destination, "destination"));
-            KernelRuntime.KernelArguments.CopyBack(destinationScratch, destination);
+            ScaledResidual(KernelRuntime::InputCopies.DenseSpan(ref __copies, x, "x"), KernelRuntime::InputCopies.DenseSpan(ref __copies, residual, "residual"), alpha, KernelRuntime::KernelArguments.ScratchSpan(destinationScratch, destination, "destination"));
+            KernelRuntime::KernelArguments.CopyBack(destinationScratch, destination);
         }
         finally
         {
@@ -68,14 +68,14 @@ partial class Layers
     /// The fused loop of <c>ScaledResidual</c>. All 8 elementwise operations fuse into one loop: elementwise ops inline into their consumer, so each input is read once and the output written once, with no temporaries.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
-    private readonly struct __ScaledResidualLoop(float arg_alpha) : KernelRuntime.IElementwiseKernel
+    private readonly struct __ScaledResidualLoop(float arg_alpha) : KernelRuntime::IElementwiseKernel
     {
         /// <summary>Computes elements [start, end); the runtime passes a multiple of <c>V.Count</c> elements.</summary>
         // Optimized on first call: a kernel runs few times but long, so tiered JIT would spend them in unoptimized code.
         // Never inlined: the loop's vector operations inline here, within a JIT inlining budget of their own.
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void Execute<V>(in KernelRuntime.KernelOperands operands, nint start, nint end)
-            where V : struct, KernelRuntime.ISimdFloat<V>
+        public void Execute<V>(in KernelRuntime::KernelOperands operands, nint start, nint end)
+            where V : struct, KernelRuntime::ISimdFloat<V>
         {
             ref float in_x = ref operands.Input(0);
             ref float in_residual = ref operands.Input(1);

@@ -19,17 +19,17 @@ partial class Layers
     public static void SoftmaxRows(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, in global::System.Numerics.Tensors.TensorSpan<float> destination)
     {
         // Dimension symbols are bound from their first use; every other use must agree.
-        KernelRuntime.KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
+        KernelRuntime::KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
         nint dim_B = x.Lengths[0];
         nint dim_N = x.Lengths[1];
-        KernelRuntime.KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_N], "destination", "[B, N]");
+        KernelRuntime::KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_N], "destination", "[B, N]");
         // An input the kernel cannot read in place is copied (into arrays from the shared pool, returned afterwards), and the kernel runs on the copies. It needs x contiguous along dimension 1.
-        if (!KernelRuntime.KernelArguments.IsReadableInPlace(x, 1, dense: false))
+        if (!KernelRuntime::KernelArguments.IsReadableInPlace(x, 1, dense: false))
         {
-            KernelRuntime.InputCopies __copies = default;
+            KernelRuntime::InputCopies __copies = default;
             try
             {
-                SoftmaxRows(KernelRuntime.InputCopies.InPlaceOrCopy(ref __copies, x, 1, dense: false, "x"), destination);
+                SoftmaxRows(KernelRuntime::InputCopies.InPlaceOrCopy(ref __copies, x, 1, dense: false, "x"), destination);
             }
             finally
             {
@@ -40,27 +40,27 @@ partial class Layers
         }
 
         // A destination whose rows are contiguous and separate (a slice of a wider tensor, a permutation of its outer axes) is written in place through its strides when no input shares its memory; any other strided destination (a transpose of the last axis) is computed in dense scratch memory, then copied into.
-        float[]? destinationScratch = KernelRuntime.KernelArguments.ScratchFor(destination, "destination", dim_N, x);
+        float[]? destinationScratch = KernelRuntime::KernelArguments.ScratchFor(destination, "destination", dim_N, x);
         if (destinationScratch is not null)
         {
-            SoftmaxRows(x, KernelRuntime.KernelArguments.ScratchView(destinationScratch, destination));
-            KernelRuntime.KernelArguments.CopyBack(destinationScratch, destination);
+            SoftmaxRows(x, KernelRuntime::KernelArguments.ScratchView(destinationScratch, destination));
+            KernelRuntime::KernelArguments.CopyBack(destinationScratch, destination);
             return;
         }
 
-        KernelRuntime.KernelArguments.RequireDisjointOrSame(x, "x", destination, "destination", sameAllowed: true);
-        global::System.Span<float> destinationMemory = KernelRuntime.KernelArguments.RowMemory(destination, "destination");
+        KernelRuntime::KernelArguments.RequireDisjointOrSame(x, "x", destination, "destination", sameAllowed: true);
+        global::System.Span<float> destinationMemory = KernelRuntime::KernelArguments.RowMemory(destination, "destination");
 
         // Group 1 of 1: the result
         // Its 2 reductions along the last axis fuse with their producers and consumers: each row is revisited in cache (once per reduction, then to write), so memory is read once and written once.
-        KernelRuntime.RowRunner.Run(
+        KernelRuntime::RowRunner.Run(
             new __SoftmaxRowsRows0(),
             [dim_B],
             dim_N,
             rowsMaySplit: false,
             destinationMemory,
             dim_N,
-            input0: KernelRuntime.KernelArguments.Memory(x),
+            input0: KernelRuntime::KernelArguments.Memory(x),
             strides0: [x.Strides[0], 1],
             destinationStrides: destination.Strides);
     }
@@ -76,7 +76,7 @@ partial class Layers
     {
         global::System.ArgumentNullException.ThrowIfNull(x);
         // Dimension symbols are bound from their first use, to allocate the result; the entry point called below checks every other use.
-        KernelRuntime.KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
+        KernelRuntime::KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
         nint dim_B = x.Lengths[0];
         nint dim_N = x.Lengths[1];
         global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_B, dim_N]);
@@ -88,30 +88,30 @@ partial class Layers
     /// Group 1 of 1 of <c>SoftmaxRows</c>, computing <c>Exp(x - Max(x, axis: -1, keepDims: true)) / Sum(Exp(x - Max(x, axis: -1, keepDims: true)), axis: -1, keepDims: true)</c>. Its 2 reductions along the last axis fuse with their producers and consumers: each row is revisited in cache (once per reduction, then to write), so memory is read once and written once.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("KernelDsl.Generators", "0.1.0")]
-    private readonly struct __SoftmaxRowsRows0 : KernelRuntime.IRowKernel
+    private readonly struct __SoftmaxRowsRows0 : KernelRuntime::IRowKernel
     {
         /// <summary>Computes one row of [B, N] (<paramref name="length"/> elements along the last dimension).</summary>
         // Never inlined: its passes inline here, within a JIT inlining budget of their own.
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void ExecuteRow<V>(in KernelRuntime.KernelOperands row, nint length)
-            where V : struct, KernelRuntime.ISimdFloat<V>
+        public void ExecuteRow<V>(in KernelRuntime::KernelOperands row, nint length)
+            where V : struct, KernelRuntime::ISimdFloat<V>
         {
             ref float in_x = ref row.Input(0);
             ref float destination = ref row.Destination;
 
             // Pass 1 of 3, reduced along the row: Max(x, axis: -1, keepDims: true).
-            KernelRuntime.SimdScalar v1 = KernelRuntime.SimdScalar.Create(KernelRuntime.RowPass.Reduce<V, Pass1, KernelRuntime.RowMax>(new Pass1(ref in_x), length, in row, prefetch: 0));
+            KernelRuntime::SimdScalar v1 = KernelRuntime::SimdScalar.Create(KernelRuntime::RowPass.Reduce<V, Pass1, KernelRuntime::RowMax>(new Pass1(ref in_x), length, in row, prefetch: 0));
 
             // Pass 2 of 3, reduced along the row: Sum(Exp(x - Max(x, axis: -1, keepDims: true)), axis: -1, keepDims: true). Each value is also stored in the destination, for the last pass to reuse.
             // Meanwhile the next row's inputs are fetched, so the next row's first pass finds them in cache.
-            KernelRuntime.SimdScalar v4 = KernelRuntime.SimdScalar.Create(KernelRuntime.RowPass.ReduceAndStore<V, Pass2, KernelRuntime.RowSum>(new Pass2(ref in_x, v1.Value), length, in row, prefetch: 0b1, ref destination));
+            KernelRuntime::SimdScalar v4 = KernelRuntime::SimdScalar.Create(KernelRuntime::RowPass.ReduceAndStore<V, Pass2, KernelRuntime::RowSum>(new Pass2(ref in_x, v1.Value), length, in row, prefetch: 0b1, ref destination));
 
             // Pass 3 of 3, the output.
-            KernelRuntime.RowPass.Write<V, Pass3>(new Pass3(ref destination, v4.Value), length, in row, prefetch: 0, ref destination);
+            KernelRuntime::RowPass.Write<V, Pass3>(new Pass3(ref destination, v4.Value), length, in row, prefetch: 0, ref destination);
         }
 
         /// <summary>Pass 1's value at an element of the row: Max(x, axis: -1, keepDims: true).</summary>
-        private readonly ref struct Pass1 : KernelRuntime.IRowPass
+        private readonly ref struct Pass1 : KernelRuntime::IRowPass
         {
             private readonly ref float in_x;
 
@@ -122,7 +122,7 @@ partial class Layers
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public W At<W>(nint i)
-                where W : struct, KernelRuntime.ISimdFloat<W>
+                where W : struct, KernelRuntime::ISimdFloat<W>
             {
                 W v0 = W.Load(ref in_x, i);
                 return v0;
@@ -130,7 +130,7 @@ partial class Layers
         }
 
         /// <summary>Pass 2's value at an element of the row: Sum(Exp(x - Max(x, axis: -1, keepDims: true)), axis: -1, keepDims: true).</summary>
-        private readonly ref struct Pass2 : KernelRuntime.IRowPass
+        private readonly ref struct Pass2 : KernelRuntime::IRowPass
         {
             private readonly ref float in_x;
             private readonly float p1;
@@ -143,18 +143,18 @@ partial class Layers
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public W At<W>(nint i)
-                where W : struct, KernelRuntime.ISimdFloat<W>
+                where W : struct, KernelRuntime::ISimdFloat<W>
             {
                 W v1 = W.Create(p1);
                 W v0 = W.Load(ref in_x, i);
                 W v2 = v0 - v1; // x - Max(x, axis: -1, keepDims: true)
-                W v3 = KernelRuntime.VectorMath.ExpOfNonPositive(v2); // Exp(x - Max(x, axis: -1, keepDims: true))
+                W v3 = KernelRuntime::VectorMath.ExpOfNonPositive(v2); // Exp(x - Max(x, axis: -1, keepDims: true))
                 return v3;
             }
         }
 
         /// <summary>Pass 3's value at an element of the row.</summary>
-        private readonly ref struct Pass3 : KernelRuntime.IRowPass
+        private readonly ref struct Pass3 : KernelRuntime::IRowPass
         {
             private readonly ref float destination;
             private readonly float p4;
@@ -167,7 +167,7 @@ partial class Layers
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             public W At<W>(nint i)
-                where W : struct, KernelRuntime.ISimdFloat<W>
+                where W : struct, KernelRuntime::ISimdFloat<W>
             {
                 W v4 = W.Create(p4);
                 W reciprocal4 = W.Create(1f / p4);
