@@ -176,6 +176,43 @@ public sealed class TupleKernelTests
     }
 
     [Fact]
+    public void ResultsMayInterleaveInOneBuffer()
+    {
+        // Exp and Log into the two columns of a [7, 2] buffer: the destinations' memory interleaves,
+        // but no element is shared.
+        Tensor<float> x = Random(5, 7);
+        float[] buffer = Enumerable.Repeat(-9f, 7 * 2 + 1).ToArray();
+        TupleKernels.ExpAndLog(x, new TensorSpan<float>(buffer, [7], [2]), new TensorSpan<float>(buffer.AsSpan(1), [7], [2]));
+        (Tensor<float> exp, Tensor<float> log) = TupleKernels.ExpAndLogFused(x);
+        for (int i = 0; i < 7; i++)
+        {
+            Assert.Equal(exp[i], buffer[2 * i]);
+            Assert.Equal(log[i], buffer[2 * i + 1]);
+        }
+
+        Assert.Equal(-9f, buffer[^1]);
+    }
+
+    [Fact]
+    public void ResultsMayShareABufferColumnByColumn()
+    {
+        // The centered rows in columns 0..7 of a [4, 9] buffer and their means in column 8.
+        Tensor<float> x = Random(3, 4, 8);
+        float[] buffer = Enumerable.Repeat(-9f, 4 * 9).ToArray();
+        TupleKernels.CenteredAndMean(x, new TensorSpan<float>(buffer, [4, 8], [9, 1]), new TensorSpan<float>(buffer.AsSpan(8), [4, 1], [9, 0]));
+        (Tensor<float> centered, Tensor<float> mean) = TupleKernels.CenteredAndMeanFused(x);
+        for (int r = 0; r < 4; r++)
+        {
+            for (int c = 0; c < 8; c++)
+            {
+                Assert.Equal(centered[r, c], buffer[r * 9 + c]);
+            }
+
+            Assert.Equal(mean[r, 0], buffer[r * 9 + 8]);
+        }
+    }
+
+    [Fact]
     public void DestinationsMustNotOverlapInputsOrEachOther()
     {
         float[] memory = Random(1, 4, 8).ToArray();
@@ -184,6 +221,15 @@ public sealed class TupleKernelTests
 
         var shared = new float[8];
         e = Assert.Throws<ArgumentException>(() => TupleKernels.MeanAndVariance(new ReadOnlyTensorSpan<float>(memory, [4, 8]), new TensorSpan<float>(shared, [4, 1]), new TensorSpan<float>(shared, [4, 1])));
-        Assert.Contains("'destination1' overlaps 'destination2'", e.Message);
+        Assert.Contains("'destination1' and 'destination2' share elements", e.Message);
+
+        // Strided destinations whose memory interleaves: an error only where they share an element.
+        Tensor<float> x = Random(2, 7);
+        var buffer = new float[64];
+        e = Assert.Throws<ArgumentException>(() => TupleKernels.ExpAndLog(x, new TensorSpan<float>(buffer, [7], [2]), new TensorSpan<float>(buffer, [7], [3])));
+        Assert.Contains("'destination1' and 'destination2' share elements", e.Message);
+        e = Assert.Throws<ArgumentException>(() => TupleKernels.ExpAndLog(x, new TensorSpan<float>(buffer, [7], [2]), new TensorSpan<float>(buffer.AsSpan(12), [7], [2])));
+        Assert.Contains("'destination1' and 'destination2' share elements", e.Message);
+        TupleKernels.ExpAndLog(x, new TensorSpan<float>(buffer, [7], [4]), new TensorSpan<float>(buffer.AsSpan(2), [7], [4]));
     }
 }

@@ -401,7 +401,7 @@ public static class ShapedKernelEmitter
             {
                 for (int j = i + 1; j < Destinations.Count; j++)
                 {
-                    w.Line($"{Args}.RequireDisjointOrSame({Destinations[i]}, \"{Destinations[i]}\", {Destinations[j]}, \"{Destinations[j]}\", sameAllowed: false);");
+                    w.Line($"{Args}.RequireSeparateDestinations({Destinations[i]}, \"{Destinations[i]}\", {Destinations[j]}, \"{Destinations[j]}\");");
                 }
             }
         }
@@ -454,7 +454,7 @@ public static class ShapedKernelEmitter
                 {
                     foreach (string destination in Destinations)
                     {
-                        w.Line($"{Args}.RequireDisjointOrSame({p.Name}, \"{Plain(p)}\", {destination}, \"{destination}\", sameAllowed: false);");
+                        w.Line($"{Args}.RequireDisjointFromResults({p.Name}, \"{Plain(p)}\", {destination}, \"{destination}\");");
                     }
                 }
 

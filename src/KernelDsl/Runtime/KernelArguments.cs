@@ -490,6 +490,146 @@ public static class KernelArguments
         }
     }
 
+    /// <summary>
+    /// Throws if two destinations of one kernel (a tuple's results) share an element. Their memory
+    /// may interleave, as two heads' columns of one buffer do: only a shared element is an error.
+    /// </summary>
+    /// <summary>
+    /// Throws if an input shares memory with one of the destinations of a kernel with several
+    /// results: each result is written by its own step while later steps may still read the inputs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RequireDisjointFromResults(in ReadOnlyTensorSpan<float> input, string inputName, in TensorSpan<float> destination, string destinationName)
+    {
+        if (Memory(input).Overlaps(Memory(destination)))
+        {
+            ThrowInputOverlapsResult(inputName, destinationName);
+        }
+    }
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowInputOverlapsResult(string inputName, string destinationName)
+        => throw new ArgumentException($"'{inputName}' overlaps '{destinationName}'; a kernel with several results writes each while later steps may still read the inputs, so they must not share memory.", inputName);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RequireSeparateDestinations(in TensorSpan<float> first, string firstName, in TensorSpan<float> second, string secondName)
+    {
+        if (Memory(first).Overlaps(Memory(second)) && ShareAnElement(first, second))
+        {
+            ThrowSharedDestinations(firstName, secondName);
+        }
+    }
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowSharedDestinations(string firstName, string secondName)
+        => throw new ArgumentException($"'{firstName}' and '{secondName}' share elements; each result of a kernel needs memory of its own.", secondName);
+
+    /// <summary>
+    /// Whether two views whose memory overlaps address a common element: at once when both are
+    /// dense; otherwise the first view's elements in the common range are marked in a bitmap (one
+    /// bit per float of that range, from the shared pool) and the second's looked up.
+    /// </summary>
+    private static bool ShareAnElement(in TensorSpan<float> first, in TensorSpan<float> second)
+    {
+        if (first.IsDense && second.IsDense)
+        {
+            return true;
+        }
+
+        ReadOnlySpan<float> a = Memory(first), b = Memory(second);
+        nint bytes = Unsafe.ByteOffset(ref MemoryMarshal.GetReference(a), ref MemoryMarshal.GetReference(b));
+        if (bytes % sizeof(float) != 0)
+        {
+            return true; // floats that overlap without lining up share bytes: as good as an element
+        }
+
+        // Offsets from a's first element; the common range is [low, high).
+        nint shift = bytes / sizeof(float);
+        nint low = Math.Max(0, shift), high = Math.Min(a.Length, shift + b.Length);
+        nint words = (high - low + 63) / 64;
+        ulong[] marks = System.Buffers.ArrayPool<ulong>.Shared.Rent(checked((int)words));
+        try
+        {
+            marks.AsSpan(0, (int)words).Clear();
+            Span<nint> index = stackalloc nint[Math.Max(first.Rank, second.Rank)];
+            var elements = new Offsets(first.Lengths, first.Strides, index);
+            while (elements.Next(out nint offset))
+            {
+                if (offset >= low && offset < high)
+                {
+                    nint bit = offset - low;
+                    marks[bit / 64] |= 1UL << (int)(bit % 64);
+                }
+            }
+
+            elements = new Offsets(second.Lengths, second.Strides, index);
+            while (elements.Next(out nint offset))
+            {
+                nint bit = offset + shift - low;
+                if (bit >= 0 && bit < high - low && (marks[bit / 64] & (1UL << (int)(bit % 64))) != 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<ulong>.Shared.Return(marks);
+        }
+    }
+
+    /// <summary>The element offsets of a view, in row-major order of its indices (an odometer).</summary>
+    private ref struct Offsets
+    {
+        private readonly ReadOnlySpan<nint> _lengths;
+        private readonly ReadOnlySpan<nint> _strides;
+        private readonly Span<nint> _index;
+        private nint _offset;
+        private bool _started;
+        private bool _done;
+
+        public Offsets(ReadOnlySpan<nint> lengths, ReadOnlySpan<nint> strides, Span<nint> index)
+        {
+            _lengths = lengths;
+            _strides = strides;
+            _index = index[..lengths.Length];
+            _index.Clear();
+            _offset = 0;
+            _started = false;
+            _done = false;
+            foreach (nint length in lengths)
+            {
+                _done |= length == 0;
+            }
+        }
+
+        public bool Next(out nint offset)
+        {
+            if (_started && !_done)
+            {
+                _done = true;
+                for (int d = _lengths.Length - 1; d >= 0; d--)
+                {
+                    _offset += _strides[d];
+                    if (++_index[d] < _lengths[d])
+                    {
+                        _done = false;
+                        break;
+                    }
+
+                    _offset -= _lengths[d] * _strides[d];
+                    _index[d] = 0;
+                }
+            }
+
+            _started = true;
+            offset = _offset;
+            return !_done;
+        }
+    }
+
     private static nint Extent(scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides)
     {
         nint last = 0;
