@@ -36,17 +36,11 @@ public sealed class AxisReductionTests
     [Fact]
     public void SweepMatchesAcrossCores()
     {
-        long threshold = KernelOptions.ParallelThreshold;
-        try
+        KernelOptionsScope.WithParallelThreshold(1, () =>
         {
-            KernelOptions.ParallelThreshold = 1;
             List<string> failures = AxisReductionSweep.Run();
             Assert.True(failures.Count == 0, string.Join("\n", failures));
-        }
-        finally
-        {
-            KernelOptions.ParallelThreshold = threshold;
-        }
+        });
     }
 
     /// <summary>NaN wins wherever it appears; -0 and +0 are ordered as <c>MathF.Max</c> orders them; infinities pass through.</summary>

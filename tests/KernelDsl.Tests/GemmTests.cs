@@ -185,16 +185,8 @@ public static class GemmSweep
         // A is stored either as [batch, M, K] or transposed as [batch, K, M]; likewise B.
         nint[] aStrides = p.TransposeA ? [aBatchStride, 1, aLeading] : [aBatchStride, aLeading, 1];
         nint[] bStrides = p.TransposeB ? [p.BroadcastB ? 0 : p.K * p.N, 1, p.K] : [p.BroadcastB ? 0 : p.K * p.N, p.N, 1];
-        long threshold = KernelOptions.ParallelThreshold;
-        try
-        {
-            KernelOptions.ParallelThreshold = p.Parallel ? 1 : threshold;
-            Gemm.Multiply([p.Batch], p.M, p.N, p.K, a, aStrides, b, bStrides, c, strided ? [cBatchStride, cRowStride, 1] : default);
-        }
-        finally
-        {
-            KernelOptions.ParallelThreshold = threshold;
-        }
+        KernelOptionsScope.WithParallelThreshold(p.Parallel ? 1 : KernelOptions.ParallelThreshold, () =>
+            Gemm.Multiply([p.Batch], p.M, p.N, p.K, a, aStrides, b, bStrides, c, strided ? [cBatchStride, cRowStride, 1] : default));
 
         var written = new bool[c.Length];
         for (int batch = 0; batch < p.Batch; batch++)

@@ -14,3 +14,22 @@ public sealed class KernelOptionsCollection
 {
     public const string Name = "KernelOptions";
 }
+
+/// <summary>Process-wide <see cref="KernelOptions"/> for the length of a test, restored afterwards (tests in <see cref="KernelOptionsCollection"/> only).</summary>
+public static class KernelOptionsScope
+{
+    /// <summary>Runs <paramref name="body"/> with <see cref="KernelOptions.ParallelThreshold"/> set to <paramref name="threshold"/> (1 splits every call across cores).</summary>
+    public static void WithParallelThreshold(long threshold, System.Action body)
+    {
+        long saved = KernelOptions.ParallelThreshold;
+        try
+        {
+            KernelOptions.ParallelThreshold = threshold;
+            body();
+        }
+        finally
+        {
+            KernelOptions.ParallelThreshold = saved;
+        }
+    }
+}

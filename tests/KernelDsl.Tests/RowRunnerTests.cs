@@ -100,20 +100,12 @@ public sealed class RowRunnerTests
         }
 
         float[] destination = Enumerable.Repeat(Sentinel, (int)size).ToArray();
-        long threshold = KernelOptions.ParallelThreshold;
-        try
-        {
-            KernelOptions.ParallelThreshold = c.Parallel ? 1 : KernelOptions.DefaultParallelThreshold;
+        KernelOptionsScope.WithParallelThreshold(c.Parallel ? 1 : KernelOptions.DefaultParallelThreshold, () =>
             RowRunner.Run(new AddTwice(firstPerRow, secondPerRow), c.Shape[..^1].Select(d => (nint)d).ToArray(), last, rowsMaySplit: true,
                 destination, last,
                 input0: first.Data.Select(v => (float)v).ToArray(), strides0: firstStrides,
                 input1: second.Data.Select(v => (float)v).ToArray(), strides1: secondStrides,
-                destinationStrides: c.PermutedDestination ? destinationStrides : default);
-        }
-        finally
-        {
-            KernelOptions.ParallelThreshold = threshold;
-        }
+                destinationStrides: c.PermutedDestination ? destinationStrides : default));
 
         var written = new bool[destination.Length];
         for (int i = 0; i < expected.Data.Length; i++)

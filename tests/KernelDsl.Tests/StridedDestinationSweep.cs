@@ -141,16 +141,10 @@ public sealed class StridedDestinationTests
     [Fact]
     public void RowKernelsWriteStridedDestinationsAsTheyWriteDenseOnesAcrossCores()
     {
-        long threshold = KernelOptions.ParallelThreshold;
-        try
+        KernelOptionsScope.WithParallelThreshold(1, () =>
         {
-            KernelOptions.ParallelThreshold = 1;
             List<string> failures = StridedDestinationSweep.Run();
             Assert.True(failures.Count == 0, string.Join("\n", failures));
-        }
-        finally
-        {
-            KernelOptions.ParallelThreshold = threshold;
-        }
+        });
     }
 }
