@@ -13,7 +13,7 @@ namespace KernelDsl.Runtime;
 public static class Horizontal
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum<V>(V value) where V : struct, ISimdFloat<V> => V.Sum(value);
+    public static float Sum<V>(V value) where V : struct, ISimdFloat<V> => Tree(value, Operation.Sum);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Max<V>(V value) where V : struct, ISimdFloat<V> => Tree(value, Operation.Max);
@@ -26,6 +26,7 @@ public static class Horizontal
 
     private enum Operation
     {
+        Sum,
         Max,
         Min,
         Product,
@@ -40,6 +41,8 @@ public static class Horizontal
     /// <see cref="MathF.Max(float, float)"/>, propagate NaN and order -0 below +0. A scalar tree
     /// through a stack buffer cost a call per row (the JIT does not inline a method that allocates on
     /// the stack) and fifteen scalar steps: a softmax over rows of 64 floats ran 1.4x slower with it.
+    /// Sums take the same tree: <c>Vector512.Sum</c> adds within each 128-bit quarter first (about
+    /// 26 instructions, a longer chain), and rows of 64 floats ran 3-4% faster this way.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Tree<V>(V value, Operation operation) where V : struct, ISimdFloat<V>
@@ -72,6 +75,7 @@ public static class Horizontal
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Combine(Vector256<float> left, Vector256<float> right, Operation operation) => operation switch
     {
+        Operation.Sum => left + right,
         Operation.Max => Vector256.Max(left, right),
         Operation.Min => Vector256.Min(left, right),
         _ => left * right,
@@ -80,6 +84,7 @@ public static class Horizontal
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<float> Combine(Vector128<float> left, Vector128<float> right, Operation operation) => operation switch
     {
+        Operation.Sum => left + right,
         Operation.Max => Vector128.Max(left, right),
         Operation.Min => Vector128.Min(left, right),
         _ => left * right,
