@@ -41,6 +41,13 @@ public static partial class TupleKernels
 
     [Kernel]
     public static Tensor<float> Dot(Tensor<float> x, Tensor<float> y) => Sum(x * y, axis: 0);
+
+    [Kernel]
+    public static (Tensor<float>, Tensor<float>) TwoProjections([Shape("T", "K")] Tensor<float> x, [Shape("K", "D")] Tensor<float> wq, [Shape("K", "D")] Tensor<float> wk)
+        => (MatMul(x, wq), Relu(MatMul(x, wk)));
+
+    [Kernel]
+    public static (Tensor<float>, Tensor<float>) SoftmaxAndLogSoftmax([Shape("B", "N")] Tensor<float> x) => (Softmax(x), LogSoftmax(x));
 }
 
 public sealed class TupleKernelTests
@@ -191,6 +198,65 @@ public sealed class TupleKernelTests
         }
 
         Assert.Equal(-9f, buffer[^1]);
+    }
+
+    [Theory]
+    [InlineData(1, 3, 5)]
+    [InlineData(7, 20, 17)]
+    [InlineData(33, 64, 40)]
+    public void ResultsWrittenWholeRowsGoIntoTheirColumnsOfOneBuffer(int t, int k, int d)
+    {
+        // Two projections into the two halves of each row of a [T, 2D + 1] buffer, and softmax and
+        // log-softmax likewise: every result written through its own strides, the rest untouched.
+        Tensor<float> x = Random(t * 7 + k, t, k), wq = Random(k, k, d), wk = Random(k + 1, k, d);
+        (Tensor<float> q, Tensor<float> key) = TupleKernels.TwoProjectionsFused(x, wq, wk);
+        AssertWrittenSideBySide(q, key, (first, second) => TupleKernels.TwoProjections(x, wq, wk, first, second));
+
+        Tensor<float> y = Random(d, t, d);
+        (Tensor<float> probabilities, Tensor<float> logs) = TupleKernels.SoftmaxAndLogSoftmaxFused(y);
+        AssertWrittenSideBySide(probabilities, logs, (first, second) => TupleKernels.SoftmaxAndLogSoftmax(y, first, second));
+    }
+
+    [Fact]
+    public void AResultReadByALaterResultMayBeAViewToo()
+    {
+        // The product (read again by Relu and Softmax) and both activations in three column blocks.
+        Tensor<float> a = Random(11, 6, 9), b = Random(12, 9, 10);
+        (Tensor<float> product, Tensor<float> relu, Tensor<float> softmax) = TupleKernels.ProductAndActivationsFused(a, b);
+        float[] buffer = Enumerable.Repeat(-9f, 6 * 31).ToArray();
+        TupleKernels.ProductAndActivations(a, b,
+            new TensorSpan<float>(buffer, [6, 10], [31, 1]), new TensorSpan<float>(buffer.AsSpan(10), [6, 10], [31, 1]), new TensorSpan<float>(buffer.AsSpan(20), [6, 10], [31, 1]));
+        for (int r = 0; r < 6; r++)
+        {
+            for (int c = 0; c < 10; c++)
+            {
+                Assert.Equal(product[r, c], buffer[r * 31 + c]);
+                Assert.Equal(relu[r, c], buffer[r * 31 + 10 + c]);
+                Assert.Equal(softmax[r, c], buffer[r * 31 + 20 + c]);
+            }
+
+            Assert.Equal(-9f, buffer[r * 31 + 30]);
+        }
+    }
+
+    private delegate void IntoViews(TensorSpan<float> first, TensorSpan<float> second);
+
+    private static void AssertWrittenSideBySide(Tensor<float> first, Tensor<float> second, IntoViews kernel)
+    {
+        int rows = (int)first.Lengths[0], columns = (int)first.Lengths[1], stride = 2 * columns + 1;
+        float[] buffer = Enumerable.Repeat(-9f, rows * stride).ToArray();
+        nint[] strides = [rows == 1 ? 0 : stride, 1];
+        kernel(new TensorSpan<float>(buffer, [rows, columns], strides), new TensorSpan<float>(buffer.AsSpan(columns), [rows, columns], strides));
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                Assert.Equal(first[r, c], buffer[r * stride + c]);
+                Assert.Equal(second[r, c], buffer[r * stride + columns + c]);
+            }
+
+            Assert.Equal(-9f, buffer[r * stride + 2 * columns]);
+        }
     }
 
     [Fact]

@@ -67,7 +67,7 @@ public static class ScratchReuse
     }
 
     /// <summary>Whether a group after <paramref name="g"/> reads <paramref name="value"/> (directly, through a view, or as a product's operand).</summary>
-    private static bool ReadAfter(KernelGraph graph, NdPlan plan, int g, int value)
+    internal static bool ReadAfter(KernelGraph graph, NdPlan plan, int g, int value)
     {
         for (int later = g + 1; later < plan.Groups.Count; later++)
         {

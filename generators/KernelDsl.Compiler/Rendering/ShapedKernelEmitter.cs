@@ -95,45 +95,38 @@ public static class ShapedKernelEmitter
         /// <summary>The scratch buffer holding <paramref name="node"/>: its own, or the one it takes over.</summary>
         private string ScratchName(int node) => TempName(ScratchHosts.TryGetValue(node, out int host) ? host : node);
 
-        private string? _directRowLength;
-        private bool _directRowLengthKnown;
+        private string?[]? _directRowLengths;
 
         /// <summary>
-        /// The row length (an expression) when the kernel's one result is written whole rows at a
-        /// time by its last group, a row group or a matrix product: then a destination whose rows
-        /// are contiguous and separate (a slice of a wider tensor, a permutation of its outer axes)
-        /// is written in place through its strides, unless an input shares its memory; null when
-        /// every strided destination goes through scratch memory.
+        /// For each result, the row length (an expression) when the group that computes it writes it
+        /// whole rows at a time (a row group, or a matrix product with its epilogue) and no later
+        /// group reads it back: then a destination whose rows are contiguous and separate (a slice of
+        /// a wider tensor, a permutation of its outer axes) is written in place through its strides,
+        /// unless an input shares its memory. Null where a strided destination goes through scratch
+        /// memory: a row's single value, a value read again by a later group (which reads it densely),
+        /// a result returned twice (copied densely).
         /// </summary>
-        private string? DirectRowLength
-        {
-            get
-            {
-                if (!_directRowLengthKnown)
-                {
-                    _directRowLength = FindDirectRowLength();
-                    _directRowLengthKnown = true;
-                }
+        private IReadOnlyList<string?> DirectRowLengths => _directRowLengths ??= Enumerable.Range(0, plan.Results.Count).Select(FindDirectRowLength).ToArray();
 
-                return _directRowLength;
-            }
-        }
+        /// <summary>Whether any destination may be written in place through its strides.</summary>
+        private bool AnyDirect => DirectRowLengths.Any(length => length is not null);
 
-        private string? FindDirectRowLength()
+        private string? FindDirectRowLength(int r)
         {
             // Every tensor parameter goes to ScratchFor's overlap check, which takes eight: as many
             // as a kernel may have (KernelParser).
-            int last = plan.Groups.Count - 1;
-            NdGroup group = plan.Groups[last];
-            Shape result = shapes[plan.Results[0]]!;
-            if (IsTuple || group.Output != plan.Results[0] || result.Rank == 0)
+            int node = plan.Results[r];
+            Shape result = shapes[node]!;
+            int g = plan.Groups.ToList().FindIndex(group => group.Output == node);
+            if (result.Rank == 0 || g < 0 || plan.Results.Count(n => n == node) > 1 || ScratchReuse.ReadAfter(graph, plan, g, node))
             {
                 return null;
             }
 
+            NdGroup group = plan.Groups[g];
             bool writesRows = group.Kind switch
             {
-                NdGroupKind.Rows => programs[last] is { OutputIsRowScalar: false } program && program.Domain.Count == result.Rank,
+                NdGroupKind.Rows => programs[g] is { OutputIsRowScalar: false } program && program.Domain.Count == result.Rank,
                 NdGroupKind.Contraction => shapes[group.Product]!.Rank == result.Rank,
                 _ => false,
             };
@@ -146,7 +139,7 @@ public static class ShapedKernelEmitter
                 .Concat(Destinations.Select(d => $"in {Tensors}.TensorSpan<float> {d}")));
             w.Line("/// <summary>");
             w.Line($"/// Computes <c>{spec.MethodName}</c> into {DescribeDestinations()}, in {Describe(plan)}.");
-            w.Line(DirectRowLength is null
+            w.Line(!AnyDirect
                 ? "/// Inputs may be strided views (read in place where the kernel can, else copied first); a strided destination (a slice of a wider tensor) is computed in scratch memory and copied into."
                 : "/// Inputs may be strided views (read in place where the kernel can, else copied first); a destination whose rows are contiguous (a slice of a wider tensor, a permutation of its outer axes) is written in place unless an input shares its memory, and other strided destinations are computed in scratch memory and copied into.");
             w.Line("/// </summary>");
@@ -166,10 +159,10 @@ public static class ShapedKernelEmitter
                 EmitDestinationPairChecks(w);
                 EmitScratchDestinations(w);
                 EmitOverlapChecks(w);
-                foreach (string destination in Destinations)
+                for (int r = 0; r < Destinations.Count; r++)
                 {
-                    string memory = DirectRowLength is null ? "DenseMemory" : "RowMemory";
-                    w.Line($"global::System.Span<float> {MemoryOf(destination)} = {Args}.{memory}({destination}, \"{destination}\");");
+                    string memory = DirectRowLengths[r] is null ? "DenseMemory" : "RowMemory";
+                    w.Line($"global::System.Span<float> {MemoryOf(Destinations[r])} = {Args}.{memory}({Destinations[r]}, \"{Destinations[r]}\");");
                 }
                 if (plan.Temporaries.Count == 0)
                 {
@@ -412,19 +405,16 @@ public static class ShapedKernelEmitter
         /// </summary>
         private void EmitScratchDestinations(CodeWriter w)
         {
-            if (DirectRowLength is string rowLength)
+            w.Line(AnyDirect
+                ? "// A destination whose rows are contiguous and separate (a slice of a wider tensor, a permutation of its outer axes) is written in place through its strides when no input shares its memory; any other strided destination (a transpose of the last axis) is computed in dense scratch memory, then copied into."
+                : "// A strided destination (a slice of a wider tensor, a transpose) is computed in dense scratch memory, then copied into.");
+            string inputs = string.Concat(graph.Parameters.Where(p => p.Kind == ParameterKind.Tensor).Select(p => ", " + p.Name));
+            for (int r = 0; r < Destinations.Count; r++)
             {
-                string inputs = string.Concat(graph.Parameters.Where(p => p.Kind == ParameterKind.Tensor).Select(p => ", " + p.Name));
-                w.Line("// A destination whose rows are contiguous and separate (a slice of a wider tensor, a permutation of its outer axes) is written in place through its strides when no input shares its memory; any other strided destination (a transpose of the last axis) is computed in dense scratch memory, then copied into.");
-                w.Line($"float[]? {ScratchOf(Destinations[0])} = {Args}.ScratchFor({Destinations[0]}, \"{Destinations[0]}\", {rowLength}{inputs});");
-            }
-            else
-            {
-                w.Line("// A strided destination (a slice of a wider tensor, a transpose) is computed in dense scratch memory, then copied into.");
-                foreach (string destination in Destinations)
-                {
-                    w.Line($"float[]? {ScratchOf(destination)} = {Args}.ScratchFor({destination}, \"{destination}\");");
-                }
+                string destination = Destinations[r];
+                w.Line(DirectRowLengths[r] is string rowLength
+                    ? $"float[]? {ScratchOf(destination)} = {Args}.ScratchFor({destination}, \"{destination}\", {rowLength}{inputs});"
+                    : $"float[]? {ScratchOf(destination)} = {Args}.ScratchFor({destination}, \"{destination}\");");
             }
 
             w.Line("if (" + string.Join(" || ", Destinations.Select(d => $"{ScratchOf(d)} is not null")) + ")");
@@ -758,12 +748,15 @@ public static class ShapedKernelEmitter
             WriteArguments(w, arguments);
         }
 
-        /// <summary>The destination's own strides, when the last group writes it in place and it may be a view (<see cref="DirectRowLength"/>).</summary>
+        /// <summary>The destination's own strides, when its group writes it in place and it may be a view (<see cref="DirectRowLengths"/>).</summary>
         private void AddDestinationStrides(List<string> arguments, string target)
         {
-            if (DirectRowLength is not null && target == MemoryOf(Destinations[0]))
+            for (int r = 0; r < Destinations.Count; r++)
             {
-                arguments.Add($"destinationStrides: {Destinations[0]}.Strides");
+                if (DirectRowLengths[r] is not null && target == MemoryOf(Destinations[r]))
+                {
+                    arguments.Add($"destinationStrides: {Destinations[r]}.Strides");
+                }
             }
         }
 
