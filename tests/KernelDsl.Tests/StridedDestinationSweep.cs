@@ -7,9 +7,10 @@ using Xunit;
 namespace KernelDsl.Tests;
 
 /// <summary>
-/// Row kernels (softmax, log-softmax, layer norm, RMS norm) and a dense layer writing destinations
-/// whose rows are contiguous but not adjacent — rows padded apart, outer axes permuted — which the
-/// kernels write in place through the destination's strides. Each result must equal, bit for bit,
+/// Row kernels (softmax, log-softmax, layer norm, RMS norm), a dense layer and a tuple's two results
+/// writing destinations whose rows are contiguous but not adjacent — rows padded apart, outer axes
+/// permuted, two results side by side in one buffer — which the kernels write in place through the
+/// destination's strides. Each result must equal, bit for bit,
 /// the same kernel's result into a dense tensor (the same row code runs either way), and every
 /// element of the buffer outside the view must keep its sentinel. Row lengths cross every vector
 /// width's edges (one lane, one past a vector, one short of four vectors), so that the row tails
@@ -58,6 +59,11 @@ public static class StridedDestinationSweep
                 Layout permuted = new(Lengths: [2, rows, n], Strides: [n + pad, 2 * (n + pad), 1], Offset: 0, MemoryLength: (2 * rows + 2) * (n + pad));
                 Check(failures, $"LogSoftmaxRank3 [2, {rows}, {n}] into [{rows}, 2, {n + pad}]", permuted,
                     NdTestKernels.LogSoftmaxRank3Fused(x3), view => NdTestKernels.LogSoftmaxRank3(x3, view));
+
+                // A tuple's two results into the two halves of each row of one buffer.
+                (Tensor<float> probabilities, Tensor<float> logs) = TupleKernels.SoftmaxAndLogSoftmaxFused(x);
+                CheckPair(failures, $"SoftmaxAndLogSoftmax [{rows}, {n}] side by side", probabilities, logs,
+                    (first, second) => TupleKernels.SoftmaxAndLogSoftmax(x, first, second));
             }
         }
 
@@ -111,6 +117,37 @@ public static class StridedDestinationSweep
             if (!written[i] && memory[i] != Sentinel)
             {
                 failures.Add($"{what}: element {i} of the buffer, outside the view, was overwritten with {memory[i]:R}");
+                return;
+            }
+        }
+    }
+
+    private delegate void IntoViews(TensorSpan<float> first, TensorSpan<float> second);
+
+    /// <summary>Two [rows, n] results into columns [0, n) and [n, 2n) of a [rows, 2n + 1] buffer, each as its dense counterpart bit for bit.</summary>
+    private static void CheckPair(List<string> failures, string what, Tensor<float> first, Tensor<float> second, IntoViews kernel)
+    {
+        int rows = (int)first.Lengths[0], n = (int)first.Lengths[1], stride = 2 * n + 1;
+        float[] memory = Enumerable.Repeat(Sentinel, rows * stride).ToArray();
+        nint[] strides = [rows == 1 ? 0 : stride, n == 1 ? 0 : 1];
+        try
+        {
+            kernel(new TensorSpan<float>(memory, [rows, n], strides), new TensorSpan<float>(memory.AsSpan(n), [rows, n], strides));
+        }
+        catch (Exception e)
+        {
+            failures.Add($"{what}: threw {e}");
+            return;
+        }
+
+        float[] a = first.ToArray(), b = second.ToArray();
+        for (int i = 0; i < memory.Length; i++)
+        {
+            int r = i / stride, c = i % stride;
+            float expected = c < n ? a[r * n + c] : c < 2 * n ? b[r * n + c - n] : Sentinel;
+            if (BitConverter.SingleToInt32Bits(memory[i]) != BitConverter.SingleToInt32Bits(expected))
+            {
+                failures.Add($"{what}: element {i} of the buffer is {memory[i]:R}, expected {expected:R}");
                 return;
             }
         }
