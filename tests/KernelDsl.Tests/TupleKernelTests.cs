@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Numerics.Tensors;
 using KernelDsl;
@@ -237,6 +238,107 @@ public sealed class TupleKernelTests
 
             Assert.Equal(-9f, buffer[r * 31 + 30]);
         }
+    }
+
+    [Fact]
+    public void SeparateDestinationsAreTheOnesThatShareNoElement()
+    {
+        // Random views of one buffer (ranks 1 to 3, rows contiguous or strided, short or longer than
+        // a 64-bit word of the bitmap, any offsets) against the element sets themselves.
+        var random = new Random(17);
+        var buffer = new float[2400];
+        int checkedPairs = 0, sharing = 0;
+        for (int trial = 0; trial < 3000; trial++)
+        {
+            if (!TryView(random, buffer, out int offset1, out nint[] lengths1, out nint[] strides1)
+                || !TryView(random, buffer, out int offset2, out nint[] lengths2, out nint[] strides2))
+            {
+                continue;
+            }
+
+            bool shared = Elements(offset1, lengths1, strides1).Overlaps(Elements(offset2, lengths2, strides2));
+            Exception? error = Record.Exception(() => KernelDsl.Runtime.KernelArguments.RequireSeparateDestinations(
+                new TensorSpan<float>(buffer.AsSpan(offset1), lengths1, strides1), "first", new TensorSpan<float>(buffer.AsSpan(offset2), lengths2, strides2), "second"));
+            Assert.True(shared == error is ArgumentException, $"offsets {offset1}/{offset2}, lengths [{string.Join(", ", lengths1)}]/[{string.Join(", ", lengths2)}], strides [{string.Join(", ", strides1)}]/[{string.Join(", ", strides2)}]: shared {shared}, error {error}");
+            checkedPairs++;
+            sharing += shared ? 1 : 0;
+        }
+
+        Assert.True(checkedPairs > 1000 && sharing > 100 && checkedPairs - sharing > 100, $"{checkedPairs} pairs, {sharing} sharing");
+
+        // Two rows of 150 floats, 200 apart, from element 5, against four elements 101 or 128 apart
+        // from every start around them, in both orders (the first view is marked, the second looked
+        // up): often a single shared element, wherever it falls in the bitmap's words.
+        HashSet<nint> rowElements = Elements(5, [2, 150], [200, 1]);
+        foreach (int spread in new[] { 101, 128 })
+        {
+            for (int at = 0; at < 420; at++)
+            {
+                bool shared = rowElements.Overlaps(Elements(at, [4], [spread]));
+                Exception? rowsFirst = Record.Exception(() => KernelDsl.Runtime.KernelArguments.RequireSeparateDestinations(
+                    new TensorSpan<float>(buffer.AsSpan(5), [2, 150], [200, 1]), "rows", new TensorSpan<float>(buffer.AsSpan(at), [4], [spread]), "spread"));
+                Exception? rowsSecond = Record.Exception(() => KernelDsl.Runtime.KernelArguments.RequireSeparateDestinations(
+                    new TensorSpan<float>(buffer.AsSpan(at), [4], [spread]), "spread", new TensorSpan<float>(buffer.AsSpan(5), [2, 150], [200, 1]), "rows"));
+                Assert.True(shared == rowsFirst is ArgumentException && shared == rowsSecond is ArgumentException, $"{spread} apart from element {at}: {rowsFirst} / {rowsSecond}");
+            }
+        }
+    }
+
+    private static bool TryView(Random random, float[] buffer, out int offset, out nint[] lengths, out nint[] strides)
+    {
+        int rank = random.Next(1, 4);
+        lengths = new nint[rank];
+        strides = new nint[rank];
+        for (int d = 0; d < rank; d++)
+        {
+            lengths[d] = random.Next(1, 6);
+        }
+
+        if (random.Next(3) == 0)
+        {
+            lengths[rank - 1] = random.Next(60, 140); // rows across the bitmap's 64-bit words
+        }
+
+        strides[rank - 1] = random.Next(3) == 0 ? random.Next(2, 4) : 1;
+        for (int d = rank - 2; d >= 0; d--)
+        {
+            strides[d] = lengths[d + 1] * strides[d + 1] + random.Next(0, 4);
+        }
+
+        for (int d = 0; d < rank; d++)
+        {
+            strides[d] = lengths[d] == 1 ? 0 : strides[d];
+        }
+
+        offset = random.Next(0, 200);
+        try
+        {
+            _ = new TensorSpan<float>(buffer.AsSpan(offset), lengths, strides);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static HashSet<nint> Elements(int offset, nint[] lengths, nint[] strides)
+    {
+        var set = new HashSet<nint>();
+        int count = (int)lengths.Aggregate((nint)1, (p, q) => p * q);
+        for (int flat = 0; flat < count; flat++)
+        {
+            nint at = offset, rest = flat;
+            for (int d = lengths.Length - 1; d >= 0; d--)
+            {
+                at += rest % lengths[d] * strides[d];
+                rest /= lengths[d];
+            }
+
+            set.Add(at);
+        }
+
+        return set;
     }
 
     private delegate void IntoViews(TensorSpan<float> first, TensorSpan<float> second);

@@ -33,8 +33,7 @@ internal unsafe struct RowLayout
     /// </summary>
     public void AddInput(float* data, nint length, ReadOnlySpan<nint> strides, string name)
     {
-        // The messages are built in methods of their own (never inlined), which keeps this one small
-        // enough for the JIT to inline into every call of the runner.
+        // The messages are built in methods of their own (never inlined): this body is the checks alone.
         if (strides.Length != OuterRank + 1)
         {
             ThrowStrideCount(name, strides.Length, OuterRank + 1);
