@@ -528,8 +528,7 @@ public static class KernelArguments
     /// Whether two views whose memory overlaps address a common element: at once when both are
     /// dense; otherwise the first view's runs of elements (its rows when their elements are
     /// contiguous, else single elements) are marked in a bitmap of the common range (one bit per
-    /// float, from the shared pool) and the second's looked up. Rows of 768 floats side by side in a
-    /// [4096, 1536] buffer take some 200,000 word operations, well under the kernel's own time.
+    /// float, from the shared pool) and the second's looked up, whole words at a time.
     /// </summary>
     private static bool ShareAnElement(in TensorSpan<float> first, in TensorSpan<float> second)
     {
@@ -581,25 +580,31 @@ public static class KernelArguments
     /// <summary>Sets, or tests for any set, the bits of [<paramref name="from"/>, <paramref name="from"/> + <paramref name="count"/>) that lie in [0, <paramref name="size"/>).</summary>
     private static bool Bits(Span<ulong> bits, nint from, nint count, nint size, bool set)
     {
-        nint end = Math.Min(from + count, size);
-        for (nint bit = Math.Max(from, 0); bit < end;)
+        nint start = Math.Max(from, 0), end = Math.Min(from + count, size);
+        if (start >= end)
         {
-            int word = (int)(bit / 64), first = (int)(bit % 64);
-            int last = (int)Math.Min(64, end - (bit - first)); // one past the last bit of this word
-            ulong mask = (last == 64 ? ulong.MaxValue : (1UL << last) - 1) & ~((1UL << first) - 1);
-            if (set)
-            {
-                bits[word] |= mask;
-            }
-            else if ((bits[word] & mask) != 0)
-            {
-                return true;
-            }
-
-            bit += last - first;
+            return false;
         }
 
-        return false;
+        // Partial words at either end; whole words between them filled or scanned as spans.
+        int firstWord = (int)(start / 64), lastWord = (int)((end - 1) / 64);
+        ulong firstMask = ulong.MaxValue << (int)(start % 64), lastMask = ulong.MaxValue >> (int)(63 - (end - 1) % 64);
+        if (firstWord == lastWord)
+        {
+            firstMask &= lastMask;
+            lastMask = 0;
+        }
+
+        Span<ulong> whole = bits.Slice(firstWord + 1, Math.Max(lastWord - firstWord - 1, 0));
+        if (set)
+        {
+            bits[firstWord] |= firstMask;
+            bits[lastWord] |= lastMask;
+            whole.Fill(ulong.MaxValue);
+            return false;
+        }
+
+        return (bits[firstWord] & firstMask) != 0 || (bits[lastWord] & lastMask) != 0 || whole.IndexOfAnyExcept(0UL) >= 0;
     }
 
     /// <summary>
