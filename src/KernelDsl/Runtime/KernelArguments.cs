@@ -544,8 +544,26 @@ public static class KernelArguments
             return true; // floats that overlap without lining up share bytes: as good as an element
         }
 
-        // Offsets from a's first element; the common range is [low, high).
         nint shift = bytes / sizeof(float);
+        if (SameEvenlySpacedRows(first, second) is nint rowStride)
+        {
+            // The usual case, results side by side: b's rows are a's moved by `shift`. Row i of a
+            // and row j of b meet only if |(i - j)·stride - shift| < the row length; the k = i - j
+            // nearest shift / stride decide it.
+            nint rows = first.Lengths[0], length = first.Lengths[1];
+            nint k = shift >= 0 ? shift / rowStride : -((-shift) / rowStride);
+            for (nint candidate = k - 1; candidate <= k + 1; candidate++)
+            {
+                if (candidate > -rows && candidate < rows && Math.Abs(candidate * rowStride - shift) < length)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        // Offsets from a's first element; the common range is [low, high).
         nint low = Math.Max(0, shift), high = Math.Min(a.Length, shift + b.Length);
         int words = checked((int)((high - low + 63) / 64));
         ulong[] marks = System.Buffers.ArrayPool<ulong>.Shared.Rent(words);
@@ -575,6 +593,19 @@ public static class KernelArguments
         {
             System.Buffers.ArrayPool<ulong>.Shared.Return(marks);
         }
+    }
+
+    /// <summary>The row stride when both views are [rows, length] with the same rows, contiguous and separate, the same distance apart; else null.</summary>
+    private static nint? SameEvenlySpacedRows(in TensorSpan<float> first, in TensorSpan<float> second)
+    {
+        if (first.Rank != 2 || !first.Lengths.SequenceEqual(second.Lengths) || !first.Strides.SequenceEqual(second.Strides))
+        {
+            return null;
+        }
+
+        nint rowStride = first.Strides[0], length = first.Lengths[1];
+        bool contiguous = first.Strides[1] == 1 || length == 1;
+        return contiguous && rowStride >= length && length > 0 && first.Lengths[0] > 1 ? rowStride : null;
     }
 
     /// <summary>Sets, or tests for any set, the bits of [<paramref name="from"/>, <paramref name="from"/> + <paramref name="count"/>) that lie in [0, <paramref name="size"/>).</summary>
