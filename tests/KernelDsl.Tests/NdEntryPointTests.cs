@@ -229,13 +229,7 @@ public sealed class NdEntryPointTests
         var written = new bool[memoryLength];
         for (int flat = 0; flat < expected.Length; flat++)
         {
-            nint at = offset, rest = flat;
-            for (int d = lengths.Length - 1; d >= 0; d--)
-            {
-                at += rest % lengths[d] * strides[d];
-                rest /= lengths[d];
-            }
-
+            nint at = offset + TensorTestExtensions.StridedOffset(flat, lengths, strides);
             written[at] = true;
             Assert.Equal(expected[flat], memory[at]);
         }

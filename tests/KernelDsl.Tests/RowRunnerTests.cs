@@ -107,16 +107,11 @@ public sealed class RowRunnerTests
                 input1: second.Data.Select(v => (float)v).ToArray(), strides1: secondStrides,
                 destinationStrides: c.PermutedDestination ? destinationStrides : default));
 
+        nint[] outputLengths = c.Shape.Select(d => (nint)d).ToArray();
         var written = new bool[destination.Length];
         for (int i = 0; i < expected.Data.Length; i++)
         {
-            nint offset = 0, rest = i;
-            for (int d = rank - 1; d >= 0; d--)
-            {
-                offset += rest % c.Shape[d] * destinationStrides[d];
-                rest /= c.Shape[d];
-            }
-
+            nint offset = TensorTestExtensions.StridedOffset(i, outputLengths, destinationStrides);
             written[offset] = true;
             if (destination[offset] != expected.Data[i])
             {

@@ -97,13 +97,7 @@ public static class StridedDestinationSweep
         var written = new bool[memory.Length];
         for (int flat = 0; flat < expected.Length; flat++)
         {
-            nint at = layout.Offset, rest = flat;
-            for (int d = layout.Lengths.Length - 1; d >= 0; d--)
-            {
-                at += rest % layout.Lengths[d] * layout.Strides[d];
-                rest /= layout.Lengths[d];
-            }
-
+            nint at = layout.Offset + TensorTestExtensions.StridedOffset(flat, layout.Lengths, layout.Strides);
             written[at] = true;
             if (BitConverter.SingleToInt32Bits(memory[at]) != BitConverter.SingleToInt32Bits(expected[flat]))
             {

@@ -335,14 +335,7 @@ public sealed class TupleKernelTests
         int count = (int)lengths.Aggregate((nint)1, (p, q) => p * q);
         for (int flat = 0; flat < count; flat++)
         {
-            nint at = offset, rest = flat;
-            for (int d = lengths.Length - 1; d >= 0; d--)
-            {
-                at += rest % lengths[d] * strides[d];
-                rest /= lengths[d];
-            }
-
-            set.Add(at);
+            set.Add(offset + TensorTestExtensions.StridedOffset(flat, lengths, strides));
         }
 
         return set;
