@@ -37,6 +37,12 @@ cat >"$work/Kernels200.csproj" <<PROJ
   <ItemGroup Condition="'\$(WithKernelDsl)' != 'false'">
     <Analyzer Include="$gen/KernelDsl.Generators.dll;$gen/KernelDsl.Compiler.dll;$ana/KernelDsl.Analyzers.dll" />
   </ItemGroup>
+  <!-- What the generator wrote, compiled as ordinary source files without the generator and the
+       analyzer: separates the cost of the generated code from the cost of generating it. -->
+  <ItemGroup>
+    <Compile Remove="Generated/**" />
+    <Compile Include="Generated/**/*.cs" Condition="'\$(WithGeneratedSources)' == 'true'" />
+  </ItemGroup>
 </Project>
 PROJ
 
@@ -75,11 +81,12 @@ clean() {
   find obj -mindepth 1 -maxdepth 1 ! -name '*.json' ! -name '*.props' ! -name '*.targets' ! -name '*.cache' -exec rm -rf {} +
   rm -rf bin
 }
-build() { # $1 = true|false: with KernelDsl's generator and analyzer; $2 = true|false: compiler server
+build() { # $1 = true|false|sources: with KernelDsl's generator and analyzer, without, or without them but with the files they generate; $2 = true|false: compiler server
   clean
-  local start end
+  local start end kerneldsl=$1 sources=false
+  [ "$1" = sources ] && kerneldsl=false sources=true
   start=$(date +%s%N)
-  dotnet build --no-restore -c Release -nologo -p:WithKernelDsl="$1" -p:UseSharedCompilation="$2" >"build-$1.log" 2>&1 || { cat "build-$1.log"; exit 1; }
+  dotnet build --no-restore -c Release -nologo -p:WithKernelDsl="$kerneldsl" -p:WithGeneratedSources="$sources" -p:UseSharedCompilation="$2" >"build-$1.log" 2>&1 || { cat "build-$1.log"; exit 1; }
   end=$(date +%s%N)
   echo $(((end - start) / 1000000))
 }
@@ -88,15 +95,22 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
 echo "kernels: 200 in 20 files"
 build false true >/dev/null # start the build and compiler servers
 build true true >/dev/null  # and load the generator and analyzer into the compiler server
+# Keep what the generator wrote, for the builds that compile it as ordinary source files.
+clean; rm -rf Generated
+dotnet build --no-restore -c Release -nologo -p:EmitCompilerGeneratedFiles=true -p:CompilerGeneratedFilesOutputPath=Generated >/dev/null 2>&1
+find Generated -name '*.cs' | grep -q . || { echo "the generator wrote no files" >&2; exit 1; }
+build sources true >/dev/null
 for server in true false; do
-  with=() without=()
+  with=() without=() sources=()
   for r in $(seq 1 "$runs"); do
     without+=("$(build false "$server")")
     with+=("$(build true "$server")")
+    sources+=("$(build sources "$server")")
   done
   [ "$server" = true ] && mode="compiler server, warm" || mode="new compiler process per build"
   echo "cold build ($mode) without KernelDsl's generator and analyzer (ms): ${without[*]}  median $(printf '%s\n' "${without[@]}" | median)"
   echo "cold build ($mode) with them (ms): ${with[*]}  median $(printf '%s\n' "${with[@]}" | median)"
+  echo "cold build ($mode) without them, the generated files compiled as sources (ms): ${sources[*]}  median $(printf '%s\n' "${sources[@]}" | median)"
 done
 
 # The compiler's own account of one build with them. -p:ReportAnalyzer runs csc as a new process
