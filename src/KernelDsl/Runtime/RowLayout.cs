@@ -166,6 +166,25 @@ internal unsafe struct RowLayout
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly nint RowOffset(int k, nint row) => Offset(row, ((ReadOnlySpan<nint>)OuterStrides).Slice(k * MaxOuterRank, MaxOuterRank));
 
+    /// <summary>The element offset of input <paramref name="k"/>'s row at outer index <paramref name="index"/> (one digit per outer dimension).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly nint OuterOffset(int k, scoped ReadOnlySpan<nint> index) => Dot(index, ((ReadOnlySpan<nint>)OuterStrides).Slice(k * MaxOuterRank, MaxOuterRank));
+
+    /// <summary>The element offset of the destination's row at outer index <paramref name="index"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly nint DestinationOuterOffset(scoped ReadOnlySpan<nint> index) => Dot(index, DestinationStrides);
+
+    private static nint Dot(scoped ReadOnlySpan<nint> index, scoped ReadOnlySpan<nint> strides)
+    {
+        nint offset = 0;
+        for (int d = 0; d < index.Length; d++)
+        {
+            offset += index[d] * strides[d];
+        }
+
+        return offset;
+    }
+
     /// <summary>The offset of row <paramref name="row"/> given one stride per outer dimension.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly nint Offset(nint row, ReadOnlySpan<nint> strides)
