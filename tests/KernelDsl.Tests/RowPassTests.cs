@@ -35,6 +35,21 @@ public sealed class RowPassTests
     [Fact]
     public void SumAndProductAgreeWithFloat64AtEveryWidth() => Each(new SumAndProduct());
 
+    /// <summary>
+    /// Every method a row pass calls out of line (the scalar tails) is optimized on its first call:
+    /// called on every row whose length is not a multiple of the vector width, an unoptimized one
+    /// made a kernel's first calls several times slower (docs/performance.md).
+    /// </summary>
+    [Fact]
+    public void OutOfLineStepsAreOptimizedOnFirstCall()
+    {
+        var outOfLine = typeof(RowPass).GetMethods(System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)
+            .Where(m => m.MethodImplementationFlags.HasFlag(System.Reflection.MethodImplAttributes.NoInlining))
+            .ToArray();
+        Assert.NotEmpty(outOfLine);
+        Assert.All(outOfLine, m => Assert.True(m.MethodImplementationFlags.HasFlag(System.Reflection.MethodImplAttributes.AggressiveOptimization), $"RowPass.{m.Name} is not optimized on first call"));
+    }
+
     private readonly struct SumAndProduct : IWidthCheck
     {
         public void Check<V>(int length) where V : struct, ISimdFloat<V>

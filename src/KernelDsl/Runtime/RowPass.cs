@@ -207,10 +207,13 @@ public static class RowPass
     // above are inlined into the kernel's row method together with every pass's expression, and the
     // JIT stops inlining past a budget. A scalar copy of each pass's expression (a softmax's exp)
     // inlined there as well pushed a softmax over a slice past it, and its vector operations became
-    // calls (docs/performance.md).
+    // calls (docs/performance.md). They are optimized on first call, like the row methods: a row
+    // whose length is not a multiple of the vector width calls one on every row, thousands of times
+    // per kernel call, and tiered compilation left them unoptimized for the first tens of calls (a
+    // softmax over rows of 100 floats took 7-10 ms per call instead of 0.4-1 ms for about 200 ms).
 
     /// <summary>The last <c>length % V.Count</c> elements of a reduction, and the exact recomputation of a zero Max or Min.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static float FinishRow<P, C>(P pass, nint i, nint length, float result, ref float destination, bool store)
         where P : struct, IRowPass, allows ref struct
         where C : struct, IRowCombiner
@@ -240,7 +243,7 @@ public static class RowPass
     }
 
     /// <summary>Stores the pass's value at elements [<paramref name="start"/>, <paramref name="end"/>) one by one: the tail of <see cref="Write"/>.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void WriteScalars<P>(P pass, nint start, nint end, ref float destination)
         where P : struct, IRowPass, allows ref struct
     {
