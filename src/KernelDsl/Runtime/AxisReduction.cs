@@ -150,6 +150,7 @@ public static unsafe class AxisReduction
     /// axis) is the combination of source rows, <paramref name="steps"/>[rank-1] apart. The work is
     /// cut into column blocks of each destination row, spread across cores when large.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ReduceRows<TStep>(float* source, nint* shape, nint* steps, int rank, float* destination, nint count, bool mean, bool continuing)
         where TStep : struct, IReductionStep
     {
@@ -316,6 +317,7 @@ public static unsafe class AxisReduction
     /// element is combined on its own, one source element at a time. Correct for every stride, but
     /// not fast; the generated code routes such views through a dense copy instead.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ReduceElements<TStep>(float* source, nint* shape, nint* steps, int rank, float* destination, nint count, bool mean, bool continuing)
         where TStep : struct, IReductionStep
     {

@@ -18,6 +18,7 @@ internal static unsafe class GemmPacking
     /// <paramref name="rowStride"/>, column stride <paramref name="columnStride"/>) into panels of
     /// <paramref name="mr"/> rows at <paramref name="packed"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(float* a, nint rowStride, nint columnStride, nint rows, nint depth, int mr, float* packed)
     {
         for (nint panel = 0; panel * mr < rows; panel++)
@@ -118,6 +119,7 @@ internal static unsafe class GemmPacking
     /// <paramref name="rowStride"/>, column stride <paramref name="columnStride"/>) into panels of
     /// NR = 2·V columns at <paramref name="packed"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB<V>(float* b, nint rowStride, nint columnStride, nint columns, nint depth, float* packed)
         where V : struct, ISimdFloat<V>
     {
