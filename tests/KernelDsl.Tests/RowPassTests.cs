@@ -151,6 +151,94 @@ public sealed class RowPassTests
         }
     }
 
+    /// <summary>Reduces a row at width <typeparamref name="W"/> through the runner, so that the pass sees the row's real address.</summary>
+    private readonly struct ReduceRow<W, C> : IRowKernel where W : struct, ISimdFloat<W> where C : struct, IRowCombiner
+    {
+        public void ExecuteRow<V>(in KernelOperands row, nint length) where V : struct, ISimdFloat<V>
+            => row.Destination = RowPass.Reduce<W, Scaled, C>(new Scaled(ref row.Input(0), 1f), length, in row, prefetch: 0);
+    }
+
+    /// <summary>Stores three times the row while summing it, at width <typeparamref name="W"/>.</summary>
+    private readonly struct StoreRow<W> : IRowKernel where W : struct, ISimdFloat<W>
+    {
+        public void ExecuteRow<V>(in KernelOperands row, nint length) where V : struct, ISimdFloat<V>
+            => RowPass.ReduceAndStore<W, Scaled, RowSum>(new Scaled(ref row.Input(0), 3f), length, in row, prefetch: 0, ref row.Destination);
+    }
+
+    /// <summary>Triples its destination in place (a pass that reads what it writes, as a softmax's last pass does), at width <typeparamref name="W"/>.</summary>
+    private readonly struct TripleInPlace<W> : IRowKernel where W : struct, ISimdFloat<W>
+    {
+        public void ExecuteRow<V>(in KernelOperands row, nint length) where V : struct, ISimdFloat<V>
+            => RowPass.Write<W, Scaled>(new Scaled(ref row.Destination, 3f), length, in row, prefetch: 0, ref row.Destination);
+    }
+
+    /// <summary>
+    /// A row at every offset from a 64-byte boundary, at every width: the same sums (to rounding),
+    /// the same Max and Min bit for bit (NaN and signed zeros first among them), every stored value
+    /// and no write outside the row. A long row's output pass starts its vector stores at the
+    /// boundary, its first elements stored from a masked vector (<c>RowPass.WriteHead</c>), which
+    /// must leave the vector's other lanes as they were, also when the pass reads them (in place).
+    /// </summary>
+    [Fact]
+    public void RowsStartingAnywhereWithinAVectorGiveTheSameResults()
+    {
+        AtEveryOffset<Simd512>();
+        AtEveryOffset<Simd256>();
+        AtEveryOffset<Simd128>();
+        AtEveryOffset<SimdScalar>();
+    }
+
+    private static void AtEveryOffset<W>() where W : struct, ISimdFloat<W>
+    {
+        const float Guard = 42f;
+        foreach (int length in new[] { 64, 65, 100, 257, 1031 })
+        {
+            var random = new Random(length);
+            float[] row = Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            double sumReference = row.Sum(x => (double)x);
+            double tolerance = 1e-6 * (1 + row.Sum(x => Math.Abs((double)x)));
+            float[] input = GC.AllocateArray<float>(length + 64, pinned: true);
+            float[] output = GC.AllocateArray<float>(length + 64, pinned: true);
+            for (int offset = 0; offset < 16; offset++)
+            {
+                int start = AlignedStart(input) + offset;
+                int outputStart = AlignedStart(output) + offset;
+                string where = $"{typeof(W).Name}, {length} floats {offset * sizeof(float)} bytes past a 64-byte boundary";
+
+                row.CopyTo(input, start);
+                float[] sum = new float[1];
+                RowRunner.Run(new ReduceRow<W, RowSum>(), [1], length, rowsMaySplit: false, sum, 1, input0: input.AsSpan(start, length), strides0: [length, 1]);
+                Assert.True(Math.Abs(sum[0] - sumReference) <= tolerance, $"Sum, {where}: {sum[0]} vs {sumReference}");
+
+                foreach ((string name, float[] special) in RowReductionSpecialValues.Rows(length))
+                {
+                    special.CopyTo(input, start);
+                    float[] max = new float[1], min = new float[1];
+                    RowRunner.Run(new ReduceRow<W, RowMax>(), [1], length, rowsMaySplit: false, max, 1, input0: input.AsSpan(start, length), strides0: [length, 1]);
+                    RowRunner.Run(new ReduceRow<W, RowMin>(), [1], length, rowsMaySplit: false, min, 1, input0: input.AsSpan(start, length), strides0: [length, 1]);
+                    Same(special.Aggregate(float.NegativeInfinity, MathF.Max), max[0], $"Max of {name}, {where}");
+                    Same(special.Aggregate(float.PositiveInfinity, MathF.Min), min[0], $"Min of {name}, {where}");
+                }
+
+                row.CopyTo(input, start);
+                Array.Fill(output, Guard);
+                RowRunner.Run(new StoreRow<W>(), [1], length, rowsMaySplit: false, output.AsSpan(outputStart, length), length, input0: input.AsSpan(start, length), strides0: [length, 1]);
+                Assert.Equal(row.Select(x => 3f * x).ToArray(), output[outputStart..(outputStart + length)]);
+                Assert.All(output[..outputStart].Concat(output[(outputStart + length)..]), value => Assert.Equal(Guard, value));
+
+                Array.Fill(output, Guard);
+                row.CopyTo(output, outputStart);
+                RowRunner.Run(new TripleInPlace<W>(), [1], length, rowsMaySplit: false, output.AsSpan(outputStart, length), length);
+                Assert.Equal(row.Select(x => 3f * x).ToArray(), output[outputStart..(outputStart + length)]);
+                Assert.All(output[..outputStart].Concat(output[(outputStart + length)..]), value => Assert.Equal(Guard, value));
+            }
+        }
+    }
+
+    /// <summary>The index of the first element of a pinned array at a 64-byte boundary.</summary>
+    private static int AlignedStart(float[] pinned)
+        => (int)((64 - (long)System.Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(pinned, 0) % 64) % 64 / sizeof(float));
+
     /// <summary>A check run at each vector width in turn.</summary>
     private interface IWidthCheck
     {

@@ -85,6 +85,9 @@ public interface ISimdFloat<TSelf> where TSelf : struct, ISimdFloat<TSelf>
     /// <summary>Where <paramref name="mask"/> is all ones, <paramref name="ifTrue"/>; else <paramref name="ifFalse"/>.</summary>
     static abstract TSelf Select(TSelf mask, TSelf ifTrue, TSelf ifFalse);
 
+    /// <summary>A mask of the first <paramref name="count"/> lanes (all ones there, zero in the others).</summary>
+    static abstract TSelf FirstLanes(nint count);
+
     /// <summary>2^n for lanes holding integers n in [-126, 127] (other lanes give unspecified results).</summary>
     static abstract TSelf PowerOfTwo(TSelf n);
 

@@ -76,6 +76,10 @@ public readonly struct Simd128 : ISimdFloat<Simd128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd128 Floor(Simd128 value) => new(Vector128.Floor(value._value));
 
+    /// <summary>A mask of the first <paramref name="count"/> lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128 FirstLanes(nint count) => new(Vector128.LessThan(Vector128<float>.Indices, Vector128.Create((float)count)));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd128 LessThan(Simd128 left, Simd128 right) => new(Vector128.LessThan(left._value, right._value));
 

@@ -76,6 +76,10 @@ public readonly struct Simd256 : ISimdFloat<Simd256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd256 Floor(Simd256 value) => new(Vector256.Floor(value._value));
 
+    /// <summary>A mask of the first <paramref name="count"/> lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256 FirstLanes(nint count) => new(Vector256.LessThan(Vector256<float>.Indices, Vector256.Create((float)count)));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd256 LessThan(Simd256 left, Simd256 right) => new(Vector256.LessThan(left._value, right._value));
 

@@ -76,6 +76,10 @@ public readonly struct Simd512 : ISimdFloat<Simd512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512 Floor(Simd512 value) => new(Vector512.Floor(value._value));
 
+    /// <summary>A mask of the first <paramref name="count"/> lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512 FirstLanes(nint count) => new(Vector512.LessThan(Vector512<float>.Indices, Vector512.Create((float)count)));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512 LessThan(Simd512 left, Simd512 right) => new(Vector512.LessThan(left._value, right._value));
 

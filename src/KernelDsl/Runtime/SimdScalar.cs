@@ -80,6 +80,10 @@ public readonly struct SimdScalar : ISimdFloat<SimdScalar>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static SimdScalar Floor(SimdScalar value) => new(MathF.Floor(value._value));
 
+    /// <summary>A mask of the first <paramref name="count"/> lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static SimdScalar FirstLanes(nint count) => Mask(count > 0);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static SimdScalar LessThan(SimdScalar left, SimdScalar right) => Mask(left._value < right._value);
 
