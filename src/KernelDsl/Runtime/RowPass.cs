@@ -166,12 +166,13 @@ public static class RowPass
 
     /// <summary>
     /// The shortest row, in vectors, whose output pass starts its stores at a vector boundary
-    /// (<see cref="ElementsToBoundary{V}"/>). Chosen, not tuned: rows of 1,024 floats gained
-    /// 1.25-1.4x, while rows of 64 (4 vectors) took 40-48 ns against 23 ns when every long row
-    /// started with the head (then still followed by a scalar tail); lengths in between were not
-    /// measured.
+    /// (<see cref="ElementsToBoundary{V}"/>). One thread, rows in misaligned arrays of 1 MB, per
+    /// row: at 16 vectors (256 floats) the two extra steps cost more than they saved (layer norm
+    /// 52-54 → 63-65 ns, softmax 64 → 70 ns); at 32 a layer norm gained (112 → 104 ns) and a softmax,
+    /// whose output pass rewrites rows already in cache, lost (116 → 122 ns); at 64, from memory
+    /// ([4096, 1024]), the layer norm ran 1.25-1.4x faster and the softmax the same.
     /// </summary>
-    private const int AlignedRowLength = 16;
+    private const int AlignedRowLength = 32;
 
     // One body for both reductions: `store` is a constant at each call site, so the JIT keeps
     // only its branch once this is inlined.
