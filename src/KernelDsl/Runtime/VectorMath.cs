@@ -15,8 +15,8 @@ namespace KernelDsl.Runtime;
 public static class VectorMath
 {
     /// <summary>
-    /// e^x. Range reduction x = (16n + j)·ln2/16 + r with j in [0, 16) and |r| ≤ ln2/32 (ln2/16 split
-    /// in two parts so k·ln2/16 is exact), then e^x = 2^n · 2^(j/16) · e^r: 2^(j/16) from a table of
+    /// e^x. Range reduction x = (16n + j)·ln2/16 + r with j in [0, 16) and |r| ≤ ln2/32 (ln2 split
+    /// in two parts so (k/16)·ln2 is exact), then e^x = 2^n · 2^(j/16) · e^r: 2^(j/16) from a table of
     /// sixteen floats (one permute with AVX-512), e^r from its Taylor polynomial of degree 3 (whose
     /// truncation error, below r⁴/24 &lt; 1e-8 relative, is far under float's rounding), and the
     /// scaling by 2^n with a single rounding. Overflows to +∞ above ~88.72, underflows to 0 below
@@ -44,23 +44,25 @@ public static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static V ExpOfClamped<V>(V clamped) where V : struct, ISimdFloat<V>
     {
-        // k = round(x·16/ln2) by adding 1.5·2^23: the sum's last place is 1, so the addition rounds to
-        // an integer (to nearest, ties to even), and the sum's low mantissa bits hold k mod 16, the
-        // table index j, without a conversion.
-        V shifter = V.Create(12582912f);
-        V shifted = V.FusedMultiplyAdd(clamped, V.Create(23.0831203f), shifter);
-        V k = shifted - shifter;
-        V r = V.FusedMultiplyAdd(k, V.Create(-0.0433197021f), clamped); // 12 significant bits: k·c is exact
-        r = V.FusedMultiplyAdd(k, V.Create(-1.99663646e-6f), r);
+        // k/16 for k = round(x·16/ln2), by adding 1.5·2^19: the sum's last place is 1/16, so the
+        // addition rounds x/ln2 to a multiple of 1/16 (to nearest, ties to even), and the sum's low
+        // mantissa bits hold k mod 16, the table index j, without a conversion. (Everything here is
+        // the k form scaled by 2^-4, which is exact: the same bits as adding 1.5·2^23 to x·16/ln2,
+        // one multiplication fewer, since the scale below takes k/16 as it is.)
+        V shifter = V.Create(12582912f / 16);
+        V shifted = V.FusedMultiplyAdd(clamped, V.Create(23.0831203f / 16), shifter);
+        V kOver16 = shifted - shifter;
+        V r = V.FusedMultiplyAdd(kOver16, V.Create(-0.0433197021f * 16), clamped); // 12 significant bits: k·c is exact
+        r = V.FusedMultiplyAdd(kOver16, V.Create(-1.99663646e-6f * 16), r);
 
         // e^r - 1 = r + r²/2 + r³/6, then 2^(j/16)·e^r = t + t·(e^r - 1) with one rounding.
         V t = V.SixteenthPowerOfTwo(shifted);
         V expm1 = V.FusedMultiplyAdd(V.FusedMultiplyAdd(V.Create(0.166666672f), r, V.Create(0.5f)), r * r, r);
         V scaled = V.FusedMultiplyAdd(t, expm1, t);
 
-        // ·2^n for n = ⌊k/16⌋ (k/16 is exact; the scale takes its floor), rounded once, so subnormal
-        // results are correctly rounded (vscalefps where available).
-        return V.ScaleByPowerOfTwo(scaled, k * V.Create(0.0625f));
+        // ·2^n for n = ⌊k/16⌋ (the scale takes the floor of k/16), rounded once, so subnormal results
+        // are correctly rounded (vscalefps where available).
+        return V.ScaleByPowerOfTwo(scaled, kOver16);
     }
 
     /// <summary>
