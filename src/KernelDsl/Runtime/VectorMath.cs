@@ -52,7 +52,7 @@ public static class VectorMath
         V shifter = V.Create(12582912f / 16);
         V shifted = V.FusedMultiplyAdd(clamped, V.Create(23.0831203f / 16), shifter);
         V kOver16 = shifted - shifter;
-        V r = V.FusedMultiplyAdd(kOver16, V.Create(-0.0433197021f * 16), clamped); // 12 significant bits: k·c is exact
+        V r = V.FusedMultiplyAdd(kOver16, V.Create(-0.0433197021f * 16), clamped); // 12 significant bits: (k/16)·16c = k·c is exact
         r = V.FusedMultiplyAdd(kOver16, V.Create(-1.99663646e-6f * 16), r);
 
         // e^r - 1 = r + r²/2 + r³/6, then 2^(j/16)·e^r = t + t·(e^r - 1) with one rounding.
