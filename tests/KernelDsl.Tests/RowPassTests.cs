@@ -199,7 +199,8 @@ public sealed class RowPassTests
     /// the same Max and Min bit for bit (NaN and signed zeros first among them), every stored value
     /// and no write outside the row. A long row's output pass starts its vector stores at the
     /// boundary, its first elements stored from a masked vector (<c>RowPass.WriteHead</c>), which
-    /// must leave the vector's other lanes as they were, also when the pass reads them (in place).
+    /// must leave the vector's other lanes as they were, also when the pass reads them (in place);
+    /// unless the call's destination is small enough to stay in cache, as a single row here is.
     /// </summary>
     [Fact]
     public void RowsStartingAnywhereWithinAVectorGiveTheSameResults()
@@ -219,8 +220,11 @@ public sealed class RowPassTests
             float[] row = Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
             double sumReference = row.Sum(x => (double)x);
             double tolerance = 1e-6 * (1 + row.Sum(x => Math.Abs((double)x)));
+            // One row stays in cache, and its output pass stores from the row's start; enough rows to
+            // pass the runner's in-cache size take the stores that start at a vector boundary.
+            int[] rowCounts = [1, 32 * 1024 / (length * sizeof(float)) + 1];
             float[] input = GC.AllocateArray<float>(length + 64, pinned: true);
-            float[] output = GC.AllocateArray<float>(length + 64, pinned: true);
+            float[] output = GC.AllocateArray<float>(length * rowCounts[1] + 64, pinned: true);
             for (int offset = 0; offset < 16; offset++)
             {
                 int start = AlignedStart(input) + offset;
@@ -248,11 +252,23 @@ public sealed class RowPassTests
                 Assert.Equal(row.Select(x => 3f * x).ToArray(), output[outputStart..(outputStart + length)]);
                 Assert.All(output[..outputStart].Concat(output[(outputStart + length)..]), value => Assert.Equal(Guard, value));
 
-                Array.Fill(output, Guard);
-                row.CopyTo(output, outputStart);
-                RowRunner.Run(new TripleInPlace<W>(), [1], length, rowsMaySplit: false, output.AsSpan(outputStart, length), length);
-                Assert.Equal(row.Select(x => 3f * x).ToArray(), output[outputStart..(outputStart + length)]);
-                Assert.All(output[..outputStart].Concat(output[(outputStart + length)..]), value => Assert.Equal(Guard, value));
+                foreach (int rows in rowCounts)
+                {
+                    Array.Fill(output, Guard);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        row.CopyTo(output, outputStart + r * length);
+                    }
+
+                    RowRunner.Run(new TripleInPlace<W>(), [rows], length, rowsMaySplit: false, output.AsSpan(outputStart, rows * length), length);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        int first = outputStart + r * length;
+                        Assert.True(row.Select(x => 3f * x).SequenceEqual(output[first..(first + length)]), $"in place, row {r} of {rows}, {where}");
+                    }
+
+                    Assert.All(output[..outputStart].Concat(output[(outputStart + rows * length)..]), value => Assert.Equal(Guard, value));
+                }
             }
         }
     }

@@ -19,12 +19,14 @@ public readonly unsafe struct KernelOperands
     private readonly PointerBuffer _inputs;
     private readonly nint _destination;
     private readonly PointerBuffer _nextRowDistances;
+    private readonly bool _destinationInCache;
 
     internal KernelOperands(in PointerBuffer inputs, float* destination)
     {
         _inputs = inputs;
         _destination = (nint)destination;
         _nextRowDistances = default; // set in place by the row runner
+        _destinationInCache = false; // likewise
     }
 
     /// <summary>
@@ -45,6 +47,23 @@ public readonly unsafe struct KernelOperands
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void SetNextRowDistance(ref KernelOperands operands, int index, nint bytes)
         => Unsafe.AsRef(in operands._nextRowDistances)[index] = bytes;
+
+    /// <summary>Marks a call whose destination is small enough to stay in cache (see <see cref="DestinationInCache"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void SetDestinationInCache(ref KernelOperands operands, bool inCache)
+        => Unsafe.AsRef(in operands._destinationInCache) = inCache;
+
+    /// <summary>
+    /// Whether the runner expects the whole destination to stay in cache (a call writing at most
+    /// <see cref="RowRunner.InCacheDestinationBytes"/>, such as one token's row), so that
+    /// <see cref="RowPass.Write"/> need not start a long row's stores on a whole vector: that pays
+    /// only where each store's line is still on its way from memory.
+    /// </summary>
+    internal bool DestinationInCache
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _destinationInCache;
+    }
 
     /// <summary>Points the destination of <paramref name="operands"/> at <paramref name="pointer"/>, in place; see <see cref="SetInput"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

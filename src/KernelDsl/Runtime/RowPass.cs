@@ -135,7 +135,7 @@ public static class RowPass
         where P : struct, IRowPass, allows ref struct
     {
         NextRows next = new(in row, prefetch);
-        nint i = length >= AlignedRowLength * V.Count ? ElementsToBoundary<V>(ref destination) : 0;
+        nint i = length >= AlignedRowLength * V.Count && !row.DestinationInCache ? ElementsToBoundary<V>(ref destination) : 0;
         if (i != 0)
         {
             WriteHead<V, P>(pass, i, ref destination);
