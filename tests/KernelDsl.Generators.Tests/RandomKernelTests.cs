@@ -477,7 +477,7 @@ public sealed class RandomKernelTests
         public bool Near(int result, int i, double value, double scale, float sensitivity)
         {
             double exact = Exact[result][i];
-            return Math.Abs(value - exact) <= 1e-4 * (1 + Math.Abs(exact)) + 1e-5 * scale + 1024.0 * sensitivity + 32 * Rounding[result][i];
+            return Math.Abs(value - exact) <= Bound(exact, scale, sensitivity) + 32 * Rounding[result][i];
         }
     }
 
@@ -511,7 +511,7 @@ public sealed class RandomKernelTests
                 $"{where}{result}: shape [{string.Join(", ", got[r].Lengths.ToArray())}], eager [{string.Join(", ", want[r].Lengths.ToArray())}]\n{source}");
             float[] e = Flatten(want[r]), a = Flatten(got[r]), s = oracles.Sensitivity[r];
             double scale = e.Select(v => Math.Abs((double)v)).DefaultIfEmpty(0).Max();
-            bool Near(double value, double expected, int i) => Math.Abs(value - expected) <= 1e-4 * (1 + Math.Abs(expected)) + 1e-5 * scale + 1024.0 * s[i];
+            bool Near(double value, double expected, int i) => Math.Abs(value - expected) <= Bound(expected, scale, s[i]);
             for (int i = 0; i < e.Length; i++)
             {
                 if (float.IsNaN(e[i]) ? float.IsNaN(a[i]) : Near(a[i], e[i], i))
@@ -528,6 +528,9 @@ public sealed class RandomKernelTests
             }
         }
     }
+
+    /// <summary>AssertNear's bound on an element's distance from <paramref name="expected"/>: 1e-4·(1 + |e|) + 1e-5·max|e| + 1024·s.</summary>
+    private static double Bound(double expected, double scale, float sensitivity) => 1e-4 * (1 + Math.Abs(expected)) + 1e-5 * scale + 1024.0 * sensitivity;
 
     private static Tensor<float>[] Results(object value) => value switch
     {

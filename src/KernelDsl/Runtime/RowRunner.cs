@@ -32,6 +32,9 @@ public static unsafe class RowRunner
     /// </summary>
     internal const int InCacheDestinationBytes = 32 * 1024;
 
+    /// <summary>Whether the whole call writes at most <see cref="InCacheDestinationBytes"/> (every row, not a worker's share).</summary>
+    private static bool DestinationFitsInCache(in RowLayout layout) => layout.Rows * layout.RowLength <= InCacheDestinationBytes / sizeof(float);
+
     /// <summary>Row pieces are multiples of this many elements: whole 512-bit vectors and cache lines.</summary>
     private const int PieceAlignment = 64;
 
@@ -157,7 +160,7 @@ public static unsafe class RowRunner
             }
 
             KernelOperands.SetDestination(ref operands, layout.Destination);
-            KernelOperands.SetDestinationInCache(ref operands, layout.RowLength <= InCacheDestinationBytes / sizeof(float));
+            KernelOperands.SetDestinationInCache(ref operands, DestinationFitsInCache(layout));
             ExecuteRow(kernel, operands, layout.RowLength);
             return;
         }
@@ -280,7 +283,7 @@ public static unsafe class RowRunner
         }
 
         KernelOperands operands = default; // retargeted in place each row (see KernelOperands.SetInput)
-        KernelOperands.SetDestinationInCache(ref operands, layout.Rows * layout.RowLength <= InCacheDestinationBytes / sizeof(float));
+        KernelOperands.SetDestinationInCache(ref operands, DestinationFitsInCache(layout));
         if (rank > 0 && layout.RowLength * sizeof(float) <= MaxPrefetchedRowBytes)
         {
             for (int k = 0; k < inputs; k++)
