@@ -21,6 +21,9 @@ public static class ShapedKernelEmitter
     private const string Runtime = CSharpLoopRenderer.Runtime;
     private const string Args = Runtime + "::KernelArguments";
 
+    /// <summary>The runtime's <c>Dims.Capacity</c>: longer lists (never emitted for the ranks kernels accept) stay collection expressions.</summary>
+    private const int DimsCapacity = 9;
+
     /// <summary>The inputs a row kernel may read (the runtime's operand slots) and an epilogue may read besides the product.</summary>
     public const int MaxRowInputs = 8;
     public const int MaxEpilogueInputs = 6;
@@ -576,7 +579,7 @@ public static class ShapedKernelEmitter
                 outerDims[0] = s.Count;
             }
 
-            string outer = "[" + string.Join(", ", outerDims) + "]";
+            string outer = List(outerDims);
             string rowLength = DimExpression(domain[domain.Count - 1]);
             bool splits = program.Passes.All(p => p.Reduction < 0);
             var arguments = new List<string>
@@ -617,7 +620,7 @@ public static class ShapedKernelEmitter
                 // The piece is dense [__count, ...]: the view moves its first axis last.
                 var lengths = Enumerable.Range(1, shape.Rank - 1).Select(d => DimExpression(shape.Dims[d])).Append(count);
                 var strides = Enumerable.Range(1, shape.Rank - 1).Select(d => SourceStride(RowLeafKind.Temporary, value, d)).Append(SourceStride(RowLeafKind.Temporary, value, 0));
-                w.Line($"{Runtime}::AxisReduction.{method}({TempName(value)}, [{string.Join(", ", lengths)}], [{string.Join(", ", strides)}], {target}, continuing: {first} > 0);");
+                w.Line($"{Runtime}::AxisReduction.{method}({TempName(value)}, {List(lengths)}, {List(strides)}, {target}, continuing: {first} > 0);");
             }
 
             if (reduction.Op == Op.Mean)
@@ -717,7 +720,7 @@ public static class ShapedKernelEmitter
                 arguments.Add($"new {program!.StructName}({string.Join(", ", program.ScalarInputs.Select(p => p.Name))})");
             }
 
-            arguments.Add("[" + string.Join(", ", productShape.Dims.Take(batchRank).Select(DimExpression)) + "]");
+            arguments.Add(List(productShape.Dims.Take(batchRank).Select(DimExpression)));
             arguments.Add(DimExpression(productShape.Dims[batchRank]));
             arguments.Add(DimExpression(productShape.Dims[batchRank + 1]));
             arguments.Add(DimExpression(a.Dims[a.Rank - 1]));
@@ -733,7 +736,7 @@ public static class ShapedKernelEmitter
                 }
 
                 arguments.Add(Memory(kind, source, offsets));
-                arguments.Add("[" + string.Join(", ", strides) + "]");
+                arguments.Add(List(strides));
             }
 
             arguments.Add(target);
@@ -777,7 +780,7 @@ public static class ShapedKernelEmitter
         {
             (RowLeafKind kind, int source, int[] permutation, int[] offsets) = ViewRead(group);
             Shape shape = shapes[ViewOf(group)]!;
-            string strides = "[" + string.Join(", ", Enumerable.Range(0, shape.Rank).Select(d => SourceStride(kind, source, permutation.Length == 0 ? d : permutation[d]))) + "]";
+            string strides = List(Enumerable.Range(0, shape.Rank).Select(d => SourceStride(kind, source, permutation.Length == 0 ? d : permutation[d])));
             return $"{Memory(kind, source, offsets)}, {DimList(shape)}, {strides}";
         }
 
@@ -816,7 +819,7 @@ public static class ShapedKernelEmitter
                 }
 
                 arguments.Add($"input{slot}: {memory}");
-                arguments.Add($"strides{slot}: [{string.Join(", ", strides)}]");
+                arguments.Add($"strides{slot}: {List(strides)}");
             }
         }
 
@@ -873,7 +876,20 @@ public static class ShapedKernelEmitter
 
         private string Size(Shape shape) => shape.Rank == 0 ? "1" : string.Join(" * ", shape.Dims.Select(DimExpression));
 
-        private string DimList(Shape shape) => "[" + string.Join(", ", shape.Dims.Select(DimExpression)) + "]";
+        private string DimList(Shape shape) => List(shape.Dims.Select(DimExpression));
+
+        /// <summary>
+        /// A list of sizes or strides as the runtime takes it: <c>Dims.Of(...)</c>, which costs the C#
+        /// compiler less than a collection expression converted to a span (see the runtime's Dims);
+        /// <c>[]</c> when empty.
+        /// </summary>
+        private static string List(IEnumerable<string> items)
+        {
+            var list = items.ToList();
+            return list.Count == 0 ? "[]"
+                : list.Count > DimsCapacity ? "[" + string.Join(", ", list) + "]"
+                : $"{Runtime}::Dims.Of({string.Join(", ", list)})";
+        }
 
         /// <summary>A dimension's size as C#: a literal, a symbol's local, or a product of them in parentheses.</summary>
         private string DimExpression(Dim dim)

@@ -31,7 +31,7 @@ partial class Layers
         KernelRuntime::KernelArguments.RequireSymbol("H", dim_H, "q", v.Lengths[0], "v");
         KernelRuntime::KernelArguments.RequireSymbol("T", dim_T, "q", v.Lengths[1], "v");
         KernelRuntime::KernelArguments.RequireSymbol("D", dim_D, "q", v.Lengths[2], "v");
-        KernelRuntime::KernelArguments.RequireShape(destination.Lengths, [dim_H, dim_T, dim_D], "destination", "[H, T, D]");
+        KernelRuntime::KernelArguments.RequireShape(destination.Lengths, KernelRuntime::Dims.Of(dim_H, dim_T, dim_D), "destination", "[H, T, D]");
         // A destination whose rows are contiguous and separate (a slice of a wider tensor, a permutation of its outer axes) is written in place through its strides when no input shares its memory; any other strided destination (a transpose of the last axis) is computed in dense scratch memory, then copied into.
         float[]? destinationScratch = KernelRuntime::KernelArguments.ScratchFor(destination, "destination", dim_D, q, k, v);
         if (destinationScratch is not null)
@@ -53,39 +53,39 @@ partial class Layers
             // A matrix product with its 1-op elementwise epilogue fused: each block of rows of C gets the epilogue right after its last accumulation, while in cache, so the output is written once with its final value.
             KernelRuntime::Gemm.Run(
                 new __AttentionEpilogue0(scale),
-                [dim_H],
+                KernelRuntime::Dims.Of(dim_H),
                 dim_T,
                 dim_T,
                 dim_D,
                 KernelRuntime::KernelArguments.Memory(q),
-                [q.Strides[0], q.Strides[1], q.Strides[2]],
+                KernelRuntime::Dims.Of(q.Strides[0], q.Strides[1], q.Strides[2]),
                 KernelRuntime::KernelArguments.Memory(k),
-                [k.Strides[0], k.Strides[2], k.Strides[1]],
+                KernelRuntime::Dims.Of(k.Strides[0], k.Strides[2], k.Strides[1]),
                 tmp5);
 
             // Group 2 of 3: the intermediate %10
             // Its 2 reductions along the last axis fuse with their producers and consumers: each row is revisited in cache (once per reduction, then to write), so memory is read once and written once.
             KernelRuntime::RowRunner.Run(
                 new __AttentionRows1(),
-                [dim_H, dim_T],
+                KernelRuntime::Dims.Of(dim_H, dim_T),
                 dim_T,
                 rowsMaySplit: false,
                 tmp5,
                 dim_T,
                 input0: tmp5,
-                strides0: [dim_T * dim_T, dim_T, 1]);
+                strides0: KernelRuntime::Dims.Of(dim_T * dim_T, dim_T, 1));
 
             // Group 3 of 3: the result
             // A matrix product: packed panels, a register-blocked FMA micro-kernel, cache blocking, and blocks of C spread across cores.
             KernelRuntime::Gemm.Multiply(
-                [dim_H],
+                KernelRuntime::Dims.Of(dim_H),
                 dim_T,
                 dim_D,
                 dim_T,
                 tmp5,
-                [dim_T * dim_T, dim_T, 1],
+                KernelRuntime::Dims.Of(dim_T * dim_T, dim_T, 1),
                 KernelRuntime::KernelArguments.Memory(v),
-                [v.Strides[0], v.Strides[1], v.Strides[2]],
+                KernelRuntime::Dims.Of(v.Strides[0], v.Strides[1], v.Strides[2]),
                 destinationMemory,
                 destinationStrides: destination.Strides);
         }
@@ -114,7 +114,7 @@ partial class Layers
         nint dim_D = q.Lengths[2];
         KernelRuntime::KernelArguments.RequireRank(k.Lengths, 3, "k", "[H, T, D]");
         KernelRuntime::KernelArguments.RequireRank(v.Lengths, 3, "v", "[H, T, D]");
-        global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_H, dim_T, dim_D]);
+        global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>(KernelRuntime::Dims.Of(dim_H, dim_T, dim_D));
         Attention(q.AsReadOnlyTensorSpan(), k.AsReadOnlyTensorSpan(), v.AsReadOnlyTensorSpan(), scale, destination.AsTensorSpan());
         return destination;
     }

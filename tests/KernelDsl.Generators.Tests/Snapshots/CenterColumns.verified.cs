@@ -22,7 +22,7 @@ partial class Layers
         KernelRuntime::KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
         nint dim_B = x.Lengths[0];
         nint dim_N = x.Lengths[1];
-        KernelRuntime::KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_N], "destination", "[B, N]");
+        KernelRuntime::KernelArguments.RequireShape(destination.Lengths, KernelRuntime::Dims.Of(dim_B, dim_N), "destination", "[B, N]");
         // An input the kernel cannot read in place is copied (into arrays from the shared pool, returned afterwards), and the kernel runs on the copies. It needs x contiguous along dimension 1.
         if (!KernelRuntime::KernelArguments.IsReadableInPlace(x, 1, dense: false))
         {
@@ -57,21 +57,21 @@ partial class Layers
         {
             // Group 1 of 2: Mean(Transpose(x, [1, 0]), axis: 1, keepDims: true)
             // A reduction over an axis other than the last, read in place: whole rows of the source are combined into each row of the result, front to back through memory, with no transposed copy.
-            KernelRuntime::AxisReduction.Mean(KernelRuntime::KernelArguments.Memory(x), [dim_N, dim_B], [x.Strides[1], x.Strides[0]], tmp2);
+            KernelRuntime::AxisReduction.Mean(KernelRuntime::KernelArguments.Memory(x), KernelRuntime::Dims.Of(dim_N, dim_B), KernelRuntime::Dims.Of(x.Strides[1], x.Strides[0]), tmp2);
 
             // Group 2 of 2: x - Transpose(Mean(Transpose(x, [1, 0]), axis: 1, keepDims: true), [1, 0])
             // Its elementwise operations fuse into one loop over each row: each input is read once and the output written once, with no temporaries.
             KernelRuntime::RowRunner.Run(
                 new __CenterColumnsRows1(),
-                [dim_B],
+                KernelRuntime::Dims.Of(dim_B),
                 dim_N,
                 rowsMaySplit: true,
                 destinationMemory,
                 dim_N,
                 input0: KernelRuntime::KernelArguments.Memory(x),
-                strides0: [x.Strides[0], 1],
+                strides0: KernelRuntime::Dims.Of(x.Strides[0], 1),
                 input1: tmp2,
-                strides1: [0, 1],
+                strides1: KernelRuntime::Dims.Of(0, 1),
                 destinationStrides: destination.Strides);
         }
         finally
@@ -94,7 +94,7 @@ partial class Layers
         KernelRuntime::KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
         nint dim_B = x.Lengths[0];
         nint dim_N = x.Lengths[1];
-        global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_B, dim_N]);
+        global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>(KernelRuntime::Dims.Of(dim_B, dim_N));
         CenterColumns(x.AsReadOnlyTensorSpan(), destination.AsTensorSpan());
         return destination;
     }

@@ -22,7 +22,7 @@ partial class Layers
         KernelRuntime::KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
         nint dim_B = x.Lengths[0];
         nint dim_N = x.Lengths[1];
-        KernelRuntime::KernelArguments.RequireShape(destination.Lengths, [dim_N], "destination", "[N]");
+        KernelRuntime::KernelArguments.RequireShape(destination.Lengths, KernelRuntime::Dims.Of(dim_N), "destination", "[N]");
         // An input the kernel cannot read in place is copied (into arrays from the shared pool, returned afterwards), and the kernel runs on the copies. It needs x contiguous along dimension 1.
         if (!KernelRuntime::KernelArguments.IsReadableInPlace(x, 1, dense: false))
         {
@@ -68,14 +68,14 @@ partial class Layers
                 nint __count = global::System.Math.Min(__rows1, dim_B - __first);
                 KernelRuntime::RowRunner.Run(
                     new __ColumnSumsOfSquaresRows0(),
-                    [__count],
+                    KernelRuntime::Dims.Of(__count),
                     dim_N,
                     rowsMaySplit: true,
                     tmp1,
                     dim_N,
                     input0: KernelRuntime::KernelArguments.From(KernelRuntime::KernelArguments.Memory(x), __first * (x.Strides[0])),
-                    strides0: [x.Strides[0], 1]);
-                KernelRuntime::AxisReduction.Sum(tmp1, [dim_N, __count], [1, dim_N], destinationMemory, continuing: __first > 0);
+                    strides0: KernelRuntime::Dims.Of(x.Strides[0], 1));
+                KernelRuntime::AxisReduction.Sum(tmp1, KernelRuntime::Dims.Of(dim_N, __count), KernelRuntime::Dims.Of(1, dim_N), destinationMemory, continuing: __first > 0);
             }
         }
         finally
@@ -98,7 +98,7 @@ partial class Layers
         KernelRuntime::KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
         nint dim_B = x.Lengths[0];
         nint dim_N = x.Lengths[1];
-        global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_N]);
+        global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>(KernelRuntime::Dims.Of(dim_N));
         ColumnSumsOfSquares(x.AsReadOnlyTensorSpan(), destination.AsTensorSpan());
         return destination;
     }

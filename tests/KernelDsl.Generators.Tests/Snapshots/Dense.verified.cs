@@ -27,7 +27,7 @@ partial class Layers
         nint dim_N = w.Lengths[1];
         KernelRuntime::KernelArguments.RequireRank(b.Lengths, 1, "b", "[N]");
         KernelRuntime::KernelArguments.RequireSymbol("N", dim_N, "w", b.Lengths[0], "b");
-        KernelRuntime::KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_N], "destination", "[B, N]");
+        KernelRuntime::KernelArguments.RequireShape(destination.Lengths, KernelRuntime::Dims.Of(dim_B, dim_N), "destination", "[B, N]");
         // An input the kernel cannot read in place is copied (into arrays from the shared pool, returned afterwards), and the kernel runs on the copies. It needs b contiguous along dimension 0.
         if (!KernelRuntime::KernelArguments.IsReadableInPlace(b, 0, dense: false))
         {
@@ -67,12 +67,12 @@ partial class Layers
             dim_N,
             dim_K,
             KernelRuntime::KernelArguments.Memory(x),
-            [x.Strides[0], x.Strides[1]],
+            KernelRuntime::Dims.Of(x.Strides[0], x.Strides[1]),
             KernelRuntime::KernelArguments.Memory(w),
-            [w.Strides[0], w.Strides[1]],
+            KernelRuntime::Dims.Of(w.Strides[0], w.Strides[1]),
             destinationMemory,
             input0: KernelRuntime::KernelArguments.Memory(b),
-            strides0: [0, 1],
+            strides0: KernelRuntime::Dims.Of(0, 1),
             destinationStrides: destination.Strides);
     }
 
@@ -95,7 +95,7 @@ partial class Layers
         KernelRuntime::KernelArguments.RequireRank(w.Lengths, 2, "w", "[K, N]");
         nint dim_N = w.Lengths[1];
         KernelRuntime::KernelArguments.RequireRank(b.Lengths, 1, "b", "[N]");
-        global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_B, dim_N]);
+        global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>(KernelRuntime::Dims.Of(dim_B, dim_N));
         Dense(x.AsReadOnlyTensorSpan(), w.AsReadOnlyTensorSpan(), b.AsReadOnlyTensorSpan(), destination.AsTensorSpan());
         return destination;
     }

@@ -26,7 +26,7 @@ partial class Layers
         KernelRuntime::KernelArguments.RequireSymbol("N", dim_N, "x", gamma.Lengths[0], "gamma");
         KernelRuntime::KernelArguments.RequireRank(beta.Lengths, 1, "beta", "[N]");
         KernelRuntime::KernelArguments.RequireSymbol("N", dim_N, "x", beta.Lengths[0], "beta");
-        KernelRuntime::KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_N], "destination", "[B, N]");
+        KernelRuntime::KernelArguments.RequireShape(destination.Lengths, KernelRuntime::Dims.Of(dim_B, dim_N), "destination", "[B, N]");
         // An input the kernel cannot read in place is copied (into arrays from the shared pool, returned afterwards), and the kernel runs on the copies. It needs x contiguous along dimension 1, gamma contiguous along dimension 0, beta contiguous along dimension 0.
         if (!KernelRuntime::KernelArguments.IsReadableInPlace(x, 1, dense: false)
             || !KernelRuntime::KernelArguments.IsReadableInPlace(gamma, 0, dense: false)
@@ -63,17 +63,17 @@ partial class Layers
         // Its 2 reductions along the last axis fuse with their producers and consumers: each row is revisited in cache (once per reduction, then to write), so memory is read once and written once.
         KernelRuntime::RowRunner.Run(
             new __LayerNormRowsRows0(),
-            [dim_B],
+            KernelRuntime::Dims.Of(dim_B),
             dim_N,
             rowsMaySplit: false,
             destinationMemory,
             dim_N,
             input0: KernelRuntime::KernelArguments.Memory(x),
-            strides0: [x.Strides[0], 1],
+            strides0: KernelRuntime::Dims.Of(x.Strides[0], 1),
             input1: KernelRuntime::KernelArguments.Memory(gamma),
-            strides1: [0, 1],
+            strides1: KernelRuntime::Dims.Of(0, 1),
             input2: KernelRuntime::KernelArguments.Memory(beta),
-            strides2: [0, 1],
+            strides2: KernelRuntime::Dims.Of(0, 1),
             destinationStrides: destination.Strides);
     }
 
@@ -95,7 +95,7 @@ partial class Layers
         nint dim_N = x.Lengths[1];
         KernelRuntime::KernelArguments.RequireRank(gamma.Lengths, 1, "gamma", "[N]");
         KernelRuntime::KernelArguments.RequireRank(beta.Lengths, 1, "beta", "[N]");
-        global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_B, dim_N]);
+        global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>(KernelRuntime::Dims.Of(dim_B, dim_N));
         LayerNormRows(x.AsReadOnlyTensorSpan(), gamma.AsReadOnlyTensorSpan(), beta.AsReadOnlyTensorSpan(), destination.AsTensorSpan());
         return destination;
     }

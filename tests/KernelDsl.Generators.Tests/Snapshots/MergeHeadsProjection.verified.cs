@@ -27,7 +27,7 @@ partial class Layers
         KernelRuntime::KernelArguments.RequireRank(w.Lengths, 2, "w", "[H*D, C]");
         nint dim_C = w.Lengths[1];
         KernelRuntime::KernelArguments.RequireProduct("H*D", (dim_H * dim_D), "H in heads, D in heads", w.Lengths[0], "w");
-        KernelRuntime::KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_T, dim_C], "destination", "[B, T, C]");
+        KernelRuntime::KernelArguments.RequireShape(destination.Lengths, KernelRuntime::Dims.Of(dim_B, dim_T, dim_C), "destination", "[B, T, C]");
         // A destination whose rows are contiguous and separate (a slice of a wider tensor, a permutation of its outer axes) is written in place through its strides when no input shares its memory; any other strided destination (a transpose of the last axis) is computed in dense scratch memory, then copied into.
         float[]? destinationScratch = KernelRuntime::KernelArguments.ScratchFor(destination, "destination", dim_C, heads, w);
         if (destinationScratch is not null)
@@ -46,19 +46,19 @@ partial class Layers
         {
             // Group 1 of 2: Transpose(heads, [0, 2, 1, 3])
             // A view (transpose or slice) written to dense memory: its elements are gathered from the source through strides.
-            KernelRuntime::StridedCopy.Run(KernelRuntime::KernelArguments.Memory(heads), [dim_B, dim_T, dim_H, dim_D], [heads.Strides[0], heads.Strides[2], heads.Strides[1], heads.Strides[3]], tmp1);
+            KernelRuntime::StridedCopy.Run(KernelRuntime::KernelArguments.Memory(heads), KernelRuntime::Dims.Of(dim_B, dim_T, dim_H, dim_D), KernelRuntime::Dims.Of(heads.Strides[0], heads.Strides[2], heads.Strides[1], heads.Strides[3]), tmp1);
 
             // Group 2 of 2: MatMul(Reshape(Transpose(heads, [0, 2, 1, 3]), 0, 0, -1), w)
             // A matrix product: packed panels, a register-blocked FMA micro-kernel, cache blocking, and blocks of C spread across cores.
             KernelRuntime::Gemm.Multiply(
-                [dim_B],
+                KernelRuntime::Dims.Of(dim_B),
                 dim_T,
                 dim_C,
                 (dim_H * dim_D),
                 tmp1,
-                [dim_T * (dim_H * dim_D), (dim_H * dim_D), 1],
+                KernelRuntime::Dims.Of(dim_T * (dim_H * dim_D), (dim_H * dim_D), 1),
                 KernelRuntime::KernelArguments.Memory(w),
-                [0, w.Strides[0], w.Strides[1]],
+                KernelRuntime::Dims.Of(0, w.Strides[0], w.Strides[1]),
                 destinationMemory,
                 destinationStrides: destination.Strides);
         }
@@ -87,7 +87,7 @@ partial class Layers
         nint dim_D = heads.Lengths[3];
         KernelRuntime::KernelArguments.RequireRank(w.Lengths, 2, "w", "[H*D, C]");
         nint dim_C = w.Lengths[1];
-        global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_B, dim_T, dim_C]);
+        global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>(KernelRuntime::Dims.Of(dim_B, dim_T, dim_C));
         MergeHeadsProjection(heads.AsReadOnlyTensorSpan(), w.AsReadOnlyTensorSpan(), destination.AsTensorSpan());
         return destination;
     }

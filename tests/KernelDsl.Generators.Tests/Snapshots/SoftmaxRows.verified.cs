@@ -22,7 +22,7 @@ partial class Layers
         KernelRuntime::KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
         nint dim_B = x.Lengths[0];
         nint dim_N = x.Lengths[1];
-        KernelRuntime::KernelArguments.RequireShape(destination.Lengths, [dim_B, dim_N], "destination", "[B, N]");
+        KernelRuntime::KernelArguments.RequireShape(destination.Lengths, KernelRuntime::Dims.Of(dim_B, dim_N), "destination", "[B, N]");
         // An input the kernel cannot read in place is copied (into arrays from the shared pool, returned afterwards), and the kernel runs on the copies. It needs x contiguous along dimension 1.
         if (!KernelRuntime::KernelArguments.IsReadableInPlace(x, 1, dense: false))
         {
@@ -55,13 +55,13 @@ partial class Layers
         // Its 2 reductions along the last axis fuse with their producers and consumers: each row is revisited in cache (once per reduction, then to write), so memory is read once and written once.
         KernelRuntime::RowRunner.Run(
             new __SoftmaxRowsRows0(),
-            [dim_B],
+            KernelRuntime::Dims.Of(dim_B),
             dim_N,
             rowsMaySplit: false,
             destinationMemory,
             dim_N,
             input0: KernelRuntime::KernelArguments.Memory(x),
-            strides0: [x.Strides[0], 1],
+            strides0: KernelRuntime::Dims.Of(x.Strides[0], 1),
             destinationStrides: destination.Strides);
     }
 
@@ -79,7 +79,7 @@ partial class Layers
         KernelRuntime::KernelArguments.RequireRank(x.Lengths, 2, "x", "[B, N]");
         nint dim_B = x.Lengths[0];
         nint dim_N = x.Lengths[1];
-        global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>([dim_B, dim_N]);
+        global::System.Numerics.Tensors.Tensor<float> destination = global::System.Numerics.Tensors.Tensor.CreateFromShapeUninitialized<float>(KernelRuntime::Dims.Of(dim_B, dim_N));
         SoftmaxRows(x.AsReadOnlyTensorSpan(), destination.AsTensorSpan());
         return destination;
     }
