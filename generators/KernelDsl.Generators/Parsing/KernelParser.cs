@@ -33,11 +33,16 @@ internal static class KernelParser
     /// Parses a kernel, turning any failure of the front end itself into KD9999 at the method's name:
     /// the generator and the analyzer both call this, and neither may throw on user code.
     /// </summary>
-    public static KernelParseResult ParseSafely(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, CancellationToken cancellationToken)
+    /// <param name="fromSyntaxFirst">
+    /// Try <see cref="SyntaxLowering"/> before binding the body, as the generator does: it needs the
+    /// spec, not the diagnostics, and a body the syntax settles then costs no binding. The analyzer
+    /// leaves it false: its diagnostics point into the bound tree, which the compiler has bound anyway.
+    /// </param>
+    public static KernelParseResult ParseSafely(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, CancellationToken cancellationToken, bool fromSyntaxFirst = false)
     {
         try
         {
-            return Parse(method, syntax, semanticModel, cancellationToken);
+            return Parse(method, syntax, semanticModel, cancellationToken, fromSyntaxFirst);
         }
         catch (System.Exception e) when (e is not System.OperationCanceledException)
         {
@@ -49,25 +54,20 @@ internal static class KernelParser
     /// Reads one kernel: the declaration, the body, the shapes. The spec is null when there is an
     /// error (warnings, such as an unused parameter, still give a spec).
     /// </summary>
-    public static KernelParseResult Parse(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, CancellationToken cancellationToken)
+    public static KernelParseResult Parse(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, CancellationToken cancellationToken, bool fromSyntaxFirst = false)
     {
         var diagnostics = new List<DiagnosticInfo>();
-        void Invalid(string problem, string? fix)
-        {
-            DiagnosticInfo diagnostic = DiagnosticInfo.Create(KernelDiagnostics.InvalidKernelMethod, LocationInfo.From(syntax.Identifier), method.Name, problem);
-            diagnostics.Add(fix is null ? diagnostic : diagnostic.WithProperty(FixProperties.Fix, fix));
-        }
-
-        CheckDeclaration(method, syntax, Invalid);
-        EquatableArray<KernelParameter> parameters = ReadParameters(method, problem => Invalid(problem, null));
-        Shape? declaredResult = ReadReturnShape(method, parameters, problem => Invalid(problem, null));
-        diagnostics.AddRange(SymbolSpellings.Check(method, declaredResult));
-        if (diagnostics.Any(d => d.Id == KernelDiagnostics.InvalidKernelMethod.Id))
+        if (!ReadDeclaration(method, syntax, diagnostics, out EquatableArray<KernelParameter> parameters, out Shape? declaredResult))
         {
             return new KernelParseResult(null, diagnostics.ToEquatableArray());
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        if (fromSyntaxFirst && FromSyntax(method, syntax, semanticModel, parameters, declaredResult, diagnostics) is { } fast)
+        {
+            return fast;
+        }
+
         IOperation? body = semanticModel.GetOperation(syntax, cancellationToken);
         if (body is null)
         {
@@ -101,16 +101,83 @@ internal static class KernelParser
             return new KernelParseResult(null, diagnostics.ToEquatableArray());
         }
 
-        var spec = new KernelSpec(
-            NamespaceOf(method),
-            ContainingTypes(method),
-            method.Name,
-            Accessibility(method),
-            System.IO.Path.GetFileName(syntax.SyntaxTree.FilePath),
-            ReturnedExpressionText(syntax),
-            graph);
-        return new KernelParseResult(spec, diagnostics.ToEquatableArray());
+        return new KernelParseResult(SpecOf(method, syntax, graph), diagnostics.ToEquatableArray());
     }
+
+    /// <summary>
+    /// The kernel as <see cref="SyntaxLowering"/> alone reads it, for tests that hold it to the bound
+    /// front end: null when the declaration is invalid or the syntax does not settle the body.
+    /// </summary>
+    internal static KernelParseResult? ParseFromSyntaxOnly(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        return ReadDeclaration(method, syntax, diagnostics, out EquatableArray<KernelParameter> parameters, out Shape? declaredResult)
+            ? FromSyntax(method, syntax, semanticModel, parameters, declaredResult, diagnostics)
+            : null;
+    }
+
+    /// <summary>Checks the declaration (KD0006) and reads the parameters and the declared result shape; false when it is invalid.</summary>
+    private static bool ReadDeclaration(IMethodSymbol method, MethodDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics,
+        out EquatableArray<KernelParameter> parameters, out Shape? declaredResult)
+    {
+        void Invalid(string problem, string? fix)
+        {
+            DiagnosticInfo diagnostic = DiagnosticInfo.Create(KernelDiagnostics.InvalidKernelMethod, LocationInfo.From(syntax.Identifier), method.Name, problem);
+            diagnostics.Add(fix is null ? diagnostic : diagnostic.WithProperty(FixProperties.Fix, fix));
+        }
+
+        CheckDeclaration(method, syntax, Invalid);
+        parameters = ReadParameters(method, problem => Invalid(problem, null));
+        EquatableArray<KernelParameter> read = parameters;
+        declaredResult = ReadReturnShape(method, read, problem => Invalid(problem, null));
+        diagnostics.AddRange(SymbolSpellings.Check(method, declaredResult));
+        return !diagnostics.Any(d => d.Id == KernelDiagnostics.InvalidKernelMethod.Id);
+    }
+
+    /// <summary>
+    /// The spec read by <see cref="SyntaxLowering"/>, or null when the syntax does not settle the
+    /// body. Then the same steps as the bound path: shapes implied for an unshaped kernel that needs
+    /// them, and the shape checks, whose errors (unreported here) leave no spec.
+    /// </summary>
+    private static KernelParseResult? FromSyntax(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel,
+        EquatableArray<KernelParameter> parameters, Shape? declaredResult, List<DiagnosticInfo> diagnostics)
+    {
+        var builder = new GraphBuilder(parameters);
+        if (SyntaxLowering.TryLower(syntax, method, semanticModel, builder) is not int output)
+        {
+            return null;
+        }
+
+        if (VectorShapes.AreUndeclared(parameters) && VectorShapes.AreNeeded(builder.Build(output)))
+        {
+            parameters = VectorShapes.Imply(parameters);
+            builder = new GraphBuilder(parameters);
+            if (SyntaxLowering.TryLower(syntax, method, semanticModel, builder) is not int shaped)
+            {
+                return null;
+            }
+
+            output = shaped;
+        }
+
+        KernelGraph graph = builder.Build(output, out int[] graphIndex);
+        var noLocations = new Dictionary<int, LocationInfo?>();
+        if (ShapeDiagnostics.Check(graph, graphIndex, noLocations, LocationInfo.From(syntax.Identifier), declaredResult, null).Any())
+        {
+            return new KernelParseResult(null, diagnostics.ToEquatableArray());
+        }
+
+        return new KernelParseResult(SpecOf(method, syntax, graph), diagnostics.ToEquatableArray());
+    }
+
+    private static KernelSpec SpecOf(IMethodSymbol method, MethodDeclarationSyntax syntax, KernelGraph graph) => new(
+        NamespaceOf(method),
+        ContainingTypes(method),
+        method.Name,
+        Accessibility(method),
+        System.IO.Path.GetFileName(syntax.SyntaxTree.FilePath),
+        ReturnedExpressionText(syntax),
+        graph);
 
     /// <summary>KD0009 for each parameter no node of the graph reads (the graph holds only live nodes).</summary>
     private static IEnumerable<DiagnosticInfo> UnusedParameters(IMethodSymbol method, KernelGraph graph)

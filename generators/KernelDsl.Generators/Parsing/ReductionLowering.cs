@@ -1,0 +1,65 @@
+using System.Linq;
+using KernelDsl.Compiler.Graph;
+
+namespace KernelDsl.Generators.Parsing;
+
+/// <summary>Graph building both front ends share: reductions as the compiler fuses them, and the shapes known while lowering.</summary>
+internal static class ReductionLowering
+{
+    /// <summary>
+    /// A reduction as the compiler fuses it: one axis at a time, each the last axis of its operand.
+    /// Several axes become nested reductions (highest axis first, so the lower ones keep their
+    /// numbers; nested means are the mean, since every inner mean counts the same elements); another
+    /// axis is moved last by a transpose (and, with keepDims, moved back). Without known shapes the
+    /// reduction is kept as written, and shape inference reports what is wrong with it.
+    /// </summary>
+    public static int Reduce(GraphBuilder builder, Op op, int operand, bool keepDims, int[] axes)
+    {
+        int rank = ShapeOf(builder, operand)?.Rank ?? -1;
+        int[] normalized = axes.Select(a => a < 0 ? a + rank : a).Distinct().OrderByDescending(a => a).ToArray();
+        if (rank < 1 || normalized.Length != axes.Length || normalized.Any(a => a < 0 || a >= rank))
+        {
+            return builder.Reduce(op, operand, keepDims, axes);
+        }
+
+        int current = operand;
+        foreach (int axis in normalized)
+        {
+            if (axis == rank - 1)
+            {
+                current = builder.Reduce(op, current, keepDims, axis);
+            }
+            else
+            {
+                int[] toLast = Enumerable.Range(0, rank).Where(d => d != axis).Concat(new[] { axis }).ToArray();
+                current = builder.Reduce(op, builder.Transpose(current, toLast), keepDims, rank - 1);
+                if (keepDims)
+                {
+                    int[] back = new int[rank];
+                    for (int d = 0; d < rank; d++)
+                    {
+                        back[toLast[d]] = d;
+                    }
+
+                    current = builder.Transpose(current, back);
+                }
+            }
+
+            rank -= keepDims ? 0 : 1;
+        }
+
+        return current;
+    }
+
+    /// <summary>The shape of a node built so far, when the kernel declares shapes and the node's are known.</summary>
+    public static KernelDsl.Compiler.Shapes.Shape? ShapeOf(GraphBuilder builder, int node)
+    {
+        if (!KernelDsl.Compiler.Shapes.ShapeInference.IsShaped(new KernelGraph(builder.Parameters, KernelDsl.Compiler.Common.EquatableArray<GraphNode>.Empty, 0)))
+        {
+            return null;
+        }
+
+        KernelGraph graph = builder.Build(node);
+        return KernelDsl.Compiler.Shapes.ShapeInference.Infer(graph).Shapes[graph.Output];
+    }
+}
