@@ -80,6 +80,7 @@ public sealed class FastFrontEndTests
     [InlineData("Slice(x, 1, 0, 1) * Pow(x, 2) * Pow(x, y)")]
     [InlineData("-(2f) * x + -x * 3 + x / 2 - +x + a * x * -a")]
     [InlineData("(a * 2 + a / 3) * x")]
+    [InlineData("1f - x + 2f / x + 3 * x + 4 + x - 5")]
     [InlineData("Reshape(x, [-1]) * 2f")]
     [InlineData("Reshape(Reshape(x, 0, 1, -1), 0, -1) + Reshape(x, [0, -1])")]
     [InlineData("Transpose(x, 1, 0) + Transpose(y, (1), -(-0))")]
@@ -144,6 +145,25 @@ public sealed class FastFrontEndTests
             public static Tensor<float> K2(Tensor<float> x) => Ops.Exp(x);
             """);
         Assert.Equal((2, 0), AssertAgreement(source, "shadowing"));
+    }
+
+    [Fact]
+    public void AProjectDeclaringItsOwnTensorOperatorsIsLeftToTheBoundFrontEnd()
+    {
+        // A C# 14 extension operator on Tensor<float> in the project may be what x * y means in a
+        // kernel; the bound front end sees which operator binds (and rejects a user-defined one).
+        string kernels = Kernel("public static Tensor<float> K([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"B\", \"N\")] Tensor<float> y) => x * y + x;");
+        Assert.Equal((1, 1), AssertAgreement(kernels, "without the operator"));
+        string withOperator = kernels + """
+            public static class MyTensorOperators
+            {
+                extension(Tensor<float>)
+                {
+                    public static Tensor<float> operator *(Tensor<float> left, Tensor<float> right) => left;
+                }
+            }
+            """;
+        Assert.Equal((1, 0), AssertAgreement(withOperator, "with the operator"));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Linq;
 using KernelDsl.Composites;
 using KernelDsl.Compiler.Graph;
@@ -82,6 +83,11 @@ internal sealed class SyntaxLowering
     /// </summary>
     public static int? TryLower(MethodDeclarationSyntax syntax, IMethodSymbol method, SemanticModel model, GraphBuilder builder)
     {
+        if (DeclaresTensorOperators(model.Compilation))
+        {
+            return null;
+        }
+
         var lowering = new SyntaxLowering(builder, method, syntax, model);
         ExpressionSyntax? returned = lowering.LowerStatements(syntax);
         if (returned is null)
@@ -114,6 +120,21 @@ internal sealed class SyntaxLowering
 
         return method.ReturnType is INamedTypeSymbol { IsTupleType: false } && lowering.Lower(returned) is { Kind: Kind.Tensor } result ? result.Node : null;
     }
+
+    /// <summary>Per compilation: whether its source declares an operator on tensors (see <see cref="DeclaresTensorOperators"/>).</summary>
+    private static readonly ConditionalWeakTable<Compilation, StrongBox<bool>> TensorOperatorsDeclared = new();
+
+    /// <summary>
+    /// Whether the project's own code declares an operator taking a tensor (a C# 14 extension
+    /// operator on <c>Tensor&lt;float&gt;</c>, say): it could be what <c>x * y</c> means in a kernel,
+    /// which the syntax cannot tell, so then every body is left to the bound front end. Operators a
+    /// referenced assembly adds to tensors are not looked for.
+    /// </summary>
+    private static bool DeclaresTensorOperators(Compilation compilation)
+        => TensorOperatorsDeclared.GetValue(compilation, static c => new StrongBox<bool>(
+            c.GetSymbolsWithName(name => name.StartsWith("op_", System.StringComparison.Ordinal), SymbolFilter.Member)
+                .OfType<IMethodSymbol>()
+                .Any(m => m.Parameters.Any(p => p.Type is INamedTypeSymbol { Name: "Tensor" or "TensorSpan" or "ReadOnlyTensorSpan" })))).Value;
 
     /// <summary>Lowers the 'var' locals before the return; gives the returned expression, or null.</summary>
     private ExpressionSyntax? LowerStatements(MethodDeclarationSyntax syntax)
