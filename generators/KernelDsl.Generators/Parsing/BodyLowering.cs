@@ -210,14 +210,11 @@ internal sealed class BodyLowering
     {
         IMethodSymbol target = invocation.TargetMethod;
         IOperation Arg(int ordinal) => invocation.Arguments.First(a => a.Parameter?.Ordinal == ordinal).Value;
-        bool secondIsAxes = target.Parameters.Length >= 2 && (target.Parameters[1].Type.SpecialType == SpecialType.System_Int32
-            || target.Parameters[1].Type is IArrayTypeSymbol { ElementType.SpecialType: SpecialType.System_Int32 });
         var algebra = new GraphAlgebra(_builder);
         switch (target.Name)
         {
-            case "Sum" or "Mean" or "Prod" or "Max" or "Min" when secondIsAxes:
+            case "Sum" or "Mean" or "Prod" or "Max" or "Min" when ReductionLowering.ReductionOf(target) is Op op:
             {
-                Op op = target.Name switch { "Sum" => Op.Sum, "Mean" => Op.Mean, "Prod" => Op.Prod, "Max" => Op.ReduceMax, _ => Op.ReduceMin };
                 int? x = Lower(Arg(0));
                 int[]? axes = target.Parameters[1].Type.SpecialType == SpecialType.System_Int32
                     ? ConstantInt(Arg(1), "axis") is int axis ? new[] { axis } : null

@@ -128,8 +128,7 @@ internal static class KernelParser
 
         CheckDeclaration(method, syntax, Invalid);
         parameters = ReadParameters(method, problem => Invalid(problem, null));
-        EquatableArray<KernelParameter> read = parameters;
-        declaredResult = ReadReturnShape(method, read, problem => Invalid(problem, null));
+        declaredResult = ReadReturnShape(method, parameters, problem => Invalid(problem, null));
         diagnostics.AddRange(SymbolSpellings.Check(method, declaredResult));
         return !diagnostics.Any(d => d.Id == KernelDiagnostics.InvalidKernelMethod.Id);
     }

@@ -3,9 +3,28 @@ using KernelDsl.Compiler.Graph;
 
 namespace KernelDsl.Generators.Parsing;
 
-/// <summary>Graph building both front ends share: reductions as the compiler fuses them, and the shapes known while lowering.</summary>
+/// <summary>Graph building both front ends share: which calls reduce, reductions as the compiler fuses them, and the shapes known while lowering.</summary>
 internal static class ReductionLowering
 {
+    /// <summary>
+    /// The reduction a function of <c>Ops</c> computes (Sum, Mean, Prod, Max or Min over an axis or
+    /// axes, its second parameter), or null (Max and Min of two values are elementwise).
+    /// </summary>
+    public static Op? ReductionOf(Microsoft.CodeAnalysis.IMethodSymbol target)
+    {
+        bool secondIsAxes = target.Parameters.Length >= 2 && (target.Parameters[1].Type.SpecialType == Microsoft.CodeAnalysis.SpecialType.System_Int32
+            || target.Parameters[1].Type is Microsoft.CodeAnalysis.IArrayTypeSymbol { ElementType.SpecialType: Microsoft.CodeAnalysis.SpecialType.System_Int32 });
+        return !secondIsAxes ? null : target.Name switch
+        {
+            "Sum" => Op.Sum,
+            "Mean" => Op.Mean,
+            "Prod" => Op.Prod,
+            "Max" => Op.ReduceMax,
+            "Min" => Op.ReduceMin,
+            _ => null,
+        };
+    }
+
     /// <summary>
     /// A reduction as the compiler fuses it: one axis at a time, each the last axis of its operand.
     /// Several axes become nested reductions (highest axis first, so the lower ones keep their

@@ -41,7 +41,7 @@ internal sealed class SyntaxLowering
     private readonly SemanticModel _model;
     private readonly int _lookupPosition;
     private readonly Dictionary<string, Value> _locals = new();
-    private readonly Dictionary<string, ImmutableMethods?> _lookups = new();
+    private readonly Dictionary<string, OpsOverloads?> _lookups = new();
     private readonly Dictionary<InvocationExpressionSyntax, Call?> _calls = new();
 
     private SyntaxLowering(GraphBuilder builder, IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel model)
@@ -75,7 +75,7 @@ internal sealed class SyntaxLowering
     private readonly record struct Value(int Node, Kind Kind, double Constant = 0);
 
     /// <summary>The methods of <c>Ops</c> a name resolves to, or null when it resolves to anything else.</summary>
-    private sealed record ImmutableMethods(IReadOnlyList<IMethodSymbol> Methods);
+    private sealed record OpsOverloads(IReadOnlyList<IMethodSymbol> Methods);
 
     /// <summary>
     /// Lowers the body of <paramref name="syntax"/> into <paramref name="builder"/>, returning the
@@ -157,7 +157,7 @@ internal sealed class SyntaxLowering
                     Modifiers.Count: 0,
                     UsingKeyword.RawKind: 0,
                     AwaitKeyword.RawKind: 0,
-                } declaration
+                }
                 || variables[0] is not { Initializer: { } initializer, ArgumentList: null } variable)
             {
                 return null;
@@ -396,21 +396,21 @@ internal sealed class SyntaxLowering
     /// <c>Ops</c>: through 'using static' (a member of the kernel's own types of that name would win,
     /// and the lookup then finds it instead), or qualified as <c>Ops.Name</c>.
     /// </summary>
-    private ImmutableMethods? OpsMethods(string name, bool qualified)
+    private OpsOverloads? OpsMethods(string name, bool qualified)
     {
         string key = (qualified ? "Ops." : "") + name;
-        if (_lookups.TryGetValue(key, out ImmutableMethods? cached))
+        if (_lookups.TryGetValue(key, out OpsOverloads? cached))
         {
             return cached;
         }
 
-        ImmutableMethods? result;
+        OpsOverloads? result;
         if (qualified)
         {
             INamedTypeSymbol? ops = _model.Compilation.GetTypeByMetadataName(OpsTypeName);
             var methods = ops?.GetMembers(name).ToList();
             result = methods is { Count: > 0 } && methods.All(m => m is IMethodSymbol { IsStatic: true, DeclaredAccessibility: Accessibility.Public, IsGenericMethod: false })
-                ? new ImmutableMethods(methods.Cast<IMethodSymbol>().ToList())
+                ? new OpsOverloads(methods.Cast<IMethodSymbol>().ToList())
                 : null;
         }
         else
@@ -418,7 +418,7 @@ internal sealed class SyntaxLowering
             ImmutableArray<ISymbol> found = _model.LookupSymbols(_lookupPosition, name: name);
             result = found.Length > 0 && found.All(s => s is IMethodSymbol { IsStatic: true, IsGenericMethod: false, MethodKind: MethodKind.Ordinary } m
                     && m.ContainingType?.ToDisplayString() == OpsTypeName)
-                ? new ImmutableMethods(found.Cast<IMethodSymbol>().ToList())
+                ? new OpsOverloads(found.Cast<IMethodSymbol>().ToList())
                 : null;
         }
 
@@ -520,7 +520,12 @@ internal sealed class SyntaxLowering
             if (arguments[i].NameColon is { } nameColon)
             {
                 named = true;
-                p = method.Parameters.IndexOf(method.Parameters.FirstOrDefault(x => x.Name == nameColon.Name.Identifier.ValueText)!);
+                string name = nameColon.Name.Identifier.ValueText;
+                p = method.Parameters.Length - 1;
+                while (p >= 0 && method.Parameters[p].Name != name)
+                {
+                    p--;
+                }
             }
             else
             {
@@ -614,14 +619,11 @@ internal sealed class SyntaxLowering
     /// <summary>Lowers a call of <paramref name="target"/>, mirroring the semantic front end's order of building nodes.</summary>
     private Value? LowerCall(IMethodSymbol target, ExpressionSyntax?[] argumentOf, int[]? spread)
     {
-        bool secondIsAxes = target.Parameters.Length >= 2 && (target.Parameters[1].Type.SpecialType == SpecialType.System_Int32
-            || target.Parameters[1].Type is IArrayTypeSymbol { ElementType.SpecialType: SpecialType.System_Int32 });
         var algebra = new GraphAlgebra(_builder);
         switch (target.Name)
         {
-            case "Sum" or "Mean" or "Prod" or "Max" or "Min" when secondIsAxes:
+            case "Sum" or "Mean" or "Prod" or "Max" or "Min" when ReductionLowering.ReductionOf(target) is Op op:
             {
-                Op op = target.Name switch { "Sum" => Op.Sum, "Mean" => Op.Mean, "Prod" => Op.Prod, "Max" => Op.ReduceMax, _ => Op.ReduceMin };
                 int? x = TensorNode(argumentOf[0]);
                 int[]? axes = target.Parameters[1].Type.SpecialType == SpecialType.System_Int32
                     ? IntArgument(target, argumentOf, 1) is int axis ? new[] { axis } : null
