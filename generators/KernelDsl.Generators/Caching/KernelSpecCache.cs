@@ -9,8 +9,8 @@ namespace KernelDsl.Generators.Caching;
 /// <summary>
 /// Keeps the parse step from re-binding kernels an edit did not touch. Roslyn re-runs a syntax
 /// provider's transform for every kernel whenever the compilation changes (a semantic model may
-/// differ), and binding a kernel body is most of the generator's time; so the transform asks here
-/// first. A kernel's spec is reused when its own text, its containing type and file, and the
+/// differ), and reading every kernel again (binding it, or the syntax path's lookups and shape
+/// checks) for a one-kernel edit would cost a cold run each time; so the transform asks here first. A kernel's spec is reused when its own text, its containing type and file, and the
 /// compilation's <see cref="DeclarationFingerprint"/> are unchanged; any change to a declaration
 /// anywhere, to the options or to the references starts over.
 /// </summary>
