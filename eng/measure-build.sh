@@ -3,7 +3,7 @@
 # (docs/performance.md). Writes the project under a temporary folder, builds it cold with and
 # without KernelDsl's analyzers (the source is the same; without them nothing is generated), and
 # prints the compiler's own timing of each analyzer and generator (-p:ReportAnalyzer=true).
-#   eng/measure-build.sh [runs]      (default 3 runs of each build; medians are printed)
+#   eng/measure-build.sh [runs]      (default 3 rounds of the builds; medians, and the median of the rounds' differences)
 #   KEEP=1 eng/measure-build.sh      keeps the generated project (its path is in /tmp/kerneldsl-build-*)
 #   eng/measure-build.sh --in-process  only the in-process measurements (eng/BuildCost), no builds
 #   KERNELDSL_DUMP_GENERATED=dir / KERNELDSL_COMPARE_GENERATED=dir: see eng/BuildCost/Program.cs
@@ -111,6 +111,14 @@ for server in true false; do
   echo "cold build ($mode) without KernelDsl's generator and analyzer (ms): ${without[*]}  median $(printf '%s\n' "${without[@]}" | median)"
   echo "cold build ($mode) with them (ms): ${with[*]}  median $(printf '%s\n' "${with[@]}" | median)"
   echo "cold build ($mode) without them, the generated files compiled as sources (ms): ${sources[*]}  median $(printf '%s\n' "${sources[@]}" | median)"
+  # Each round builds the three ways back to back, so a round's differences share the machine's
+  # state of that moment: their median is steadier on a noisy machine than a difference of medians.
+  added=() added_sources=()
+  for r in $(seq 0 $((runs - 1))); do
+    added+=($((with[r] - without[r])))
+    added_sources+=($((sources[r] - without[r])))
+  done
+  echo "added to a cold build ($mode), median of the rounds' differences (ms): $(printf '%s\n' "${added[@]}" | median) (rounds: ${added[*]}); the generated files alone: $(printf '%s\n' "${added_sources[@]}" | median)"
 done
 
 # The compiler's own account of one build with them. -p:ReportAnalyzer runs csc as a new process
