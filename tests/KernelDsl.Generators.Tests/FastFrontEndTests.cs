@@ -108,6 +108,21 @@ public sealed class FastFrontEndTests
         Assert.Equal((1, 1), AssertAgreement(source, "locals"));
     }
 
+    [Fact]
+    public void AnUnshapedKernelThatReducesIsReadWithImpliedVectorShapes()
+    {
+        // No [Shape]: the first reading finds a reduction, and both front ends read the body again
+        // with every tensor a vector of one length N.
+        string source = Kernel("public static Tensor<float> K(Tensor<float> x, Tensor<float> y) => Softmax(x) * y - Sum(y, 0, true);");
+        Assert.Equal((1, 1), AssertAgreement(source, "unshaped"));
+        Compilation compilation = GeneratorHarness.Compile(source);
+        SyntaxTree tree = compilation.SyntaxTrees.Single();
+        MethodDeclarationSyntax syntax = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single();
+        var method = (IMethodSymbol)compilation.GetSemanticModel(tree).GetDeclaredSymbol(syntax)!;
+        KernelSpec spec = KernelParser.ParseFromSyntaxOnly(method, syntax, compilation.GetSemanticModel(tree))!.Spec!;
+        Assert.All(spec.Graph.Parameters, p => Assert.Equal("[N]", p.Shape?.ToString()));
+    }
+
     /// <summary>Bodies whose meaning needs the compiler's judgement (or that do not compile): the syntax declines, and the bound front end decides.</summary>
     [Theory]
     [InlineData("2f * 3f * x")] // folded by C# in its own precision

@@ -22,7 +22,7 @@ public static class ShapedKernelEmitter
     private const string Args = Runtime + "::KernelArguments";
 
     /// <summary>The runtime's <c>Dims.Capacity</c>: longer lists (never emitted for the ranks kernels accept) stay collection expressions.</summary>
-    private const int DimsCapacity = 9;
+    public const int DimsCapacity = 9;
 
     /// <summary>The inputs a row kernel may read (the runtime's operand slots) and an epilogue may read besides the product.</summary>
     public const int MaxRowInputs = 8;

@@ -74,17 +74,7 @@ internal static class KernelParser
             return new KernelParseResult(null, diagnostics.ToEquatableArray());
         }
 
-        var builder = new GraphBuilder(parameters);
-        (int? output, BodyLowering lowering) = BodyLowering.Lower(body, builder, method);
-        if (output is int unshapedOutput && VectorShapes.AreUndeclared(parameters) && VectorShapes.AreNeeded(builder.Build(unshapedOutput)))
-        {
-            // No [Shape], but the body reduces, views or returns several tensors: lower it again
-            // with every tensor parameter a vector of one length N.
-            parameters = VectorShapes.Imply(parameters);
-            builder = new GraphBuilder(parameters);
-            (output, lowering) = BodyLowering.Lower(body, builder, method);
-        }
-
+        (GraphBuilder builder, (int? output, BodyLowering lowering)) = LowerImplyingShapes(parameters, b => BodyLowering.Lower(body, b, method), lowered => lowered.Output);
         if (output is not int result)
         {
             diagnostics.AddRange(lowering.Diagnostics);
@@ -141,22 +131,10 @@ internal static class KernelParser
     private static KernelParseResult? FromSyntax(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel,
         EquatableArray<KernelParameter> parameters, Shape? declaredResult, List<DiagnosticInfo> diagnostics)
     {
-        var builder = new GraphBuilder(parameters);
-        if (SyntaxLowering.TryLower(syntax, method, semanticModel, builder) is not int output)
+        (GraphBuilder builder, int? lowered) = LowerImplyingShapes(parameters, b => SyntaxLowering.TryLower(syntax, method, semanticModel, b), output => output);
+        if (lowered is not int output)
         {
             return null;
-        }
-
-        if (VectorShapes.AreUndeclared(parameters) && VectorShapes.AreNeeded(builder.Build(output)))
-        {
-            parameters = VectorShapes.Imply(parameters);
-            builder = new GraphBuilder(parameters);
-            if (SyntaxLowering.TryLower(syntax, method, semanticModel, builder) is not int shaped)
-            {
-                return null;
-            }
-
-            output = shaped;
         }
 
         KernelGraph graph = builder.Build(output, out int[] graphIndex);
@@ -167,6 +145,24 @@ internal static class KernelParser
         }
 
         return new KernelParseResult(SpecOf(method, syntax, graph), diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// Lowers the body with <paramref name="lower"/>; when the kernel declares no [Shape] but the body
+    /// reduces, views or returns several tensors, lowers it again with every tensor parameter a
+    /// vector of one length N. Gives the builder of the lowering that counts.
+    /// </summary>
+    private static (GraphBuilder Builder, T Lowered) LowerImplyingShapes<T>(EquatableArray<KernelParameter> parameters, System.Func<GraphBuilder, T> lower, System.Func<T, int?> outputOf)
+    {
+        var builder = new GraphBuilder(parameters);
+        T lowered = lower(builder);
+        if (outputOf(lowered) is int output && VectorShapes.AreUndeclared(parameters) && VectorShapes.AreNeeded(builder.Build(output)))
+        {
+            builder = new GraphBuilder(VectorShapes.Imply(parameters));
+            lowered = lower(builder);
+        }
+
+        return (builder, lowered);
     }
 
     private static KernelSpec SpecOf(IMethodSymbol method, MethodDeclarationSyntax syntax, KernelGraph graph) => new(
