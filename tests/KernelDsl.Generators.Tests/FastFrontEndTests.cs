@@ -182,6 +182,50 @@ public sealed class FastFrontEndTests
     }
 
     [Fact]
+    public void AReferencedLibraryDeclaringTensorOperatorsLeavesBodiesToTheBoundFrontEnd()
+    {
+        // The same operator, but compiled into a library the project references: the kernel's
+        // x * y may bind to it once its namespace is imported, so the syntax must decline.
+        const string library = """
+            using System.Numerics.Tensors;
+
+            namespace TensorLibrary;
+
+            public static class MyTensorOperators
+            {
+                extension(Tensor<float>)
+                {
+                    public static Tensor<float> operator *(Tensor<float> left, Tensor<float> right) => left;
+                }
+            }
+            """;
+        const string helpers = """
+            using System.Numerics.Tensors;
+
+            namespace TensorLibrary;
+
+            public static class Helpers
+            {
+                public static float Scale(Tensor<float> t) => 2f;
+            }
+            """;
+        string kernels = "using TensorLibrary;\n" + Kernel("public static Tensor<float> K([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"B\", \"N\")] Tensor<float> y) => x * y + x;");
+
+        Assert.Equal((1, 1), AssertAgreement(kernels, "a library without operators", Library(helpers)));
+        Assert.Equal((1, 0), AssertAgreement(kernels, "a library with an operator", Library(library)));
+    }
+
+    /// <summary>Compiles <paramref name="source"/> into a library and references it as metadata.</summary>
+    private static MetadataReference Library(string source)
+    {
+        Compilation library = GeneratorHarness.Compile(source);
+        using var image = new System.IO.MemoryStream();
+        Microsoft.CodeAnalysis.Emit.EmitResult emitted = library.Emit(image);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        return MetadataReference.CreateFromImage(image.ToArray());
+    }
+
+    [Fact]
     public void AFileWithoutTheOpsImportIsLeftToTheBoundFrontEnd()
     {
         string source = "using System.Numerics.Tensors;\nusing KernelDsl;\n\npublic static partial class Layers\n{\n"
@@ -200,9 +244,9 @@ public sealed class FastFrontEndTests
     /// one, its spec must equal the bound front end's. Returns how many kernels there were and how
     /// many the syntax read.
     /// </summary>
-    private static (int Kernels, int Read) AssertAgreement(string source, string what)
+    private static (int Kernels, int Read) AssertAgreement(string source, string what, params MetadataReference[] libraries)
     {
-        Compilation compilation = GeneratorHarness.Compile(source);
+        Compilation compilation = GeneratorHarness.Compile(source).AddReferences(libraries);
         SyntaxTree tree = compilation.SyntaxTrees.Single();
         SemanticModel model = compilation.GetSemanticModel(tree);
         int kernels = 0, read = 0;

@@ -125,16 +125,57 @@ internal sealed class SyntaxLowering
     private static readonly ConditionalWeakTable<Compilation, StrongBox<bool>> TensorOperatorsDeclared = new();
 
     /// <summary>
-    /// Whether the project's own code declares an operator taking a tensor (a C# 14 extension
-    /// operator on <c>Tensor&lt;float&gt;</c>, say): it could be what <c>x * y</c> means in a kernel,
-    /// which the syntax cannot tell, so then every body is left to the bound front end. Operators a
-    /// referenced assembly adds to tensors are not looked for.
+    /// Per referenced assembly: whether it declares an operator on tensors. Keyed by the assembly's
+    /// symbol, which the compiler shares between the compilations of successive edits while the
+    /// references stay the same, so each library is searched once.
+    /// </summary>
+    private static readonly ConditionalWeakTable<IAssemblySymbol, StrongBox<bool>> TensorOperatorsInReference = new();
+
+    /// <summary>
+    /// Whether an operator taking a tensor is declared where a kernel might bind it: a C# 14
+    /// extension operator on <c>Tensor&lt;float&gt;</c>, say, in the project's own code or in a
+    /// library it references. Such an operator could be what <c>x * y</c> means in a kernel, which
+    /// the syntax cannot tell, so then every body is left to the bound front end (which rejects a
+    /// user-defined operator with KD0005).
     /// </summary>
     private static bool DeclaresTensorOperators(Compilation compilation)
         => TensorOperatorsDeclared.GetValue(compilation, static c => new StrongBox<bool>(
             c.GetSymbolsWithName(name => name.StartsWith("op_", System.StringComparison.Ordinal), SymbolFilter.Member)
                 .OfType<IMethodSymbol>()
-                .Any(m => m.Parameters.Any(p => p.Type is INamedTypeSymbol { Name: "Tensor" or "TensorSpan" or "ReadOnlyTensorSpan" })))).Value;
+                .Any(TakesATensor)
+            || c.SourceModule.ReferencedAssemblySymbols.Any(ReferenceDeclaresTensorOperators))).Value;
+
+    /// <summary>
+    /// Whether a referenced assembly declares an operator on tensors. Only an assembly that itself
+    /// references System.Numerics.Tensors can (the framework's assemblies do not), and only those
+    /// are searched: every type, nested ones included (an extension block is a nested type, its
+    /// operators also compiled as <c>op_</c> methods of the static class around it).
+    /// </summary>
+    private static bool ReferenceDeclaresTensorOperators(IAssemblySymbol assembly)
+        => TensorOperatorsInReference.GetValue(assembly, static a => new StrongBox<bool>(
+            a.Name != TensorsAssembly
+            && a.Modules.Any(m => m.ReferencedAssemblies.Any(r => r.Name == TensorsAssembly))
+            && DeclaresTensorOperators(a.GlobalNamespace))).Value;
+
+    private const string TensorsAssembly = "System.Numerics.Tensors";
+
+    private static bool DeclaresTensorOperators(INamespaceOrTypeSymbol container)
+    {
+        foreach (ISymbol member in container.GetMembers())
+        {
+            switch (member)
+            {
+                case INamespaceOrTypeSymbol inner when DeclaresTensorOperators(inner):
+                case IMethodSymbol method when method.Name.StartsWith("op_", System.StringComparison.Ordinal) && TakesATensor(method):
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool TakesATensor(IMethodSymbol method)
+        => method.Parameters.Any(p => p.Type is INamedTypeSymbol { Name: "Tensor" or "TensorSpan" or "ReadOnlyTensorSpan" });
 
     /// <summary>Lowers the 'var' locals before the return; gives the returned expression, or null.</summary>
     private ExpressionSyntax? LowerStatements(MethodDeclarationSyntax syntax)
