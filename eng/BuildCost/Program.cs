@@ -145,14 +145,30 @@ double Emit(IEnumerable<SyntaxTree> extra)
 
 int KindOf(SyntaxTree tree) => int.Parse(Path.GetFileNameWithoutExtension(tree.FilePath).Split('.').Last(part => part.StartsWith('K'))[1..]) % 5;
 Emit(generated); // warm the compiler's code paths
+// Each round compiles without the generated files, with all of them and with each kind's alone,
+// back to back; a cost is the median of its rounds' differences, so a machine slowing down or
+// speeding up between blocks of emits does not show as a cost (or as a negative one).
 int emits = 7;
-double baseline = Median(Enumerable.Range(0, emits).Select(_ => Emit([])));
-long baselineAllocated = allocated;
-double withGenerated = Median(Enumerable.Range(0, emits).Select(_ => Emit(generated)));
-long generatedAllocated = allocated - baselineAllocated;
 string[] kinds = ["elementwise", "softmax", "layer norm", "dense", "attention"];
-var perKind = kinds.Select((name, kind) => (name, ms: Median(Enumerable.Range(0, emits).Select(_ => Emit(generated.Where(t => KindOf(t) == kind)))) - baseline,
-    mb: (allocated - baselineAllocated) / 1e6, lines: generated.Where(t => KindOf(t) == kind).Sum(t => t.GetText().Lines.Count))).ToArray();
+SyntaxTree[][] variants = [[], generated, .. kinds.Select((_, kind) => generated.Where(t => KindOf(t) == kind).ToArray())];
+var times = variants.Select(_ => new List<double>()).ToArray();
+var allocations = new long[variants.Length];
+for (int round = 0; round < emits; round++)
+{
+    for (int v = 0; v < variants.Length; v++)
+    {
+        times[v].Add(Emit(variants[v]));
+        allocations[v] = allocated;
+    }
+}
+
+double CostOf(int v) => Median(times[v].Select((ms, round) => ms - times[0][round]));
+double baseline = Median(times[0]);
+double withGenerated = Median(times[1]);
+double generatedCost = CostOf(1);
+long generatedAllocated = allocations[1] - allocations[0];
+var perKind = kinds.Select((name, kind) => (name, ms: CostOf(2 + kind), mb: (allocations[2 + kind] - allocations[0]) / 1e6,
+    lines: variants[2 + kind].Sum(t => t.GetText().Lines.Count))).ToArray();
 
 // Optional: KERNELDSL_DUMP_GENERATED=<folder> writes the generated files there, and
 // KERNELDSL_COMPARE_GENERATED=<folder> compiles such a folder (another commit's dump) alternately
@@ -191,7 +207,7 @@ Console.WriteLine($"generator, one-kernel edit (incremental): {Median(incrementa
 Console.WriteLine($"analyzer on the edited kernel:            {Median(perKernel):F1} ms (median of {perKernel.Count})");
 Console.WriteLine($"analyzer on the edited file (10 kernels): {Median(perFile):F1} ms (median of {perFile.Count})");
 Console.WriteLine($"analyzer, own time over all kernels:      {analyzerTotal.TotalMilliseconds:F0} ms");
-Console.WriteLine($"compiling the generated code, warm, one thread: {withGenerated - baseline:F0} ms ({withGenerated:F0} ms with it, {baseline:F0} ms without; medians of {emits} emits; {generated.Sum(t => t.GetText().Lines.Count)} lines; the compiler allocates {generatedAllocated / 1e6:F1} MB for it)");
+Console.WriteLine($"compiling the generated code, warm, one thread: {generatedCost:F0} ms (median of {emits} rounds' differences; {withGenerated:F0} ms with it, {baseline:F0} ms without; {generated.Sum(t => t.GetText().Lines.Count)} lines; the compiler allocates {generatedAllocated / 1e6:F1} MB for it)");
 foreach ((string name, double ms, double mb, int lines) in perKind)
 {
     Console.WriteLine($"  of which {name,-12} kernels: {ms,5:F0} ms, {mb,5:F1} MB ({lines} lines)");
