@@ -49,7 +49,7 @@ public sealed class KernelAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        KernelParseResult result = KernelParser.ParseSafely(method, syntax, context.SemanticModel, context.CancellationToken);
+        KernelParseResult result = KernelParser.ParseSafely(method, syntax, context.SemanticModel, context.CancellationToken, fromSyntaxFirst: true);
         foreach (DiagnosticInfo diagnostic in result.Diagnostics)
         {
             context.ReportDiagnostic(diagnostic.ToDiagnostic(syntax.SyntaxTree));

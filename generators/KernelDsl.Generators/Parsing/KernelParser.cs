@@ -34,9 +34,10 @@ internal static class KernelParser
     /// the generator and the analyzer both call this, and neither may throw on user code.
     /// </summary>
     /// <param name="fromSyntaxFirst">
-    /// Try <see cref="SyntaxLowering"/> before binding the body, as the generator does: it needs the
-    /// spec, not the diagnostics, and a body the syntax settles then costs no binding. The analyzer
-    /// leaves it false: its diagnostics point into the bound tree, which the compiler has bound anyway.
+    /// Try <see cref="SyntaxLowering"/> before binding the body, as the generator and the analyzer
+    /// do: a body the syntax settles then costs no binding, and gives the same spec and the same
+    /// diagnostics. A body with shape errors is bound after all, so that its errors point at the
+    /// sub-expressions (the syntax front end records no locations).
     /// </param>
     public static KernelParseResult ParseSafely(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel, CancellationToken cancellationToken, bool fromSyntaxFirst = false)
     {
@@ -96,7 +97,8 @@ internal static class KernelParser
 
     /// <summary>
     /// The kernel as <see cref="SyntaxLowering"/> alone reads it, for tests that hold it to the bound
-    /// front end: null when the declaration is invalid or the syntax does not settle the body.
+    /// front end: null when the declaration is invalid, the syntax does not settle the body or the
+    /// body has shape errors.
     /// </summary>
     internal static KernelParseResult? ParseFromSyntaxOnly(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel)
     {
@@ -124,9 +126,9 @@ internal static class KernelParser
     }
 
     /// <summary>
-    /// The spec read by <see cref="SyntaxLowering"/>, or null when the syntax does not settle the
-    /// body. Then the same steps as the bound path: shapes implied for an unshaped kernel that needs
-    /// them, and the shape checks, whose errors (unreported here) leave no spec.
+    /// The kernel read by <see cref="SyntaxLowering"/>, or null when the syntax does not settle the
+    /// body or the body has shape errors. Then the same steps as the bound path: shapes implied for
+    /// an unshaped kernel that needs them, the shape checks, and the unused parameters' warnings.
     /// </summary>
     private static KernelParseResult? FromSyntax(IMethodSymbol method, MethodDeclarationSyntax syntax, SemanticModel semanticModel,
         EquatableArray<KernelParameter> parameters, Shape? declaredResult, List<DiagnosticInfo> diagnostics)
@@ -141,10 +143,11 @@ internal static class KernelParser
         var noLocations = new Dictionary<int, LocationInfo?>();
         if (ShapeDiagnostics.Check(graph, graphIndex, noLocations, LocationInfo.From(syntax.Identifier), declaredResult, null).Any())
         {
-            return new KernelParseResult(null, diagnostics.ToEquatableArray());
+            // Left to the bound front end, which reports the errors where they are.
+            return null;
         }
 
-        return new KernelParseResult(SpecOf(method, syntax, graph), diagnostics.ToEquatableArray());
+        return new KernelParseResult(SpecOf(method, syntax, graph), diagnostics.Concat(UnusedParameters(method, graph)).ToEquatableArray());
     }
 
     /// <summary>
