@@ -121,7 +121,7 @@ internal sealed class SyntaxLowering
         return method.ReturnType is INamedTypeSymbol { IsTupleType: false } && lowering.Lower(returned) is { Kind: Kind.Tensor } result ? result.Node : null;
     }
 
-    /// <summary>Per compilation: whether its source declares an operator on tensors (see <see cref="DeclaresTensorOperators"/>).</summary>
+    /// <summary>Per compilation: whether its source or a library it references declares an operator on tensors (see <see cref="DeclaresTensorOperators"/>).</summary>
     private static readonly ConditionalWeakTable<Compilation, StrongBox<bool>> TensorOperatorsDeclared = new();
 
     /// <summary>
@@ -155,17 +155,18 @@ internal sealed class SyntaxLowering
         => TensorOperatorsInReference.GetValue(assembly, static a => new StrongBox<bool>(
             a.Name != TensorsAssembly
             && a.Modules.Any(m => m.ReferencedAssemblies.Any(r => r.Name == TensorsAssembly))
-            && DeclaresTensorOperators(a.GlobalNamespace))).Value;
+            && ContainsTensorOperators(a.GlobalNamespace))).Value;
 
     private const string TensorsAssembly = "System.Numerics.Tensors";
 
-    private static bool DeclaresTensorOperators(INamespaceOrTypeSymbol container)
+    /// <summary>Whether a namespace or type, or one nested in it, has an <c>op_</c> method taking a tensor.</summary>
+    private static bool ContainsTensorOperators(INamespaceOrTypeSymbol container)
     {
         foreach (ISymbol member in container.GetMembers())
         {
             switch (member)
             {
-                case INamespaceOrTypeSymbol inner when DeclaresTensorOperators(inner):
+                case INamespaceOrTypeSymbol inner when ContainsTensorOperators(inner):
                 case IMethodSymbol method when method.Name.StartsWith("op_", System.StringComparison.Ordinal) && TakesATensor(method):
                     return true;
             }
