@@ -162,7 +162,7 @@ public sealed class KernelGenerator : IIncrementalGenerator
         }
 
         KernelSpec? spec = cache.GetOrParse(context.SemanticModel.Compilation, method, syntax.SyntaxTree.FilePath, syntax.ToString(),
-            () => KernelParser.ParseSafely(method, syntax, context.SemanticModel, cancellationToken, fromSyntaxFirst: true).Spec);
+            () => KernelParser.ParseSafely(method, syntax, context.SemanticModel, cancellationToken, fromSyntaxFirst: true));
         return spec is null ? null : new LocatedSpec(spec, LocationInfo.From(syntax.Identifier));
     }
 

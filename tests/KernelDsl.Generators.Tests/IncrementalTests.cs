@@ -138,7 +138,7 @@ public sealed class IncrementalTests
     {
         CSharpCompilation compilation = GeneratorHarness.Compile(Kernels);
         IMethodSymbol method = compilation.GetTypeByMetadataName("Layers")!.GetMembers("A").OfType<IMethodSymbol>().Single();
-        Assert.Null(cache.GetOrParse(compilation, method, "File0.cs", "A", () => null));
+        Assert.Null(cache.GetOrParse(compilation, method, "File0.cs", "A", () => new Parsing.KernelParseResult(null, KernelDsl.Compiler.Common.EquatableArray<Diagnostics.DiagnosticInfo>.Empty)));
         Assert.Equal(1, cache.KernelsBound);
         return new System.WeakReference<Compilation>(compilation);
     }

@@ -51,6 +51,12 @@ internal static class KernelDiagnostics
         "Reshape does not fit its operand",
         "Shape error: {0}");
 
+    /// <summary>KD0012: an argument of a call to another kernel whose shape contradicts the shape that kernel declares for it.</summary>
+    public static readonly DiagnosticDescriptor ArgumentShapeMismatch = Create(
+        "KD0012",
+        "Argument shape contradicts the called kernel's declared shape",
+        "Shape error: {0}");
+
     /// <summary>KD0005: a construct in a kernel body that the compiler does not support.</summary>
     public static readonly DiagnosticDescriptor UnsupportedConstruct = Create(
         "KD0005",
@@ -102,6 +108,7 @@ internal static class KernelDiagnostics
         "KD0009" => UnusedParameter,
         "KD0010" => SymbolsDifferInCase,
         "KD0011" => LanguageVersionTooOld,
+        "KD0012" => ArgumentShapeMismatch,
         "KD9999" => InternalError,
         _ => null,
     };
@@ -109,7 +116,7 @@ internal static class KernelDiagnostics
     /// <summary>Every descriptor, for the analyzer's SupportedDiagnostics.</summary>
     public static readonly System.Collections.Immutable.ImmutableArray<DiagnosticDescriptor> All = System.Collections.Immutable.ImmutableArray.Create(
         BroadcastMismatch, ContractionMismatch, AxisOutOfRange, ReturnShapeMismatch, UnsupportedConstruct, InvalidKernelMethod,
-        InvalidEinsum, ReshapeMismatch, UnusedParameter, SymbolsDifferInCase, LanguageVersionTooOld, InternalError);
+        InvalidEinsum, ReshapeMismatch, UnusedParameter, SymbolsDifferInCase, LanguageVersionTooOld, ArgumentShapeMismatch, InternalError);
 
     private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity = DiagnosticSeverity.Error) => new(
         id,

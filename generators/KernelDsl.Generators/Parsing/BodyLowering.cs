@@ -15,7 +15,7 @@ namespace KernelDsl.Generators.Parsing;
 /// user code. When the body does not bind (the user is mid-edit) it gives up quietly, since the C#
 /// compiler already reports why.
 /// </summary>
-internal sealed class BodyLowering
+internal sealed partial class BodyLowering
 {
     private const string Supported = "a kernel body may use the Tensor<float> operators + - * / and unary -, float literals and parameters, 'var' locals, and the functions of KernelDsl.Ops";
 
@@ -25,10 +25,22 @@ internal sealed class BodyLowering
     private readonly List<DiagnosticInfo> _diagnostics = new();
     private readonly Dictionary<int, LocationInfo?> _nodeLocations = new();
 
-    private BodyLowering(GraphBuilder builder, IMethodSymbol method)
+    /// <summary>For an inlined kernel's body: the caller's node for each parameter (by ordinal); null for the kernel being compiled.</summary>
+    private readonly int[]? _arguments;
+
+    /// <summary>The kernels whose bodies are being lowered, outermost first: a call to one of them again would recurse.</summary>
+    private readonly IReadOnlyList<IMethodSymbol> _callers;
+
+    /// <summary>Every kernel inlined so far, shared with the nested lowerings.</summary>
+    private readonly List<IMethodSymbol> _inlined;
+
+    private BodyLowering(GraphBuilder builder, IMethodSymbol method, int[]? arguments = null, IReadOnlyList<IMethodSymbol>? callers = null, List<IMethodSymbol>? inlined = null)
     {
         _builder = builder;
         _method = method;
+        _arguments = arguments;
+        _callers = callers ?? new[] { method };
+        _inlined = inlined ?? new List<IMethodSymbol>();
     }
 
     /// <summary>True when the body contains code that does not bind; the C# compiler reports it.</summary>
@@ -38,6 +50,9 @@ internal sealed class BodyLowering
 
     /// <summary>For each builder node, the source construct that created it (for shape diagnostics).</summary>
     public IReadOnlyDictionary<int, LocationInfo?> NodeLocations => _nodeLocations;
+
+    /// <summary>The other kernels whose bodies were inlined, directly or through each other (the result depends on their text).</summary>
+    public IReadOnlyList<IMethodSymbol> InlinedKernels => _inlined;
 
     /// <summary>Lowers <paramref name="body"/> (an <see cref="IMethodBodyOperation"/>) and returns the output node, or null on failure.</summary>
     public static (int? Output, BodyLowering Lowering) Lower(IOperation body, GraphBuilder builder, IMethodSymbol method)
@@ -131,7 +146,7 @@ internal sealed class BodyLowering
         switch (operation)
         {
             case IParameterReferenceOperation parameter:
-                return _builder.Parameter(parameter.Parameter.Ordinal);
+                return _arguments is null ? _builder.Parameter(parameter.Parameter.Ordinal) : _arguments[parameter.Parameter.Ordinal];
 
             case ILocalReferenceOperation local:
                 // A local missing from the table failed to lower, and that was reported already.
@@ -177,12 +192,15 @@ internal sealed class BodyLowering
     private int? LowerInvocation(IInvocationOperation invocation)
     {
         IMethodSymbol target = invocation.TargetMethod;
+        if (KernelParser.IsKernel(target))
+        {
+            return LowerKernelCall(invocation, target);
+        }
+
         if (target.ContainingType?.ToDisplayString() != OpsCatalog.OpsTypeName)
         {
-            string name = SymbolEqualityComparer.Default.Equals(target.OriginalDefinition, _method.OriginalDefinition)
-                ? $"the recursive call to '{target.Name}'"
-                : $"the call to '{target.ContainingType?.Name}.{target.Name}'";
-            Report(invocation, name, "call only the functions of KernelDsl.Ops, or write the computation out in the kernel body");
+            Report(invocation, $"the call to '{target.ContainingType?.Name}.{target.Name}'",
+                "call only the functions of KernelDsl.Ops and other [Kernel] methods (whose bodies are inlined), or write the computation out in the kernel body");
             return null;
         }
 

@@ -76,10 +76,11 @@ internal static class KernelParser
         }
 
         (GraphBuilder builder, (int? output, BodyLowering lowering)) = LowerImplyingShapes(parameters, b => BodyLowering.Lower(body, b, method), lowered => lowered.Output);
+        EquatableArray<InlinedKernel> inlined = InlinedKernels(lowering);
         if (output is not int result)
         {
             diagnostics.AddRange(lowering.Diagnostics);
-            return new KernelParseResult(null, diagnostics.ToEquatableArray());
+            return new KernelParseResult(null, diagnostics.ToEquatableArray()) { Inlined = inlined };
         }
 
         KernelGraph graph = builder.Build(result, out int[] graphIndex);
@@ -89,11 +90,22 @@ internal static class KernelParser
         diagnostics.AddRange(UnusedParameters(method, graph));
         if (hasErrors)
         {
-            return new KernelParseResult(null, diagnostics.ToEquatableArray());
+            return new KernelParseResult(null, diagnostics.ToEquatableArray()) { Inlined = inlined };
         }
 
-        return new KernelParseResult(SpecOf(method, syntax, graph), diagnostics.ToEquatableArray());
+        return new KernelParseResult(SpecOf(method, syntax, graph), diagnostics.ToEquatableArray()) { Inlined = inlined };
     }
+
+    /// <summary>The kernels the body inlined, each once, in order, with the text each was read from.</summary>
+    private static EquatableArray<InlinedKernel> InlinedKernels(BodyLowering lowering)
+        => lowering.InlinedKernels
+            .Distinct<IMethodSymbol>(SymbolEqualityComparer.Default)
+            .Select(callee => new InlinedKernel(DocumentationCommentId.CreateDeclarationId(callee) ?? "", DeclarationText(callee) ?? ""))
+            .ToEquatableArray();
+
+    /// <summary>A method's declaration as written (attributes, signature and body), or null when it has no source.</summary>
+    internal static string? DeclarationText(IMethodSymbol method)
+        => method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax().ToString();
 
     /// <summary>
     /// The kernel as <see cref="SyntaxLowering"/> alone reads it, for tests that hold it to the bound
@@ -109,7 +121,7 @@ internal static class KernelParser
     }
 
     /// <summary>Checks the declaration (KD0006) and reads the parameters and the declared result shape; false when it is invalid.</summary>
-    private static bool ReadDeclaration(IMethodSymbol method, MethodDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics,
+    internal static bool ReadDeclaration(IMethodSymbol method, MethodDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics,
         out EquatableArray<KernelParameter> parameters, out Shape? declaredResult)
     {
         void Invalid(string problem, string? fix)
@@ -411,7 +423,7 @@ internal static class KernelParser
            && tuple.TupleElements.Length is >= 2 and <= MaxResults
            && tuple.TupleElements.All(e => IsFloatTensor(e.Type));
 
-    private static bool IsKernel(IMethodSymbol method)
+    internal static bool IsKernel(IMethodSymbol method)
         => method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "KernelDsl.KernelAttribute");
 
     private static bool IsFloatTensor(ITypeSymbol type)

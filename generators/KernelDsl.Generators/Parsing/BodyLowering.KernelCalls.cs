@@ -1,0 +1,189 @@
+using System.Collections.Generic;
+using System.Linq;
+using KernelDsl.Compiler.Common;
+using KernelDsl.Compiler.Graph;
+using KernelDsl.Compiler.Shapes;
+using KernelDsl.Generators.Diagnostics;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace KernelDsl.Generators.Parsing;
+
+/// <summary>
+/// Calls from one kernel to another: the callee's body is inlined into the caller's graph, its
+/// parameters standing for the caller's arguments, so the two fuse as if written out in one body
+/// (what the call computes eagerly). The arguments must fit the callee's declared shapes, its
+/// dimension symbols standing for the caller's dimensions (KD0012 otherwise, on the argument). A
+/// callee that returns a tuple can only be returned whole (C# offers no other use the front end
+/// accepts), so its inlined tuple is the caller's result.
+/// </summary>
+internal sealed partial class BodyLowering
+{
+    /// <summary>How deep kernels may call kernels; deeper nesting is reported rather than followed.</summary>
+    private const int MaxInlineDepth = 16;
+
+    /// <summary>Whether this body (or a kernel it inlines) calls a kernel that is being inlined already.</summary>
+    private bool _foundRecursion;
+
+    private int? LowerKernelCall(IInvocationOperation invocation, IMethodSymbol callee)
+    {
+        string name = $"{callee.ContainingType?.Name}.{callee.Name}";
+        const string InlineHint = "a kernel may call another kernel, whose body is then inlined";
+        if (_callers.Any(caller => SymbolEqualityComparer.Default.Equals(caller.OriginalDefinition, callee.OriginalDefinition)))
+        {
+            _foundRecursion = true;
+            Report(invocation, $"the recursive call to '{name}'",
+                "calls between kernels are inlined, so a kernel cannot call itself, directly or through other kernels; write the computation out");
+            return null;
+        }
+
+        if (_callers.Count >= MaxInlineDepth)
+        {
+            Report(invocation, $"the call to kernel '{name}' at {_callers.Count} levels of kernels calling kernels", $"{InlineHint}, up to {MaxInlineDepth} levels deep");
+            return null;
+        }
+
+        MethodDeclarationSyntax? syntax = callee.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<MethodDeclarationSyntax>().FirstOrDefault();
+        var declarationProblems = new List<DiagnosticInfo>();
+        if (syntax is null || invocation.SemanticModel is null
+            || !KernelParser.ReadDeclaration(callee, syntax, declarationProblems, out EquatableArray<KernelParameter> parameters, out _))
+        {
+            Report(invocation, $"the call to kernel '{name}', whose declaration is not valid,", "fix the errors reported on its declaration");
+            return null;
+        }
+
+        // Every argument in the callee's parameter order (named arguments may come in any order).
+        var arguments = new IOperation?[callee.Parameters.Length];
+        foreach (IArgumentOperation argument in invocation.Arguments)
+        {
+            if (argument.Parameter is { } parameter)
+            {
+                arguments[parameter.Ordinal] = argument.Value;
+            }
+        }
+
+        var nodes = new int[arguments.Length];
+        bool failed = false;
+        for (int i = 0; i < arguments.Length; i++)
+        {
+            if (arguments[i] is { } value && Lower(value) is int node)
+            {
+                nodes[i] = node;
+            }
+            else
+            {
+                failed = true;
+            }
+        }
+
+        if (failed || !ArgumentsFitDeclaredShapes(name, parameters, arguments!, nodes))
+        {
+            return null;
+        }
+
+        SemanticModel model = syntax.SyntaxTree == invocation.Syntax.SyntaxTree
+            ? invocation.SemanticModel
+            : invocation.SemanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
+        IOperation? body = model.GetOperation(syntax);
+        var callers = _callers.Concat(new[] { callee }).ToArray();
+        var nested = new BodyLowering(_builder, callee, nodes, callers, _inlined);
+        _inlined.Add(callee);
+        int? output = body is null ? null : nested.LowerMethodBody(body);
+        if (nested._foundRecursion)
+        {
+            // The callee calls back into a kernel being inlined: the cycle is reported here, at the call that closes it from this body.
+            _foundRecursion = true;
+            Report(invocation, $"the recursive call to '{name}'",
+                "calls between kernels are inlined, so a kernel cannot call itself, directly or through other kernels; write the computation out");
+            return null;
+        }
+
+        if (output is null || nested.HasCompileErrors || nested._diagnostics.Count > 0)
+        {
+            Report(invocation, $"the call to kernel '{name}', whose body has errors,", "fix the errors reported in its body");
+            return null;
+        }
+
+        return output;
+    }
+
+    /// <summary>
+    /// Whether each tensor argument has the shape its parameter declares, the callee's symbols bound
+    /// from the arguments in order (a symbol's first use binds it to the caller's dimension there;
+    /// every other use must be provably that dimension). Reports KD0012 on the first argument that
+    /// does not fit. A callee without [Shape] declarations takes any shapes, as its body does eagerly;
+    /// so does a caller whose own shapes are not declared (its shapes are checked when implied).
+    /// </summary>
+    private bool ArgumentsFitDeclaredShapes(string callee, EquatableArray<KernelParameter> parameters, IOperation[] arguments, int[] nodes)
+    {
+        var bound = new Dictionary<string, (Dim Dim, string Parameter)>(System.StringComparer.Ordinal);
+        // Products (H*D) are checked after every symbol they multiply has been bound.
+        var products = new List<(int Argument, int Axis, Dim Declared)>();
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            if (parameters[i].Shape is not { } declared || ShapeOf(nodes[i]) is not { } actual)
+            {
+                continue;
+            }
+
+            string parameter = parameters[i].Name.TrimStart('@');
+            if (actual.Rank != declared.Rank)
+            {
+                return ShapeMismatch(arguments[i], $"the argument '{Snippet(arguments[i])}' has shape {actual}, but '{callee}' declares its parameter '{parameter}' {declared} (rank {declared.Rank}, not {actual.Rank})");
+            }
+
+            for (int axis = 0; axis < declared.Rank; axis++)
+            {
+                Dim want = declared.Dims[axis], have = actual.Dims[axis];
+                if (want.IsProduct)
+                {
+                    products.Add((i, axis, want));
+                }
+                else if (want.IsLiteral)
+                {
+                    if (!Dim.ProvablyEqual(want, have))
+                    {
+                        return ShapeMismatch(arguments[i], $"the argument '{Snippet(arguments[i])}' has shape {actual}, but '{callee}' declares its parameter '{parameter}' {declared}: dimension {axis} must be {want}, not {have}");
+                    }
+                }
+                else if (!bound.TryGetValue(want.Symbol!, out var first))
+                {
+                    bound[want.Symbol!] = (have, parameter);
+                }
+                else if (!Dim.ProvablyEqual(first.Dim, have))
+                {
+                    return ShapeMismatch(arguments[i], $"in the call to '{callee}', {want} is {first.Dim} in '{first.Parameter}' but {have} in '{parameter}' (argument '{Snippet(arguments[i])}')");
+                }
+            }
+        }
+
+        foreach ((int i, int axis, Dim declared) in products)
+        {
+            Dim have = ShapeOf(nodes[i])!.Dims[axis];
+            long coefficient = declared.Coefficient;
+            var factors = new List<string>();
+            foreach (string factor in declared.Factors)
+            {
+                Dim dim = bound[factor].Dim; // KernelParser checks that each factor is bound on its own
+                coefficient *= dim.Coefficient;
+                factors.AddRange(dim.Factors);
+            }
+
+            Dim want = Dim.Product(coefficient, factors);
+            if (!Dim.ProvablyEqual(want, have))
+            {
+                string parameter = parameters[i].Name.TrimStart('@');
+                return ShapeMismatch(arguments[i], $"in the call to '{callee}', dimension {axis} of '{parameter}' is declared {declared}, which is {want} here, but the argument '{Snippet(arguments[i])}' has {have}");
+            }
+        }
+
+        return true;
+    }
+
+    private bool ShapeMismatch(IOperation argument, string message)
+    {
+        _diagnostics.Add(DiagnosticInfo.Create(KernelDiagnostics.ArgumentShapeMismatch, LocationInfo.From(argument.Syntax), message));
+        return false;
+    }
+}

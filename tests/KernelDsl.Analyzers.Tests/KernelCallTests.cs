@@ -1,0 +1,105 @@
+using System.Linq;
+using KernelDsl.Generators.Tests;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+using Xunit;
+
+namespace KernelDsl.Analyzers.Tests;
+
+/// <summary>
+/// A kernel calling another kernel: the callee's body is inlined, its shape symbols bound from the
+/// arguments. Arguments that contradict the callee's declared shapes are KD0012 on the argument;
+/// recursion, a callee with errors and a callee returning a tuple are KD0005 on the call.
+/// </summary>
+public sealed class KernelCallTests
+{
+    private const string Prefix = GeneratorHarness.Usings + "public static partial class K\n{\n";
+
+    private const string Callees =
+        "    [Kernel] static Tensor<float> Norm([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"N\")] Tensor<float> g) => x / Sqrt(Mean(x * x, axis: -1, keepDims: true)) * g;\n"
+        + "    [Kernel] static Tensor<float> Dense([Shape(\"B\", \"K\")] Tensor<float> x, [Shape(\"K\", \"N\")] Tensor<float> w) => Relu(MatMul(x, w));\n"
+        + "    [Kernel] static Tensor<float> Fixed([Shape(\"B\", \"4\")] Tensor<float> x) => x * 2f;\n"
+        + "    [Kernel] static Tensor<float> Merged([Shape(\"B\", \"H\", \"D\")] Tensor<float> x, [Shape(\"H*D\")] Tensor<float> b) => Reshape(x, 0, -1) + b;\n"
+        + "    [Kernel] static Tensor<float> Scale(Tensor<float> x, float s) => x * s;\n";
+
+    [Theory]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"E\")] Tensor<float> g) => Norm(x, [|g|]);",
+        "Shape error: in the call to 'K.Norm', N is D in 'x' but E in 'g' (argument 'g')")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"D\")] Tensor<float> g) => Norm([|g|], g);",
+        "Shape error: the argument 'g' has shape [D], but 'K.Norm' declares its parameter 'x' [B, N] (rank 2, not 1)")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"E\", \"F\")] Tensor<float> w) => Dense(x, [|w|]);",
+        "Shape error: in the call to 'K.Dense', K is D in 'x' but E in 'w' (argument 'w')")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x) => Fixed([|x|]);",
+        "Shape error: the argument 'x' has shape [T, D], but 'K.Fixed' declares its parameter 'x' [B, 4]: dimension 1 must be 4, not D")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"2\", \"C\")] Tensor<float> x, [Shape(\"C\")] Tensor<float> b) => Merged(x, [|b|]);",
+        "Shape error: in the call to 'K.Merged', dimension 0 of 'b' is declared H*D, which is 2*C here, but the argument 'b' has C")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"D\")] Tensor<float> g) => Norm(Dense(x, [|Norm(x, g)|]), g);",
+        "Shape error: in the call to 'K.Dense', K is D in 'x' but T in 'w' (argument 'Norm(x, g)')")]
+    public void ArgumentsContradictingTheCalleesShapesAreKD0012OnTheArgument(string kernel, string message)
+        => AssertSingle("KD0012", kernel, message, expectedGenerated: 5);
+
+    [Theory]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => [|F(x)|] + 1f;",
+        "The recursive call to 'K.F' is not supported in a kernel body; calls between kernels are inlined, so a kernel cannot call itself, directly or through other kernels; write the computation out", 5)]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => [|G(x)|]; [Kernel] static Tensor<float> G(Tensor<float> x) => F(x) * 2f;",
+        "The recursive call to 'K.G' is not supported in a kernel body; calls between kernels are inlined, so a kernel cannot call itself, directly or through other kernels; write the computation out", 5)]
+    public void CallsThatCannotBeInlinedAreKD0005OnTheCall(string kernel, string message, int expectedGenerated)
+        => AssertSingle("KD0005", kernel, message, expectedGenerated, allowOthers: true);
+
+    [Fact]
+    public void ACalleeWithErrorsIsReportedInItsBodyAndAtTheCall()
+    {
+        string source = Prefix + Callees
+            + "    [Kernel] static Tensor<float> Broken([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"N\")] Tensor<float> y) => x + y * System.MathF.Abs(-2f);\n"
+            + "    [Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => Broken(x, Sum(x, axis: 0)) * 2f;\n}\n";
+        AnalysisRun run = AnalyzerHarness.Run(source);
+        Assert.Equal(new[] { "KD0005", "KD0005" }, run.Diagnostics.Select(d => d.Id));
+        Diagnostic inBody = run.Diagnostics.Single(d => d.GetMessage().StartsWith("The call to 'MathF.Abs'", System.StringComparison.Ordinal));
+        Assert.Equal("System.MathF.Abs(-2f)", source.Substring(inBody.Location.SourceSpan.Start, inBody.Location.SourceSpan.Length));
+        Diagnostic atCall = run.Diagnostics.Single(d => d != inBody);
+        Assert.Equal("The call to kernel 'K.Broken', whose body has errors, is not supported in a kernel body; fix the errors reported in its body", atCall.GetMessage());
+        Assert.Equal("Broken(x, Sum(x, axis: 0))", source.Substring(atCall.Location.SourceSpan.Start, atCall.Location.SourceSpan.Length));
+    }
+
+    [Theory]
+    // Symbols renamed: the callee's B, N are the caller's T, D; K and N of Dense are D and F.
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"D\")] Tensor<float> g, [Shape(\"D\", \"F\")] Tensor<float> w) => Dense(Norm(x, g), w);")]
+    // A literal where the callee has a symbol, and a product bound from the caller's literal and symbol.
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"2\", \"C\")] Tensor<float> x, [Shape(\"2*C\")] Tensor<float> b, [Shape(\"T\", \"4\")] Tensor<float> y) => Merged(x, b) + Sum(Fixed(y), axis: -1, keepDims: true);")]
+    // A callee without [Shape] takes any shape, as its body does eagerly; a float argument is an expression.
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, float s) => Scale(x, s * 2f + 1f) - Scale(Sum(x, axis: -1, keepDims: true), s);")]
+    // A callee whose shapes hold for the caller's arguments though not for its own declarations: inlined, it computes what it computes eagerly.
+    [InlineData("[Kernel] static Tensor<float> G([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"M\")] Tensor<float> y) => x * 2f; [Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => G(x, Sum(x, axis: 0));", 7)]
+    // A callee returning a tuple, returned whole.
+    [InlineData("[Kernel] static (Tensor<float>, Tensor<float>) Two(Tensor<float> x) => (x, x * 2f); [Kernel] static (Tensor<float>, Tensor<float>) F([Shape(\"T\", \"D\")] Tensor<float> x) => Two(Relu(x));", 7)]
+    // Named arguments in another order; the same callee twice.
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"D\")] Tensor<float> g) => Norm(g: g, x: x) + Norm(x * 2f, g);")]
+    public void CallsThatFitTheCalleesShapesReportNothingAndCompile(string kernel, int generated = 6)
+    {
+        AnalysisRun run = AnalyzerHarness.Run(Prefix + Callees + "    " + kernel + "\n}\n");
+        Assert.Empty(run.Diagnostics.Where(d => d.Id != "KD0009"));
+        Assert.Empty(run.Generator.Diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(run.Output));
+        Assert.Equal(generated, run.Generator.Results[0].GeneratedSources.Length);
+    }
+
+    private static void AssertSingle(string id, string kernel, string message, int expectedGenerated, bool allowOthers = false)
+    {
+        int start = kernel.IndexOf("[|", System.StringComparison.Ordinal);
+        int end = kernel.IndexOf("|]", System.StringComparison.Ordinal) - 2;
+        string clean = kernel.Replace("[|", "").Replace("|]", "");
+        string source = Prefix + Callees + "    " + clean + "\n}\n";
+        int offset = Prefix.Length + Callees.Length + 4;
+
+        AnalysisRun run = AnalyzerHarness.Run(source);
+        Diagnostic diagnostic = allowOthers
+            ? run.Diagnostics.Single(d => d.Location.SourceSpan == new TextSpan(offset + start, end - start))
+            : Assert.Single(run.Diagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(message, diagnostic.GetMessage());
+        Assert.Equal(new TextSpan(offset + start, end - start), diagnostic.Location.SourceSpan);
+        Assert.Equal("https://github.com/kerneldsl/kerneldsl/blob/main/docs/diagnostics/" + id + ".md", diagnostic.Descriptor.HelpLinkUri);
+        Assert.Empty(run.Generator.Diagnostics);
+        Assert.Equal(expectedGenerated, run.Generator.Results[0].GeneratedSources.Length); // the callees compile; the caller does not
+    }
+}
