@@ -107,6 +107,40 @@ public sealed class IncrementalTests
     }
 
     [Fact]
+    public void EditingACalledKernelRecompilesItsCallersAcrossFiles()
+    {
+        // Outer inlines Inner, declared in another file: an edit to Inner's body changes no
+        // declaration and not Outer's text, yet changes what Outer computes.
+        const string inner = GeneratorHarness.Usings + """
+            public static partial class Parts
+            {
+                [Kernel] public static Tensor<float> Inner([Shape("B", "N")] Tensor<float> x) => x * 3f;
+            }
+            """;
+        const string outer = GeneratorHarness.Usings + """
+            public static partial class Layers
+            {
+                [Kernel] public static Tensor<float> Outer([Shape("T", "D")] Tensor<float> x) => Softmax(Parts.Inner(x));
+                [Kernel] public static Tensor<float> Alone(Tensor<float> x) => x * x;
+            }
+            """;
+        var generator = new KernelGenerator();
+        CSharpCompilation compilation = GeneratorHarness.Compile(outer, inner);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver(generator).RunGenerators(compilation);
+        Assert.Empty(driver.GetRunResult().Diagnostics);
+        Assert.Equal(3, driver.GetRunResult().Results[0].GeneratedSources.Length);
+        Assert.Equal(3, generator.SpecCache.KernelsBound);
+        Assert.Contains("3f", GeneratedSource(driver, "Outer"));
+
+        driver = driver.RunGenerators(Edit(compilation, 1, inner.Replace("3f", "5f")));
+        Assert.Equal(5, generator.SpecCache.KernelsBound); // Inner and Outer, not Alone
+        Assert.Contains("5f", GeneratedSource(driver, "Outer"));
+        Assert.DoesNotContain("3f", GeneratedSource(driver, "Outer"));
+        IReadOnlyList<IncrementalStepRunReason> compile = Reasons(driver.GetRunResult().Results[0], KernelGenerator.TrackingNames.Compile);
+        Assert.Equal(2, compile.Count(r => r == IncrementalStepRunReason.Modified));
+    }
+
+    [Fact]
     public void KernelsWithTheSameTextInDifferentTypesKeepTheirOwnSpecs()
     {
         const string twins = GeneratorHarness.Usings + """

@@ -56,6 +56,13 @@ public static class NdCases
         return 2 / Math.Sqrt(Math.PI) * sum;
     }
 
+    private static RefTensor LayerNorm(RefTensor x, RefTensor gamma, RefTensor beta)
+    {
+        RefTensor centered = x - x.Mean();
+        RefTensor variance = (centered * centered).Mean();
+        return centered / variance.Map(v => Math.Sqrt(v + 1e-5)) * gamma + beta;
+    }
+
     private static RefTensor Softmax(RefTensor x)
     {
         RefTensor e = RefTensor.Zip(x, x.Max(), (a, m) => Math.Exp(a - m));
@@ -104,12 +111,7 @@ public static class NdCases
         new("MaxInnerAxes", (t, _) => t[0].Max().Transpose(0, 2, 1).Max().Transpose(0, 2, 1) * 2, 0, 0),
         new("SoftmaxRows", (t, _) => Softmax(t[0]), 2e-5, 1e-8, Low: -8, High: 8, ExtraSizes: LongRows),
         new("LogSoftmaxRank3", (t, _) => RefTensor.Zip(t[0], t[0].Max(), (a, m) => a - m) - RefTensor.Zip(t[0], t[0].Max(), (a, m) => Math.Exp(a - m)).Sum().Map(Math.Log), 2e-5, 2e-6, Low: -8, High: 8),
-        new("LayerNormRows", (t, _) =>
-        {
-            RefTensor centered = t[0] - t[0].Mean();
-            RefTensor variance = (centered * centered).Mean();
-            return centered / variance.Map(v => Math.Sqrt(v + 1e-5)) * t[1] + t[2];
-        }, 1e-4, 2e-5, ExtraSizes: LongRows),
+        new("LayerNormRows", (t, _) => LayerNorm(t[0], t[1], t[2]), 1e-4, 2e-5, ExtraSizes: LongRows),
         new("RmsNormRows", (t, _) => t[0] / (t[0] * t[0]).Mean().Map(v => Math.Sqrt(v + 1e-5)) * t[1], 1e-4, 2e-5),
         new("MatMulPlain", (t, _) => RefTensor.MatMul(t[0], t[1]), 1e-5, 5e-7, ScaleSymbol: "K"),
         new("Dense", (t, _) => (RefTensor.MatMul(t[0], t[1]) + t[2]).Map(v => Math.Max(v, 0)), 1e-5, 5e-7, ScaleSymbol: "K"),
@@ -148,6 +150,9 @@ public static class NdCases
             RefTensor heads = RefTensor.MatMul(Softmax(RefTensor.MatMul(t[0], t[1].Transpose()) * s[0]), t[2]);
             return RefTensor.MatMul(heads.Transpose(0, 2, 1, 3).Reshape(shape[0], shape[2], shape[1] * shape[3]), t[3]);
         }, 2e-5, 1e-6, ScaleSymbol: "H", Scalars: [0.35f], Sizes: [[1, 1, 1, 1, 1], [2, 3, 5, 4, 7], [0, 2, 3, 4, 5], [2, 0, 3, 4, 5], [2, 3, 17, 33, 9], [1, 4, 67, 16, 65]]),
+        new("NormThenDense", (t, _) => (RefTensor.MatMul(LayerNorm(t[0], t[1], t[2]), t[3]) + t[4]).Map(v => Math.Max(v, 0)), 1e-4, 2e-5, ScaleSymbol: "D"),
+        new("HalfScaleAttentionResidual", (t, s) => RefTensor.MatMul(Softmax(RefTensor.MatMul(t[0], t[1].Transpose()) * (s[0] * 0.5)), t[2]) + t[2], 2e-5, 5e-7,
+            ScaleSymbol: "T", Scalars: [0.35f]),
         new("MergeLiteralAndSymbol", (t, _) => t[0].Reshape(t[0].Shape[0], 2 * t[0].Shape[2]) + t[1], Elementwise, 0),
         new("TransposeCopy", (t, _) => t[0].Transpose(), 0, 0),
         new("OuterPermutation", (t, _) => t[0].Transpose(1, 0, 2) * t[1], Elementwise, 1e-7),

@@ -152,6 +152,21 @@ public static partial class NdTestKernels
         return MatMul(Reshape(Transpose(heads, 0, 2, 1, 3), 0, 0, -1), wo);
     }
 
+    /// <summary>
+    /// Kernels calling kernels: a dense layer after a layer norm, each an earlier kernel of this class
+    /// (inlined, their symbols B, N, K standing for T, D, F), fused as if written out.
+    /// </summary>
+    [Kernel]
+    public static Tensor<float> NormThenDense([Shape("T", "D")] Tensor<float> x, [Shape("D")] Tensor<float> gamma, [Shape("D")] Tensor<float> beta,
+        [Shape("D", "F")] Tensor<float> w, [Shape("F")] Tensor<float> b)
+        => Dense(LayerNormRows(x, gamma, beta), w, b);
+
+    /// <summary>The attention kernel called with a scale computed from the caller's, plus a residual.</summary>
+    [Kernel]
+    public static Tensor<float> HalfScaleAttentionResidual([Shape("H", "T", "D")] Tensor<float> q, [Shape("H", "T", "D")] Tensor<float> k,
+        [Shape("H", "T", "D")] Tensor<float> v, float scale)
+        => Attention(q, k, v, scale * 0.5f) + v;
+
     /// <summary>A literal times a symbol: [B, 2, N] merged to [B, 2*N], plus a bias declared [2*N].</summary>
     [Kernel]
     public static Tensor<float> MergeLiteralAndSymbol([Shape("B", "2", "N")] Tensor<float> x, [Shape("2*N")] Tensor<float> b) => Reshape(x, 0, -1) + b;
