@@ -99,7 +99,14 @@ internal sealed partial class BodyLowering
             return null;
         }
 
-        if (output is null || nested.HasCompileErrors || nested._diagnostics.Count > 0)
+        if (nested.HasCompileErrors && nested._diagnostics.Count == 0)
+        {
+            // The callee does not compile yet (mid-edit): the C# compiler reports why, there.
+            HasCompileErrors = true;
+            return null;
+        }
+
+        if (output is null || nested._diagnostics.Count > 0)
         {
             Report(invocation, $"the call to kernel '{name}', whose body has errors,", "fix the errors reported in its body");
             return null;
