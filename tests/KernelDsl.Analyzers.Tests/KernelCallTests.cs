@@ -38,6 +38,12 @@ public sealed class KernelCallTests
     public void ArgumentsContradictingTheCalleesShapesAreKD0012OnTheArgument(string kernel, string message)
         => AssertSingle("KD0012", kernel, message, expectedGenerated: 5);
 
+    [Fact]
+    public void AnArgumentWithAShapeErrorIsReportedOnceWhereItIs()
+        // The argument's shape is unknown, so the callee's product H*D, made of its symbols, is not checked against b.
+        => AssertSingle("KD0001", "[Kernel] static Tensor<float> F([Shape(\"T\", \"2\", \"C\")] Tensor<float> x, [Shape(\"C\", \"2\")] Tensor<float> y, [Shape(\"2*C\")] Tensor<float> b) => Merged([|x + y|], b);",
+            "Shape error: cannot broadcast [T, 2, C] with [C, 2]: 2 and C are not known to be equal (use the same symbol or literal in both, or 1 to broadcast)", expectedGenerated: 5);
+
     [Theory]
     [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => [|F(x)|] + 1f;",
         "The recursive call to 'K.F' is not supported in a kernel body; calls between kernels are inlined, so a kernel cannot call itself, directly or through other kernels; write the computation out", 5)]

@@ -168,17 +168,14 @@ internal sealed partial class BodyLowering
         foreach ((int i, int axis, Dim declared) in products)
         {
             Dim have = ShapeOf(nodes[i])!.Dims[axis];
-            long coefficient = declared.Coefficient;
-            var factors = new List<string>();
-            foreach (string factor in declared.Factors)
+            // Each factor is some parameter's dimension on its own (KernelParser checks that), but
+            // that argument's shape may be unknown here (a shape error reported elsewhere).
+            if (declared.Factors.Any(factor => !bound.ContainsKey(factor)))
             {
-                Dim dim = bound[factor].Dim; // KernelParser checks that each factor is bound on its own
-                coefficient *= dim.Coefficient;
-                factors.AddRange(dim.Factors);
+                continue;
             }
 
-            Dim want = Dim.Product(coefficient, factors);
-            if (!Dim.ProvablyEqual(want, have))
+            if (Substitute(declared, bound) is { } want && !Dim.ProvablyEqual(want, have))
             {
                 string parameter = parameters[i].Name.TrimStart('@');
                 return ShapeMismatch(arguments[i], $"in the call to '{callee}', dimension {axis} of '{parameter}' is declared {declared}, which is {want} here, but the argument '{Snippet(arguments[i])}' has {have}");
@@ -186,6 +183,26 @@ internal sealed partial class BodyLowering
         }
 
         return true;
+    }
+
+    /// <summary>A declared product with each symbol replaced by the caller's dimension it stands for; null if its size overflows 64 bits.</summary>
+    private static Dim? Substitute(Dim product, Dictionary<string, (Dim Dim, string Parameter)> bound)
+    {
+        long coefficient = product.Coefficient;
+        var factors = new List<string>();
+        foreach (string factor in product.Factors)
+        {
+            Dim dim = bound[factor].Dim;
+            if (dim.Coefficient != 0 && coefficient > long.MaxValue / dim.Coefficient)
+            {
+                return null;
+            }
+
+            coefficient *= dim.Coefficient;
+            factors.AddRange(dim.Factors);
+        }
+
+        return Dim.Product(coefficient, factors);
     }
 
     private bool ShapeMismatch(IOperation argument, string message)

@@ -17,7 +17,7 @@ namespace KernelDsl.Generators.Parsing;
 /// </summary>
 internal sealed partial class BodyLowering
 {
-    private const string Supported = "a kernel body may use the Tensor<float> operators + - * / and unary -, float literals and parameters, 'var' locals, and the functions of KernelDsl.Ops";
+    private const string Supported = "a kernel body may use the Tensor<float> operators + - * / and unary -, float literals and parameters, 'var' locals, the functions of KernelDsl.Ops and other [Kernel] methods";
 
     private readonly GraphBuilder _builder;
     private readonly IMethodSymbol _method;
