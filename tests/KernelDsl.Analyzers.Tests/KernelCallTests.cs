@@ -67,6 +67,22 @@ public sealed class KernelCallTests
         Assert.Equal("Broken(x, Sum(x, axis: 0))", source.Substring(atCall.Location.SourceSpan.Start, atCall.Location.SourceSpan.Length));
     }
 
+    [Fact]
+    public void AKernelOfAReferencedAssemblyIsKD0005OnTheCall()
+    {
+        // Its body is not available to inline: only its metadata is referenced.
+        Compilation library = GeneratorHarness.Compile(GeneratorHarness.Usings + "namespace Library;\npublic static partial class Shared\n{\n" + Callees.Replace("static Tensor", "public static Tensor") + "}\n");
+        using var image = new System.IO.MemoryStream();
+        Assert.True(library.Emit(image).Success);
+        const string kernel = "[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x) => Library.Shared.Scale(x, 2f);";
+        Compilation user = GeneratorHarness.Compile(Prefix + "    " + kernel + "\n}\n").AddReferences(MetadataReference.CreateFromImage(image.ToArray()));
+        Diagnostic diagnostic = Assert.Single(AnalyzerHarness.Analyze(user));
+        Assert.Equal("KD0005", diagnostic.Id);
+        Assert.Equal("The call to kernel 'Shared.Scale', which is compiled in another assembly, is not supported in a kernel body; a kernel inlines only kernels whose source is in its own project; call that kernel's fused overload from ordinary code, or write its body out here",
+            diagnostic.GetMessage());
+        Assert.Equal("Library.Shared.Scale(x, 2f)", diagnostic.Location.SourceTree!.ToString().Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+    }
+
     [Theory]
     // Symbols renamed: the callee's B, N are the caller's T, D; K and N of Dense are D and F.
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"D\")] Tensor<float> g, [Shape(\"D\", \"F\")] Tensor<float> w) => Dense(Norm(x, g), w);")]

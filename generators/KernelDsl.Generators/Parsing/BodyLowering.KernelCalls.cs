@@ -45,9 +45,15 @@ internal sealed partial class BodyLowering
         }
 
         MethodDeclarationSyntax? syntax = callee.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<MethodDeclarationSyntax>().FirstOrDefault();
+        if (syntax is null || invocation.SemanticModel is null)
+        {
+            Report(invocation, $"the call to kernel '{name}', which is compiled in another assembly,",
+                "a kernel inlines only kernels whose source is in its own project; call that kernel's fused overload from ordinary code, or write its body out here");
+            return null;
+        }
+
         var declarationProblems = new List<DiagnosticInfo>();
-        if (syntax is null || invocation.SemanticModel is null
-            || !KernelParser.ReadDeclaration(callee, syntax, declarationProblems, out EquatableArray<KernelParameter> parameters, out _))
+        if (!KernelParser.ReadDeclaration(callee, syntax, declarationProblems, out EquatableArray<KernelParameter> parameters, out _))
         {
             Report(invocation, $"the call to kernel '{name}', whose declaration is not valid,", "fix the errors reported on its declaration");
             return null;
