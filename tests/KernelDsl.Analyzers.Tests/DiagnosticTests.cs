@@ -18,10 +18,11 @@ public sealed class DiagnosticTests
 
     [Theory]
     [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => x * [|Field|];", "Reading 'Field' is not supported in a kernel body; a kernel may read only its parameters and constants; pass the value as a float parameter")]
-    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => x * [|Helper(2f)|];", "The call to 'K.Helper' is not supported in a kernel body; call only the functions of KernelDsl.Ops and other [Kernel] methods (whose bodies are inlined), or write the computation out in the kernel body")]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => x * [|Helper(2f)|];", "The call to 'K.Helper' is not supported in a kernel body; call only the functions of KernelDsl.Ops, other [Kernel] methods (whose bodies are inlined) and MathF's Sqrt, Exp, Log, Abs, Tanh, Min and Max, or write the computation out in the kernel body")]
     [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => [|F(x)|];", "The recursive call to 'K.F' is not supported in a kernel body; calls between kernels are inlined, so a kernel cannot call itself, directly or through other kernels; write the computation out")]
     [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x, float a) => x * ([|a > 0f ? a : 0f|]);", "The conditional operator ?: is not supported in a kernel body; choose elementwise with KernelDsl.Ops.Where(condition, whenTrue, whenFalse)")]
-    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => [|Tensor.Exp<float>(x)|];", "The call to 'Tensor.Exp' is not supported in a kernel body; call only the functions of KernelDsl.Ops and other [Kernel] methods (whose bodies are inlined), or write the computation out in the kernel body")]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x, float d) => x * [|System.MathF.Pow(d, 3f)|];", "The call to 'MathF.Pow' is not supported in a kernel body; call only the functions of KernelDsl.Ops, other [Kernel] methods (whose bodies are inlined) and MathF's Sqrt, Exp, Log, Abs, Tanh, Min and Max, or write the computation out in the kernel body")]
+    [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => [|Tensor.Exp<float>(x)|];", "The call to 'Tensor.Exp' is not supported in a kernel body; call only the functions of KernelDsl.Ops, other [Kernel] methods (whose bodies are inlined) and MathF's Sqrt, Exp, Log, Abs, Tanh, Min and Max, or write the computation out in the kernel body")]
     [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) { var y = x; [|for (int i = 0; i < 3; i++) { y = y * x; }|] return y; }", "A loop is not supported in a kernel body; a kernel body is a single expression, or 'var' locals followed by 'return'")]
     [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) { var y = x; [|y = y * x;|] return y; }", "The statement 'y = y * x;' is not supported in a kernel body; a kernel body is a single expression, or 'var' locals followed by 'return'")]
     [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) { [|if (x.Rank > 1) return x;|] return x * 2f; }", "An if statement is not supported in a kernel body; a kernel body is a single expression, or 'var' locals followed by 'return'")]
@@ -106,6 +107,7 @@ public sealed class DiagnosticTests
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"T\", \"H\", \"D\")] Tensor<float> x) => Softmax(Reshape(Reshape(x, 0, 0, -1), -1, 0));")]
     [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => x / Sum(x, axis: 0, keepDims: true);")]
     [InlineData("[Kernel] static (Tensor<float>, Tensor<float>) F(Tensor<float> x, Tensor<float> w) => (x * 2f, Sum(x * w, axis: -1));")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x, float d) => Softmax(x / System.MathF.Sqrt(d)) * System.MathF.Exp(-d) + System.MathF.Max(System.MathF.Abs(d), System.MathF.Min(System.MathF.Log(d), System.MathF.Tanh(d)));")]
     public void ShapedNearMissesReportNothingAndCompile(string kernel)
     {
         AnalysisRun run = AnalyzerHarness.Run(Prefix + "    " + kernel + "\n}\n");

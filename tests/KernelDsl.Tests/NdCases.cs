@@ -153,6 +153,8 @@ public static class NdCases
         new("NormThenDense", (t, _) => (RefTensor.MatMul(LayerNorm(t[0], t[1], t[2]), t[3]) + t[4]).Map(v => Math.Max(v, 0)), 1e-4, 2e-5, ScaleSymbol: "D"),
         new("HalfScaleAttentionResidual", (t, s) => RefTensor.MatMul(Softmax(RefTensor.MatMul(t[0], t[1].Transpose()) * (s[0] * 0.5)), t[2]) + t[2], 2e-5, 5e-7,
             ScaleSymbol: "T", Scalars: [0.35f]),
+        new("RootScaledSoftmax", (t, s) => Softmax(t[0] * (1 / Math.Sqrt(s[0]))) * Math.Exp(-s[0]) + (Math.Max(Math.Log(s[0]), Math.Tanh(s[0])) - Math.Min(Math.Abs(s[0]), 2)),
+            2e-5, 2e-6, Scalars: [5.5f], Low: -8, High: 8),
         new("MergeLiteralAndSymbol", (t, _) => t[0].Reshape(t[0].Shape[0], 2 * t[0].Shape[2]) + t[1], Elementwise, 0),
         new("TransposeCopy", (t, _) => t[0].Transpose(), 0, 0),
         new("OuterPermutation", (t, _) => t[0].Transpose(1, 0, 2) * t[1], Elementwise, 1e-7),

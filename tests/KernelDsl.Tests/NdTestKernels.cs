@@ -1,3 +1,4 @@
+using System;
 using System.Numerics.Tensors;
 using KernelDsl;
 using static KernelDsl.Ops;
@@ -166,6 +167,11 @@ public static partial class NdTestKernels
     public static Tensor<float> HalfScaleAttentionResidual([Shape("H", "T", "D")] Tensor<float> q, [Shape("H", "T", "D")] Tensor<float> k,
         [Shape("H", "T", "D")] Tensor<float> v, float scale)
         => Attention(q, k, v, scale * 0.5f) + v;
+
+    /// <summary>Scalar math on a float parameter (MathF), computed once per call as the Ops function of the same name.</summary>
+    [Kernel]
+    public static Tensor<float> RootScaledSoftmax([Shape("B", "N")] Tensor<float> x, float d)
+        => Softmax(x / MathF.Sqrt(d)) * MathF.Exp(-d) + MathF.Max(MathF.Log(d), MathF.Tanh(d)) - MathF.Min(MathF.Abs(d), 2f);
 
     /// <summary>A literal times a symbol: [B, 2, N] merged to [B, 2*N], plus a bias declared [2*N].</summary>
     [Kernel]

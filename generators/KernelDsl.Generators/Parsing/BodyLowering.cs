@@ -17,7 +17,7 @@ namespace KernelDsl.Generators.Parsing;
 /// </summary>
 internal sealed partial class BodyLowering
 {
-    private const string Supported = "a kernel body may use the Tensor<float> operators + - * / and unary -, float literals and parameters, 'var' locals, the functions of KernelDsl.Ops and other [Kernel] methods";
+    private const string Supported = "a kernel body may use the Tensor<float> operators + - * / and unary -, float literals and parameters, 'var' locals, the functions of KernelDsl.Ops and other [Kernel] methods, and MathF.Sqrt, Exp, Log, Abs, Tanh, Min and Max on float values";
 
     private readonly GraphBuilder _builder;
     private readonly IMethodSymbol _method;
@@ -197,10 +197,16 @@ internal sealed partial class BodyLowering
             return LowerKernelCall(invocation, target);
         }
 
+        if (target.ContainingType?.ToDisplayString() == OpsCatalog.MathFTypeName && OpsCatalog.FindMathF(target.Name, target.Parameters.Length) is Op scalar)
+        {
+            // Scalar math on float values, computed as the Ops function of the same name would on a tensor.
+            return Apply(scalar, invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).Select(a => a.Value).ToArray());
+        }
+
         if (target.ContainingType?.ToDisplayString() != OpsCatalog.OpsTypeName)
         {
             Report(invocation, $"the call to '{target.ContainingType?.Name}.{target.Name}'",
-                "call only the functions of KernelDsl.Ops and other [Kernel] methods (whose bodies are inlined), or write the computation out in the kernel body");
+                "call only the functions of KernelDsl.Ops, other [Kernel] methods (whose bodies are inlined) and MathF's Sqrt, Exp, Log, Abs, Tanh, Min and Max, or write the computation out in the kernel body");
             return null;
         }
 

@@ -39,4 +39,24 @@ internal static class OpsCatalog
         ("Where", 3) => Op.Where,
         _ => null,
     };
+
+    public const string MathFTypeName = "System.MathF";
+
+    /// <summary>
+    /// The graph op for a call of <c>System.MathF.<paramref name="name"/></c> on float values (a
+    /// scale such as <c>1f / MathF.Sqrt(d)</c>), or null: the functions whose fused form is the
+    /// Ops function of the same name. (MathF.Pow is left out: its special cases for negative bases
+    /// are not the fused Pow's.)
+    /// </summary>
+    public static Op? FindMathF(string name, int arity) => (name, arity) switch
+    {
+        ("Exp", 1) => Op.Exp,
+        ("Log", 1) => Op.Log,
+        ("Sqrt", 1) => Op.Sqrt,
+        ("Abs", 1) => Op.Abs,
+        ("Tanh", 1) => Op.Tanh,
+        ("Min", 2) => Op.Min,
+        ("Max", 2) => Op.Max,
+        _ => null,
+    };
 }
