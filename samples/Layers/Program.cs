@@ -61,6 +61,8 @@ Compare("softmax", () => Layers.Softmax(x), () => Layers.SoftmaxFused(x));
 Compare("layernorm", () => Layers.Norm(x, gamma, beta), () => Layers.NormFused(x, gamma, beta));
 Compare("dense", () => Layers.Dense(x, w, b), () => Layers.DenseFused(x, w, b));
 Compare("attention", () => Layers.Attention(q, k, v, 0.125f), () => Layers.AttentionFused(q, k, v, 0.125f));
+Compare("norm+dense", () => Layers.NormThenDense(x, gamma, beta, w, b), () => Layers.NormThenDenseFused(x, gamma, beta, w, b));
+Compare("attn, d=64", () => Layers.AttentionOfDepth(q, k, v, 64f), () => Layers.AttentionOfDepthFused(q, k, v, 64f));
 
 public static partial class Layers
 {
@@ -79,4 +81,17 @@ public static partial class Layers
     public static Tensor<float> Attention([Shape("H", "T", "D")] Tensor<float> q, [Shape("H", "T", "D")] Tensor<float> k,
         [Shape("H", "T", "D")] Tensor<float> v, float scale)
         => MatMul(Ops.Softmax(MatMul(q, Transpose(k)) * scale, axis: -1), v);
+
+    // Kernels calling kernels: each callee is inlined (its B, N, K standing for this kernel's T, D,
+    // F), so the layer norm and the dense layer fuse as if written out in one body.
+    [Kernel]
+    public static Tensor<float> NormThenDense([Shape("T", "D")] Tensor<float> x, [Shape("D")] Tensor<float> gamma, [Shape("D")] Tensor<float> beta,
+        [Shape("D", "F")] Tensor<float> w, [Shape("F")] Tensor<float> b)
+        => Dense(Norm(x, gamma, beta), w, b);
+
+    // The scale computed from a float parameter with MathF.
+    [Kernel]
+    public static Tensor<float> AttentionOfDepth([Shape("H", "T", "D")] Tensor<float> q, [Shape("H", "T", "D")] Tensor<float> k,
+        [Shape("H", "T", "D")] Tensor<float> v, float depth)
+        => Attention(q, k, v, 1f / MathF.Sqrt(depth));
 }
