@@ -77,10 +77,12 @@ public static class RowLowering
         foreach (int n in computed)
         {
             GraphNode node = graph.Nodes[n];
+            // A value computed from invariants alone (a scale such as 1 / Sqrt(d)) is computed once
+            // per row, as a per-row value, rather than again for every vector of every pass.
             level[n] = leafOf.TryGetValue(n, out RowLeaf? leaf) ? (leaf.RowScalar ? Level.RowScalar : Level.RowLevel)
                 : node.Op is Op.Constant or Op.ScalarInput ? Level.Invariant
                 : OpInfo.IsReduction(node.Op) ? Level.RowScalar
-                : node.Operands.Select(o => level[o]).Max();
+                : (Level)System.Math.Max((int)Level.RowScalar, (int)node.Operands.Select(o => level[o]).Max());
         }
 
         Dim[] domain = Domain(graph, shapes, computed, leafOf);

@@ -149,6 +149,12 @@ public static class CSharpRowRenderer
             {
                 code = ValueName(s.Node.Operands[0]); // a reduction over a size-1 axis is its operand
             }
+            else if (s.Node.Op is Op.Exp or Op.Log or Op.Tanh or Op.Sigmoid or Op.Erf or Op.Erfc or Op.NormalCdf or Op.Pow)
+            {
+                // Out of line (RowScalarMath): inlined, one lane's worth spends the row method's inlining budget.
+                string function = s.Node.Op == Op.Exp && s.Node.NonPositiveOperand ? "ExpOfNonPositive" : s.Node.Op.ToString();
+                code = $"{Runtime}::RowScalarMath.{function}({string.Join(", ", s.Node.Operands.Select(ValueName))})";
+            }
             else
             {
                 code = CSharpExpressions.Elementwise(s.Node, Scalar, ValueName);
