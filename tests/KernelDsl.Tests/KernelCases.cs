@@ -71,6 +71,11 @@ public static class KernelCases
         new("WhereComparisons", static (x, _) => (x[0] <= x[1] ? 1 : x[0]) + (x[0] == x[1] ? 10 : 0) + (x[0] != 0.25 ? x[1] : 100),
             [new Domain(0, 1)], 2 * KernelCase.Ulp, 1e-6, Specials: [0.25f, 0f, 1f]),
         new("BlockBody", static (x, s) => Math.Max(x[0] * x[0] * s[0] + x[1], 0) + x[0] * x[0], [Unit], 4 * KernelCase.Ulp, 1e-6, Scalars: [0.75f]),
+        new("CalledKernels", static (x, s) =>
+        {
+            double leaky = x[0] > 0 ? x[0] : s[0] * 0.5 * x[0];
+            return (Math.Max(leaky * leaky * s[0] + x[1], 0) + leaky * leaky) * Math.Sqrt(s[0]);
+        }, [Unit], 8 * KernelCase.Ulp, 1e-6, Scalars: [0.75f]),
         new("CommonSubexpressions", static (x, _) => x[0] * x[0] + x[0] * x[0] * x[0] * x[0], [Unit], 2 * KernelCase.Ulp, 0),
         new("ThreeInputs", static (x, _) => x[0] * x[1] + x[2], [Unit], 2 * KernelCase.Ulp, 1e-6),
         new("FiveInputs", static (x, _) => x[0] + x[1] * x[2] - x[3] / x[4], [Unit, Unit, Unit, Unit, new Domain(0.5, 4)], 4 * KernelCase.Ulp, 1e-5),

@@ -54,6 +54,11 @@ public static partial class TestKernels
         return gated + square;
     }
 
+    /// <summary>Rank-1 kernels calling kernels (inlined), with a scale from MathF on the float parameter.</summary>
+    [Kernel]
+    public static Tensor<float> CalledKernels(Tensor<float> x, Tensor<float> y, float scale)
+        => BlockBody(LeakyReluAlpha(x, scale * 0.5f), y, scale) * System.MathF.Sqrt(scale);
+
     [Kernel] public static Tensor<float> CommonSubexpressions(Tensor<float> x) => x * x + x * x * (x * x);
 
     [Kernel] public static Tensor<float> ThreeInputs(Tensor<float> a, Tensor<float> b, Tensor<float> c) => a * b + c;
