@@ -108,6 +108,7 @@ public sealed class DiagnosticTests
     [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => x / Sum(x, axis: 0, keepDims: true);")]
     [InlineData("[Kernel] static (Tensor<float>, Tensor<float>) F(Tensor<float> x, Tensor<float> w) => (x * 2f, Sum(x * w, axis: -1));")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x, float d) => Softmax(x / System.MathF.Sqrt(d)) * System.MathF.Exp(-d) + System.MathF.Max(System.MathF.Abs(d), System.MathF.Min(System.MathF.Log(d), System.MathF.Tanh(d)));")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"T\", \"N\")] Tensor<float> x) => Softmax(x, axis: 0) + LogSoftmax(x, axis: -2);")]
     public void ShapedNearMissesReportNothingAndCompile(string kernel)
     {
         AnalysisRun run = AnalyzerHarness.Run(Prefix + "    " + kernel + "\n}\n");

@@ -155,6 +155,13 @@ public static class NdCases
             ScaleSymbol: "T", Scalars: [0.35f]),
         new("RootScaledSoftmax", (t, s) => Softmax(t[0] * (1 / Math.Sqrt(s[0]))) * Math.Exp(-s[0]) + (Math.Max(Math.Log(s[0]), Math.Tanh(s[0])) - Math.Min(Math.Abs(s[0]), 2)),
             2e-5, 2e-6, Scalars: [5.5f], Low: -8, High: 8),
+        new("SoftmaxColumns", (t, _) => Softmax(t[0].Transpose()).Transpose(), 2e-5, 1e-8, Low: -8, High: 8),
+        new("LogSoftmaxMiddle", (t, _) =>
+        {
+            RefTensor x = (t[0] + t[1]).Transpose(0, 2, 1);
+            RefTensor shifted = RefTensor.Zip(x, x.Max(), (a, m) => a - m);
+            return RefTensor.Zip(shifted, shifted.Map(Math.Exp).Sum().Map(Math.Log), (a, l) => a - l).Transpose(0, 2, 1) * 2;
+        }, 2e-5, 4e-6, Low: -8, High: 8),
         new("MergeLiteralAndSymbol", (t, _) => t[0].Reshape(t[0].Shape[0], 2 * t[0].Shape[2]) + t[1], Elementwise, 0),
         new("TransposeCopy", (t, _) => t[0].Transpose(), 0, 0),
         new("OuterPermutation", (t, _) => t[0].Transpose(1, 0, 2) * t[1], Elementwise, 1e-7),

@@ -173,6 +173,11 @@ public static partial class NdTestKernels
     public static Tensor<float> RootScaledSoftmax([Shape("B", "N")] Tensor<float> x, float d)
         => Softmax(x / MathF.Sqrt(d)) * MathF.Exp(-d) + MathF.Max(MathF.Log(d), MathF.Tanh(d)) - MathF.Min(MathF.Abs(d), 2f);
 
+    /// <summary>Softmax over columns and log-softmax over a middle axis: computed along the last axis of a transposed view, then transposed back.</summary>
+    [Kernel] public static Tensor<float> SoftmaxColumns([Shape("B", "N")] Tensor<float> x) => Softmax(x, axis: 0);
+
+    [Kernel] public static Tensor<float> LogSoftmaxMiddle([Shape("A", "B", "N")] Tensor<float> x, [Shape("B", "1")] Tensor<float> bias) => LogSoftmax(x + bias, axis: 1) * 2f;
+
     /// <summary>A literal times a symbol: [B, 2, N] merged to [B, 2*N], plus a bias declared [2*N].</summary>
     [Kernel]
     public static Tensor<float> MergeLiteralAndSymbol([Shape("B", "2", "N")] Tensor<float> x, [Shape("2*N")] Tensor<float> b) => Reshape(x, 0, -1) + b;

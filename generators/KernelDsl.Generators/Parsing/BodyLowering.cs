@@ -256,7 +256,9 @@ internal sealed partial class BodyLowering
                     return Box(null);
                 }
 
-                return Box(target.Name == "Softmax" ? LayerComposites.Softmax(algebra, xi, a) : LayerComposites.LogSoftmax(algebra, xi, a));
+                return Box(ReductionLowering.AlongLastAxis(_builder, xi, a, (operand, along) => target.Name == "Softmax"
+                    ? LayerComposites.Softmax(algebra, operand, along)
+                    : LayerComposites.LogSoftmax(algebra, operand, along)));
             }
 
             case "LayerNorm" when target.Parameters.Length == 4:

@@ -70,6 +70,26 @@ internal static class ReductionLowering
         return current;
     }
 
+    /// <summary>
+    /// A composite normalizing along <paramref name="axis"/> (Softmax, LogSoftmax), built where the
+    /// compiler fuses it: along the last axis. Another axis is swapped with the last by a transpose,
+    /// the composite runs along the last axis, and the result is transposed back, so a softmax over
+    /// columns is a row softmax of the transposed view. Without known shapes, or when the axis is
+    /// the last already, the composite is built as written (shape inference reports a bad axis).
+    /// </summary>
+    public static int AlongLastAxis(GraphBuilder builder, int operand, int axis, System.Func<int, int, int> composite)
+    {
+        int rank = ShapeOf(builder, operand)?.Rank ?? -1;
+        int normalized = axis < 0 ? axis + rank : axis;
+        if (rank < 2 || normalized < 0 || normalized >= rank - 1)
+        {
+            return composite(operand, axis);
+        }
+
+        int[] swap = Enumerable.Range(0, rank).Select(d => d == normalized ? rank - 1 : d == rank - 1 ? normalized : d).ToArray();
+        return builder.Transpose(composite(builder.Transpose(operand, swap), rank - 1), swap);
+    }
+
     /// <summary>The shape of a node built so far, when the kernel declares shapes and the node's are known.</summary>
     public static KernelDsl.Compiler.Shapes.Shape? ShapeOf(GraphBuilder builder, int node)
     {

@@ -679,7 +679,9 @@ internal sealed class SyntaxLowering
                 int? x = TensorNode(argumentOf[0]);
                 int? axis = IntArgument(target, argumentOf, 1);
                 return x is int xi && axis is int a
-                    ? TensorValue(target.Name == "Softmax" ? LayerComposites.Softmax(algebra, xi, a) : LayerComposites.LogSoftmax(algebra, xi, a))
+                    ? TensorValue(ReductionLowering.AlongLastAxis(_builder, xi, a, (operand, along) => target.Name == "Softmax"
+                        ? LayerComposites.Softmax(algebra, operand, along)
+                        : LayerComposites.LogSoftmax(algebra, operand, along)))
                     : null;
             }
 
