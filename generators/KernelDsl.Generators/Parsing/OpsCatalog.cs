@@ -48,15 +48,6 @@ internal static class OpsCatalog
     /// Ops function of the same name. (MathF.Pow is left out: its special cases for negative bases
     /// are not the fused Pow's.)
     /// </summary>
-    public static Op? FindMathF(string name, int arity) => (name, arity) switch
-    {
-        ("Exp", 1) => Op.Exp,
-        ("Log", 1) => Op.Log,
-        ("Sqrt", 1) => Op.Sqrt,
-        ("Abs", 1) => Op.Abs,
-        ("Tanh", 1) => Op.Tanh,
-        ("Min", 2) => Op.Min,
-        ("Max", 2) => Op.Max,
-        _ => null,
-    };
+    public static Op? FindMathF(string name, int arity)
+        => name is "Exp" or "Log" or "Sqrt" or "Abs" or "Tanh" or "Min" or "Max" ? Find(name, arity) : null;
 }
