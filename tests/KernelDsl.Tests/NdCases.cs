@@ -162,6 +162,13 @@ public static class NdCases
             RefTensor shifted = RefTensor.Zip(x, x.Max(), (a, m) => a - m);
             return RefTensor.Zip(shifted, shifted.Map(Math.Exp).Sum().Map(Math.Log), (a, l) => a - l).Transpose(0, 2, 1) * 2;
         }, 2e-5, 4e-6, Low: -8, High: 8),
+        new("RowValueFunctions", (t, _) =>
+        {
+            RefTensor x = t[0];
+            RefTensor mean = x.Mean(), max = x.Max(), min = RefTensor.Zip(x, x, (a, _) => -a).Max().Map(v => -v), squares = (x * x).Sum();
+            RefTensor perRow = RefTensor.Zip(RefTensor.Zip(max, min, (m, n) => 1 - Erf(m) - Gelu(n)), RefTensor.Zip(squares, mean, (q, m) => Math.Pow(q, 0.25) * Math.Exp(m)), (a, b) => a + b);
+            return RefTensor.Zip(x * mean.Map(m => 1 / (1 + Math.Exp(-m))), perRow, (a, b) => a + b);
+        }, 2e-5, 2e-6),
         new("MergeLiteralAndSymbol", (t, _) => t[0].Reshape(t[0].Shape[0], 2 * t[0].Shape[2]) + t[1], Elementwise, 0),
         new("TransposeCopy", (t, _) => t[0].Transpose(), 0, 0),
         new("OuterPermutation", (t, _) => t[0].Transpose(1, 0, 2) * t[1], Elementwise, 1e-7),

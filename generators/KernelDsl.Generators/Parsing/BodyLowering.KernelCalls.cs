@@ -59,21 +59,13 @@ internal sealed partial class BodyLowering
             return null;
         }
 
-        // Every argument in the callee's parameter order (named arguments may come in any order).
-        var arguments = new IOperation?[callee.Parameters.Length];
-        foreach (IArgumentOperation argument in invocation.Arguments)
-        {
-            if (argument.Parameter is { } parameter)
-            {
-                arguments[parameter.Ordinal] = argument.Value;
-            }
-        }
-
+        IOperation[] arguments = ArgumentsInOrder(invocation);
         var nodes = new int[arguments.Length];
-        bool failed = false;
+        bool failed = arguments.Length != callee.Parameters.Length;
         for (int i = 0; i < arguments.Length; i++)
         {
-            if (arguments[i] is { } value && Lower(value) is int node)
+            // Every argument is lowered, even after a failure, so every problem in them is reported.
+            if (Lower(arguments[i]) is int node)
             {
                 nodes[i] = node;
             }
@@ -83,7 +75,7 @@ internal sealed partial class BodyLowering
             }
         }
 
-        if (failed || !ArgumentsFitDeclaredShapes(name, parameters, arguments!, nodes))
+        if (failed || !ArgumentsFitDeclaredShapes(name, parameters, arguments, nodes))
         {
             return null;
         }

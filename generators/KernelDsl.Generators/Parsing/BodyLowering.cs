@@ -20,7 +20,6 @@ internal sealed partial class BodyLowering
     private const string Supported = "a kernel body may use the Tensor<float> operators + - * / and unary -, float literals and parameters, 'var' locals, the functions of KernelDsl.Ops and other [Kernel] methods, and MathF.Sqrt, Exp, Log, Abs, Tanh, Min and Max on float values";
 
     private readonly GraphBuilder _builder;
-    private readonly IMethodSymbol _method;
     private readonly Dictionary<ILocalSymbol, int> _locals = new(SymbolEqualityComparer.Default);
     private readonly List<DiagnosticInfo> _diagnostics = new();
     private readonly Dictionary<int, LocationInfo?> _nodeLocations = new();
@@ -37,7 +36,6 @@ internal sealed partial class BodyLowering
     private BodyLowering(GraphBuilder builder, IMethodSymbol method, int[]? arguments = null, IReadOnlyList<IMethodSymbol>? callers = null, List<IMethodSymbol>? inlined = null)
     {
         _builder = builder;
-        _method = method;
         _arguments = arguments;
         _callers = callers ?? new[] { method };
         _inlined = inlined ?? new List<IMethodSymbol>();
@@ -200,7 +198,7 @@ internal sealed partial class BodyLowering
         if (target.ContainingType?.ToDisplayString() == OpsCatalog.MathFTypeName && OpsCatalog.FindMathF(target.Name, target.Parameters.Length) is Op scalar)
         {
             // Scalar math on float values, computed as the Ops function of the same name would on a tensor.
-            return Apply(scalar, invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).Select(a => a.Value).ToArray());
+            return Apply(scalar, ArgumentsInOrder(invocation));
         }
 
         if (target.ContainingType?.ToDisplayString() != OpsCatalog.OpsTypeName)
@@ -221,9 +219,12 @@ internal sealed partial class BodyLowering
             return null;
         }
 
-        IOperation[] arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).Select(a => a.Value).ToArray();
-        return Apply(op, arguments);
+        return Apply(op, ArgumentsInOrder(invocation));
     }
+
+    /// <summary>A call's argument values in the order of the parameters (named arguments may be written in any order; omitted optional ones are their defaults).</summary>
+    private static IOperation[] ArgumentsInOrder(IInvocationOperation invocation)
+        => invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).Select(a => a.Value).ToArray();
 
     /// <summary>
     /// Calls with axes, shapes or layers: reductions, Softmax and the normalizations (expanded from
