@@ -94,6 +94,8 @@ public sealed class KernelCallTests
     [InlineData("[Kernel] static Tensor<float> G([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"M\")] Tensor<float> y) => x * 2f; [Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => G(x, Sum(x, axis: 0));", 7)]
     // A callee returning a tuple, returned whole.
     [InlineData("[Kernel] static (Tensor<float>, Tensor<float>) Two(Tensor<float> x) => (x, x * 2f); [Kernel] static (Tensor<float>, Tensor<float>) F([Shape(\"T\", \"D\")] Tensor<float> x) => Two(Relu(x));", 7)]
+    // Results of a tuple-returning callee read by name and by position.
+    [InlineData("[Kernel] static (Tensor<float> Low, Tensor<float> High) Range([Shape(\"B\", \"N\")] Tensor<float> x) => (Min(x, -1, true), Max(x, -1, true)); [Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x) => (x - Range(x).Low) / (Range(x).Item2 - Range(x).Low);", 7)]
     // Named arguments in another order; the same callee twice.
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"D\")] Tensor<float> g) => Norm(g: g, x: x) + Norm(x * 2f, g);")]
     public void CallsThatFitTheCalleesShapesReportNothingAndCompile(string kernel, int generated = 6)

@@ -184,6 +184,15 @@ public static partial class NdTestKernels
         => x * Sigmoid(Mean(x, axis: -1, keepDims: true)) + Erfc(Max(x, axis: -1, keepDims: true)) - Gelu(Min(x, axis: -1, keepDims: true))
             + Pow(Sum(x * x, axis: -1, keepDims: true), 0.25f) * Exp(Mean(x, axis: -1, keepDims: true));
 
+    /// <summary>Per-row moments as two named results, for <see cref="CenteredByMoments"/> to read one at a time.</summary>
+    [Kernel]
+    public static (Tensor<float> Mean, Tensor<float> MeanSquare) RowMoments([Shape("B", "N")] Tensor<float> x)
+        => (Mean(x, axis: -1, keepDims: true), Mean(x * x, axis: -1, keepDims: true));
+
+    /// <summary>Results of a kernel returning a tuple, read by name and by position (each inlined; only what is read is computed).</summary>
+    [Kernel]
+    public static Tensor<float> CenteredByMoments([Shape("B", "N")] Tensor<float> x) => (x - RowMoments(x).Mean) * RowMoments(x * 2f).Item2;
+
     /// <summary>A literal times a symbol: [B, 2, N] merged to [B, 2*N], plus a bias declared [2*N].</summary>
     [Kernel]
     public static Tensor<float> MergeLiteralAndSymbol([Shape("B", "2", "N")] Tensor<float> x, [Shape("2*N")] Tensor<float> b) => Reshape(x, 0, -1) + b;

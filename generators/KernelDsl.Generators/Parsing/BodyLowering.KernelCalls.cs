@@ -15,8 +15,8 @@ namespace KernelDsl.Generators.Parsing;
 /// parameters standing for the caller's arguments, so the two fuse as if written out in one body
 /// (what the call computes eagerly). The arguments must fit the callee's declared shapes, its
 /// dimension symbols standing for the caller's dimensions (KD0012 otherwise, on the argument). A
-/// callee that returns a tuple can only be returned whole (C# offers no other use the front end
-/// accepts), so its inlined tuple is the caller's result.
+/// callee that returns a tuple is returned whole, or one of its results is read by name or position
+/// (<c>Moments(x).Variance</c>, <c>.Item2</c>).
 /// </summary>
 internal sealed partial class BodyLowering
 {
@@ -111,6 +111,27 @@ internal sealed partial class BodyLowering
         }
 
         return output;
+    }
+
+    /// <summary>
+    /// One result of a kernel that returns several (<c>Moments(x).Variance</c>, or <c>.Item2</c>):
+    /// the callee is inlined and the element taken from its tuple, so only what the caller reads is
+    /// computed (the graph keeps only live nodes).
+    /// </summary>
+    private int? LowerResultOfKernelCall(IInvocationOperation call, IFieldSymbol element)
+    {
+        if (LowerKernelCall(call, call.TargetMethod) is not int tuple)
+        {
+            return null;
+        }
+
+        IFieldSymbol position = element.CorrespondingTupleField ?? element;
+        int index = element.ContainingType.TupleElements.ToList()
+            .FindIndex(e => SymbolEqualityComparer.Default.Equals(e.CorrespondingTupleField ?? e, position));
+        GraphNode node = _builder[tuple];
+        return node.Op == Op.Tuple && index >= 0 && index < node.Operands.Count
+            ? node.Operands[index]
+            : throw new System.InvalidOperationException($"element {element.Name} of the call to '{call.TargetMethod.Name}' is not one of its results");
     }
 
     /// <summary>

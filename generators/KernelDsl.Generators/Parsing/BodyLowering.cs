@@ -177,6 +177,10 @@ internal sealed partial class BodyLowering
                 Report(conditional, "the conditional operator ?:", "choose elementwise with KernelDsl.Ops.Where(condition, whenTrue, whenFalse)");
                 return null;
 
+            case IFieldReferenceOperation { Instance: IInvocationOperation call, Field.ContainingType.IsTupleType: true } element
+                when KernelParser.IsKernel(call.TargetMethod):
+                return LowerResultOfKernelCall(call, element.Field);
+
             case IFieldReferenceOperation or IPropertyReferenceOperation:
                 Report(operation, $"reading '{Snippet(operation)}'", "a kernel may read only its parameters and constants; pass the value as a float parameter");
                 return null;
