@@ -49,6 +49,8 @@ public sealed class KernelCallTests
         "The recursive call to 'K.F' is not supported in a kernel body; calls between kernels are inlined, so a kernel cannot call itself, directly or through other kernels; write the computation out", 5)]
     [InlineData("[Kernel] static Tensor<float> F(Tensor<float> x) => [|G(x)|]; [Kernel] static Tensor<float> G(Tensor<float> x) => F(x) * 2f;",
         "The recursive call to 'K.G' is not supported in a kernel body; calls between kernels are inlined, so a kernel cannot call itself, directly or through other kernels; write the computation out", 5)]
+    [InlineData("[Kernel] static (Tensor<float>, Tensor<float>) Two(Tensor<float> x) => (x, x * 2f); [Kernel] static Tensor<float> F(Tensor<float> x) { var a = x; ([|a|], _) = Two(x); return a; }",
+        "Assigning to 'a' is not supported in a kernel body; declare the results as new locals: var (a, b) = Kernel(x);", 6)]
     public void CallsThatCannotBeInlinedAreKD0005OnTheCall(string kernel, string message, int expectedGenerated)
         => AssertSingle("KD0005", kernel, message, expectedGenerated, allowOthers: true);
 
@@ -96,6 +98,8 @@ public sealed class KernelCallTests
     [InlineData("[Kernel] static (Tensor<float>, Tensor<float>) Two(Tensor<float> x) => (x, x * 2f); [Kernel] static (Tensor<float>, Tensor<float>) F([Shape(\"T\", \"D\")] Tensor<float> x) => Two(Relu(x));", 7)]
     // Results of a tuple-returning callee read by name and by position.
     [InlineData("[Kernel] static (Tensor<float> Low, Tensor<float> High) Range([Shape(\"B\", \"N\")] Tensor<float> x) => (Min(x, -1, true), Max(x, -1, true)); [Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x) => (x - Range(x).Low) / (Range(x).Item2 - Range(x).Low);", 7)]
+    // A tuple-returning callee deconstructed into locals, one discarded, and in the (var a, var b) form.
+    [InlineData("[Kernel] static (Tensor<float>, Tensor<float>) Two([Shape(\"B\", \"N\")] Tensor<float> x) => (x * 2f, Sum(x, axis: -1, keepDims: true)); [Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x) { var (doubled, _) = Two(x); (var _, var sums) = Two(doubled); return doubled / sums; }", 7)]
     // Named arguments in another order; the same callee twice.
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"D\")] Tensor<float> g) => Norm(g: g, x: x) + Norm(x * 2f, g);")]
     public void CallsThatFitTheCalleesShapesReportNothingAndCompile(string kernel, int generated = 6)

@@ -5,7 +5,7 @@ namespace KernelDsl.Analyzers.Tests;
 /// <summary>A kernel file for the robustness test of the generator and the analyzer: every construct the front end reads.</summary>
 internal static class SampleKernelFiles
 {
-    /// <summary>Rank-1 kernels with locals and scalars (one without [Shape] that reduces and returns a tuple, so its tensors are vectors), an N-d block with Einsum, Softmax, Slice, Reshape, Transpose, LayerNorm and a tuple result, merged heads with product dimensions, and a kernel calling another (inlined).</summary>
+    /// <summary>Rank-1 kernels with locals and scalars (one without [Shape] that reduces and returns a tuple, so its tensors are vectors), an N-d block with Einsum, Softmax, Slice, Reshape, Transpose, LayerNorm and a tuple result, merged heads with product dimensions, and kernels calling others (inlined; a tuple's results deconstructed and read by position).</summary>
     public const string Mixed = GeneratorHarness.Usings + """
         namespace Samples;
         public static partial class Layers
@@ -33,6 +33,13 @@ internal static class SampleKernelFiles
             [return: Shape("B", "T", "C")]
             public static Tensor<float> Heads([Shape("B", "H", "T", "D")] Tensor<float> q, [Shape("H*D", "C")] Tensor<float> wo, [Shape("B", "T", "2*C")] Tensor<float> r)
                 => MatMul(Reshape(Transpose(q, 0, 2, 1, 3), 0, 0, -1), wo) + Sum(Reshape(r, 0, 0, 2, -1), axis: 2);
+
+            [Kernel]
+            public static Tensor<float> Unpacked(Tensor<float> q, Tensor<float> k)
+            {
+                var (probabilities, _) = Scores(q, k);
+                return probabilities + Scores(k, q).Item1;
+            }
 
             [Kernel] public static Tensor<float> Stacked([Shape("B", "T", "D")] Tensor<float> x) => Gelu(Layers.Gelu(x) * 2f) - Sum(Gelu(x), axis: -1, keepDims: true);
         }

@@ -189,9 +189,13 @@ public static partial class NdTestKernels
     public static (Tensor<float> Mean, Tensor<float> MeanSquare) RowMoments([Shape("B", "N")] Tensor<float> x)
         => (Mean(x, axis: -1, keepDims: true), Mean(x * x, axis: -1, keepDims: true));
 
-    /// <summary>Results of a kernel returning a tuple, read by name and by position (each inlined; only what is read is computed).</summary>
+    /// <summary>Results of a kernel returning a tuple, deconstructed and read by name and by position (each inlined; only what is read is computed).</summary>
     [Kernel]
-    public static Tensor<float> CenteredByMoments([Shape("B", "N")] Tensor<float> x) => (x - RowMoments(x).Mean) * RowMoments(x * 2f).Item2;
+    public static Tensor<float> CenteredByMoments([Shape("B", "N")] Tensor<float> x)
+    {
+        var (mean, _) = RowMoments(x);
+        return (x - mean) * RowMoments(x * 2f).Item2 + (x - RowMoments(x).Mean) * 0.5f;
+    }
 
     /// <summary>A literal times a symbol: [B, 2, N] merged to [B, 2*N], plus a bias declared [2*N].</summary>
     [Kernel]

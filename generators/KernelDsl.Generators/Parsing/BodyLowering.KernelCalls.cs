@@ -15,8 +15,8 @@ namespace KernelDsl.Generators.Parsing;
 /// parameters standing for the caller's arguments, so the two fuse as if written out in one body
 /// (what the call computes eagerly). The arguments must fit the callee's declared shapes, its
 /// dimension symbols standing for the caller's dimensions (KD0012 otherwise, on the argument). A
-/// callee that returns a tuple is returned whole, or one of its results is read by name or position
-/// (<c>Moments(x).Variance</c>, <c>.Item2</c>).
+/// callee that returns a tuple is returned whole, deconstructed into new locals, or one of its
+/// results is read by name or position (<c>Moments(x).Variance</c>, <c>.Item2</c>).
 /// </summary>
 internal sealed partial class BodyLowering
 {
@@ -132,6 +132,42 @@ internal sealed partial class BodyLowering
         return node.Op == Op.Tuple && index >= 0 && index < node.Operands.Count
             ? node.Operands[index]
             : throw new System.InvalidOperationException($"element {element.Name} of the call to '{call.TargetMethod.Name}' is not one of its results");
+    }
+
+    /// <summary>
+    /// <c>var (mean, variance) = Moments(x);</c>: each declared local (a discard takes nothing) is
+    /// the corresponding result of the inlined kernel.
+    /// </summary>
+    private void DeconstructKernelCall(IDeconstructionAssignmentOperation deconstruction, IInvocationOperation call)
+    {
+        IOperation targets = deconstruction.Target is IDeclarationExpressionOperation declaration ? declaration.Expression : deconstruction.Target;
+        if (targets is not ITupleOperation tuple)
+        {
+            Report(deconstruction, Describe(deconstruction), "declare the results as new locals: var (a, b) = Kernel(x);");
+            return;
+        }
+
+        if (Lower(call) is not int results)
+        {
+            return;
+        }
+
+        GraphNode node = _builder[results];
+        for (int i = 0; i < tuple.Elements.Length && node.Op == Op.Tuple && i < node.Operands.Count; i++)
+        {
+            IOperation target = tuple.Elements[i] is IDeclarationExpressionOperation { Expression: { } declared } ? declared : tuple.Elements[i];
+            switch (target)
+            {
+                case ILocalReferenceOperation { IsDeclaration: true } local:
+                    _locals[local.Local] = node.Operands[i];
+                    break;
+                case IDiscardOperation:
+                    break;
+                default:
+                    Report(target, $"assigning to '{Snippet(target)}'", "declare the results as new locals: var (a, b) = Kernel(x);");
+                    break;
+            }
+        }
     }
 
     /// <summary>

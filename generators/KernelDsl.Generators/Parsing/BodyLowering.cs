@@ -96,6 +96,10 @@ internal sealed partial class BodyLowering
                     }
 
                     break;
+                case IExpressionStatementOperation { Operation: IDeconstructionAssignmentOperation deconstruction }
+                    when Unconverted(deconstruction.Value) is IInvocationOperation call && KernelParser.IsKernel(call.TargetMethod):
+                    DeconstructKernelCall(deconstruction, call);
+                    break;
                 case IReturnOperation { ReturnedValue: { } returned }:
                     return Lower(returned);
                 case IInvalidOperation:
@@ -224,6 +228,17 @@ internal sealed partial class BodyLowering
         }
 
         return Apply(op, ArgumentsInOrder(invocation));
+    }
+
+    /// <summary>The operand under any implicit conversions (a deconstruction's value is converted to the tuple it fills).</summary>
+    private static IOperation Unconverted(IOperation operation)
+    {
+        while (operation is IConversionOperation { IsImplicit: true } conversion)
+        {
+            operation = conversion.Operand;
+        }
+
+        return operation;
     }
 
     /// <summary>A call's argument values in the order of the parameters (named arguments may be written in any order; omitted optional ones are their defaults).</summary>
