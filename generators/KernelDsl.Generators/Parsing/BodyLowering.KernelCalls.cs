@@ -120,7 +120,7 @@ internal sealed partial class BodyLowering
     /// </summary>
     private int? LowerResultOfKernelCall(IInvocationOperation call, IFieldSymbol element)
     {
-        if (LowerKernelCall(call, call.TargetMethod) is not int tuple)
+        if (Lower(call) is not int tuple)
         {
             return null;
         }
