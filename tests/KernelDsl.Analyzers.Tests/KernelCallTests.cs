@@ -55,6 +55,22 @@ public sealed class KernelCallTests
         => AssertSingle("KD0005", kernel, message, expectedGenerated, allowOthers: true);
 
     [Fact]
+    public void KernelsCallingKernelsPastTheDepthLimitAreKD0005OnTheTopCall()
+    {
+        // L0 ... L16: L15 inlines 15 levels of calls and compiles; L16 would inline 16.
+        string chain = string.Concat(Enumerable.Range(1, 16).Select(i => $"    [Kernel] static Tensor<float> L{i}(Tensor<float> x) => L{i - 1}(x) + 1f;\n"));
+        string source = Prefix + "    [Kernel] static Tensor<float> L0(Tensor<float> x) => x * 2f;\n" + chain + "}\n";
+        AnalysisRun run = AnalyzerHarness.Run(source);
+        Diagnostic diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("KD0005", diagnostic.Id);
+        Assert.Equal("The call to kernel 'K.L15', which calls kernels more than 16 levels deep, is not supported in a kernel body; calls between kernels are inlined, up to 16 levels deep; write some of the computation out",
+            diagnostic.GetMessage());
+        Assert.Equal("L15(x)", source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        Assert.Equal(16, run.Generator.Results[0].GeneratedSources.Length);
+        Assert.Empty(GeneratorHarness.Errors(run.Output));
+    }
+
+    [Fact]
     public void ACalleeWithErrorsIsReportedInItsBodyAndAtTheCall()
     {
         string source = Prefix + Callees

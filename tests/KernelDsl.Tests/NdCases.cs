@@ -166,7 +166,7 @@ public static class NdCases
         {
             RefTensor x = t[0];
             RefTensor mean = x.Mean(), max = x.Max(), min = RefTensor.Zip(x, x, (a, _) => -a).Max().Map(v => -v), squares = (x * x).Sum();
-            RefTensor perRow = RefTensor.Zip(RefTensor.Zip(max, min, (m, n) => 1 - Erf(m) - Gelu(n)), RefTensor.Zip(squares, mean, (q, m) => Math.Pow(q, 0.25) * Math.Exp(m)), (a, b) => a + b);
+            RefTensor perRow = RefTensor.Zip(RefTensor.Zip(max, min, (m, n) => 1 - Erf(m) - Gelu(n)), RefTensor.Zip(squares, mean, (q, m) => Math.Pow(q, 0.25) * Math.Exp(m) + Erf(m)), (a, b) => a + b);
             return RefTensor.Zip(x * mean.Map(m => 1 / (1 + Math.Exp(-m))), perRow, (a, b) => a + b);
         }, 2e-5, 2e-6),
         new("CenteredByMoments", (t, _) => (t[0] - t[0].Mean()) * ((t[0] * 2) * (t[0] * 2)).Mean() + (t[0] - t[0].Mean()) * 0.5, 2e-5, 2e-6),

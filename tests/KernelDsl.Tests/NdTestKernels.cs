@@ -178,11 +178,11 @@ public static partial class NdTestKernels
 
     [Kernel] public static Tensor<float> LogSoftmaxMiddle([Shape("A", "B", "N")] Tensor<float> x, [Shape("B", "1")] Tensor<float> bias) => LogSoftmax(x + bias, axis: 1) * 2f;
 
-    /// <summary>Functions of per-row values (each called once per row, out of line): Sigmoid, Erfc, Gelu's normal CDF, Pow, Exp.</summary>
+    /// <summary>Functions of per-row values (each called once per row, out of line): Sigmoid, Erfc, Gelu's normal CDF, Pow, Exp, Erf.</summary>
     [Kernel]
     public static Tensor<float> RowValueFunctions([Shape("B", "N")] Tensor<float> x)
         => x * Sigmoid(Mean(x, axis: -1, keepDims: true)) + Erfc(Max(x, axis: -1, keepDims: true)) - Gelu(Min(x, axis: -1, keepDims: true))
-            + Pow(Sum(x * x, axis: -1, keepDims: true), 0.25f) * Exp(Mean(x, axis: -1, keepDims: true));
+            + Pow(Sum(x * x, axis: -1, keepDims: true), 0.25f) * Exp(Mean(x, axis: -1, keepDims: true)) + Erf(Mean(x, axis: -1, keepDims: true));
 
     /// <summary>Per-row moments as two named results, for <see cref="CenteredByMoments"/> to read one at a time.</summary>
     [Kernel]

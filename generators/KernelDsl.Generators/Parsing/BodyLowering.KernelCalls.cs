@@ -23,39 +23,49 @@ internal sealed partial class BodyLowering
     /// <summary>How deep kernels may call kernels; deeper nesting is reported rather than followed.</summary>
     private const int MaxInlineDepth = 16;
 
-    /// <summary>Whether this body (or a kernel it inlines) calls a kernel that is being inlined already.</summary>
-    private bool _foundRecursion;
+    /// <summary>Why this body (or a kernel it inlines) could not inline a call, when the reason is the chain of calls itself rather than one body's content: each caller up the chain reports it on its own call.</summary>
+    private ChainProblem _chainProblem;
+
+    private enum ChainProblem
+    {
+        None,
+        /// <summary>A call to a kernel that is being inlined already.</summary>
+        Recursion,
+        /// <summary>Kernels calling kernels more than <see cref="MaxInlineDepth"/> levels deep.</summary>
+        TooDeep,
+    }
 
     private int? LowerKernelCall(IInvocationOperation invocation, IMethodSymbol callee)
     {
         string name = $"{callee.ContainingType?.Name}.{callee.Name}";
-        const string InlineHint = "a kernel may call another kernel, whose body is then inlined";
         if (_callers.Any(caller => SymbolEqualityComparer.Default.Equals(caller.OriginalDefinition, callee.OriginalDefinition)))
         {
-            _foundRecursion = true;
-            Report(invocation, $"the recursive call to '{name}'",
-                "calls between kernels are inlined, so a kernel cannot call itself, directly or through other kernels; write the computation out");
-            return null;
+            return ChainFailure(ChainProblem.Recursion, invocation, name);
         }
 
         if (_callers.Count >= MaxInlineDepth)
         {
-            Report(invocation, $"the call to kernel '{name}' at {_callers.Count} levels of kernels calling kernels", $"{InlineHint}, up to {MaxInlineDepth} levels deep");
-            return null;
+            return ChainFailure(ChainProblem.TooDeep, invocation, name);
         }
 
-        MethodDeclarationSyntax? syntax = callee.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<MethodDeclarationSyntax>().FirstOrDefault();
-        if (syntax is null || invocation.SemanticModel is null)
+        if (!_callees.TryGetValue(callee, out Callee? read))
         {
-            Report(invocation, $"the call to kernel '{name}', which is compiled in another assembly,",
-                "a kernel inlines only kernels whose source is in its own project; call that kernel's fused overload from ordinary code, or write its body out here");
-            return null;
+            read = ReadCallee(callee, invocation.SemanticModel?.Compilation);
+            _callees[callee] = read;
         }
 
-        var declarationProblems = new List<DiagnosticInfo>();
-        if (!KernelParser.ReadDeclaration(callee, syntax, declarationProblems, out EquatableArray<KernelParameter> parameters, out _))
+        if (read.Body is null)
         {
-            Report(invocation, $"the call to kernel '{name}', whose declaration is not valid,", "fix the errors reported on its declaration");
+            if (read.IsInSource)
+            {
+                Report(invocation, $"the call to kernel '{name}', whose declaration is not valid,", "fix the errors reported on its declaration");
+            }
+            else
+            {
+                Report(invocation, $"the call to kernel '{name}', which is compiled in another assembly,",
+                    "a kernel inlines only kernels whose source is in its own project; call that kernel's fused overload from ordinary code, or write its body out here");
+            }
+
             return null;
         }
 
@@ -75,26 +85,19 @@ internal sealed partial class BodyLowering
             }
         }
 
-        if (failed || !ArgumentsFitDeclaredShapes(name, parameters, arguments, nodes))
+        if (failed || !ArgumentsFitDeclaredShapes(name, read.Parameters, arguments, nodes))
         {
             return null;
         }
 
-        SemanticModel model = syntax.SyntaxTree == invocation.Syntax.SyntaxTree
-            ? invocation.SemanticModel
-            : invocation.SemanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
-        IOperation? body = model.GetOperation(syntax);
         var callers = _callers.Concat(new[] { callee }).ToArray();
-        var nested = new BodyLowering(_builder, callee, nodes, callers, _inlined);
-        _inlined.Add(callee);
-        int? output = body is null ? null : nested.LowerMethodBody(body);
-        if (nested._foundRecursion)
+        var nested = new BodyLowering(_builder, callee, nodes, callers, _callees);
+        int? output = nested.LowerMethodBody(read.Body);
+        if (nested._chainProblem != ChainProblem.None)
         {
-            // The callee calls back into a kernel being inlined: the cycle is reported here, at the call that closes it from this body.
-            _foundRecursion = true;
-            Report(invocation, $"the recursive call to '{name}'",
-                "calls between kernels are inlined, so a kernel cannot call itself, directly or through other kernels; write the computation out");
-            return null;
+            // Found further down the chain (the callee calls back into a kernel being inlined, or
+            // the chain is too deep): reported here, on this body's call into it.
+            return ChainFailure(nested._chainProblem, invocation, name);
         }
 
         if (nested.HasCompileErrors && nested._diagnostics.Count == 0)
@@ -111,6 +114,47 @@ internal sealed partial class BodyLowering
         }
 
         return output;
+    }
+
+    private int? ChainFailure(ChainProblem problem, IInvocationOperation invocation, string name)
+    {
+        _chainProblem = problem;
+        if (problem == ChainProblem.Recursion)
+        {
+            Report(invocation, $"the recursive call to '{name}'",
+                "calls between kernels are inlined, so a kernel cannot call itself, directly or through other kernels; write the computation out");
+        }
+        else
+        {
+            Report(invocation, $"the call to kernel '{name}', which calls kernels more than {MaxInlineDepth} levels deep,",
+                $"calls between kernels are inlined, up to {MaxInlineDepth} levels deep; write some of the computation out");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A called kernel's declaration and bound body, read once per kernel being compiled however
+    /// often it is called (binding a body is the front end's most expensive step). The body is null
+    /// when the kernel cannot be inlined: compiled in another assembly, or its declaration invalid.
+    /// </summary>
+    private sealed record Callee(bool IsInSource, string? Text, EquatableArray<KernelParameter> Parameters, IOperation? Body);
+
+    private static Callee ReadCallee(IMethodSymbol callee, Compilation? compilation)
+    {
+        MethodDeclarationSyntax? syntax = KernelParser.DeclarationOf(callee);
+        if (syntax is null || compilation is null)
+        {
+            return new Callee(false, null, EquatableArray<KernelParameter>.Empty, null);
+        }
+
+        if (!KernelParser.ReadDeclaration(callee, syntax, new List<DiagnosticInfo>(), out EquatableArray<KernelParameter> parameters, out _))
+        {
+            return new Callee(true, syntax.ToString(), parameters, null);
+        }
+
+        IOperation? body = compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax);
+        return new Callee(true, syntax.ToString(), parameters, body);
     }
 
     /// <summary>
@@ -143,7 +187,7 @@ internal sealed partial class BodyLowering
         IOperation targets = deconstruction.Target is IDeclarationExpressionOperation declaration ? declaration.Expression : deconstruction.Target;
         if (targets is not ITupleOperation tuple)
         {
-            Report(deconstruction, Describe(deconstruction), "declare the results as new locals: var (a, b) = Kernel(x);");
+            HasCompileErrors = true; // C# deconstructs only into tuples; anything else does not compile
             return;
         }
 

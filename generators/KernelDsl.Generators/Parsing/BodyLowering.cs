@@ -17,7 +17,8 @@ namespace KernelDsl.Generators.Parsing;
 /// </summary>
 internal sealed partial class BodyLowering
 {
-    private const string Supported = "a kernel body may use the Tensor<float> operators + - * / and unary -, float literals and parameters, 'var' locals, the functions of KernelDsl.Ops and other [Kernel] methods, and MathF.Sqrt, Exp, Log, Abs, Tanh, Min and Max on float values";
+    private static readonly string Supported = "a kernel body may use the Tensor<float> operators + - * / and unary -, float literals and parameters, 'var' locals, the functions of KernelDsl.Ops and other [Kernel] methods, and MathF."
+        + OpsCatalog.MathFFunctionList + " on float values";
 
     private readonly GraphBuilder _builder;
     private readonly Dictionary<ILocalSymbol, int> _locals = new(SymbolEqualityComparer.Default);
@@ -30,15 +31,15 @@ internal sealed partial class BodyLowering
     /// <summary>The kernels whose bodies are being lowered, outermost first: a call to one of them again would recurse.</summary>
     private readonly IReadOnlyList<IMethodSymbol> _callers;
 
-    /// <summary>Every kernel inlined so far, shared with the nested lowerings.</summary>
-    private readonly List<IMethodSymbol> _inlined;
+    /// <summary>Every kernel called so far, as read, shared with the nested lowerings.</summary>
+    private readonly Dictionary<IMethodSymbol, Callee> _callees;
 
-    private BodyLowering(GraphBuilder builder, IMethodSymbol method, int[]? arguments = null, IReadOnlyList<IMethodSymbol>? callers = null, List<IMethodSymbol>? inlined = null)
+    private BodyLowering(GraphBuilder builder, IMethodSymbol method, int[]? arguments = null, IReadOnlyList<IMethodSymbol>? callers = null, Dictionary<IMethodSymbol, Callee>? callees = null)
     {
         _builder = builder;
         _arguments = arguments;
         _callers = callers ?? new[] { method };
-        _inlined = inlined ?? new List<IMethodSymbol>();
+        _callees = callees ?? new Dictionary<IMethodSymbol, Callee>(SymbolEqualityComparer.Default);
     }
 
     /// <summary>True when the body contains code that does not bind; the C# compiler reports it.</summary>
@@ -49,8 +50,9 @@ internal sealed partial class BodyLowering
     /// <summary>For each builder node, the source construct that created it (for shape diagnostics).</summary>
     public IReadOnlyDictionary<int, LocationInfo?> NodeLocations => _nodeLocations;
 
-    /// <summary>The other kernels whose bodies were inlined, directly or through each other (the result depends on their text).</summary>
-    public IReadOnlyList<IMethodSymbol> InlinedKernels => _inlined;
+    /// <summary>The other kernels this body calls in source, directly or through each other, with the text they were read from (the result depends on it).</summary>
+    public IEnumerable<(IMethodSymbol Kernel, string Text)> InlinedKernels
+        => _callees.Where(c => c.Value.Text is not null).Select(c => (c.Key, c.Value.Text!));
 
     /// <summary>Lowers <paramref name="body"/> (an <see cref="IMethodBodyOperation"/>) and returns the output node, or null on failure.</summary>
     public static (int? Output, BodyLowering Lowering) Lower(IOperation body, GraphBuilder builder, IMethodSymbol method)
@@ -212,7 +214,7 @@ internal sealed partial class BodyLowering
         if (target.ContainingType?.ToDisplayString() != OpsCatalog.OpsTypeName)
         {
             Report(invocation, $"the call to '{target.ContainingType?.Name}.{target.Name}'",
-                "call only the functions of KernelDsl.Ops, other [Kernel] methods (whose bodies are inlined) and MathF's Sqrt, Exp, Log, Abs, Tanh, Min and Max, or write the computation out in the kernel body");
+                $"call only the functions of KernelDsl.Ops, other [Kernel] methods (whose bodies are inlined) and MathF's {OpsCatalog.MathFFunctionList}, or write the computation out in the kernel body");
             return null;
         }
 

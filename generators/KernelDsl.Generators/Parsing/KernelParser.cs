@@ -96,16 +96,18 @@ internal static class KernelParser
         return new KernelParseResult(SpecOf(method, syntax, graph), diagnostics.ToEquatableArray()) { Inlined = inlined };
     }
 
-    /// <summary>The kernels the body inlined, each once, in order, with the text each was read from.</summary>
+    /// <summary>The kernels the body inlined, each once, with the text each was read from.</summary>
     private static EquatableArray<InlinedKernel> InlinedKernels(BodyLowering lowering)
         => lowering.InlinedKernels
-            .Distinct<IMethodSymbol>(SymbolEqualityComparer.Default)
-            .Select(callee => new InlinedKernel(DocumentationCommentId.CreateDeclarationId(callee) ?? "", DeclarationText(callee) ?? ""))
+            .Select(callee => new InlinedKernel(DocumentationCommentId.CreateDeclarationId(callee.Kernel) ?? "", callee.Text))
             .ToEquatableArray();
 
+    /// <summary>A method's declaration in source, or null when it has none (it is compiled in another assembly).</summary>
+    internal static MethodDeclarationSyntax? DeclarationOf(IMethodSymbol method)
+        => method.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<MethodDeclarationSyntax>().FirstOrDefault();
+
     /// <summary>A method's declaration as written (attributes, signature and body), or null when it has no source.</summary>
-    internal static string? DeclarationText(IMethodSymbol method)
-        => method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax().ToString();
+    internal static string? DeclarationText(IMethodSymbol method) => DeclarationOf(method)?.ToString();
 
     /// <summary>
     /// The kernel as <see cref="SyntaxLowering"/> alone reads it, for tests that hold it to the bound

@@ -1,3 +1,4 @@
+using System.Linq;
 using KernelDsl.Compiler.Graph;
 
 namespace KernelDsl.Generators.Parsing;
@@ -49,5 +50,12 @@ internal static class OpsCatalog
     /// are not the fused Pow's.)
     /// </summary>
     public static Op? FindMathF(string name, int arity)
-        => name is "Exp" or "Log" or "Sqrt" or "Abs" or "Tanh" or "Min" or "Max" ? Find(name, arity) : null;
+        => System.Array.IndexOf(MathFFunctions, name) >= 0 ? Find(name, arity) : null;
+
+    /// <summary>The <c>System.MathF</c> functions a kernel body may call on float values.</summary>
+    private static readonly string[] MathFFunctions = { "Sqrt", "Exp", "Log", "Abs", "Tanh", "Min", "Max" };
+
+    /// <summary>Those functions' names as the diagnostics list them: "Sqrt, Exp, ..., Min and Max".</summary>
+    public static string MathFFunctionList { get; } =
+        string.Join(", ", MathFFunctions.Take(MathFFunctions.Length - 1)) + " and " + MathFFunctions[MathFFunctions.Length - 1];
 }

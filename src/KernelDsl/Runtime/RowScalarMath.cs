@@ -17,7 +17,6 @@ public static class RowScalarMath
     private const MethodImplOptions OutOfLine = MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization;
 
     [MethodImpl(OutOfLine)] public static SimdScalar Exp(SimdScalar x) => VectorMath.Exp(x);
-    [MethodImpl(OutOfLine)] public static SimdScalar ExpOfNonPositive(SimdScalar x) => VectorMath.ExpOfNonPositive(x);
     [MethodImpl(OutOfLine)] public static SimdScalar Log(SimdScalar x) => VectorMath.Log(x);
     [MethodImpl(OutOfLine)] public static SimdScalar Tanh(SimdScalar x) => VectorMath.Tanh(x);
     [MethodImpl(OutOfLine)] public static SimdScalar Sigmoid(SimdScalar x) => VectorMath.Sigmoid(x);
