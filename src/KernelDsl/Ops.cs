@@ -40,6 +40,12 @@ public static partial class Ops
     /// <summary>The complementary error function 1 - erf(x), elementwise (accurate where it is tiny).</summary>
     public static Tensor<float> Erfc(Tensor<float> x) => Map(x, static v => (float)DoubleMath.Erfc(v));
 
+    /// <summary>The sine (of radians), elementwise: NaN at ±∞.</summary>
+    public static Tensor<float> Sin(Tensor<float> x) => Tensor.Sin<float>(Checked(x));
+
+    /// <summary>The cosine (of radians), elementwise: NaN at ±∞.</summary>
+    public static Tensor<float> Cos(Tensor<float> x) => Tensor.Cos<float>(Checked(x));
+
     /// <summary>max(x, 0), elementwise (NaN stays NaN).</summary>
     public static Tensor<float> Relu(Tensor<float> x) => Tensor.Max<float>(Checked(x), 0f);
 

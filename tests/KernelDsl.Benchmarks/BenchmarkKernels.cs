@@ -13,6 +13,13 @@ public static partial class BenchmarkKernels
     [Kernel]
     public static Tensor<float> Silu(Tensor<float> x) => x * Sigmoid(x);
 
+    [Kernel]
+    public static Tensor<float> SinOf(Tensor<float> x) => Sin(x);
+
+    /// <summary>A rotation by angles, as a rotary embedding computes one half of each pair.</summary>
+    [Kernel]
+    public static Tensor<float> Rotate(Tensor<float> x, Tensor<float> y, Tensor<float> angle) => x * Cos(angle) - y * Sin(angle);
+
     /// <summary>A copy through the kernel runtime: the memory-bandwidth baseline, on the same cores.</summary>
     [Kernel]
     public static Tensor<float> Copy(Tensor<float> x) => x;

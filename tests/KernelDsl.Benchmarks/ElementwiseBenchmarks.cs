@@ -74,3 +74,62 @@ public class ElementwiseBenchmarks
     [Benchmark(Description = "SiLU eager body")]
     public Tensor<float> SiluEager() => BenchmarkKernels.Silu(_tensor);
 }
+
+/// <summary>
+/// Sin, and a rotation x·cos θ - y·sin θ (half of a rotary embedding), over 2^22 floats: fused
+/// against TensorPrimitives (op by op for the rotation, through temporaries) and against a copy of
+/// the same bytes through the kernel runtime.
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+public class TrigonometricBenchmarks
+{
+    private const int Length = 1 << 22;
+    private float[] _x = null!;
+    private float[] _y = null!;
+    private float[] _angle = null!;
+    private float[] _destination = null!;
+    private float[] _cos = null!;
+    private float[] _sin = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(1);
+        _x = new float[Length];
+        _y = new float[Length];
+        _angle = new float[Length];
+        for (int i = 0; i < Length; i++)
+        {
+            _x[i] = (float)(random.NextDouble() * 2 - 1);
+            _y[i] = (float)(random.NextDouble() * 2 - 1);
+            _angle[i] = (float)(random.NextDouble() * 200 - 100);
+        }
+
+        _destination = new float[Length];
+        _cos = new float[Length];
+        _sin = new float[Length];
+    }
+
+    [Benchmark(Description = "copy, kernel runtime (all cores)")]
+    public void CopyKernel() => BenchmarkKernels.Copy(_angle, _destination);
+
+    [Benchmark(Description = "Sin fused")]
+    public void SinFused() => BenchmarkKernels.SinOf(_angle, _destination);
+
+    [Benchmark(Description = "Sin TensorPrimitives (1 core)")]
+    public void SinPrimitives() => TensorPrimitives.Sin<float>(_angle, _destination);
+
+    [Benchmark(Description = "rotation fused")]
+    public void RotateFused() => BenchmarkKernels.Rotate(_x, _y, _angle, _destination);
+
+    [Benchmark(Description = "rotation TensorPrimitives op by op (1 core)")]
+    public void RotatePrimitives()
+    {
+        TensorPrimitives.Cos<float>(_angle, _cos);
+        TensorPrimitives.Sin<float>(_angle, _sin);
+        TensorPrimitives.Multiply(_x, _cos, _cos);
+        TensorPrimitives.Multiply(_y, _sin, _sin);
+        TensorPrimitives.Subtract(_cos, _sin, _destination);
+    }
+}

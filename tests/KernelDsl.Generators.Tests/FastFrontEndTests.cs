@@ -85,6 +85,7 @@ public sealed class FastFrontEndTests
     [InlineData("Reshape(Reshape(x, 0, 1, -1), 0, -1) + Reshape(x, [0, -1])")]
     [InlineData("Transpose(x, 1, 0) + Transpose(y, (1), -(-0))")]
     [InlineData("Sigmoid(x) + Silu(x) + Gelu(x) + Erf(x) + Erfc(x) + Abs(x) + Sqrt(Abs(x)) + Log(Abs(x) + 1f) + Relu(x)")]
+    [InlineData("Sin(x) * Cos(x * 2f) - Sin(Cos(x))")]
     public void OverloadsAndDefaultsAreChosenAsCSharpChoosesThem(string body)
     {
         string source = Kernel($"public static Tensor<float> K([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"B\", \"N\")] Tensor<float> y, [Shape(\"N\")] Tensor<float> g, float a) => {body};");

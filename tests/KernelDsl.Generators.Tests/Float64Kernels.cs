@@ -167,6 +167,8 @@ public static class Ops64
     public static D Log(D x) => x.Map(Math.Log);
     public static D Sqrt(D x) => x.Map(Math.Sqrt);
     public static D Erf(D x) => x.Map(Erf);
+    public static D Sin(D x) => x.Map(Math.Sin);
+    public static D Cos(D x) => x.Map(Math.Cos);
     public static D Clamp(D x, double min, double max) => x.Map(v => Math.Min(Math.Max(v, min), max));
     public static D LeakyRelu(D x, double alpha = 0.01) => x.Map(v => v < 0 ? alpha * v : v);
     public static D Pow(D x, double y) => x.Map(v => Math.Pow(v, y));

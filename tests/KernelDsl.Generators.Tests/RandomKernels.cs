@@ -173,8 +173,10 @@ internal sealed class RandomKernels(int seed)
         _ => "Sum(y, axis: 1)",
     };
 
-    private string Unary(string operand) => _random.Next(15) switch
+    private string Unary(string operand) => _random.Next(17) switch
     {
+        15 => $"Sin({operand})",
+        16 => $"Cos({Parenthesize(operand)} * {Literal()})",
         11 => $"LeakyRelu({operand}, 0.1f)",
         12 => $"Log(1f + Sigmoid({operand}))",
         13 => $"Erf({operand})",

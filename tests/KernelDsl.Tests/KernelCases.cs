@@ -47,6 +47,18 @@ public static class KernelCases
             Specials: [0f, -0f, 4f, -4f, 10f, float.NaN, .. Infinities]),
         new("ErfcKernel", static (x, _) => DoubleMath.Erfc(x[0]), [new Domain(-10, 10)], 8 * KernelCase.Ulp, 3e-45,
             Specials: [0f, -0f, 9.2f, 10f, 12f, -12f, float.NaN, .. Infinities]),
+        // Sin and Cos hold their relative accuracy near their zeros (the reduction keeps the argument's
+        // bits), up to the vector limit (65,536) and past it (MathF); the eager Tensor.Sin is held to
+        // an absolute bound there.
+        new("SinKernel", static (x, _) => Math.Sin(x[0]), [new Domain(-100, 100)], 2 * KernelCase.Ulp, 1e-45,
+            Specials: [0f, -0f, 1e-20f, -1e-30f, 3.14159274f, 6.28318548f, 1.57079637f, 355f, 65535.98f, 65536f, 65536.01f, -70000f, 1e6f, 1e30f, -3e38f, float.NaN, .. Infinities],
+            EagerTolerance: (4 * KernelCase.Ulp, 1e-7)),
+        new("CosKernel", static (x, _) => Math.Cos(x[0]), [new Domain(-100, 100)], 2 * KernelCase.Ulp, 1e-45,
+            Specials: [0f, -0f, 1e-20f, 1.57079637f, -4.71238899f, 3.14159274f, 65535.98f, 65536.01f, -70000f, 1e6f, 1e30f, float.NaN, .. Infinities],
+            EagerTolerance: (4 * KernelCase.Ulp, 1e-7)),
+        new("Rotation", static (x, _) => x[0] * Math.Cos(x[1]) - x[0] * x[0] * Math.Sin(x[1]), [Unit, new Domain(-1000, 1000)], 8 * KernelCase.Ulp, 1e-5),
+        new("MathFPowScale", static (x, s) => x[0] * Math.Pow(s[0], 1.5) + Math.Pow(x[0], Math.Pow(s[0], -2)), [Positive], 4 * KernelCase.Ulp, 1e-6, Scalars: [2.5f],
+            Specials: [0f, 1f, float.PositiveInfinity]),
         new("GeluKernel", static (x, _) => Gelu(x[0]), [new Domain(-14, 6)], 8 * KernelCase.Ulp, 1e-43, Specials: [0f, -10f, 10f, -13.5f, float.NaN]),
         new("GeluTanh", static (x, _) => 0.5 * x[0] * (1 + Math.Tanh(0.7978845608 * (x[0] + 0.044715 * x[0] * x[0] * x[0]))),
             [new Domain(-6, 6)], 4 * KernelCase.Ulp, 1e-6, Specials: [0f, -10f, 10f]),

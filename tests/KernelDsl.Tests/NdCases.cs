@@ -169,6 +169,12 @@ public static class NdCases
             RefTensor perRow = RefTensor.Zip(RefTensor.Zip(max, min, (m, n) => 1 - Erf(m) - Gelu(n)), RefTensor.Zip(squares, mean, (q, m) => Math.Pow(q, 0.25) * Math.Exp(m) + Erf(m)), (a, b) => a + b);
             return RefTensor.Zip(x * mean.Map(m => 1 / (1 + Math.Exp(-m))), perRow, (a, b) => a + b);
         }, 2e-5, 2e-6),
+        new("RotaryHalf", (t, _) =>
+        {
+            RefTensor angles = t[2] * t[3];
+            return t[0] * angles.Map(Math.Cos) - t[1] * angles.Map(Math.Sin);
+        }, 2e-6, 4e-6, Low: -3, High: 3),
+        new("RowAngles", (t, _) => t[0] * t[0].Mean().Map(Math.Cos) + (t[0].Max() * 3).Map(Math.Sin), 2e-6, 1e-6),
         new("CenteredByMoments", (t, _) => (t[0] - t[0].Mean()) * ((t[0] * 2) * (t[0] * 2)).Mean() + (t[0] - t[0].Mean()) * 0.5, 2e-5, 2e-6),
         new("MergeLiteralAndSymbol", (t, _) => t[0].Reshape(t[0].Shape[0], 2 * t[0].Shape[2]) + t[1], Elementwise, 0),
         new("TransposeCopy", (t, _) => t[0].Transpose(), 0, 0),

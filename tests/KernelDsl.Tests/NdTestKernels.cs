@@ -184,6 +184,22 @@ public static partial class NdTestKernels
         => x * Sigmoid(Mean(x, axis: -1, keepDims: true)) + Erfc(Max(x, axis: -1, keepDims: true)) - Gelu(Min(x, axis: -1, keepDims: true))
             + Pow(Sum(x * x, axis: -1, keepDims: true), 0.25f) * Exp(Mean(x, axis: -1, keepDims: true)) + Erf(Mean(x, axis: -1, keepDims: true));
 
+    /// <summary>
+    /// Rotary position embedding, one half of each pair: angles are positions [T, 1] times
+    /// frequencies [D] by broadcasting, and the rotation takes their Cos and Sin per element.
+    /// </summary>
+    [Kernel]
+    public static Tensor<float> RotaryHalf([Shape("T", "D")] Tensor<float> x1, [Shape("T", "D")] Tensor<float> x2, [Shape("T", "1")] Tensor<float> positions, [Shape("D")] Tensor<float> frequencies)
+    {
+        var angles = positions * frequencies;
+        return x1 * Cos(angles) - x2 * Sin(angles);
+    }
+
+    /// <summary>Sin and Cos of per-row values (each called once per row, out of line).</summary>
+    [Kernel]
+    public static Tensor<float> RowAngles([Shape("B", "N")] Tensor<float> x)
+        => x * Cos(Mean(x, axis: -1, keepDims: true)) + Sin(Max(x, axis: -1, keepDims: true) * 3f);
+
     /// <summary>Per-row moments as two named results, for <see cref="CenteredByMoments"/> to read one at a time.</summary>
     [Kernel]
     public static (Tensor<float> Mean, Tensor<float> MeanSquare) RowMoments([Shape("B", "N")] Tensor<float> x)

@@ -22,6 +22,10 @@ public static partial class TestKernels
     [Kernel] public static Tensor<float> SigmoidKernel(Tensor<float> x) => Sigmoid(x);
     [Kernel] public static Tensor<float> ErfKernel(Tensor<float> x) => Erf(x);
     [Kernel] public static Tensor<float> ErfcKernel(Tensor<float> x) => Erfc(x);
+    [Kernel] public static Tensor<float> SinKernel(Tensor<float> x) => Sin(x);
+    [Kernel] public static Tensor<float> CosKernel(Tensor<float> x) => Cos(x);
+    [Kernel] public static Tensor<float> Rotation(Tensor<float> x, Tensor<float> angle) => x * Cos(angle) - x * x * Sin(angle);
+    [Kernel] public static Tensor<float> MathFPowScale(Tensor<float> x, float s) => x * System.MathF.Pow(s, 1.5f) + Pow(x, System.MathF.Pow(s, -2f));
     [Kernel] public static Tensor<float> GeluKernel(Tensor<float> x) => Gelu(x);
     [Kernel] public static Tensor<float> SiluKernel(Tensor<float> x) => Silu(x);
     [Kernel] public static Tensor<float> ReluKernel(Tensor<float> x) => Relu(x);

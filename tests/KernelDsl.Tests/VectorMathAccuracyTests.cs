@@ -25,6 +25,10 @@ public sealed class VectorMathAccuracyTests(ITestOutputHelper output)
         ["Erf", -4.5, 4.5, 6.0],
         ["Erfc", -10.0, 10.0, 8.0],
         ["NormalCdf", -13.0, 8.0, 8.0],
+        ["Sin", -8.0, 8.0, 1.6],
+        ["Sin", -70000.0, 70000.0, 1.6],
+        ["Cos", -8.0, 8.0, 1.6],
+        ["Cos", -70000.0, 70000.0, 1.6],
     ];
 
     [Theory]
@@ -84,6 +88,49 @@ public sealed class VectorMathAccuracyTests(ITestOutputHelper output)
         Assert.Equal(1f, Scalar(VectorMath.Sigmoid, float.PositiveInfinity));
         Assert.Equal(1f, Scalar(VectorMath.Erf, 10f));
         Assert.Equal(-1f, Scalar(VectorMath.Erf, float.NegativeInfinity));
+
+        Assert.Equal(BitConverter.SingleToInt32Bits(-0f), BitConverter.SingleToInt32Bits(Scalar(VectorMath.Sin, -0f)));
+        Assert.Equal(BitConverter.SingleToInt32Bits(0f), BitConverter.SingleToInt32Bits(Scalar(VectorMath.Sin, 0f)));
+        Assert.Equal(-1e-30f, Scalar(VectorMath.Sin, -1e-30f));
+        Assert.Equal(1f, Scalar(VectorMath.Cos, 0f));
+        Assert.Equal(1f, Scalar(VectorMath.Cos, -0f));
+        foreach (float special in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+        {
+            Assert.True(float.IsNaN(Scalar(VectorMath.Sin, special)));
+            Assert.True(float.IsNaN(Scalar(VectorMath.Cos, special)));
+        }
+    }
+
+    /// <summary>
+    /// Lanes past <see cref="VectorMath.TrigonometricLimit"/> are handed to MathF one by one; the
+    /// other lanes of the same vector keep their vector result, so every width gives the same bits.
+    /// </summary>
+    [Fact]
+    public void SinAndCosOfLargeLanesAmongSmallOnesMatchTheScalarPath()
+    {
+        float[] x = new float[64];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (i % 3) switch { 0 => 0.1f * i, 1 => 1e6f + 37 * i, _ => i % 2 == 0 ? float.PositiveInfinity : -3e38f };
+        }
+
+        foreach (string function in new[] { "Sin", "Cos" })
+        {
+            float[] expected = Apply<SimdScalar>(function, x);
+            foreach (float[] actual in new[] { Apply<Simd512>(function, x), Apply<Simd256>(function, x), Apply<Simd128>(function, x) })
+            {
+                for (int i = 0; i < x.Length; i++)
+                {
+                    Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]), $"{function}({x[i]:R}) = {actual[i]:R}, the scalar path gives {expected[i]:R}");
+                }
+            }
+
+            for (int i = 0; i < x.Length; i++)
+            {
+                double reference = function == "Sin" ? Math.Sin(x[i]) : Math.Cos(x[i]);
+                Assert.True(UlpError(expected[i], reference) <= 1.5, $"{function}({x[i]:R}) = {expected[i]:R}, float64 gives {reference:R}");
+            }
+        }
     }
 
     /// <summary>The exponential of a known non-positive argument (softmax's x - max) gives Exp's bits, without the upper clamp.</summary>
@@ -133,6 +180,56 @@ public sealed class VectorMathAccuracyTests(ITestOutputHelper output)
         Assert.Equal(MathF.Pow(3.7f, 2.2f), Pow(3.7f, 2.2f), 5);
     }
 
+    /// <summary>
+    /// Every special case of <c>MathF.Pow</c> (C99 pow: signed zeros, infinities, -1 to an infinite
+    /// power, NaN), bit for bit, at every width: what lets a kernel body call MathF.Pow on its floats
+    /// and a fused Pow match the eager one on such inputs.
+    /// </summary>
+    [Fact]
+    public void PowMatchesMathFPowOnEverySpecialCase()
+    {
+        float[] values = [0f, -0f, 1f, -1f, 0.5f, -0.5f, 2f, -2f, 3f, -3f, 1.5f, -1.5f, 1e10f, -1e10f, float.PositiveInfinity, float.NegativeInfinity, float.NaN];
+        var x = new float[values.Length * values.Length];
+        var y = new float[x.Length];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = values[i / values.Length];
+            y[i] = values[i % values.Length];
+        }
+
+        foreach (float[] actual in new[] { ApplyPow<Simd512>(x, y), ApplyPow<Simd256>(x, y), ApplyPow<Simd128>(x, y), ApplyPow<SimdScalar>(x, y) })
+        {
+            for (int i = 0; i < x.Length; i++)
+            {
+                float expected = MathF.Pow(x[i], y[i]);
+                bool special = IsSpecial(x[i]) || IsSpecial(y[i]) || Math.Abs(x[i]) == 1 || float.IsNaN(expected) || float.IsInfinity(expected) || expected == 0;
+                bool same = float.IsNaN(expected) ? float.IsNaN(actual[i])
+                    : special ? BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual[i])
+                    : UlpError(actual[i], Math.Pow(x[i], y[i])) <= 1 + Math.Abs(y[i] * Math.Log(Math.Abs(x[i]))); // Pow's documented error model
+                Assert.True(same, $"Pow({x[i]:R}, {y[i]:R}) = {actual[i]:R}, MathF.Pow gives {expected:R}");
+            }
+        }
+    }
+
+    private static bool IsSpecial(float value) => value == 0 || !float.IsFinite(value);
+
+    private static float[] ApplyPow<V>(float[] x, float[] y) where V : struct, ISimdFloat<V>
+    {
+        var result = new float[x.Length];
+        int i = 0;
+        for (; i + V.Count <= x.Length; i += V.Count)
+        {
+            V.Store(VectorMath.Pow(V.Load(ref x[0], i), V.Load(ref y[0], i)), ref result[0], i);
+        }
+
+        for (; i < x.Length; i++)
+        {
+            result[i] = VectorMath.Pow(SimdScalar.Create(x[i]), SimdScalar.Create(y[i])).Value;
+        }
+
+        return result;
+    }
+
     private static float Scalar(Func<SimdScalar, SimdScalar> function, float x) => function(SimdScalar.Create(x)).Value;
 
     private static float[] Sweep(double low, double high, bool logScale)
@@ -158,6 +255,8 @@ public sealed class VectorMathAccuracyTests(ITestOutputHelper output)
             "Erf" => VectorMath.Erf,
             "Erfc" => VectorMath.Erfc,
             "NormalCdf" => VectorMath.NormalCdf,
+            "Sin" => VectorMath.Sin,
+            "Cos" => VectorMath.Cos,
             _ => throw new ArgumentException(function),
         };
         var y = new float[x.Length];
@@ -178,6 +277,8 @@ public sealed class VectorMathAccuracyTests(ITestOutputHelper output)
         "Erf" => DoubleMath.Erf(x),
         "Erfc" => DoubleMath.Erfc(x),
         "NormalCdf" => 0.5 * DoubleMath.Erfc(-x / Math.Sqrt(2)),
+        "Sin" => Math.Sin(x),
+        "Cos" => Math.Cos(x),
         _ => throw new ArgumentException(function),
     };
 

@@ -21,6 +21,8 @@ public enum Op
     Sigmoid,
     Erf,
     Erfc,
+    Sin,
+    Cos,
     /// <summary>The standard normal CDF Φ(x); produced by lowering Gelu.</summary>
     NormalCdf,
     Add,
@@ -82,13 +84,17 @@ public static class OpInfo
     public static int Arity(Op op) => op switch
     {
         Op.Input or Op.ScalarInput or Op.Constant => 0,
-        Op.Neg or Op.Abs or Op.Sqrt or Op.Exp or Op.Log or Op.Tanh or Op.Sigmoid or Op.Erf or Op.Erfc or Op.NormalCdf
+        Op.Neg or Op.Abs or Op.Sqrt or Op.Exp or Op.Log or Op.Tanh or Op.Sigmoid or Op.Erf or Op.Erfc or Op.Sin or Op.Cos or Op.NormalCdf
             or Op.Relu or Op.Gelu or Op.Silu => 1,
         Op.Sum or Op.Mean or Op.Prod or Op.ReduceMax or Op.ReduceMin or Op.Transpose or Op.Slice or Op.Reshape => 1,
         Op.Where or Op.Clamp => 3,
         Op.Tuple => -1,
         _ => 2,
     };
+
+    /// <summary>Whether the op is a function the runtime's <c>VectorMath</c> computes (a transcendental, or Pow), rather than an operator or intrinsic.</summary>
+    public static bool IsVectorMathFunction(Op op)
+        => op is Op.Exp or Op.Log or Op.Tanh or Op.Sigmoid or Op.Erf or Op.Erfc or Op.Sin or Op.Cos or Op.NormalCdf or Op.Pow;
 
     /// <summary>Whether the op yields a boolean mask rather than floats.</summary>
     public static bool IsComparison(Op op) => op is Op.Less or Op.LessEqual or Op.Greater or Op.GreaterEqual or Op.Equal or Op.NotEqual;

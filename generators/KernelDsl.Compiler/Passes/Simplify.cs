@@ -87,6 +87,8 @@ public static class Simplify
             Op.Log => Math.Log(a),
             Op.Tanh => Math.Tanh(a),
             Op.Sigmoid => 1 / (1 + Math.Exp(-a)),
+            Op.Sin => Math.Sin(a),
+            Op.Cos => Math.Cos(a),
             Op.Add => a + c,
             Op.Sub => a - c,
             Op.Mul => a * c,

@@ -24,7 +24,7 @@ internal static class CSharpExpressions
             Op.Neg => $"-{Operand(0)}",
             Op.Abs or Op.Sqrt or Op.Min or Op.Max => $"{type}.{node.Op}({Args()})",
             Op.Exp when node.NonPositiveOperand => $"{CSharpLoopRenderer.Runtime}::VectorMath.ExpOfNonPositive({Args()})",
-            Op.Exp or Op.Log or Op.Tanh or Op.Sigmoid or Op.Erf or Op.Erfc or Op.NormalCdf or Op.Pow => $"{CSharpLoopRenderer.Runtime}::VectorMath.{node.Op}({Args()})",
+            _ when OpInfo.IsVectorMathFunction(node.Op) => $"{CSharpLoopRenderer.Runtime}::VectorMath.{node.Op}({Args()})",
             Op.Less => $"{type}.LessThan({Args()})",
             Op.LessEqual => $"{type}.LessThanOrEqual({Args()})",
             Op.Greater => $"{type}.GreaterThan({Args()})",

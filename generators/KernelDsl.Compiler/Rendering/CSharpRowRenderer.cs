@@ -149,7 +149,7 @@ public static class CSharpRowRenderer
             {
                 code = ValueName(s.Node.Operands[0]); // a reduction over a size-1 axis is its operand
             }
-            else if (s.Node.Op is Op.Exp or Op.Log or Op.Tanh or Op.Sigmoid or Op.Erf or Op.Erfc or Op.NormalCdf or Op.Pow)
+            else if (OpInfo.IsVectorMathFunction(s.Node.Op))
             {
                 // Out of line (RowScalarMath): inlined, one lane's worth spends the row method's inlining budget.
                 // (Exp serves a non-positive operand too: ExpOfNonPositive gives the same bits, only faster in a vector loop.)

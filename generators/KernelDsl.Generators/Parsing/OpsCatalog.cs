@@ -23,6 +23,8 @@ internal static class OpsCatalog
         ("Sigmoid", 1) => Op.Sigmoid,
         ("Erf", 1) => Op.Erf,
         ("Erfc", 1) => Op.Erfc,
+        ("Sin", 1) => Op.Sin,
+        ("Cos", 1) => Op.Cos,
         ("Relu", 1) => Op.Relu,
         ("Gelu", 1) => Op.Gelu,
         ("Silu", 1) => Op.Silu,
@@ -46,14 +48,13 @@ internal static class OpsCatalog
     /// <summary>
     /// The graph op for a call of <c>System.MathF.<paramref name="name"/></c> on float values (a
     /// scale such as <c>1f / MathF.Sqrt(d)</c>), or null: the functions whose fused form is the
-    /// Ops function of the same name. (MathF.Pow is left out: its special cases for negative bases
-    /// are not the fused Pow's.)
+    /// Ops function of the same name, with the same special cases.
     /// </summary>
     public static Op? FindMathF(string name, int arity)
         => System.Array.IndexOf(MathFFunctions, name) >= 0 ? Find(name, arity) : null;
 
     /// <summary>The <c>System.MathF</c> functions a kernel body may call on float values.</summary>
-    private static readonly string[] MathFFunctions = { "Sqrt", "Exp", "Log", "Abs", "Tanh", "Min", "Max" };
+    private static readonly string[] MathFFunctions = { "Sqrt", "Exp", "Log", "Abs", "Tanh", "Sin", "Cos", "Pow", "Min", "Max" };
 
     /// <summary>Those functions' names as the diagnostics list them: "Sqrt, Exp, ..., Min and Max".</summary>
     public static string MathFFunctionList { get; } =

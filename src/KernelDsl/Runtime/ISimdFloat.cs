@@ -81,6 +81,13 @@ public interface ISimdFloat<TSelf> where TSelf : struct, ISimdFloat<TSelf>
     static abstract TSelf IsNaN(TSelf value);
     static abstract TSelf And(TSelf left, TSelf right);
     static abstract TSelf Or(TSelf left, TSelf right);
+    static abstract TSelf Xor(TSelf left, TSelf right);
+
+    /// <summary>A mask of the lanes whose bit pattern has any of <paramref name="bits"/> set (an integer test, so exact for any pattern).</summary>
+    static abstract TSelf AnyBitsSet(TSelf value, int bits);
+
+    /// <summary>Whether any lane of <paramref name="mask"/> is set: for a branch to a rarely taken path.</summary>
+    static abstract bool Any(TSelf mask);
 
     /// <summary>Where <paramref name="mask"/> is all ones, <paramref name="ifTrue"/>; else <paramref name="ifFalse"/>.</summary>
     static abstract TSelf Select(TSelf mask, TSelf ifTrue, TSelf ifFalse);

@@ -22,6 +22,8 @@ public static class RowScalarMath
     [MethodImpl(OutOfLine)] public static SimdScalar Sigmoid(SimdScalar x) => VectorMath.Sigmoid(x);
     [MethodImpl(OutOfLine)] public static SimdScalar Erf(SimdScalar x) => VectorMath.Erf(x);
     [MethodImpl(OutOfLine)] public static SimdScalar Erfc(SimdScalar x) => VectorMath.Erfc(x);
+    [MethodImpl(OutOfLine)] public static SimdScalar Sin(SimdScalar x) => VectorMath.Sin(x);
+    [MethodImpl(OutOfLine)] public static SimdScalar Cos(SimdScalar x) => VectorMath.Cos(x);
     [MethodImpl(OutOfLine)] public static SimdScalar NormalCdf(SimdScalar x) => VectorMath.NormalCdf(x);
     [MethodImpl(OutOfLine)] public static SimdScalar Pow(SimdScalar x, SimdScalar y) => VectorMath.Pow(x, y);
 }

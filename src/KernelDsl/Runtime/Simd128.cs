@@ -108,6 +108,15 @@ public readonly struct Simd128 : ISimdFloat<Simd128>
     public static Simd128 Or(Simd128 left, Simd128 right) => new(left._value | right._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128 Xor(Simd128 left, Simd128 right) => new(left._value ^ right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128 AnyBitsSet(Simd128 value, int bits) => new(~Vector128.Equals(value._value.AsInt32() & Vector128.Create(bits), Vector128<int>.Zero).AsSingle());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Any(Simd128 mask) => Vector128.ExtractMostSignificantBits(mask._value) != 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd128 Select(Simd128 mask, Simd128 ifTrue, Simd128 ifFalse) => new(Vector128.ConditionalSelect(mask._value, ifTrue._value, ifFalse._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

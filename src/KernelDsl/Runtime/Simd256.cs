@@ -108,6 +108,15 @@ public readonly struct Simd256 : ISimdFloat<Simd256>
     public static Simd256 Or(Simd256 left, Simd256 right) => new(left._value | right._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256 Xor(Simd256 left, Simd256 right) => new(left._value ^ right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256 AnyBitsSet(Simd256 value, int bits) => new(~Vector256.Equals(value._value.AsInt32() & Vector256.Create(bits), Vector256<int>.Zero).AsSingle());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Any(Simd256 mask) => Vector256.ExtractMostSignificantBits(mask._value) != 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd256 Select(Simd256 mask, Simd256 ifTrue, Simd256 ifFalse) => new(Vector256.ConditionalSelect(mask._value, ifTrue._value, ifFalse._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

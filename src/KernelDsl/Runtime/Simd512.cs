@@ -108,6 +108,15 @@ public readonly struct Simd512 : ISimdFloat<Simd512>
     public static Simd512 Or(Simd512 left, Simd512 right) => new(left._value | right._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512 Xor(Simd512 left, Simd512 right) => new(left._value ^ right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512 AnyBitsSet(Simd512 value, int bits) => new(~Vector512.Equals(value._value.AsInt32() & Vector512.Create(bits), Vector512<int>.Zero).AsSingle());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Any(Simd512 mask) => Vector512.ExtractMostSignificantBits(mask._value) != 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512 Select(Simd512 mask, Simd512 ifTrue, Simd512 ifFalse) => new(Vector512.ConditionalSelect(mask._value, ifTrue._value, ifFalse._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

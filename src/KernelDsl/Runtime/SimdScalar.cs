@@ -112,6 +112,15 @@ public readonly struct SimdScalar : ISimdFloat<SimdScalar>
     public static SimdScalar Or(SimdScalar left, SimdScalar right) => FromBits(Bits(left) | Bits(right));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static SimdScalar Xor(SimdScalar left, SimdScalar right) => FromBits(Bits(left) ^ Bits(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static SimdScalar AnyBitsSet(SimdScalar value, int bits) => Mask((Bits(value) & bits) != 0);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Any(SimdScalar mask) => Bits(mask) < 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static SimdScalar Select(SimdScalar mask, SimdScalar ifTrue, SimdScalar ifFalse)
         => FromBits((Bits(mask) & Bits(ifTrue)) | (~Bits(mask) & Bits(ifFalse)));
 

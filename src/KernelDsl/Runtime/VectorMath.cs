@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.CompilerServices;
 
 namespace KernelDsl.Runtime;
@@ -235,22 +236,104 @@ public static class VectorMath
     }
 
     /// <summary>
-    /// x^y as e^(y·log|x|), with the sign and special cases of <c>MathF.Pow</c>: a negative base gives
-    /// a negative result for odd integer y and NaN for non-integer y; x^0 = 1 and 1^y = 1 even for NaN.
-    /// A negative zero base is treated as +0.
+    /// x^y as e^(y·log|x|), with every special case of <c>MathF.Pow</c> (C99 pow): a base with its
+    /// sign bit set (-0 and -∞ included) gives a negative result for odd integer y, a finite negative
+    /// base gives NaN for non-integer y; x^±0 = 1 and 1^y = 1 even for NaN, and (-1)^±∞ = 1.
     /// The error grows with |y·log x|: ≤ 1 + |y·ln x| ulp approximately (see docs/performance.md).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V Pow<V>(V x, V y) where V : struct, ISimdFloat<V>
     {
+        // |x|^y: e^(y·log|x|) is also right for the zeros and infinities of x and y (0 or ∞), except
+        // where y·log|x| is ∞·0 (|x| = 1, y = ±∞), handled with x^0 below.
         V magnitude = Exp(y * Log(V.Abs(x)));
-        V negativeBase = V.LessThan(x, V.Create(0f));
-        V yIsInteger = V.Equal(V.Round(y), y);
+        V yIsInteger = V.Equal(V.Round(y), y); // ±∞ counts as an even integer
         V half = y * V.Create(0.5f);
         V yIsOdd = V.And(yIsInteger, V.NotEqual(V.Round(half), half));
-        V result = V.Select(V.And(negativeBase, yIsOdd), -magnitude, magnitude);
-        result = V.Select(negativeBase, V.Select(yIsInteger, result, V.Create(float.NaN)), result);
+        V result = V.Xor(magnitude, V.And(V.And(V.AnyBitsSet(x, int.MinValue), yIsOdd), V.Create(-0f)));
+        V finiteNegative = V.And(V.LessThan(x, V.Create(0f)), V.GreaterThan(x, V.Create(float.NegativeInfinity)));
+        result = V.Select(finiteNegative, V.Select(yIsInteger, result, V.Create(float.NaN)), result);
         V one = V.Create(1f);
-        return V.Select(V.Or(V.Equal(y, V.Create(0f)), V.Equal(x, one)), one, result);
+        V unitBaseInfinitePower = V.And(V.Equal(V.Abs(x), one), V.Equal(V.Abs(y), V.Create(float.PositiveInfinity)));
+        return V.Select(V.Or(V.Or(V.Equal(y, V.Create(0f)), V.Equal(x, one)), unitBaseInfinitePower), one, result);
+    }
+
+    /// <summary>
+    /// The sine. |x| is reduced to r = |x| - q·π/2 with q = round(|x|·2/π) and |r| ≲ π/4 (π/2 in
+    /// three parts, each subtracted with one FMA: the first subtraction is exact, so arguments
+    /// near a multiple of π/2 keep their significant bits), then sin r or cos r by their Taylor-like
+    /// polynomials (Cephes' sinf/cosf coefficients), chosen and signed by q mod 4 and the sign of x.
+    /// Lanes with |x| above <see cref="TrigonometricLimit"/>, ±∞ included, take <c>MathF.Sin</c>
+    /// instead, out of line; NaN propagates and sin(-0) = -0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V Sin<V>(V x) where V : struct, ISimdFloat<V> => SinOrCos(x, cosine: false);
+
+    /// <summary>The cosine: <see cref="Sin{V}"/>'s reduction one quadrant on (cos x = sin(|x| + π/2)); <c>MathF.Cos</c> above <see cref="TrigonometricLimit"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V Cos<V>(V x) where V : struct, ISimdFloat<V> => SinOrCos(x, cosine: true);
+
+    /// <summary>
+    /// The largest |x| that <see cref="Sin{V}"/> and <see cref="Cos{V}"/> reduce in vector lanes. The
+    /// three-part reduction stays within their bound well beyond it (q·π/2 is exact to about 2^-72·q);
+    /// above it lanes are rare in practice (angles are reduced before they grow large) and are handed
+    /// to the C library, which reduces any float exactly.
+    /// </summary>
+    public const float TrigonometricLimit = 65536f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V SinOrCos<V>(V x, bool cosine) where V : struct, ISimdFloat<V>
+    {
+        // q = round(|x|·2/π) by adding 1.5·2^23, whose last place is 1: the sum's low bits hold q.
+        V a = V.Abs(x);
+        V shifter = V.Create(12582912f);
+        V shifted = V.FusedMultiplyAdd(a, V.Create(0.636619747f), shifter);
+        V q = shifted - shifter;
+
+        // r = |x| - q·π/2, π/2 = 1.57079637 - 4.37113883e-8 - 1.71512451e-15 (to 1e-23).
+        V r = V.FusedMultiplyAdd(q, V.Create(-1.57079637f), a);
+        r = V.FusedMultiplyAdd(q, V.Create(4.37113883e-8f), r);
+        r = V.FusedMultiplyAdd(q, V.Create(1.71512451e-15f), r);
+
+        // sin r = r + r³·s(r²), cos r = 1 - r²/2 + r⁴·c(r²).
+        V rr = r * r;
+        V s = V.FusedMultiplyAdd(V.FusedMultiplyAdd(V.Create(-1.9515295891e-4f), rr, V.Create(8.3321608736e-3f)), rr, V.Create(-1.6666654611e-1f));
+        V sinR = V.FusedMultiplyAdd(s * rr, r, r);
+        V c = V.FusedMultiplyAdd(V.FusedMultiplyAdd(V.Create(2.443315711809948e-5f), rr, V.Create(-1.388731625493765e-3f)), rr, V.Create(4.166664568298827e-2f));
+        V cosR = V.FusedMultiplyAdd(V.FusedMultiplyAdd(c, rr, V.Create(-0.5f)), rr, V.Create(1f));
+
+        // sin(|x|) is sin r, cos r, -sin r, -cos r for q mod 4 = 0, 1, 2, 3; cos(|x|) = sin(|x| + π/2)
+        // is the next quadrant's. Adding 1 to the shifted sum (exact) adds 1 to q. sin is odd: the
+        // sign of x goes on last, by its bit, so sin(-0) = -0.
+        V quadrant = cosine ? shifted + V.Create(1f) : shifted;
+        V y = V.Select(V.AnyBitsSet(quadrant, 1), cosR, sinR);
+        V sign = V.And(V.AnyBitsSet(quadrant, 2), V.Create(-0f));
+        if (!cosine)
+        {
+            sign = V.Xor(sign, V.And(x, V.Create(-0f)));
+        }
+
+        y = V.Xor(y, sign);
+        V large = V.GreaterThan(a, V.Create(TrigonometricLimit));
+        return V.Any(large) ? SinOrCosOfLargeLanes(x, y, large, cosine) : y;
+    }
+
+    /// <summary>The lanes of <paramref name="large"/> replaced by <c>MathF.Sin</c> or <c>MathF.Cos</c> of <paramref name="x"/>: the same bits at every width.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static V SinOrCosOfLargeLanes<V>(V x, V y, V large, bool cosine) where V : struct, ISimdFloat<V>
+    {
+        Span<float> lanes = stackalloc float[3 * V.Count];
+        V.Store(x, ref lanes[0], 0);
+        V.Store(y, ref lanes[0], V.Count);
+        V.Store(large, ref lanes[0], 2 * V.Count);
+        for (int i = 0; i < V.Count; i++)
+        {
+            if (BitConverter.SingleToInt32Bits(lanes[(2 * V.Count) + i]) != 0)
+            {
+                lanes[V.Count + i] = cosine ? MathF.Cos(lanes[i]) : MathF.Sin(lanes[i]);
+            }
+        }
+
+        return V.Load(ref lanes[0], V.Count);
     }
 }
