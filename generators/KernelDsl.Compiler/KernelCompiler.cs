@@ -79,7 +79,7 @@ public static class KernelCompiler
         for (int g = 0; g < plan.Groups.Count; g++)
         {
             NdGroup group = plan.Groups[g];
-            RowProgram? program = group.Kind is NdGroupKind.Copy or NdGroupKind.AxisReduction || group.Kind == NdGroupKind.Contraction && ShapedKernelEmitter.IsBareProduct(group)
+            RowProgram? program = group.Kind is NdGroupKind.Copy or NdGroupKind.AxisReduction or NdGroupKind.Concat || group.Kind == NdGroupKind.Contraction && ShapedKernelEmitter.IsBareProduct(group)
                 ? null
                 : RowLowering.Lower(graph, inferred.Shapes, group, plan.Materialized.ToList(), ShapedKernelEmitter.StructName(spec.MethodName, group, g));
             programs.Add(program);

@@ -73,6 +73,85 @@ public static partial class Ops
     }
 
     /// <summary>
+    /// <paramref name="x"/> and <paramref name="y"/> joined along <paramref name="axis"/> (negative
+    /// counts from the end), as ONNX Concat and NumPy's concatenate: the same rank, the same
+    /// dimensions but along the axis, where the result's size is the sum. Fused kernels write each
+    /// operand into its place in the result.
+    /// </summary>
+    /// <exception cref="ArgumentException">The ranks differ, or a dimension other than the axis differs (the message names it and both tensors).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The axis is out of range for the tensors' rank.</exception>
+    public static Tensor<float> Concat(Tensor<float> x, Tensor<float> y, int axis = -1) => Concatenate(axis, [x, y], ["x", "y"]);
+
+    /// <summary>Three tensors joined along <paramref name="axis"/>; see <see cref="Concat(Tensor{float}, Tensor{float}, int)"/>.</summary>
+    public static Tensor<float> Concat(Tensor<float> x, Tensor<float> y, Tensor<float> z, int axis = -1) => Concatenate(axis, [x, y, z], ["x", "y", "z"]);
+
+    /// <summary>Four tensors joined along <paramref name="axis"/>; see <see cref="Concat(Tensor{float}, Tensor{float}, int)"/>.</summary>
+    public static Tensor<float> Concat(Tensor<float> w, Tensor<float> x, Tensor<float> y, Tensor<float> z, int axis = -1) => Concatenate(axis, [w, x, y, z], ["w", "x", "y", "z"]);
+
+    private static Tensor<float> Concatenate(int axis, Tensor<float>[] tensors, string[] names)
+    {
+        for (int k = 0; k < tensors.Length; k++)
+        {
+            Checked(tensors[k], names[k]);
+            if (tensors[k].Rank != tensors[0].Rank)
+            {
+                throw new ArgumentException($"Concat: {names[k]} has rank {tensors[k].Rank} (shape {KernelArguments.FormatShape(tensors[k].Lengths)}) but {names[0]} rank {tensors[0].Rank} (shape {KernelArguments.FormatShape(tensors[0].Lengths)}).", names[k]);
+            }
+        }
+
+        int rank = tensors[0].Rank;
+        int along = axis < 0 ? axis + rank : axis;
+        if (along < 0 || along >= rank)
+        {
+            throw new ArgumentOutOfRangeException(nameof(axis), axis, $"Axis {axis} is out of range for tensors of rank {rank}.");
+        }
+
+        nint[] shape = tensors[0].Lengths.ToArray();
+        for (int k = 1; k < tensors.Length; k++)
+        {
+            for (int d = 0; d < rank; d++)
+            {
+                if (d != along && tensors[k].Lengths[d] != shape[d])
+                {
+                    throw new ArgumentException($"Concat along axis {axis}: dimension {d} is {shape[d]} in {names[0]} (shape {KernelArguments.FormatShape(tensors[0].Lengths)}) but {tensors[k].Lengths[d]} in {names[k]} (shape {KernelArguments.FormatShape(tensors[k].Lengths)}).", names[k]);
+                }
+            }
+
+            shape[along] = checked(shape[along] + tensors[k].Lengths[along]);
+        }
+
+        // Row-major: for each index of the dimensions before the axis, every tensor's block in turn.
+        nint outer = 1, inner = 1;
+        for (int d = 0; d < along; d++)
+        {
+            outer *= shape[d];
+        }
+
+        for (int d = along + 1; d < rank; d++)
+        {
+            inner *= shape[d];
+        }
+
+        Tensor<float> result = Tensor.CreateFromShapeUninitialized<float>(shape);
+        Span<float> destination = KernelArguments.AsSpan(result.AsTensorSpan(), "result");
+        nint offset = 0;
+        for (int k = 0; k < tensors.Length; k++)
+        {
+            Tensor<float> tensor = tensors[k].IsDense ? tensors[k] : tensors[k].ToDenseTensor();
+            ReadOnlySpan<float> source = KernelArguments.AsSpan(tensor.AsReadOnlyTensorSpan(), names[k]);
+            int block = checked((int)(tensor.Lengths[along] * inner));
+            for (nint o = 0; o < outer && block > 0; o++)
+            {
+                source.Slice(checked((int)(o * block)), block).CopyTo(destination.Slice(checked((int)(o * shape[along] * inner + offset))));
+            }
+
+            offset += block;
+        }
+
+        return result;
+    }
+
+    /// <summary>
     /// The same elements, in the same row-major order, with new lengths (ONNX Reshape): a length of
     /// 0 copies x's length at that position, and one length may be -1, inferred from the others.
     /// Fused kernels read it as a view of x's memory (x must then be dense).

@@ -83,6 +83,14 @@ public sealed class DiagnosticTests
         "Kernel method 'F' has parameter 'x' with the dimension '4294967296*4294967296' in [Shape], whose size does not fit in 64 bits")]
     [InlineData("[Kernel] static Tensor<float> [|F|]([Shape(\"B\", \"H**D\")] Tensor<float> x) => x;", "KD0006",
         "Kernel method 'F' has parameter 'x' with the dimension 'H**D' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen), a size (digits) or a product of them (H*D)")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"S\", \"D\")] Tensor<float> y) => [|Concat(x, y, axis: -1)|];", "KD0013",
+        "Shape error: cannot concatenate [T, D] with [S, D] along axis -1: dimension 0 is T in operand 1 but S in operand 2")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"D\")] Tensor<float> b) => [|Concat(x, b)|] * 2f;", "KD0013",
+        "Shape error: cannot concatenate [T, D] with [D]: operand 2 has rank 1, operand 1 rank 2")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"T\", \"E\")] Tensor<float> y) => [|Concat(x, y, x * 2f)|];", "KD0013",
+        "Shape error: cannot concatenate [T, D] with [T, E] with [T, D] along axis -1: the result's size there, D + E, is not a size a shape can name (concatenate pieces whose sizes along the axis are literals, or multiples of the same symbols)")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x) => [|Concat(x, x, axis: 2)|];", "KD0003",
+        "Shape error: axis 2 is out of range for [T, D], which has rank 2 (valid axes: -2 to 1)")]
     public void ShapeErrorsAreReportedOnTheSubexpression(string kernel, string id, string message)
         => AssertSingle(id, kernel, message);
 
@@ -110,6 +118,9 @@ public sealed class DiagnosticTests
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x, float d) => Softmax(x / System.MathF.Sqrt(d)) * System.MathF.Exp(-d) + System.MathF.Max(System.MathF.Abs(d), System.MathF.Min(System.MathF.Log(d), System.MathF.Tanh(d)));")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x, float angle) => x * System.MathF.Cos(angle) + Sin(x) * System.MathF.Sin(angle) - System.MathF.Pow(angle, -0.5f);")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"T\", \"N\")] Tensor<float> x) => Softmax(x, axis: 0) + LogSoftmax(x, axis: -2);")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"3\", \"D\")] Tensor<float> z) => Softmax(Concat(Concat(x, x, axis: 0), x, axis: 0) * 2f, axis: 0) + Sum(Concat(z, z, axis: 0), axis: 0, keepDims: true);")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"T\", \"3\")] Tensor<float> y) => Sum(Concat(y, y, axis: 1), axis: -1, keepDims: true) * MatMul(Concat(x, x, axis: -1), Transpose(Concat(x, x)));")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"2*D\")] Tensor<float> x, [Shape(\"T\", \"D\")] Tensor<float> y) => Concat(x, y, y, y, axis: 1) / Concat(y, x, y, y);")]
     public void ShapedNearMissesReportNothingAndCompile(string kernel)
     {
         AnalysisRun run = AnalyzerHarness.Run(Prefix + "    " + kernel + "\n}\n");

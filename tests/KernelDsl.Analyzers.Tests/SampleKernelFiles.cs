@@ -42,6 +42,10 @@ internal static class SampleKernelFiles
             }
 
             [Kernel] public static Tensor<float> Stacked([Shape("B", "T", "D")] Tensor<float> x) => Gelu(Layers.Gelu(x) * 2f) - Sum(Gelu(x), axis: -1, keepDims: true);
+
+            [Kernel]
+            public static Tensor<float> Rotated([Shape("T", "D")] Tensor<float> x1, [Shape("T", "D")] Tensor<float> x2, [Shape("D")] Tensor<float> angle)
+                => Softmax(Concat(x1 * Cos(angle) - x2 * Sin(angle), x2 * Cos(angle) + x1 * Sin(angle), axis: -1) * System.MathF.Pow(2f, -0.5f));
         }
         """;
 }

@@ -118,6 +118,25 @@ public sealed class NdPipelineTests
         Assert.Empty(plan.Temporaries);
     }
 
+    /// <summary>
+    /// <c>Softmax(Concat(x * 2, y))</c> reduced along the joined axis: the computed piece gets a row
+    /// group, the input is read where it is, the join is a group of its own, and the softmax reads it.
+    /// </summary>
+    [Fact]
+    public void AConcatIsMaterializedWithItsComputedOperands()
+    {
+        var b = new GraphBuilder(EquatableArray.Create(Tensor("x", "B", "N"), Tensor("y", "B", "N")));
+        int doubled = b.Apply(Op.Mul, b.Parameter(0), b.Constant(2f));
+        int joined = b.Concat(-1, doubled, b.Parameter(1));
+        KernelGraph graph = b.Build(b.Reduce(Op.Sum, joined, true, -1));
+        ShapeInferenceResult shapes = ShapeInference.Infer(graph);
+        Assert.Equal("[B, 2*N]", shapes.Shapes[joined]!.ToString());
+        (NdPlan? plan, var errors) = NdPlanner.Plan(graph, shapes.Shapes);
+        Assert.Empty(errors);
+        Assert.Equal(new[] { NdGroupKind.Rows, NdGroupKind.Concat, NdGroupKind.Rows }, plan!.Groups.Select(g => g.Kind).ToArray());
+        Assert.Equal(new[] { doubled, joined }, plan.Temporaries.ToArray());
+    }
+
     /// <summary>The front end's form of <c>x - Mean(x, axis: 0, keepDims: true)</c>: a transpose moving axis 0 last, reduced, and moved back.</summary>
     [Fact]
     public void AReductionOverTheFirstAxisReadsItsSourceInPlace()

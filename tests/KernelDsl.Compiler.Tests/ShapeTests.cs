@@ -53,6 +53,19 @@ public sealed class ShapeTests
         Assert.True(Broadcasting.Broadcast(Shape.Parse("B", "H*D"), Shape.Parse("D*H")).Succeeded);
     }
 
+    [Fact]
+    public void SumsOfDimensionsAreNamedWhereADimensionCanSpellThem()
+    {
+        Assert.Equal(Dim.Literal(8), Dim.Sum(Dim.Literal(3), Dim.Literal(5)));
+        Assert.Equal(Dim.Parse("2*D"), Dim.Sum(Dim.Of("D"), Dim.Of("D")));
+        Assert.Equal(Dim.Parse("3*T"), Dim.Sum(Dim.Parse("2*T"), Dim.Of("T")));
+        Assert.True(Dim.ProvablyEqual(Dim.Parse("2*H*D"), Dim.Sum(Dim.Parse("H*D"), Dim.Parse("D*H"))!.Value));
+        Assert.Equal(Dim.Of("D"), Dim.Sum(Dim.Of("D"), Dim.Literal(0)));
+        Assert.Null(Dim.Sum(Dim.Of("D"), Dim.Of("E")));
+        Assert.Null(Dim.Sum(Dim.Of("T"), Dim.Literal(1)));
+        Assert.Null(Dim.Sum(Dim.Parse("H*D"), Dim.Of("D")));
+    }
+
     [Theory]
     [InlineData(new[] { "B", "K" }, new[] { "K" }, "[B, K]")]
     [InlineData(new[] { "B", "1" }, new[] { "N" }, "[B, N]")]

@@ -174,6 +174,20 @@ public static class NdCases
             RefTensor angles = t[2] * t[3];
             return t[0] * angles.Map(Math.Cos) - t[1] * angles.Map(Math.Sin);
         }, 2e-6, 4e-6, Low: -3, High: 3),
+        new("RotaryJoined", (t, _) =>
+        {
+            RefTensor angles = t[2] * t[3], cos = angles.Map(Math.Cos), sin = angles.Map(Math.Sin);
+            return RefTensor.Concat(1, t[0] * cos - t[1] * sin, t[1] * cos + t[0] * sin);
+        }, 2e-6, 4e-6, Low: -3, High: 3),
+        new("SoftmaxOfJoined", (t, _) => Softmax(RefTensor.Concat(1, t[0], t[1] * 2)), 2e-5, 1e-8, Low: -8, High: 8),
+        new("StackedInputs", (t, _) => RefTensor.Concat(0, t[0], t[1], t[2]) * 0.5, 0, 0),
+        new("JoinedProjections", (t, _) => RefTensor.Concat(1, RefTensor.MatMul(t[0], t[1]), RefTensor.MatMul(t[0], t[2])) + t[3], 2e-5, 1e-6, ScaleSymbol: "K"),
+        new("JoinedMiddle", (t, _) => RefTensor.Concat(1, t[0], t[1].Transpose(0, 2, 1)), 0, 0),
+        new("LiteralWidths", (t, _) =>
+        {
+            RefTensor joined = RefTensor.Concat(1, t[0].Map(Math.Exp), t[1], t[1].Max());
+            return joined.Sum() + RefTensor.Concat(1, t[0], t[1]);
+        }, 2e-6, 1e-6),
         new("RowAngles", (t, _) => t[0] * t[0].Mean().Map(Math.Cos) + (t[0].Max() * 3).Map(Math.Sin), 2e-6, 1e-6),
         new("CenteredByMoments", (t, _) => (t[0] - t[0].Mean()) * ((t[0] * 2) * (t[0] * 2)).Mean() + (t[0] - t[0].Mean()) * 0.5, 2e-5, 2e-6),
         new("MergeLiteralAndSymbol", (t, _) => t[0].Reshape(t[0].Shape[0], 2 * t[0].Shape[2]) + t[1], Elementwise, 0),

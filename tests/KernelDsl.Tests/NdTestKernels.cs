@@ -195,6 +195,37 @@ public static partial class NdTestKernels
         return x1 * Cos(angles) - x2 * Sin(angles);
     }
 
+    /// <summary>A whole rotary embedding: both halves of each pair rotated, joined along the last axis ([T, 2*D]).</summary>
+    [Kernel]
+    public static Tensor<float> RotaryJoined([Shape("T", "D")] Tensor<float> x1, [Shape("T", "D")] Tensor<float> x2, [Shape("T", "1")] Tensor<float> positions, [Shape("D")] Tensor<float> frequencies)
+    {
+        var angles = positions * frequencies;
+        Tensor<float> cos = Cos(angles), sin = Sin(angles);
+        return Concat(x1 * cos - x2 * sin, x2 * cos + x1 * sin, axis: -1);
+    }
+
+    /// <summary>A softmax over joined rows: the reduction runs along the axis the pieces were joined on.</summary>
+    [Kernel]
+    public static Tensor<float> SoftmaxOfJoined([Shape("B", "N")] Tensor<float> x, [Shape("B", "N")] Tensor<float> y) => Softmax(Concat(x, y * 2f));
+
+    /// <summary>Inputs stacked along the first axis, then scaled: [3*B, N].</summary>
+    [Kernel]
+    public static Tensor<float> StackedInputs([Shape("B", "N")] Tensor<float> x, [Shape("B", "N")] Tensor<float> y, [Shape("B", "N")] Tensor<float> z) => Concat(x, y, z, axis: 0) * 0.5f;
+
+    /// <summary>Two projections joined into one [T, 2*N] tensor, plus a bias declared over the joined width.</summary>
+    [Kernel]
+    public static Tensor<float> JoinedProjections([Shape("T", "K")] Tensor<float> a, [Shape("K", "N")] Tensor<float> w1, [Shape("K", "N")] Tensor<float> w2, [Shape("2*N")] Tensor<float> bias)
+        => Concat(MatMul(a, w1), MatMul(a, w2)) + bias;
+
+    /// <summary>A middle axis, with a transposed input as one piece: [B, T, D] and [B, D, T]ᵀ joined to [B, 2*T, D].</summary>
+    [Kernel]
+    public static Tensor<float> JoinedMiddle([Shape("B", "T", "D")] Tensor<float> x, [Shape("B", "D", "T")] Tensor<float> y) => Concat(x, Transpose(y, 0, 2, 1), axis: 1);
+
+    /// <summary>Pieces of literal widths (3 + 5 = 8), each a different computation, joined and reduced along the joined axis.</summary>
+    [Kernel]
+    public static Tensor<float> LiteralWidths([Shape("B", "3")] Tensor<float> x, [Shape("B", "5")] Tensor<float> y)
+        => Sum(Concat(Exp(x), y, Max(y, axis: -1, keepDims: true), axis: -1), axis: -1, keepDims: true) + Concat(x, y, axis: 1);
+
     /// <summary>Sin and Cos of per-row values (each called once per row, out of line).</summary>
     [Kernel]
     public static Tensor<float> RowAngles([Shape("B", "N")] Tensor<float> x)

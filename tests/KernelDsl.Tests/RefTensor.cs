@@ -186,6 +186,28 @@ public sealed class RefTensor
         return new RefTensor(shape, result);
     }
 
+    /// <summary>The tensors joined along <paramref name="axis"/>, element by element.</summary>
+    public static RefTensor Concat(int axis, params RefTensor[] tensors)
+    {
+        int[] shape = (int[])tensors[0].Shape.Clone();
+        shape[axis] = tensors.Sum(t => t.Shape[axis]);
+        int outer = shape[..axis].Aggregate(1, (p, q) => p * q);
+        int inner = shape[(axis + 1)..].Aggregate(1, (p, q) => p * q);
+        var result = new List<double>();
+        for (int o = 0; o < outer; o++)
+        {
+            foreach (RefTensor t in tensors)
+            {
+                for (int i = 0; i < t.Shape[axis] * inner; i++)
+                {
+                    result.Add(t.Data[o * t.Shape[axis] * inner + i]);
+                }
+            }
+        }
+
+        return new RefTensor(shape, result.ToArray());
+    }
+
     /// <summary>The same elements with a new shape.</summary>
     public RefTensor Reshape(params int[] shape) => new(shape, Data);
 

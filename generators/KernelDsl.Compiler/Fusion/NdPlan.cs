@@ -11,6 +11,8 @@ public enum NdGroupKind
     Contraction,
     /// <summary>A transposed view copied to dense memory, for consumers that need contiguous rows.</summary>
     Copy,
+    /// <summary>Operands joined along an axis: each one, in memory (a kernel input or an earlier group's output), copied into its place in the result.</summary>
+    Concat,
     /// <summary>A reduction over an axis other than its source's last, read in place: whole source rows are combined into each row of the result (the runtime's <c>AxisReduction</c>).</summary>
     AxisReduction,
 }

@@ -15,6 +15,9 @@ namespace KernelDsl.Compiler.Fusion;
 /// along that axis, which the runtime does in place.</item>
 /// <item>A MatMul takes the chain of elementwise ops that consume only it (bias, activation,
 /// residual; same shape as the product) as its epilogue, applied to each block of rows of C while it is in cache.</item>
+/// <item>A Concat is written to memory, and so is each of its operands that is not a kernel input:
+/// a group copies them into their places in the result (rows of different lengths cannot share one
+/// row loop).</item>
 /// <item>Everything else fuses row by row: elementwise ops inline into their consumers, and a
 /// reduction along the last axis fuses with both its producer (recomputed per pass, in cache) and
 /// its consumers, so a softmax or layer norm reads its input from memory once and writes once.</item>
@@ -70,6 +73,20 @@ public static class NdPlanner
                 }
             }
 
+            for (int node = 0; node < count; node++)
+            {
+                if (graph.Nodes[node].Op != Op.Concat)
+                {
+                    continue;
+                }
+
+                Add(node);
+                foreach (int operand in graph.Nodes[node].Operands.Where(o => graph.Nodes[o].Op != Op.Input))
+                {
+                    Add(operand);
+                }
+            }
+
             foreach (int m in materialized.ToArray())
             {
                 foreach (int node in Cone(graph, m, materialized))
@@ -108,7 +125,7 @@ public static class NdPlanner
             // broadcasting never sees the difference: it is computed by a group of its own.
             foreach (int m in materialized.ToArray())
             {
-                if (epilogueEnd.ContainsValue(m) || IsAxisReduction(graph, shapes, m) || OpInfo.IsView(graph.Nodes[m].Op))
+                if (epilogueEnd.ContainsValue(m) || IsAxisReduction(graph, shapes, m) || OpInfo.IsView(graph.Nodes[m].Op) || graph.Nodes[m].Op == Op.Concat)
                 {
                     continue;
                 }
@@ -122,7 +139,7 @@ public static class NdPlanner
             // A keepDims: false result that meets another tensor, or is reduced again, is written to
             // memory by its own group: the consumer's rows run along the reduced shape's last axis,
             // which the producer's rows do not.
-            foreach (int m in materialized.ToArray())
+            foreach (int m in materialized.Where(m => graph.Nodes[m].Op != Op.Concat).ToArray())
             {
                 foreach (SqueezeConflict conflict in SqueezeConflicts(graph, shapes, Cone(graph, m, materialized), materialized, m))
                 {
@@ -142,6 +159,11 @@ public static class NdPlanner
             if (product >= 0)
             {
                 groups.Add(ContractionGroup(graph, materialized, product, m));
+            }
+            else if (graph.Nodes[m].Op == Op.Concat)
+            {
+                groups.Add(new NdGroup(NdGroupKind.Concat, m, EquatableArray.Create(m), -1,
+                    $"A concatenation of {graph.Nodes[m].Operands.Count} operands: each, already in memory, is copied into its place along the axis (a row copy where the axis is not the last)."));
             }
             else if (IsAxisReduction(graph, shapes, m))
             {

@@ -58,6 +58,10 @@ public sealed class GraphBuilder
     public int Slice(int operand, int axis, int start, int length)
         => Add(new GraphNode(Op.Slice, EquatableArray.Create(operand), Attributes: EquatableArray.Create(axis, start, length)));
 
+    /// <summary><paramref name="operands"/> joined along <paramref name="axis"/> (negative counts from the end).</summary>
+    public int Concat(int axis, params int[] operands)
+        => Add(new GraphNode(Op.Concat, new EquatableArray<int>(operands), Attributes: EquatableArray.Create(axis)));
+
     /// <summary><paramref name="operand"/> with new lengths (0 copies the operand's length there, -1 is inferred).</summary>
     public int Reshape(int operand, params int[] lengths)
         => Add(new GraphNode(Op.Reshape, EquatableArray.Create(operand), Attributes: new EquatableArray<int>(lengths)));

@@ -22,9 +22,14 @@ public static class GraphValidator
             GraphNode node = graph.Nodes[i];
             if (OpInfo.IsVariadic(node.Op))
             {
-                if (node.Operands.Count < 2 || i != graph.Output)
+                if (node.Operands.Count < 2 || (node.Op == Op.Tuple && i != graph.Output))
                 {
-                    problems.Add($"%{i} {node.Op} must be the output and have at least two operands");
+                    problems.Add(node.Op == Op.Tuple ? $"%{i} Tuple must be the output and have at least two operands" : $"%{i} {node.Op} must have at least two operands");
+                }
+
+                if (node.Op == Op.Concat && node.Attributes.Count != 1)
+                {
+                    problems.Add($"%{i} Concat has {node.Attributes.Count} attributes, expected its axis");
                 }
             }
             else if (node.Operands.Count != OpInfo.Arity(node.Op))

@@ -119,6 +119,11 @@ public sealed record KernelGraph(EquatableArray<KernelParameter> Parameters, Equ
             return ", " + string.Join(", ", node.Attributes);
         }
 
+        if (node.Op == Op.Concat)
+        {
+            return $", axis: {node.Attributes[0]}";
+        }
+
         if (node.Op == Op.Slice)
         {
             return $", axis: {node.Attributes[0]}, start: {node.Attributes[1]}, length: {node.Attributes[2]}";

@@ -64,6 +64,9 @@ public enum Op
     /// <summary>New dimensions over the same dense elements; Attributes are the requested lengths (0 copies the operand's, -1 is inferred), as in ONNX.</summary>
     Reshape,
 
+    /// <summary>Operands joined along one axis (Attributes is [axis], negative counting from the end); every other dimension the same. Any number of operands, at least two.</summary>
+    Concat,
+
     /// <summary>The results of a kernel that returns several tensors: only ever the graph's output node, operands in order.</summary>
     Tuple,
 
@@ -88,7 +91,7 @@ public static class OpInfo
             or Op.Relu or Op.Gelu or Op.Silu => 1,
         Op.Sum or Op.Mean or Op.Prod or Op.ReduceMax or Op.ReduceMin or Op.Transpose or Op.Slice or Op.Reshape => 1,
         Op.Where or Op.Clamp => 3,
-        Op.Tuple => -1,
+        Op.Tuple or Op.Concat => -1,
         _ => 2,
     };
 
@@ -102,14 +105,14 @@ public static class OpInfo
     /// <summary>Whether the op reduces its operand along axes.</summary>
     public static bool IsReduction(Op op) => op is Op.Sum or Op.Mean or Op.Prod or Op.ReduceMax or Op.ReduceMin;
 
-    /// <summary>Whether the op maps elements to elements (with broadcasting): everything but leaves, reductions, contractions and views.</summary>
+    /// <summary>Whether the op maps elements to elements (with broadcasting): everything but leaves, reductions, contractions, views, Concat and Tuple.</summary>
     public static bool IsElementwise(Op op) => Arity(op) > 0 && !IsReduction(op) && op is not Op.MatMul && !IsView(op);
 
     /// <summary>Whether the op is a view: it selects, reorders or regroups elements of its operand without computing (Transpose, Slice, Reshape).</summary>
     public static bool IsView(Op op) => op is Op.Transpose or Op.Slice or Op.Reshape;
 
     /// <summary>Whether the op takes any number of operands (checked by the validator instead of <see cref="Arity"/>).</summary>
-    public static bool IsVariadic(Op op) => op == Op.Tuple;
+    public static bool IsVariadic(Op op) => op is Op.Tuple or Op.Concat;
 
     /// <summary>The DSL function a reduction is spelled with.</summary>
     public static string ReductionName(Op op) => op switch

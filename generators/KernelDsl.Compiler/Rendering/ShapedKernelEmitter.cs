@@ -351,8 +351,10 @@ public static class ShapedKernelEmitter
                 }
             }
 
-            var dense = new SortedSet<int>(graph.Nodes.Where(n => n.Op == Op.Reshape && graph.Nodes[n.Operands[0]].Op == Op.Input)
+            var reshaped = new SortedSet<int>(graph.Nodes.Where(n => n.Op == Op.Reshape && graph.Nodes[n.Operands[0]].Op == Op.Input)
                 .Select(n => graph.Nodes[n.Operands[0]].Parameter));
+            var dense = new SortedSet<int>(reshaped.Concat(graph.Nodes.Where(n => n.Op == Op.Concat)
+                .SelectMany(n => n.Operands.Where(o => graph.Nodes[o].Op == Op.Input).Select(o => graph.Nodes[o].Parameter))));
             int[] viewed = rowAxes.Keys.Union(dense).OrderBy(p => p).ToArray();
             if (viewed.Length == 0)
             {
@@ -360,7 +362,7 @@ public static class ShapedKernelEmitter
             }
 
             string Requirement(int p) => $"{graph.Parameters[p].Name}, {(rowAxes.TryGetValue(p, out int axis) ? axis : -1)}, dense: {(dense.Contains(p) ? "true" : "false")}";
-            string Need(int p) => dense.Contains(p) ? $"{Plain(graph.Parameters[p])} dense (it is reshaped)" : $"{Plain(graph.Parameters[p])} contiguous along dimension {rowAxes[p]}";
+            string Need(int p) => dense.Contains(p) ? $"{Plain(graph.Parameters[p])} dense (it is {(reshaped.Contains(p) ? "reshaped" : "concatenated")})" : $"{Plain(graph.Parameters[p])} contiguous along dimension {rowAxes[p]}";
             w.Line($"// An input the kernel cannot read in place is copied (into arrays from the shared pool, returned afterwards), and the kernel runs on the copies. It needs {string.Join(", ", viewed.Select(Need))}.");
             string[] tests = viewed.Select(p => $"!{Args}.IsReadableInPlace({Requirement(p)})").ToArray();
             for (int i = 0; i < tests.Length; i++)
@@ -483,6 +485,14 @@ public static class ShapedKernelEmitter
                     }
                 }
             }
+            else if (last.Kind == NdGroupKind.Concat)
+            {
+                // Operands are copied into the destination one after another: none may share its memory.
+                foreach (int operand in graph.Nodes[last.Output].Operands.Where(o => graph.Nodes[o].Op == Op.Input))
+                {
+                    Use(graph.Nodes[operand].Parameter, false);
+                }
+            }
             else if (last.Kind is NdGroupKind.Copy or NdGroupKind.AxisReduction)
             {
                 (RowLeafKind kind, int source, _, _) = ViewRead(last);
@@ -561,6 +571,9 @@ public static class ShapedKernelEmitter
                         break;
                     case NdGroupKind.AxisReduction:
                         EmitAxisReduction(w, group, target);
+                        break;
+                    case NdGroupKind.Concat:
+                        EmitConcat(w, group, target);
                         break;
                     default:
                         EmitCopy(w, group, target);
@@ -765,6 +778,28 @@ public static class ShapedKernelEmitter
 
         private void EmitCopy(CodeWriter w, NdGroup group, string target)
             => w.Line($"{Runtime}::StridedCopy.Run({ViewArguments(group)}, {target});");
+
+        /// <summary>
+        /// Each operand of a Concat, dense in memory (a scratch buffer, a result, or an input that
+        /// <see cref="EmitCopiesOfViews"/> made dense), copied into its place: the result's elements
+        /// from its offset along the axis on, through the result's dense strides.
+        /// </summary>
+        private void EmitConcat(CodeWriter w, NdGroup group, string target)
+        {
+            GraphNode node = graph.Nodes[group.Output];
+            Shape result = shapes[group.Output]!;
+            int axis = ShapeInference.ConcatAxis(node, result.Rank);
+            string strides = List(Enumerable.Range(0, result.Rank).Select(d => SourceStride(RowLeafKind.Temporary, group.Output, d)));
+            var before = new List<string>(); // the sizes along the axis of the operands already placed
+            foreach (int operand in node.Operands)
+            {
+                Shape piece = shapes[operand]!;
+                string source = graph.Nodes[operand].Op == Op.Input ? $"{Args}.Memory({graph.Parameters[graph.Nodes[operand].Parameter].Name})" : BufferOf(operand);
+                string place = before.Count == 0 ? target : $"{Args}.Into({target}, ({string.Join(" + ", before)}) * {SourceStride(RowLeafKind.Temporary, group.Output, axis)})";
+                w.Line($"{Runtime}::StridedCopy.Scatter({source}, {DimList(piece)}, {strides}, {place});");
+                before.Add(DimExpression(piece.Dims[axis]));
+            }
+        }
 
         private void EmitAxisReduction(CodeWriter w, NdGroup group, string target)
             => w.Line($"{Runtime}::AxisReduction.{ReductionMethod(graph.Nodes[group.Output].Op)}({ViewArguments(group)}, {target});");

@@ -102,6 +102,36 @@ public readonly record struct Dim
     }
 
     /// <summary>
+    /// <paramref name="a"/> + <paramref name="b"/> where a dimension can name it: the sum of two
+    /// literals, or of two multiples of the same symbols (<c>D + D</c> is <c>2*D</c>, <c>2*T + T</c>
+    /// is <c>3*T</c>); null otherwise (<c>D + E</c>, <c>T + 1</c>), which a dimension cannot spell.
+    /// </summary>
+    public static Dim? Sum(Dim a, Dim b)
+    {
+        if (a.IsLiteral && b.IsLiteral)
+        {
+            return Literal(checked(a.Size + b.Size));
+        }
+
+        if (a.IsLiteral && a.Size == 0)
+        {
+            return b;
+        }
+
+        if (b.IsLiteral && b.Size == 0)
+        {
+            return a;
+        }
+
+        if (a.IsLiteral || b.IsLiteral || !a.Factors.OrderBy(f => f, StringComparer.Ordinal).SequenceEqual(b.Factors.OrderBy(f => f, StringComparer.Ordinal), StringComparer.Ordinal))
+        {
+            return null;
+        }
+
+        return Product(checked(a.Coefficient + b.Coefficient), a.Factors);
+    }
+
+    /// <summary>
     /// A literal for text that is all digits (<c>"784"</c>), a product for factors joined by
     /// <c>*</c> (<c>"H*D"</c>), else a symbol. The text is assumed valid (KernelParser checks it).
     /// </summary>

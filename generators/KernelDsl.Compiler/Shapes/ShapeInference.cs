@@ -16,6 +16,8 @@ public enum ShapeErrorKind
     Axis,
     /// <summary>A reshape's lengths do not fit its operand, or cannot be expressed over its symbols (KD0008).</summary>
     Reshape,
+    /// <summary>Concat's operands differ in rank or in a dimension other than the axis, or their sizes along it add up to none a shape can name (KD0013).</summary>
+    Concat,
 }
 
 /// <summary>A shape error at graph node <paramref name="Node"/>.</summary>
@@ -78,6 +80,61 @@ public static class ShapeInference
         return axes.Count == 0 ? null : axes.ToArray();
     }
 
+    /// <summary>A concat's axis normalized for operands of rank <paramref name="rank"/>.</summary>
+    public static int ConcatAxis(GraphNode node, int rank) => node.Attributes[0] < 0 ? node.Attributes[0] + rank : node.Attributes[0];
+
+    /// <summary>
+    /// Concat: operands of one rank, equal in every dimension but the axis (the same symbol or
+    /// size: like broadcasting, two symbols are two sizes), whose sizes along the axis add up to a
+    /// dimension a shape can name (<see cref="Dim.Sum"/>).
+    /// </summary>
+    private static Shape? InferConcat(int index, GraphNode node, Shape[] operands, out ShapeError? error)
+    {
+        error = null;
+        Shape first = operands[0];
+        string Listed() => string.Join(" with ", operands.Select(o => o.ToString()));
+        for (int k = 1; k < operands.Length; k++)
+        {
+            if (operands[k].Rank != first.Rank)
+            {
+                error = new ShapeError(index, ShapeErrorKind.Concat, $"cannot concatenate {Listed()}: operand {k + 1} has rank {operands[k].Rank}, operand 1 rank {first.Rank}");
+                return null;
+            }
+        }
+
+        int axis = ConcatAxis(node, first.Rank);
+        if (axis < 0 || axis >= first.Rank)
+        {
+            error = new ShapeError(index, ShapeErrorKind.Axis, $"axis {node.Attributes[0]} is out of range for {first}, which has rank {first.Rank} (valid axes: -{first.Rank} to {first.Rank - 1})");
+            return null;
+        }
+
+        Dim joined = first.Dims[axis];
+        for (int k = 1; k < operands.Length; k++)
+        {
+            for (int d = 0; d < first.Rank; d++)
+            {
+                if (d != axis && !Dim.ProvablyEqual(first.Dims[d], operands[k].Dims[d]))
+                {
+                    error = new ShapeError(index, ShapeErrorKind.Concat,
+                        $"cannot concatenate {Listed()} along axis {node.Attributes[0]}: dimension {d} is {first.Dims[d]} in operand 1 but {operands[k].Dims[d]} in operand {k + 1}");
+                    return null;
+                }
+            }
+
+            if (Dim.Sum(joined, operands[k].Dims[axis]) is not Dim sum)
+            {
+                error = new ShapeError(index, ShapeErrorKind.Concat,
+                    $"cannot concatenate {Listed()} along axis {node.Attributes[0]}: the result's size there, {joined} + {operands[k].Dims[axis]}, is not a size a shape can name (concatenate pieces whose sizes along the axis are literals, or multiples of the same symbols)");
+                return null;
+            }
+
+            joined = sum;
+        }
+
+        return new Shape(first.Dims.Select((dim, d) => d == axis ? joined : dim).ToEquatableArray());
+    }
+
     /// <summary>A slice's axis normalized for an operand of rank <paramref name="rank"/>.</summary>
     public static int SliceAxis(GraphNode node, int rank) => node.Attributes[0] < 0 ? node.Attributes[0] + rank : node.Attributes[0];
 
@@ -136,6 +193,9 @@ public static class ShapeInference
 
                 return new Shape(operand.Dims.Select((d, i) => i == axis ? Dim.Literal(length) : d).ToEquatableArray());
             }
+
+            case Op.Concat:
+                return InferConcat(index, node, node.Operands.Select(o => shapes[o]!).ToArray(), out error);
 
             case Op.Transpose:
             {

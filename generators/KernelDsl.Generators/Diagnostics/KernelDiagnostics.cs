@@ -57,6 +57,12 @@ internal static class KernelDiagnostics
         "Argument shape contradicts the called kernel's declared shape",
         "Shape error: {0}");
 
+    /// <summary>KD0013: Concat operands that differ in rank or in a dimension other than the axis, or whose joined size has no name.</summary>
+    public static readonly DiagnosticDescriptor ConcatMismatch = Create(
+        "KD0013",
+        "Concat operands do not fit together",
+        "Shape error: {0}");
+
     /// <summary>KD0005: a construct in a kernel body that the compiler does not support.</summary>
     public static readonly DiagnosticDescriptor UnsupportedConstruct = Create(
         "KD0005",
@@ -109,6 +115,7 @@ internal static class KernelDiagnostics
         "KD0010" => SymbolsDifferInCase,
         "KD0011" => LanguageVersionTooOld,
         "KD0012" => ArgumentShapeMismatch,
+        "KD0013" => ConcatMismatch,
         "KD9999" => InternalError,
         _ => null,
     };
@@ -116,7 +123,7 @@ internal static class KernelDiagnostics
     /// <summary>Every descriptor, for the analyzer's SupportedDiagnostics.</summary>
     public static readonly System.Collections.Immutable.ImmutableArray<DiagnosticDescriptor> All = System.Collections.Immutable.ImmutableArray.Create(
         BroadcastMismatch, ContractionMismatch, AxisOutOfRange, ReturnShapeMismatch, UnsupportedConstruct, InvalidKernelMethod,
-        InvalidEinsum, ReshapeMismatch, UnusedParameter, SymbolsDifferInCase, LanguageVersionTooOld, ArgumentShapeMismatch, InternalError);
+        InvalidEinsum, ReshapeMismatch, UnusedParameter, SymbolsDifferInCase, LanguageVersionTooOld, ArgumentShapeMismatch, ConcatMismatch, InternalError);
 
     private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity = DiagnosticSeverity.Error) => new(
         id,

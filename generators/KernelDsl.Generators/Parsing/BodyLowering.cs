@@ -353,6 +353,14 @@ internal sealed partial class BodyLowering
                 return Box(x is int xi && axis is int a && start is int s0 && length is int l ? _builder.Slice(xi, a, s0, l) : null);
             }
 
+            case "Concat" when target.Parameters.Length >= 3:
+            {
+                // Concat(x, y, ..., axis): the tensors, then the axis.
+                int?[] pieces = Enumerable.Range(0, target.Parameters.Length - 1).Select(k => Lower(Arg(k))).ToArray();
+                int? axis = ConstantInt(Arg(target.Parameters.Length - 1), "axis");
+                return Box(axis is int a && pieces.All(p => p is not null) ? _builder.Concat(a, pieces.Select(p => p!.Value).ToArray()) : null);
+            }
+
             case "Transpose" when target.Parameters.Length == 1:
                 return Box(Lower(Arg(0)) is int t ? _builder.Transpose(t) : null);
 

@@ -723,6 +723,10 @@ public static class KernelArguments
     public static ReadOnlySpan<float> From(ReadOnlySpan<float> memory, nint offset)
         => offset >= memory.Length ? default : memory.Slice(checked((int)offset));
 
+    /// <summary>Writable memory from element <paramref name="offset"/> on (a concatenation's place for one operand); empty when there is no element there.</summary>
+    public static Span<float> Into(Span<float> memory, nint offset)
+        => offset >= memory.Length ? default : memory.Slice(checked((int)offset));
+
     /// <summary>Throws unless elements [start, start + length) lie within a dimension of the given size.</summary>
     public static void RequireSlice(nint size, int start, int length, string slice, string name)
     {
