@@ -40,6 +40,24 @@ public static partial class LayerKernels
     [Kernel]
     public static Tensor<float> MatMulScaled([Shape("M", "K")] Tensor<float> a, [Shape("K", "N")] Tensor<float> b, float scale) => MatMul(a, b) * scale;
 
+    /// <summary>A rotary embedding over [T, D] halves, joined into [T, 2*D].</summary>
+    [Kernel]
+    public static Tensor<float> RotaryJoined([Shape("T", "D")] Tensor<float> x1, [Shape("T", "D")] Tensor<float> x2, [Shape("T", "1")] Tensor<float> positions, [Shape("D")] Tensor<float> frequencies)
+    {
+        var angles = positions * frequencies;
+        Tensor<float> cos = Cos(angles), sin = Sin(angles);
+        return Concat(x1 * cos - x2 * sin, x2 * cos + x1 * sin, axis: -1);
+    }
+
+    /// <summary>The same two halves as a tuple, for destinations that are the two halves of one tensor.</summary>
+    [Kernel]
+    public static (Tensor<float>, Tensor<float>) RotaryHalves([Shape("T", "D")] Tensor<float> x1, [Shape("T", "D")] Tensor<float> x2, [Shape("T", "1")] Tensor<float> positions, [Shape("D")] Tensor<float> frequencies)
+    {
+        var angles = positions * frequencies;
+        Tensor<float> cos = Cos(angles), sin = Sin(angles);
+        return (x1 * cos - x2 * sin, x2 * cos + x1 * sin);
+    }
+
     [Kernel]
     public static Tensor<float> RowSums([Shape("B", "N")] Tensor<float> x) => Sum(x, axis: -1);
 

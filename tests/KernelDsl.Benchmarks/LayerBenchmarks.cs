@@ -573,3 +573,64 @@ public class CallOverheadBenchmarks
         TensorPrimitives.Multiply(_x.AsSpan(0, 16), _y.AsSpan(0, 16), _y.AsSpan(0, 16));
     }
 }
+
+/// <summary>
+/// A rotary embedding over [4096, 512] halves into [4096, 1024]: joined by Concat in the kernel,
+/// against the same two halves returned as a tuple into the two halves of the destination (what a
+/// kernel without Concat writes), and a copy of the output's bytes.
+/// </summary>
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+public class ConcatBenchmarks
+{
+    private const int Rows = 4096, Half = 512;
+    private float[] _x1 = null!;
+    private float[] _x2 = null!;
+    private float[] _positions = null!;
+    private float[] _frequencies = null!;
+    private float[] _destination = null!;
+    private float[] _copySource = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(1);
+        _x1 = new float[Rows * Half];
+        _x2 = new float[Rows * Half];
+        for (int i = 0; i < _x1.Length; i++)
+        {
+            _x1[i] = (float)random.NextDouble() * 2 - 1;
+            _x2[i] = (float)random.NextDouble() * 2 - 1;
+        }
+
+        _positions = new float[Rows];
+        for (int t = 0; t < Rows; t++)
+        {
+            _positions[t] = t;
+        }
+
+        _frequencies = new float[Half];
+        for (int d = 0; d < Half; d++)
+        {
+            _frequencies[d] = MathF.Pow(10000f, -d / (float)Half);
+        }
+
+        _destination = new float[Rows * 2 * Half];
+        _copySource = new float[Rows * 2 * Half];
+    }
+
+    [Benchmark(Description = "copy of the output's bytes (kernel runtime, all cores)")]
+    public void Copy() => BenchmarkKernels.Copy(_copySource, _destination);
+
+    [Benchmark(Baseline = true, Description = "rotary embedding, Concat in the kernel")]
+    public void Joined() => LayerKernels.RotaryJoined(
+        new ReadOnlyTensorSpan<float>(_x1, [Rows, Half]), new ReadOnlyTensorSpan<float>(_x2, [Rows, Half]),
+        new ReadOnlyTensorSpan<float>(_positions, [Rows, 1]), new ReadOnlyTensorSpan<float>(_frequencies, [Half]),
+        new TensorSpan<float>(_destination, [Rows, 2 * Half]));
+
+    [Benchmark(Description = "rotary embedding, a tuple into the destination's halves")]
+    public void Halves() => LayerKernels.RotaryHalves(
+        new ReadOnlyTensorSpan<float>(_x1, [Rows, Half]), new ReadOnlyTensorSpan<float>(_x2, [Rows, Half]),
+        new ReadOnlyTensorSpan<float>(_positions, [Rows, 1]), new ReadOnlyTensorSpan<float>(_frequencies, [Half]),
+        new TensorSpan<float>(_destination, [Rows, Half], [2 * Half, 1]),
+        new TensorSpan<float>(_destination.AsSpan(Half), [Rows, Half], [2 * Half, 1]));
+}

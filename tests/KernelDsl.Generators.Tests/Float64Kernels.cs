@@ -267,6 +267,24 @@ public static class Ops64
         return new D(shape, data);
     }
 
+    public static D Concat(D x, D y, int axis = -1)
+    {
+        axis = axis < 0 ? axis + x.Rank : axis;
+        int[] shape = x.Shape.ToArray();
+        shape[axis] += y.Shape[axis];
+        var data = new double[D.Count(shape)];
+        int[] index = new int[x.Rank];
+        for (int i = 0; i < data.Length; i++)
+        {
+            Unravel(i, shape, index);
+            bool first = index[axis] < x.Shape[axis];
+            index[axis] -= first ? 0 : x.Shape[axis];
+            data[i] = first ? x.Data[Ravel(index, x.Shape)] : y.Data[Ravel(index, y.Shape)];
+        }
+
+        return new D(shape, data);
+    }
+
     /// <summary>NumPy matmul for operands of rank 2 or more: batches broadcast, [.., M, K]·[.., K, N].</summary>
     public static D MatMul(D a, D b)
     {

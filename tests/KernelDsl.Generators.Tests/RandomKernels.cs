@@ -138,15 +138,17 @@ internal sealed class RandomKernels(int seed)
                 2 => Binary(Value("BM", d), Value(Pick("BM", "B1"), d)),
                 _ => Unary(Value("BM", d)),
             },
-            "B1" => _random.Next(3) switch
+            "B1" => _random.Next(4) switch
             {
                 0 => $"{Pick("Sum", "Mean", "Max", "Min")}({Value("BN", d)}, axis: -1, keepDims: true)",
+                3 => $"{Pick("Sum", "Max")}(Concat({Value("BN", d)}, {Value("BN", d)}), axis: -1, keepDims: true)",
                 1 => $"{Pick("Mean", "Max")}({Value("BM", d)}, axis: 1, keepDims: true)",
                 _ => Unary(Value("B1", d)),
             },
-            "N" => _random.Next(4) switch
+            "N" => _random.Next(5) switch
             {
                 0 => $"{Pick("Sum", "Mean")}({Value("BN", d)}, axis: 0)",
+                4 => $"Max(Concat({Value("BN", d)}, {Value("BN", d)}, axis: 0), axis: 0, keepDims: false)",
                 3 => $"{Pick("Sum", "Max")}({Value("NB", d)}, axis: -1, keepDims: false)",
                 1 => $"{Pick("Max", "Min")}({Value("BN", d)}, axis: 0, keepDims: false)",
                 _ => Binary(Value("N", d), Value("N", d)),

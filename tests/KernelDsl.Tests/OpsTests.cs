@@ -31,6 +31,27 @@ public sealed class OpsTests
         => Assert.Equal(1.0, DoubleMath.Erfc(x) / expected, 12);
 
     [Fact]
+    public void ConcatJoinsAlongAnyAxisAndNamesWhatDoesNotFit()
+    {
+        Tensor<float> a = Tensor.Create(new float[] { 1, 2, 3, 4 }, [2, 2]);
+        Tensor<float> b = Tensor.Create(new float[] { 5, 6 }, [2, 1]);
+        Tensor<float> c = Tensor.Create(new float[] { 7, 8 }, [1, 2]);
+        Assert.Equal(new float[] { 1, 2, 5, 3, 4, 6 }, Ops.Concat(a, b).ToArray());
+        Assert.Equal([2, 3], Ops.Concat(a, b, axis: 1).Lengths.ToArray());
+        Assert.Equal(new float[] { 1, 2, 3, 4, 7, 8, 1, 2, 3, 4 }, Ops.Concat(a, c, a, axis: 0).ToArray());
+        Assert.Equal(new float[] { 5, 1, 2, 5, 5, 6, 3, 4, 6, 6 }, Ops.Concat(b, a, b, b, axis: -1).ToArray());
+        Assert.Equal(new float[] { 7, 8 }, Ops.Concat(c, Tensor.Create(Array.Empty<float>(), [0, 2]), axis: 0).ToArray());
+
+        ArgumentException dimension = Assert.Throws<ArgumentException>(() => Ops.Concat(a, c));
+        Assert.Equal("y", dimension.ParamName);
+        Assert.Contains("dimension 0 is 2 in x (shape [2, 2]) but 1 in y (shape [1, 2])", dimension.Message);
+        ArgumentException rank = Assert.Throws<ArgumentException>(() => Ops.Concat(a, a, Tensor.Create(new float[] { 1, 2 }, [2])));
+        Assert.Equal("z", rank.ParamName);
+        Assert.Equal("axis", Assert.Throws<ArgumentOutOfRangeException>(() => Ops.Concat(a, a, axis: 2)).ParamName);
+        Assert.Equal("x", Assert.Throws<ArgumentNullException>(() => Ops.Concat(null!, a)).ParamName);
+    }
+
+    [Fact]
     public void WhereBroadcastsScalarsAndTensors()
     {
         Tensor<float> x = Tensor.Create([-1f, 2f, -3f, 4f], [2, 2]);

@@ -48,6 +48,9 @@ public static partial class TupleKernels
         => (MatMul(x, wq), Relu(MatMul(x, wk)));
 
     [Kernel]
+    public static Tensor<float> JoinedVectors(Tensor<float> x, Tensor<float> y) => Concat(x * 2f, y);
+
+    [Kernel]
     public static (Tensor<float>, Tensor<float>) SoftmaxAndLogSoftmax([Shape("B", "N")] Tensor<float> x) => (Softmax(x), LogSoftmax(x));
 }
 
@@ -133,6 +136,9 @@ public sealed class TupleKernelTests
         RefTensor e = RefTensor.Zip(rx, rx.Max(), (v, max) => Math.Exp(v - max));
         Near(e / e.Sum(), probabilities, 1e-6);
         Near(rx.Max(), largest, 0);
+
+        Tensor<float> joined = TupleKernels.JoinedVectorsFused(x, y);
+        Near(RefTensor.Concat(0, rx * 2, ry), joined, 0);
 
         Tensor<float> dot = TupleKernels.DotFused(x, y);
         Assert.Equal(1, dot.FlattenedLength);

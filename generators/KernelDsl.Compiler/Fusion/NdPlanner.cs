@@ -163,7 +163,7 @@ public static class NdPlanner
             else if (graph.Nodes[m].Op == Op.Concat)
             {
                 groups.Add(new NdGroup(NdGroupKind.Concat, m, EquatableArray.Create(m), -1,
-                    $"A concatenation of {graph.Nodes[m].Operands.Count} operands: each, already in memory, is copied into its place along the axis (a row copy where the axis is not the last)."));
+                    $"A concatenation of {graph.Nodes[m].Operands.Count} operands along an axis: each lies in its place in the result, written there by the group that computes it when that group writes whole rows, else copied there from memory."));
             }
             else if (IsAxisReduction(graph, shapes, m))
             {

@@ -87,8 +87,81 @@ public static class ShapedKernelEmitter
 
         private string DestinationOf(int node) => Destinations[plan.Results.ToList().IndexOf(node)];
 
-        /// <summary>The memory a materialized node lives in: its destination if it is a result, else its scratch buffer.</summary>
-        private string BufferOf(int node) => plan.Results.Contains(node) ? MemoryOf(DestinationOf(node)) : ScratchName(node);
+        /// <summary>The memory a materialized node lives in: its destination if it is a result, its place in a join (<see cref="Placed"/>), else its scratch buffer.</summary>
+        private string BufferOf(int node)
+            => plan.Results.Contains(node) ? MemoryOf(DestinationOf(node))
+            : Placed.TryGetValue(node, out Place place) ? (place.Offset is null ? BufferOf(place.Concat) : $"{Args}.Into({BufferOf(place.Concat)}, {place.Offset})")
+            : ScratchName(node);
+
+        /// <summary>Where a Concat operand lies in the joined value: the Concat node, and the offset of its first element (null for the first operand).</summary>
+        private readonly record struct Place(int Concat, string? Offset);
+
+        private Dictionary<int, Place>? _placed;
+
+        /// <summary>
+        /// The Concat operands that their own group writes straight into their place in the join,
+        /// through the join's strides, instead of into scratch memory the Concat group copies from: an
+        /// operand computed by a row group or a matrix product that writes whole rows of its shape,
+        /// read by nothing but the Concat (once), and neither streamed nor written over another value.
+        /// </summary>
+        private Dictionary<int, Place> Placed => _placed ??= FindPlaced();
+
+        private Dictionary<int, Place> FindPlaced()
+        {
+            var placed = new Dictionary<int, Place>();
+            foreach (NdGroup group in plan.Groups.Where(g => g.Kind == NdGroupKind.Concat))
+            {
+                GraphNode concat = graph.Nodes[group.Output];
+                Shape result = shapes[group.Output]!;
+                int axis = ShapeInference.ConcatAxis(concat, result.Rank);
+                var before = new List<string>();
+                foreach (int operand in concat.Operands)
+                {
+                    if (CanBePlaced(operand, group.Output))
+                    {
+                        placed[operand] = new Place(group.Output, before.Count == 0 ? null : $"({string.Join(" + ", before)}) * {SourceStride(RowLeafKind.Temporary, group.Output, axis)}");
+                    }
+
+                    before.Add(DimExpression(shapes[operand]!.Dims[axis]));
+                }
+            }
+
+            return placed;
+        }
+
+        private bool CanBePlaced(int operand, int concat)
+        {
+            int g = GroupIndex(group => group.Output == operand);
+            if (g < 0 || !plan.Temporaries.Contains(operand) || graph.Nodes[concat].Operands.Count(o => o == operand) != 1
+                || Users(operand).Any(u => u != concat) || StreamedInto(operand) >= 0 || ScratchHosts.ContainsKey(operand))
+            {
+                return false;
+            }
+
+            int rank = shapes[operand]!.Rank;
+            NdGroup producer = plan.Groups[g];
+            return producer.Kind switch
+            {
+                NdGroupKind.Rows => programs[g] is { OutputIsRowScalar: false } program && program.Domain.Count == rank,
+                NdGroupKind.Contraction => shapes[producer.Product]!.Rank == rank,
+                _ => false,
+            };
+        }
+
+        /// <summary>A comment for each Concat operand written straight into its place (<see cref="Placed"/>), which has no buffer of its own.</summary>
+        private void EmitPlacedComments(CodeWriter w)
+        {
+            foreach (int t in plan.Temporaries.Where(Placed.ContainsKey))
+            {
+                w.Line($"// {graph.TryToExpression(t, 72) ?? $"Intermediate %{t}"} (group {GroupIndex(g => g.Output == t) + 1}) is written straight into its place in {TempOrResult(Placed[t].Concat)}, which joins it with the others.");
+            }
+        }
+
+        /// <summary>How a comment names a materialized value: its scratch buffer, or the result.</summary>
+        private string TempOrResult(int node) => plan.Results.Contains(node) ? "the result" : TempName(node);
+
+        /// <summary>A join's dense strides, as a placed operand's group writes through them.</summary>
+        private string JoinStrides(int concat) => List(Enumerable.Range(0, shapes[concat]!.Rank).Select(d => SourceStride(RowLeafKind.Temporary, concat, d)));
 
         private Dictionary<int, int>? _scratchHosts;
 
@@ -167,15 +240,18 @@ public static class ShapedKernelEmitter
                     string memory = DirectRowLengths[r] is null ? "DenseMemory" : "RowMemory";
                     w.Line($"global::System.Span<float> {MemoryOf(Destinations[r])} = {Args}.{memory}({Destinations[r]}, \"{Destinations[r]}\");");
                 }
-                if (plan.Temporaries.Count == 0)
+                int[] rented = plan.Temporaries.Where(t => !ScratchHosts.ContainsKey(t) && !Placed.ContainsKey(t)).ToArray();
+                if (rented.Length == 0)
                 {
+                    EmitPlacedComments(w);
                     EmitGroups(w);
                     return;
                 }
 
                 w.Line();
                 w.Line("// Scratch buffers for the values passed between groups.");
-                foreach (int t in plan.Temporaries)
+                EmitPlacedComments(w);
+                foreach (int t in plan.Temporaries.Where(t => !Placed.ContainsKey(t)))
                 {
                     if (ScratchHosts.TryGetValue(t, out int host))
                     {
@@ -205,7 +281,7 @@ public static class ShapedKernelEmitter
                 w.Line("finally");
                 using (w.Indented("{", "}"))
                 {
-                    foreach (int t in plan.Temporaries.Where(t => !ScratchHosts.ContainsKey(t)))
+                    foreach (int t in rented)
                     {
                         w.Line($"global::System.Buffers.ArrayPool<float>.Shared.Return({TempName(t)});");
                     }
@@ -487,10 +563,17 @@ public static class ShapedKernelEmitter
             }
             else if (last.Kind == NdGroupKind.Concat)
             {
-                // Operands are copied into the destination one after another: none may share its memory.
-                foreach (int operand in graph.Nodes[last.Output].Operands.Where(o => graph.Nodes[o].Op == Op.Input))
+                // Operands are copied into the destination one after another: none may share its
+                // memory. An operand written straight into its place is written by an earlier group,
+                // while later ones may still read inputs: then no input may share it.
+                bool placedEarly = graph.Nodes[last.Output].Operands.Any(Placed.ContainsKey);
+                foreach (KernelParameter p in graph.Parameters.Where(p => p.Kind == ParameterKind.Tensor))
                 {
-                    Use(graph.Nodes[operand].Parameter, false);
+                    int index = graph.Parameters.ToList().IndexOf(p);
+                    if (placedEarly || graph.Nodes[last.Output].Operands.Any(o => graph.Nodes[o].Op == Op.Input && graph.Nodes[o].Parameter == index))
+                    {
+                        Use(index, false);
+                    }
                 }
             }
             else if (last.Kind is NdGroupKind.Copy or NdGroupKind.AxisReduction)
@@ -764,9 +847,21 @@ public static class ShapedKernelEmitter
             WriteArguments(w, arguments);
         }
 
-        /// <summary>The destination's own strides, when its group writes it in place and it may be a view (<see cref="DirectRowLengths"/>).</summary>
+        /// <summary>
+        /// The destination's own strides, when its group writes it in place and it may be a view
+        /// (<see cref="DirectRowLengths"/>); a placed Concat operand's, the join's (<see cref="Placed"/>).
+        /// </summary>
         private void AddDestinationStrides(List<string> arguments, string target)
         {
+            foreach (KeyValuePair<int, Place> placed in Placed)
+            {
+                if (target == BufferOf(placed.Key))
+                {
+                    arguments.Add($"destinationStrides: {JoinStrides(placed.Value.Concat)}");
+                    return;
+                }
+            }
+
             for (int r = 0; r < Destinations.Count; r++)
             {
                 if (DirectRowLengths[r] is not null && target == MemoryOf(Destinations[r]))
@@ -789,11 +884,23 @@ public static class ShapedKernelEmitter
             GraphNode node = graph.Nodes[group.Output];
             Shape result = shapes[group.Output]!;
             int axis = ShapeInference.ConcatAxis(node, result.Rank);
-            string strides = List(Enumerable.Range(0, result.Rank).Select(d => SourceStride(RowLeafKind.Temporary, group.Output, d)));
+            string strides = JoinStrides(group.Output);
             var before = new List<string>(); // the sizes along the axis of the operands already placed
+            int[] inPlace = node.Operands.Where(Placed.ContainsKey).ToArray();
+            if (inPlace.Length > 0)
+            {
+                w.Line($"// Already in place, written there by the groups that computed them: operand{(inPlace.Length == 1 ? "" : "s")} {string.Join(", ", inPlace.Select(o => (node.Operands.ToList().IndexOf(o) + 1).ToString(CultureInfo.InvariantCulture)))}.");
+            }
+
             foreach (int operand in node.Operands)
             {
                 Shape piece = shapes[operand]!;
+                if (Placed.ContainsKey(operand))
+                {
+                    before.Add(DimExpression(piece.Dims[axis]));
+                    continue;
+                }
+
                 string source = graph.Nodes[operand].Op == Op.Input ? $"{Args}.Memory({graph.Parameters[graph.Nodes[operand].Parameter].Name})" : BufferOf(operand);
                 string place = before.Count == 0 ? target : $"{Args}.Into({target}, ({string.Join(" + ", before)}) * {SourceStride(RowLeafKind.Temporary, group.Output, axis)})";
                 w.Line($"{Runtime}::StridedCopy.Scatter({source}, {DimList(piece)}, {strides}, {place});");

@@ -729,6 +729,13 @@ internal sealed class SyntaxLowering
                 return x is int xi && axis is int a && start is int s && length is int l ? TensorValue(_builder.Slice(xi, a, s, l)) : null;
             }
 
+            case "Concat" when target.Parameters.Length >= 3:
+            {
+                int?[] pieces = Enumerable.Range(0, target.Parameters.Length - 1).Select(k => TensorNode(argumentOf[k])).ToArray();
+                int? axis = IntArgument(target, argumentOf, target.Parameters.Length - 1);
+                return axis is int a && pieces.All(p => p is not null) ? TensorValue(_builder.Concat(a, pieces.Select(p => p!.Value).ToArray())) : null;
+            }
+
             case "Transpose" when target.Parameters.Length == 1:
                 return TensorNode(argumentOf[0]) is int t ? TensorValue(_builder.Transpose(t)) : null;
 
