@@ -188,6 +188,13 @@ public static class NdCases
             RefTensor joined = RefTensor.Concat(1, t[0].Map(Math.Exp), t[1], t[1].Max());
             return joined.Sum() + RefTensor.Concat(1, t[0], t[1]);
         }, 2e-6, 1e-6),
+        new("ViewPieces", (t, _) =>
+        {
+            int b = t[0].Shape[0], n = t[0].Shape[2];
+            RefTensor columns = RefTensor.Concat(0, t[0].Reshape(b, 2 * n), t[1]).Transpose().Sum().Transpose();
+            RefTensor rows = RefTensor.Concat(1, t[2].Slice(1, 4, 2), t[2].Slice(1, 1, 2)).Sum();
+            return columns + rows;
+        }, 2e-6, 1e-6),
         new("RowAngles", (t, _) => t[0] * t[0].Mean().Map(Math.Cos) + (t[0].Max() * 3).Map(Math.Sin), 2e-6, 1e-6),
         new("CenteredByMoments", (t, _) => (t[0] - t[0].Mean()) * ((t[0] * 2) * (t[0] * 2)).Mean() + (t[0] - t[0].Mean()) * 0.5, 2e-5, 2e-6),
         new("MergeLiteralAndSymbol", (t, _) => t[0].Reshape(t[0].Shape[0], 2 * t[0].Shape[2]) + t[1], Elementwise, 0),

@@ -226,6 +226,11 @@ public static partial class NdTestKernels
     public static Tensor<float> LiteralWidths([Shape("B", "3")] Tensor<float> x, [Shape("B", "5")] Tensor<float> y)
         => Sum(Concat(Exp(x), y, Max(y, axis: -1, keepDims: true), axis: -1), axis: -1, keepDims: true) + Concat(x, y, axis: 1);
 
+    /// <summary>Views of inputs as pieces: a reshape, and two slices of one input reordered.</summary>
+    [Kernel]
+    public static Tensor<float> ViewPieces([Shape("B", "2", "N")] Tensor<float> x, [Shape("B", "2*N")] Tensor<float> y, [Shape("B", "6")] Tensor<float> z)
+        => Sum(Concat(Reshape(x, 0, -1), y, axis: 0), axis: 0, keepDims: true) + Sum(Concat(Slice(z, axis: 1, start: 4, length: 2), Slice(z, axis: 1, start: 1, length: 2), axis: -1), axis: -1, keepDims: true);
+
     /// <summary>Sin and Cos of per-row values (each called once per row, out of line).</summary>
     [Kernel]
     public static Tensor<float> RowAngles([Shape("B", "N")] Tensor<float> x)

@@ -15,9 +15,9 @@ namespace KernelDsl.Compiler.Fusion;
 /// along that axis, which the runtime does in place.</item>
 /// <item>A MatMul takes the chain of elementwise ops that consume only it (bias, activation,
 /// residual; same shape as the product) as its epilogue, applied to each block of rows of C while it is in cache.</item>
-/// <item>A Concat is written to memory, and so is each of its operands that is not a kernel input:
-/// a group copies them into their places in the result (rows of different lengths cannot share one
-/// row loop).</item>
+/// <item>A Concat is written to memory, and so is each of its operands that is not a kernel input
+/// (rows of different lengths cannot share one row loop): the emitter has the group computing an
+/// operand write it straight into its place where it can, and the Concat group copies the rest.</item>
 /// <item>Everything else fuses row by row: elementwise ops inline into their consumers, and a
 /// reduction along the last axis fuses with both its producer (recomputed per pass, in cache) and
 /// its consumers, so a softmax or layer norm reads its input from memory once and writes once.</item>
