@@ -174,6 +174,38 @@ public sealed class NdEntryPointTests
         Assert.Contains("overlaps", e.Message);
     }
 
+    /// <summary>
+    /// A join whose pieces are written into the destination by earlier groups (or copied there one
+    /// after another) reads its inputs while the destination fills: an input sharing its memory is
+    /// rejected, and a strided destination still receives the join (through scratch memory).
+    /// </summary>
+    [Fact]
+    public void ConcatDestinationsMayNotShareAnInputsMemory()
+    {
+        float[] memory = Filled(3, 8).ToArray();
+        var e = Assert.Throws<ArgumentException>(() => NdTestKernels.RotaryJoined(new ReadOnlyTensorSpan<float>(memory, [3, 4]), Filled(3, 4), Filled(3, 1), Filled(4), new TensorSpan<float>(memory, [3, 8])));
+        Assert.Contains("must not share memory", e.Message);
+
+        // Inputs copied into a join in scratch memory, and the result computed from it: sharing is harmless there.
+        float[] stacked = Filled(9, 4).ToArray();
+        float[] stackedExpected = NdTestKernels.StackedInputsFused(Filled(3, 4), Tensor.Create(stacked[..12], [3, 4]), Filled(3, 4)).ToArray();
+        NdTestKernels.StackedInputs(Filled(3, 4), new ReadOnlyTensorSpan<float>(stacked, [3, 4]), Filled(3, 4), new TensorSpan<float>(stacked, [9, 4]));
+        Assert.Equal(stackedExpected, stacked);
+
+        // Into the transpose of a [8, 3] buffer: the join is computed in scratch memory, then copied.
+        Tensor<float> x1 = Filled(3, 4), x2 = Filled(3, 4) * 0.5f, positions = Filled(3, 1), frequencies = Filled(4);
+        float[] expected = NdTestKernels.RotaryJoinedFused(x1, x2, positions, frequencies).ToArray();
+        float[] transposed = new float[24];
+        NdTestKernels.RotaryJoined(x1, x2, positions, frequencies, new TensorSpan<float>(transposed, [3, 8], [1, 3]));
+        for (int t = 0; t < 3; t++)
+        {
+            for (int d = 0; d < 8; d++)
+            {
+                Assert.Equal(expected[t * 8 + d], transposed[d * 3 + t]);
+            }
+        }
+    }
+
     [Fact]
     public void StridedDestinationsAreWrittenThroughScratchMemory()
     {
