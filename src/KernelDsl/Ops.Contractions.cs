@@ -106,49 +106,19 @@ public static partial class Ops
             throw new ArgumentOutOfRangeException(nameof(axis), axis, $"Axis {axis} is out of range for tensors of rank {rank}.");
         }
 
-        nint[] shape = tensors[0].Lengths.ToArray();
         for (int k = 1; k < tensors.Length; k++)
         {
             for (int d = 0; d < rank; d++)
             {
-                if (d != along && tensors[k].Lengths[d] != shape[d])
+                if (d != along && tensors[k].Lengths[d] != tensors[0].Lengths[d])
                 {
-                    throw new ArgumentException($"Concat along axis {axis}: dimension {d} is {shape[d]} in {names[0]} (shape {KernelArguments.FormatShape(tensors[0].Lengths)}) but {tensors[k].Lengths[d]} in {names[k]} (shape {KernelArguments.FormatShape(tensors[k].Lengths)}).", names[k]);
+                    throw new ArgumentException($"Concat along axis {axis}: dimension {d} is {tensors[0].Lengths[d]} in {names[0]} (shape {KernelArguments.FormatShape(tensors[0].Lengths)}) but {tensors[k].Lengths[d]} in {names[k]} (shape {KernelArguments.FormatShape(tensors[k].Lengths)}).", names[k]);
                 }
             }
-
-            shape[along] = checked(shape[along] + tensors[k].Lengths[along]);
         }
 
-        // Row-major: for each index of the dimensions before the axis, every tensor's block in turn.
-        nint outer = 1, inner = 1;
-        for (int d = 0; d < along; d++)
-        {
-            outer *= shape[d];
-        }
-
-        for (int d = along + 1; d < rank; d++)
-        {
-            inner *= shape[d];
-        }
-
-        Tensor<float> result = Tensor.CreateFromShapeUninitialized<float>(shape);
-        Span<float> destination = KernelArguments.AsSpan(result.AsTensorSpan(), "result");
-        nint offset = 0;
-        for (int k = 0; k < tensors.Length; k++)
-        {
-            Tensor<float> tensor = tensors[k].IsDense ? tensors[k] : tensors[k].ToDenseTensor();
-            ReadOnlySpan<float> source = KernelArguments.AsSpan(tensor.AsReadOnlyTensorSpan(), names[k]);
-            int block = checked((int)(tensor.Lengths[along] * inner));
-            for (nint o = 0; o < outer && block > 0; o++)
-            {
-                source.Slice(checked((int)(o * block)), block).CopyTo(destination.Slice(checked((int)(o * shape[along] * inner + offset))));
-            }
-
-            offset += block;
-        }
-
-        return result;
+        // The shapes are checked above, so the library's errors (which name no parameter) cannot arise.
+        return Tensor.ConcatenateOnDimension<float>(along, tensors);
     }
 
     /// <summary>

@@ -111,22 +111,34 @@ public static class ShapedKernelEmitter
             var placed = new Dictionary<int, Place>();
             foreach (NdGroup group in plan.Groups.Where(g => g.Kind == NdGroupKind.Concat))
             {
-                GraphNode concat = graph.Nodes[group.Output];
-                Shape result = shapes[group.Output]!;
-                int axis = ShapeInference.ConcatAxis(concat, result.Rank);
-                var before = new List<string>();
-                foreach (int operand in concat.Operands)
+                EquatableArray<int> operands = graph.Nodes[group.Output].Operands;
+                string?[] offsets = JoinOffsets(group.Output);
+                for (int k = 0; k < operands.Count; k++)
                 {
-                    if (CanBePlaced(operand, group.Output))
+                    if (CanBePlaced(operands[k], group.Output))
                     {
-                        placed[operand] = new Place(group.Output, before.Count == 0 ? null : $"({string.Join(" + ", before)}) * {SourceStride(RowLeafKind.Temporary, group.Output, axis)}");
+                        placed[operands[k]] = new Place(group.Output, offsets[k]);
                     }
-
-                    before.Add(DimExpression(shapes[operand]!.Dims[axis]));
                 }
             }
 
             return placed;
+        }
+
+        /// <summary>Where each operand of a Concat starts in the joined value: its element offset as C# (null for the first operand, at 0).</summary>
+        private string?[] JoinOffsets(int concat)
+        {
+            GraphNode node = graph.Nodes[concat];
+            int axis = ShapeInference.ConcatAxis(node, shapes[concat]!.Rank);
+            var offsets = new string?[node.Operands.Count];
+            var before = new List<string>(); // the sizes along the axis of the operands before this one
+            for (int k = 0; k < offsets.Length; k++)
+            {
+                offsets[k] = before.Count == 0 ? null : $"({string.Join(" + ", before)}) * {SourceStride(RowLeafKind.Temporary, concat, axis)}";
+                before.Add(DimExpression(shapes[node.Operands[k]]!.Dims[axis]));
+            }
+
+            return offsets;
         }
 
         private bool CanBePlaced(int operand, int concat)
@@ -566,13 +578,13 @@ public static class ShapedKernelEmitter
                 // Operands are copied into the destination one after another: none may share its
                 // memory. An operand written straight into its place is written by an earlier group,
                 // while later ones may still read inputs: then no input may share it.
-                bool placedEarly = graph.Nodes[last.Output].Operands.Any(Placed.ContainsKey);
-                foreach (KernelParameter p in graph.Parameters.Where(p => p.Kind == ParameterKind.Tensor))
+                EquatableArray<int> operands = graph.Nodes[last.Output].Operands;
+                bool placedEarly = operands.Any(Placed.ContainsKey);
+                for (int p = 0; p < graph.Parameters.Count; p++)
                 {
-                    int index = graph.Parameters.ToList().IndexOf(p);
-                    if (placedEarly || graph.Nodes[last.Output].Operands.Any(o => graph.Nodes[o].Op == Op.Input && graph.Nodes[o].Parameter == index))
+                    if (graph.Parameters[p].Kind == ParameterKind.Tensor && (placedEarly || operands.Any(o => graph.Nodes[o].Op == Op.Input && graph.Nodes[o].Parameter == p)))
                     {
-                        Use(index, false);
+                        Use(p, false);
                     }
                 }
             }
@@ -881,30 +893,25 @@ public static class ShapedKernelEmitter
         /// </summary>
         private void EmitConcat(CodeWriter w, NdGroup group, string target)
         {
-            GraphNode node = graph.Nodes[group.Output];
-            Shape result = shapes[group.Output]!;
-            int axis = ShapeInference.ConcatAxis(node, result.Rank);
-            string strides = JoinStrides(group.Output);
-            var before = new List<string>(); // the sizes along the axis of the operands already placed
-            int[] inPlace = node.Operands.Where(Placed.ContainsKey).ToArray();
+            EquatableArray<int> operands = graph.Nodes[group.Output].Operands;
+            string?[] offsets = JoinOffsets(group.Output);
+            int[] inPlace = Enumerable.Range(0, operands.Count).Where(k => Placed.ContainsKey(operands[k])).ToArray();
             if (inPlace.Length > 0)
             {
-                w.Line($"// Already in place, written there by the groups that computed them: operand{(inPlace.Length == 1 ? "" : "s")} {string.Join(", ", inPlace.Select(o => (node.Operands.ToList().IndexOf(o) + 1).ToString(CultureInfo.InvariantCulture)))}.");
+                w.Line($"// Already in place, written there by the groups that computed them: operand{(inPlace.Length == 1 ? "" : "s")} {string.Join(", ", inPlace.Select(k => (k + 1).ToString(CultureInfo.InvariantCulture)))}.");
             }
 
-            foreach (int operand in node.Operands)
+            for (int k = 0; k < operands.Count; k++)
             {
-                Shape piece = shapes[operand]!;
+                int operand = operands[k];
                 if (Placed.ContainsKey(operand))
                 {
-                    before.Add(DimExpression(piece.Dims[axis]));
                     continue;
                 }
 
                 string source = graph.Nodes[operand].Op == Op.Input ? $"{Args}.Memory({graph.Parameters[graph.Nodes[operand].Parameter].Name})" : BufferOf(operand);
-                string place = before.Count == 0 ? target : $"{Args}.Into({target}, ({string.Join(" + ", before)}) * {SourceStride(RowLeafKind.Temporary, group.Output, axis)})";
-                w.Line($"{Runtime}::StridedCopy.Scatter({source}, {DimList(piece)}, {strides}, {place});");
-                before.Add(DimExpression(piece.Dims[axis]));
+                string place = offsets[k] is string offset ? $"{Args}.Into({target}, {offset})" : target;
+                w.Line($"{Runtime}::StridedCopy.Scatter({source}, {DimList(shapes[operand]!)}, {JoinStrides(group.Output)}, {place});");
             }
         }
 
