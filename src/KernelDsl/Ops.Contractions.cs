@@ -122,6 +122,45 @@ public static partial class Ops
     }
 
     /// <summary>
+    /// Part <paramref name="index"/> of <paramref name="x"/> cut into <paramref name="chunks"/> equal
+    /// parts along <paramref name="axis"/> (negative counts from the end), as PyTorch's chunk and ONNX
+    /// Split into equal parts: the gate and the value of a gated unit, the two halves a rotary
+    /// embedding rotates, one of fused query/key/value projections. The size along the axis must be a
+    /// multiple of <paramref name="chunks"/>; in a kernel, a symbolic size must say so (<c>2*D</c>).
+    /// Fused kernels read it as a view of x.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The axis, the number of chunks or the index is out of range.</exception>
+    /// <exception cref="ArgumentException">The size along the axis is not a multiple of the number of chunks.</exception>
+    public static Tensor<float> Chunk(Tensor<float> x, int chunks, int index, int axis = -1)
+    {
+        Checked(x);
+        int along = axis < 0 ? axis + x.Rank : axis;
+        if (along < 0 || along >= x.Rank)
+        {
+            throw new ArgumentOutOfRangeException(nameof(axis), axis, $"Axis {axis} is out of range for a tensor of rank {x.Rank}.");
+        }
+
+        if (chunks < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(chunks), chunks, "Chunk needs at least one chunk.");
+        }
+
+        if (index < 0 || index >= chunks)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"Chunks are numbered 0 to {chunks - 1}.");
+        }
+
+        nint size = x.Lengths[along];
+        if (size % chunks != 0)
+        {
+            throw new ArgumentException($"Chunk: dimension {along} of x has {size} elements, which {chunks} equal chunks do not divide.", nameof(chunks));
+        }
+
+        int part = checked((int)(size / chunks));
+        return Slice(x, along, index * part, part);
+    }
+
+    /// <summary>
     /// The same elements, in the same row-major order, with new lengths (ONNX Reshape): a length of
     /// 0 copies x's length at that position, and one length may be -1, inferred from the others.
     /// Fused kernels read it as a view of x's memory (x must then be dense).

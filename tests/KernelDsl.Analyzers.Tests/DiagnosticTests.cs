@@ -89,6 +89,14 @@ public sealed class DiagnosticTests
         "Shape error: cannot concatenate [T, D] with [D]: operand 2 has rank 1, operand 1 rank 2")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"T\", \"E\")] Tensor<float> y) => [|Concat(x, y, x * 2f)|];", "KD0013",
         "Shape error: cannot concatenate [T, D] with [T, E] with [T, D] along axis -1: the result's size there, D + E, is not a size a shape can name (concatenate pieces whose sizes along the axis are literals, or multiples of the same symbols)")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"H\")] Tensor<float> x) => [|Chunk(x, 2, 1)|] * 2f;", "KD0013",
+        "Shape error: cannot split dimension 1 of [T, H], H, into 2 equal chunks: a chunk's size must have a name, so the dimension must be a multiple of 2 such as 2*H")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"10\")] Tensor<float> x) => [|Chunk(x, 4, 0)|];", "KD0013",
+        "Shape error: cannot split dimension 1 of [T, 10], 10, into 4 equal chunks: 10 is not a multiple of 4")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"3*D\")] Tensor<float> x) => [|Chunk(x, 3, 3)|];", "KD0013",
+        "Shape error: chunk 3 of 3 does not exist (chunks are numbered 0 to 2)")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"3*D\")] Tensor<float> x) => [|Chunk(x, 3, 0, axis: -3)|];", "KD0013",
+        "Shape error: axis -3 is out of range for [T, 3*D], which has rank 2 (valid axes: -2 to 1)")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x) => [|Concat(x, x, axis: 2)|];", "KD0003",
         "Shape error: axis 2 is out of range for [T, D], which has rank 2 (valid axes: -2 to 1)")]
     public void ShapeErrorsAreReportedOnTheSubexpression(string kernel, string id, string message)
@@ -121,6 +129,7 @@ public sealed class DiagnosticTests
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"3\", \"D\")] Tensor<float> z) => Softmax(Concat(Concat(x, x, axis: 0), x, axis: 0) * 2f, axis: 0) + Sum(Concat(z, z, axis: 0), axis: 0, keepDims: true);")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"T\", \"3\")] Tensor<float> y) => Sum(Concat(y, y, axis: 1), axis: -1, keepDims: true) * MatMul(Concat(x, x, axis: -1), Transpose(Concat(x, x)));")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"2*D\")] Tensor<float> x, [Shape(\"T\", \"D\")] Tensor<float> y) => Concat(x, y, y, y, axis: 1) / Concat(y, x, y, y);")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"2*H\")] Tensor<float> x, [Shape(\"2*T\", \"6\")] Tensor<float> y) => Silu(Chunk(x, 2, 0)) * Chunk(x, 2, 1) + Sum(Chunk(Chunk(y, 3, 2), 2, 1, axis: 0), axis: -1, keepDims: true) + Sum(Chunk(x, 1, 0), axis: -1, keepDims: true);")]
     public void ShapedNearMissesReportNothingAndCompile(string kernel)
     {
         AnalysisRun run = AnalyzerHarness.Run(Prefix + "    " + kernel + "\n}\n");

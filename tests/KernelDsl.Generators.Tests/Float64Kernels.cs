@@ -267,6 +267,13 @@ public static class Ops64
         return new D(shape, data);
     }
 
+    public static D Chunk(D x, int chunks, int index, int axis = -1)
+    {
+        axis = axis < 0 ? axis + x.Rank : axis;
+        int part = x.Shape[axis] / chunks;
+        return Slice(x, axis, index * part, part);
+    }
+
     public static D Concat(D x, D y, int axis = -1)
     {
         axis = axis < 0 ? axis + x.Rank : axis;

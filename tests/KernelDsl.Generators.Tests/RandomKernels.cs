@@ -78,9 +78,10 @@ internal sealed class RandomKernels(int seed)
         int d = depth - 1;
         return shape switch
         {
-            "BN" => _random.Next(15) switch
+            "BN" => _random.Next(16) switch
             {
                 0 or 1 => Unary(Value("BN", d)),
+                15 => ChunkOfJoin(Value("BN", d), Value("BN", d), Pick("0", "-1")),
                 9 => $"Transpose({Value("NB", d)})",
                 10 => $"Einsum(\"bm,nm->bn\", {Value("BM", d)}, w)",
                 11 => $"Where({Pick("GreaterThan", "LessThan")}({Value("BN", d)}, {Literal()}), {Value("BN", d)}, {Value(Pick("BN", "N", "B1"), d)})",
@@ -195,6 +196,9 @@ internal sealed class RandomKernels(int seed)
         9 => $"-{Parenthesize(operand)}",
         _ => $"{Parenthesize(operand)} * {Literal()}",
     };
+
+    /// <summary>One half of two values joined along <paramref name="axis"/>: one of them again, through a Concat and a Chunk.</summary>
+    private string ChunkOfJoin(string first, string second, string axis) => $"Chunk(Concat({first}, {second}, axis: {axis}), 2, {Pick("0", "1")}, axis: {axis})";
 
     private string Binary(string left, string right)
     {

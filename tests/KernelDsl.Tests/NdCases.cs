@@ -195,6 +195,22 @@ public static class NdCases
             RefTensor rows = RefTensor.Concat(1, t[2].Slice(1, 4, 2), t[2].Slice(1, 1, 2)).Sum();
             return columns + rows;
         }, 2e-6, 1e-6),
+        new("SwiGluGate", (t, _) =>
+        {
+            int h = t[0].Shape[1] / 2;
+            RefTensor gate = t[0].Slice(1, 0, h);
+            return gate.Map(v => v / (1 + Math.Exp(-v))) * t[0].Slice(1, h, h);
+        }, 4e-6, 1e-7),
+        new("RotateHalf", (t, _) =>
+        {
+            int d = t[0].Shape[1] / 2;
+            return t[0] * t[1] + RefTensor.Concat(1, t[0].Slice(1, d, d) * -1, t[0].Slice(1, 0, d)) * t[2];
+        }, 2e-6, 1e-6),
+        new("MiddleChunks", (t, _) =>
+        {
+            int d = t[0].Shape[1] / 3;
+            return RefTensor.MatMul(t[0].Slice(1, 2 * d, d), t[1].Slice(1, 2, 2)) + 1;
+        }, 2e-5, 1e-6, ScaleSymbol: "N"),
         new("RowAngles", (t, _) => t[0] * t[0].Mean().Map(Math.Cos) + (t[0].Max() * 3).Map(Math.Sin), 2e-6, 1e-6),
         new("CenteredByMoments", (t, _) => (t[0] - t[0].Mean()) * ((t[0] * 2) * (t[0] * 2)).Mean() + (t[0] - t[0].Mean()) * 0.5, 2e-5, 2e-6),
         new("MergeLiteralAndSymbol", (t, _) => t[0].Reshape(t[0].Shape[0], 2 * t[0].Shape[2]) + t[1], Elementwise, 0),

@@ -206,6 +206,20 @@ public sealed class NdEntryPointTests
         }
     }
 
+    /// <summary>A multiple of one symbol ([T, 2*H]) binds the symbol by division, and says so when the size does not divide.</summary>
+    [Fact]
+    public void AMultipleOfASymbolBindsItByDivision()
+    {
+        Tensor<float> x = Filled(3, 10);
+        Tensor<float> gate = NdTestKernels.SwiGluGateFused(x);
+        Assert.Equal(new nint[] { 3, 5 }, gate.Lengths.ToArray());
+        var e = Assert.Throws<ArgumentException>(() => NdTestKernels.SwiGluGateFused(Filled(3, 7)));
+        Assert.Equal("x", e.ParamName);
+        Assert.Contains("2*H has 7 in x, which is not a multiple of 2", e.Message);
+        e = Assert.Throws<ArgumentException>(() => NdTestKernels.SwiGluGate(Filled(3, 10), new TensorSpan<float>(new float[12], [3, 4])));
+        Assert.Contains("destination", e.Message);
+    }
+
     [Fact]
     public void StridedDestinationsAreWrittenThroughScratchMemory()
     {

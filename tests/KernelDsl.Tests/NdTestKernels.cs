@@ -231,6 +231,20 @@ public static partial class NdTestKernels
     public static Tensor<float> ViewPieces([Shape("B", "2", "N")] Tensor<float> x, [Shape("B", "2*N")] Tensor<float> y, [Shape("B", "6")] Tensor<float> z)
         => Sum(Concat(Reshape(x, 0, -1), y, axis: 0), axis: 0, keepDims: true) + Sum(Concat(Slice(z, axis: 1, start: 4, length: 2), Slice(z, axis: 1, start: 1, length: 2), axis: -1), axis: -1, keepDims: true);
 
+    /// <summary>SwiGLU's gate: one projection [T, 2*H] cut into its gate and value halves.</summary>
+    [Kernel]
+    public static Tensor<float> SwiGluGate([Shape("T", "2*H")] Tensor<float> x) => Silu(Chunk(x, 2, 0)) * Chunk(x, 2, 1);
+
+    /// <summary>The usual rotary embedding: x·cos + rotate_half(x)·sin, rotate_half joining the negated second half and the first.</summary>
+    [Kernel]
+    public static Tensor<float> RotateHalf([Shape("T", "2*D")] Tensor<float> x, [Shape("T", "2*D")] Tensor<float> cos, [Shape("T", "2*D")] Tensor<float> sin)
+        => x * cos + Concat(-Chunk(x, 2, 1), Chunk(x, 2, 0)) * sin;
+
+    /// <summary>Chunks along a middle axis (the value third of a fused [B, 3*D, N]) and of a literal size.</summary>
+    [Kernel]
+    public static Tensor<float> MiddleChunks([Shape("B", "3*D", "N")] Tensor<float> x, [Shape("N", "6")] Tensor<float> y)
+        => MatMul(Chunk(x, 3, 2, axis: 1), Chunk(y, 3, 1)) + 1f;
+
     /// <summary>Sin and Cos of per-row values (each called once per row, out of line).</summary>
     [Kernel]
     public static Tensor<float> RowAngles([Shape("B", "N")] Tensor<float> x)

@@ -342,9 +342,16 @@ public static class ShapedKernelEmitter
         /// entry point that checks everything), the ranks alone are checked, so that reading a
         /// dimension is in range and the result is allocated only as large as the arguments' sizes.
         /// </summary>
+        /// <summary>Whether <paramref name="dim"/> is a multiple of one symbol (<c>2*H</c>) that nothing has bound yet: it binds the symbol by division.</summary>
+        private bool BindsByDivision(Dim dim) => dim.IsProduct && dim.Factors.Count == 1 && !_boundFrom.ContainsKey(dim.Factors[0]);
+
+        /// <summary>The parameter dimensions that bound a symbol by division (checked by the division itself).</summary>
+        private readonly HashSet<(string Parameter, int Dimension)> _bindingUses = new();
+
         private void EmitBinding(CodeWriter w, bool checkEveryUse = true)
         {
             _boundFrom.Clear();
+            _bindingUses.Clear();
             w.Line(checkEveryUse
                 ? "// Dimension symbols are bound from their first use; every other use must agree."
                 : "// Dimension symbols are bound from their first use, to allocate the result; the entry point called below checks every other use.");
@@ -357,6 +364,17 @@ public static class ShapedKernelEmitter
                 {
                     Dim dim = shape.Dims[d];
                     string length = $"{p.Name}.Lengths[{d}]";
+                    if (BindsByDivision(dim))
+                    {
+                        // A multiple of one symbol no earlier use has bound (2*H): the symbol is the
+                        // length divided by the multiple, which must divide it.
+                        string factor = dim.Factors[0];
+                        _boundFrom[factor] = name;
+                        _bindingUses.Add((p.Name, d));
+                        w.Line($"nint {SymbolLocal(factor)} = {Args}.BindMultiple(\"{dim.Symbol}\", {dim.Coefficient}, {length}, \"{name}\");");
+                        continue;
+                    }
+
                     if (dim.IsProduct || !checkEveryUse && (dim.IsLiteral || _boundFrom.ContainsKey(dim.Symbol!)))
                     {
                         continue; // products are checked below, once every symbol is bound
@@ -384,13 +402,14 @@ public static class ShapedKernelEmitter
             }
 
             // A product dimension ([Shape("H*D")]) binds nothing: each of its symbols is bound on
-            // its own by some parameter (KernelParser checks), so it is checked after all of them.
+            // its own by some parameter, or a multiple of one symbol bound it above (KernelParser
+            // checks), so it is checked after all of them.
             foreach (KernelParameter p in graph.Parameters.Where(p => p.Kind == ParameterKind.Tensor))
             {
                 for (int d = 0; d < p.Shape!.Rank; d++)
                 {
                     Dim dim = p.Shape.Dims[d];
-                    if (dim.IsProduct)
+                    if (dim.IsProduct && !_bindingUses.Contains((p.Name, d)))
                     {
                         string bound = string.Join(", ", dim.Factors.Distinct().Select(f => $"{f} in {_boundFrom[f]}"));
                         w.Line($"{Args}.RequireProduct(\"{dim.Symbol}\", {DimExpression(dim)}, \"{bound}\", {p.Name}.Lengths[{d}], \"{Plain(p)}\");");

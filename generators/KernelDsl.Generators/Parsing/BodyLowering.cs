@@ -361,6 +361,24 @@ internal sealed partial class BodyLowering
                 return Box(axis is int a && pieces.All(p => p is not null) ? _builder.Concat(a, pieces.Select(p => p!.Value).ToArray()) : null);
             }
 
+            case "Chunk" when target.Parameters.Length == 4:
+            {
+                int? x = Lower(Arg(0));
+                int? chunks = ConstantInt(Arg(1), "chunk count"), index = ConstantInt(Arg(2), "chunk index"), axis = ConstantInt(Arg(3), "axis");
+                if (x is not int xi || chunks is not int c || index is not int i || axis is not int a)
+                {
+                    return Box(null);
+                }
+
+                int? chunk = ChunkLowering.Lower(_builder, xi, c, i, a, out string? problem);
+                if (problem is not null && !HasBindingErrors(invocation))
+                {
+                    _diagnostics.Add(DiagnosticInfo.Create(KernelDiagnostics.ConcatMismatch, LocationInfo.From(invocation.Syntax), problem));
+                }
+
+                return Box(chunk);
+            }
+
             case "Transpose" when target.Parameters.Length == 1:
                 return Box(Lower(Arg(0)) is int t ? _builder.Transpose(t) : null);
 

@@ -311,8 +311,10 @@ internal static class KernelParser
             }
         }
 
-        // A product such as H*D binds no symbol: each of its symbols is some parameter's dimension on its own.
-        var bound = new HashSet<string>(parameters.Where(p => p.Shape is not null).SelectMany(p => p.Shape!.Dims).Where(d => !d.IsLiteral && !d.IsProduct).Select(d => d.Symbol!));
+        // A product such as H*D binds no symbol: each of its symbols is some parameter's dimension on
+        // its own. A multiple of one symbol (2*H) binds it by division where nothing else does.
+        var bound = new HashSet<string>(parameters.Where(p => p.Shape is not null).SelectMany(p => p.Shape!.Dims)
+            .Where(d => !d.IsLiteral && (!d.IsProduct || d.Factors.Count == 1)).SelectMany(d => d.Factors));
         foreach (KernelParameter p in parameters.Where(p => p.Shape is not null))
         {
             foreach (Dim product in p.Shape!.Dims.Where(d => d.IsProduct))

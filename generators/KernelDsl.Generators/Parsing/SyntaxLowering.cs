@@ -736,6 +736,16 @@ internal sealed class SyntaxLowering
                 return axis is int a && pieces.All(p => p is not null) ? TensorValue(_builder.Concat(a, pieces.Select(p => p!.Value).ToArray())) : null;
             }
 
+            case "Chunk" when target.Parameters.Length == 4:
+            {
+                // A chunk that does not fit is declined: the bound front end reports it (KD0013).
+                int? x = TensorNode(argumentOf[0]);
+                int? chunks = IntArgument(target, argumentOf, 1), index = IntArgument(target, argumentOf, 2), axis = IntArgument(target, argumentOf, 3);
+                return x is int xi && chunks is int c && index is int i && axis is int a && ChunkLowering.Lower(_builder, xi, c, i, a, out string? problem) is int chunk && problem is null
+                    ? TensorValue(chunk)
+                    : null;
+            }
+
             case "Transpose" when target.Parameters.Length == 1:
                 return TensorNode(argumentOf[0]) is int t ? TensorValue(_builder.Transpose(t)) : null;
 

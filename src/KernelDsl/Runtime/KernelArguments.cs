@@ -153,6 +153,16 @@ public static class KernelArguments
         => throw new ArgumentException($"{symbol} is {bound} in {boundFrom} but {actual} in {name}.", name);
 
     /// <summary>
+    /// The size of the symbol a dimension declared as a multiple of it (<c>[Shape("2*H")]</c>) binds:
+    /// <paramref name="actual"/> divided by <paramref name="coefficient"/>; throws, naming the
+    /// parameter, unless it divides.
+    /// </summary>
+    public static nint BindMultiple(string multiple, long coefficient, nint actual, string name)
+        => actual % coefficient == 0
+            ? actual / (nint)coefficient
+            : throw new ArgumentException($"{multiple} has {actual} in {name}, which is not a multiple of {coefficient}.", name);
+
+    /// <summary>
     /// Throws unless a dimension declared as a product (<c>[Shape("H*D")]</c>) has the product of
     /// its symbols' sizes; <paramref name="boundFrom"/> says where each symbol was bound
     /// (<c>H in x, D in x</c>).
