@@ -335,6 +335,12 @@ public static class ShapedKernelEmitter
             }
         }
 
+        /// <summary>Whether <paramref name="dim"/> is a multiple of one symbol (<c>2*H</c>) that nothing has bound yet: it binds the symbol by division.</summary>
+        private bool BindsByDivision(Dim dim) => dim.IsProduct && dim.Factors.Count == 1 && !_boundFrom.ContainsKey(dim.Factors[0]);
+
+        /// <summary>The parameter dimensions that bound a symbol by division (checked by the division itself).</summary>
+        private readonly HashSet<(string Parameter, int Dimension)> _bindingUses = new();
+
         /// <summary>
         /// Checks each tensor's rank and binds each symbol from its first use. With
         /// <paramref name="checkEveryUse"/>, also checks literal sizes and every other use of a symbol;
@@ -342,12 +348,6 @@ public static class ShapedKernelEmitter
         /// entry point that checks everything), the ranks alone are checked, so that reading a
         /// dimension is in range and the result is allocated only as large as the arguments' sizes.
         /// </summary>
-        /// <summary>Whether <paramref name="dim"/> is a multiple of one symbol (<c>2*H</c>) that nothing has bound yet: it binds the symbol by division.</summary>
-        private bool BindsByDivision(Dim dim) => dim.IsProduct && dim.Factors.Count == 1 && !_boundFrom.ContainsKey(dim.Factors[0]);
-
-        /// <summary>The parameter dimensions that bound a symbol by division (checked by the division itself).</summary>
-        private readonly HashSet<(string Parameter, int Dimension)> _bindingUses = new();
-
         private void EmitBinding(CodeWriter w, bool checkEveryUse = true)
         {
             _boundFrom.Clear();
