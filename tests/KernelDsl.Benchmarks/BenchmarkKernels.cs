@@ -49,6 +49,14 @@ public static partial class LayerKernels
         return Concat(x1 * cos - x2 * sin, x2 * cos + x1 * sin, axis: -1);
     }
 
+    /// <summary>SwiGLU's gate over one [T, 2*H] projection: its two halves taken by Chunk.</summary>
+    [Kernel]
+    public static Tensor<float> SwiGluGate([Shape("T", "2*H")] Tensor<float> x) => Silu(Chunk(x, 2, 0)) * Chunk(x, 2, 1);
+
+    /// <summary>The same gate over the two halves passed apart.</summary>
+    [Kernel]
+    public static Tensor<float> SwiGluHalves([Shape("T", "H")] Tensor<float> gate, [Shape("T", "H")] Tensor<float> value) => Silu(gate) * value;
+
     /// <summary>The same two halves as a tuple, for destinations that are the two halves of one tensor.</summary>
     [Kernel]
     public static (Tensor<float>, Tensor<float>) RotaryHalves([Shape("T", "D")] Tensor<float> x1, [Shape("T", "D")] Tensor<float> x2, [Shape("T", "1")] Tensor<float> positions, [Shape("D")] Tensor<float> frequencies)

@@ -634,3 +634,43 @@ public class ConcatBenchmarks
         new TensorSpan<float>(_destination, [Rows, Half], [2 * Half, 1]),
         new TensorSpan<float>(_destination.AsSpan(Half), [Rows, Half], [2 * Half, 1]));
 }
+
+/// <summary>
+/// SwiGLU's gate over a [4096, 2*1024] projection: its halves taken by Chunk in the kernel, against
+/// the same gate over the halves as two views of the projection (read in place), and a copy of the
+/// output's bytes.
+/// </summary>
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+public class ChunkBenchmarks
+{
+    private const int Rows = 4096, Half = 1024;
+    private float[] _x = null!;
+    private float[] _destination = null!;
+    private float[] _copySource = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(1);
+        _x = new float[Rows * 2 * Half];
+        for (int i = 0; i < _x.Length; i++)
+        {
+            _x[i] = (float)random.NextDouble() * 8 - 4;
+        }
+
+        _destination = new float[Rows * Half];
+        _copySource = new float[Rows * Half];
+    }
+
+    [Benchmark(Description = "copy of the output's bytes (kernel runtime, all cores)")]
+    public void Copy() => BenchmarkKernels.Copy(_copySource, _destination);
+
+    [Benchmark(Baseline = true, Description = "SwiGLU gate, Chunk in the kernel")]
+    public void Chunked() => LayerKernels.SwiGluGate(new ReadOnlyTensorSpan<float>(_x, [Rows, 2 * Half]), new TensorSpan<float>(_destination, [Rows, Half]));
+
+    [Benchmark(Description = "SwiGLU gate, the halves passed as views")]
+    public void Views() => LayerKernels.SwiGluHalves(
+        new ReadOnlyTensorSpan<float>(_x, [Rows, Half], [2 * Half, 1]),
+        new ReadOnlyTensorSpan<float>(_x.AsSpan(Half), [Rows, Half], [2 * Half, 1]),
+        new TensorSpan<float>(_destination, [Rows, Half]));
+}

@@ -245,6 +245,16 @@ public static partial class NdTestKernels
     public static Tensor<float> MiddleChunks([Shape("B", "3*D", "N")] Tensor<float> x, [Shape("N", "6")] Tensor<float> y)
         => MatMul(Chunk(x, 3, 2, axis: 1), Chunk(y, 3, 1)) + 1f;
 
+    /// <summary>
+    /// A slice squeezed by a reshape before the last axis (read in place, as a view of the view), and
+    /// a trailing size-1 axis squeezed, of an input and of a value in scratch memory (read from a
+    /// copy: its rows are not the source's rows).
+    /// </summary>
+    [Kernel]
+    public static Tensor<float> SqueezedSlices([Shape("B", "4", "N")] Tensor<float> x, [Shape("B", "N", "3")] Tensor<float> y)
+        => Reshape(Slice(x, axis: 1, start: 2, length: 1), 0, -1) * 2f + Reshape(Slice(y, axis: 2, start: 1, length: 1), 0, -1)
+            - Reshape(Slice(Exp(y), axis: 2, start: 2, length: 1), 0, -1);
+
     /// <summary>Sin and Cos of per-row values (each called once per row, out of line).</summary>
     [Kernel]
     public static Tensor<float> RowAngles([Shape("B", "N")] Tensor<float> x)

@@ -108,9 +108,10 @@ public static class NdPlanner
                         Add(root); // views are taken of data in memory
                     }
 
-                    if (graph.Nodes[node].Op == Op.Reshape && OpInfo.IsView(graph.Nodes[operand].Op) && !materialized.Contains(operand))
+                    if (graph.Nodes[node].Op == Op.Reshape && OpInfo.IsView(graph.Nodes[operand].Op) && !materialized.Contains(operand)
+                        && ShapeInference.SqueezedDimensions(graph, shapes, node) is null)
                     {
-                        Add(operand); // a reshape regroups dense memory: a view under it is copied first
+                        Add(operand); // a reshape regroups dense memory: a view under it is copied first (dropping size-1 dimensions regroups nothing)
                     }
 
                     if (node != m && MovesLastAxis(graph, shapes, node) && !FeedsOnlyContractions(graph, node) && !IsReducedInPlace(graph, shapes, node))

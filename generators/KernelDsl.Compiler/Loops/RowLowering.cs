@@ -272,6 +272,16 @@ public static class RowLowering
     /// dimensions to the source's (empty for the identity), and the slices the view applies, as
     /// pairs (source dimension, start): the view's first element is at Σ start · stride.
     /// </summary>
+    /// <summary>
+    /// Whether a reshape only drops size-1 dimensions of a view that is not in memory itself (the
+    /// last step of a chunk of a symbolic size): read through, as a view of that view.
+    /// </summary>
+    public static bool IsSqueezeOfAView(KernelGraph graph, Shape?[] shapes, int reshape, ICollection<int> stops)
+    {
+        int operand = graph.Nodes[reshape].Operands[0];
+        return OpInfo.IsView(graph.Nodes[operand].Op) && !stops.Contains(operand) && ShapeInference.SqueezedDimensions(graph, shapes, reshape) is not null;
+    }
+
     public static (RowLeafKind Kind, int Source, int[] Permutation, int[] Offsets) Resolve(KernelGraph graph, Shape?[] shapes, int n, int product, ICollection<int> stops)
     {
         if (n == product)
@@ -288,7 +298,7 @@ public static class RowLowering
         int node = n;
         while (OpInfo.IsView(graph.Nodes[node].Op))
         {
-            if (graph.Nodes[node].Op == Op.Reshape)
+            if (graph.Nodes[node].Op == Op.Reshape && !IsSqueezeOfAView(graph, shapes, node, stops))
             {
                 break; // the reshape is the source: its dimensions have the dense strides of its shape
             }
@@ -312,6 +322,12 @@ public static class RowLowering
             {
                 int[] step = ShapeInference.Permutation(view, rank)!;
                 map = step.Select(p => map[p]).ToArray();
+            }
+            else if (view.Op == Op.Reshape)
+            {
+                // Dropped size-1 dimensions: the others keep their source dimensions (and a
+                // dropped one's start, if a slice took it, is already among the offsets).
+                map = ShapeInference.SqueezedDimensions(graph, shapes, chain[c])!.Select(o => map[o]).ToArray();
             }
             else
             {

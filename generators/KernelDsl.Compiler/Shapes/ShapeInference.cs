@@ -80,6 +80,40 @@ public static class ShapeInference
         return axes.Count == 0 ? null : axes.ToArray();
     }
 
+    /// <summary>
+    /// For a reshape that only drops dimensions of size 1 before the last (<c>[T, 1, H]</c> to
+    /// <c>[T, H]</c>), the operand's dimension each result dimension is; null for any other reshape,
+    /// and for one that drops the last dimension (the rows would no longer be the operand's rows).
+    /// Such a reshape moves no element and changes no stride, so it can be read as a view of a view.
+    /// </summary>
+    public static int[]? SqueezedDimensions(KernelGraph graph, Shape?[] shapes, int reshape)
+    {
+        if (graph.Nodes[reshape].Op != Op.Reshape || shapes[reshape] is not Shape result || shapes[graph.Nodes[reshape].Operands[0]] is not Shape operand
+            || result.Rank >= operand.Rank)
+        {
+            return null;
+        }
+
+        var kept = new int[result.Rank];
+        int d = 0;
+        for (int o = 0; o < operand.Rank; o++)
+        {
+            if (operand.Dims[o].IsOne && operand.Rank - o > result.Rank - d)
+            {
+                continue; // dropped (which of several adjacent 1s is dropped moves no element)
+            }
+
+            if (d == result.Rank || !Dim.ProvablyEqual(operand.Dims[o], result.Dims[d]))
+            {
+                return null;
+            }
+
+            kept[d++] = o;
+        }
+
+        return d == result.Rank && result.Rank > 0 && kept[result.Rank - 1] == operand.Rank - 1 ? kept : null;
+    }
+
     /// <summary>A concat's axis normalized for operands of rank <paramref name="rank"/>.</summary>
     public static int ConcatAxis(GraphNode node, int rank) => node.Attributes[0] < 0 ? node.Attributes[0] + rank : node.Attributes[0];
 

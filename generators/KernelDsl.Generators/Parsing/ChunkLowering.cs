@@ -5,10 +5,11 @@ using KernelDsl.Compiler.Shapes;
 namespace KernelDsl.Generators.Parsing;
 
 /// <summary>
-/// <c>Chunk(x, chunks, index, axis)</c> as views, for both front ends: the axis split in two by a
-/// reshape (<c>[..., 2*D]</c> to <c>[..., 2, D]</c>), one slice of the new axis, and a reshape that
-/// drops it. A symbolic size splits only where a dimension can name the parts: its literal factor
-/// must be a multiple of the chunks (<c>2*D</c> halves into <c>D</c>; <c>D</c> does not).
+/// <c>Chunk(x, chunks, index, axis)</c> as views, for both front ends: of a literal size, a slice;
+/// of a symbolic one, the axis split in two by a reshape (<c>[..., 2*D]</c> to <c>[..., 2, D]</c>),
+/// one slice of the new axis, and a reshape that drops it (a slice's start and length are literals).
+/// A symbolic size splits only where a dimension can name the parts: its literal factor must be a
+/// multiple of the chunks (<c>2*D</c> halves into <c>D</c>; <c>D</c> does not).
 /// </summary>
 internal static class ChunkLowering
 {
@@ -44,6 +45,13 @@ internal static class ChunkLowering
                 ? $"{size} is not a multiple of {chunks}"
                 : $"a chunk's size must have a name, so the dimension must be a multiple of {chunks} such as {Dim.Product(chunks, size.Factors)}");
             return null;
+        }
+
+        if (size.IsLiteral)
+        {
+            // A literal size: the chunk is a plain slice, read in place.
+            long part = size.Size / chunks;
+            return builder.Slice(x, along, checked((int)(index * part)), checked((int)part));
         }
 
         if (along != rank - 1)
