@@ -51,6 +51,9 @@ public static partial class TupleKernels
     public static Tensor<float> JoinedVectors(Tensor<float> x, Tensor<float> y) => Concat(x * 2f, y);
 
     [Kernel]
+    public static Tensor<float> HalfOfJoinedVectors(Tensor<float> x) => Chunk(Concat(x, x * 3f), 2, 1) + 1f;
+
+    [Kernel]
     public static (Tensor<float>, Tensor<float>) SoftmaxAndLogSoftmax([Shape("B", "N")] Tensor<float> x) => (Softmax(x), LogSoftmax(x));
 }
 
@@ -139,6 +142,7 @@ public sealed class TupleKernelTests
 
         Tensor<float> joined = TupleKernels.JoinedVectorsFused(x, y);
         Near(RefTensor.Concat(0, rx * 2, ry), joined, 0);
+        Near(rx * 3 + 1, TupleKernels.HalfOfJoinedVectorsFused(x), 1e-7);
 
         Tensor<float> dot = TupleKernels.DotFused(x, y);
         Assert.Equal(1, dot.FlattenedLength);

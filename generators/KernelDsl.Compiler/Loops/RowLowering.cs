@@ -268,11 +268,6 @@ public static class RowLowering
         => n != output && cone.Where(u => graph.Nodes[u].Operands.Contains(n)).All(u => OpInfo.IsView(graph.Nodes[u].Op));
 
     /// <summary>
-    /// A leaf's source (a parameter, a scratch buffer or the product), the permutation from its
-    /// dimensions to the source's (empty for the identity), and the slices the view applies, as
-    /// pairs (source dimension, start): the view's first element is at Σ start · stride.
-    /// </summary>
-    /// <summary>
     /// Whether a reshape only drops size-1 dimensions of a view that is not in memory itself (the
     /// last step of a chunk of a symbolic size): read through, as a view of that view.
     /// </summary>
@@ -282,6 +277,11 @@ public static class RowLowering
         return OpInfo.IsView(graph.Nodes[operand].Op) && !stops.Contains(operand) && ShapeInference.SqueezedDimensions(graph, shapes, reshape) is not null;
     }
 
+    /// <summary>
+    /// A leaf's source (a parameter, a scratch buffer or the product), the permutation from its
+    /// dimensions to the source's (empty for the identity), and the slices the view applies, as
+    /// pairs (source dimension, start): the view's first element is at Σ start · stride.
+    /// </summary>
     public static (RowLeafKind Kind, int Source, int[] Permutation, int[] Offsets) Resolve(KernelGraph graph, Shape?[] shapes, int n, int product, ICollection<int> stops)
     {
         if (n == product)

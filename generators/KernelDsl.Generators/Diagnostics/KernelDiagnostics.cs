@@ -58,7 +58,7 @@ internal static class KernelDiagnostics
         "Shape error: {0}");
 
     /// <summary>KD0013: Concat operands that differ in rank or in a dimension other than the axis, or whose joined size has no name; a Chunk that does not divide its axis into parts a dimension can name.</summary>
-    public static readonly DiagnosticDescriptor ConcatMismatch = Create(
+    public static readonly DiagnosticDescriptor ConcatOrChunkMismatch = Create(
         "KD0013",
         "Concat or Chunk does not fit its operands",
         "Shape error: {0}");
@@ -115,7 +115,7 @@ internal static class KernelDiagnostics
         "KD0010" => SymbolsDifferInCase,
         "KD0011" => LanguageVersionTooOld,
         "KD0012" => ArgumentShapeMismatch,
-        "KD0013" => ConcatMismatch,
+        "KD0013" => ConcatOrChunkMismatch,
         "KD9999" => InternalError,
         _ => null,
     };
@@ -123,7 +123,7 @@ internal static class KernelDiagnostics
     /// <summary>Every descriptor, for the analyzer's SupportedDiagnostics.</summary>
     public static readonly System.Collections.Immutable.ImmutableArray<DiagnosticDescriptor> All = System.Collections.Immutable.ImmutableArray.Create(
         BroadcastMismatch, ContractionMismatch, AxisOutOfRange, ReturnShapeMismatch, UnsupportedConstruct, InvalidKernelMethod,
-        InvalidEinsum, ReshapeMismatch, UnusedParameter, SymbolsDifferInCase, LanguageVersionTooOld, ArgumentShapeMismatch, ConcatMismatch, InternalError);
+        InvalidEinsum, ReshapeMismatch, UnusedParameter, SymbolsDifferInCase, LanguageVersionTooOld, ArgumentShapeMismatch, ConcatOrChunkMismatch, InternalError);
 
     private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity = DiagnosticSeverity.Error) => new(
         id,

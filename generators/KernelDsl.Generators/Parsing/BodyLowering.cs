@@ -373,7 +373,7 @@ internal sealed partial class BodyLowering
                 int? chunk = ChunkLowering.Lower(_builder, xi, c, i, a, out string? problem);
                 if (problem is not null && !HasBindingErrors(invocation))
                 {
-                    _diagnostics.Add(DiagnosticInfo.Create(KernelDiagnostics.ConcatMismatch, LocationInfo.From(invocation.Syntax), problem));
+                    _diagnostics.Add(DiagnosticInfo.Create(KernelDiagnostics.ConcatOrChunkMismatch, LocationInfo.From(invocation.Syntax), problem));
                 }
 
                 return Box(chunk);

@@ -44,7 +44,7 @@ internal static class ShapeDiagnostics
                 ShapeErrorKind.Broadcast => KernelDiagnostics.BroadcastMismatch,
                 ShapeErrorKind.Contraction => KernelDiagnostics.ContractionMismatch,
                 ShapeErrorKind.Reshape => KernelDiagnostics.ReshapeMismatch,
-                ShapeErrorKind.Concat => KernelDiagnostics.ConcatMismatch,
+                ShapeErrorKind.Concat => KernelDiagnostics.ConcatOrChunkMismatch,
                 _ => KernelDiagnostics.AxisOutOfRange,
             };
             yield return DiagnosticInfo.Create(descriptor, At(error.Node), error.Message);
