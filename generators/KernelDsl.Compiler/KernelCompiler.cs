@@ -67,14 +67,14 @@ public static class KernelCompiler
             throw new InvalidOperationException("shape inference failed after the front end accepted the kernel: " + string.Join("; ", inferred.Errors.Select(e => e.Message)));
         }
 
-        (NdPlan? plan, IReadOnlyList<PlanError> errors) = NdPlanner.Plan(graph, inferred.Shapes);
+        (NdPlan? plan, IReadOnlyList<PlanError> errors) = Plan(graph, inferred.Shapes);
         if (plan is null)
         {
             throw new InvalidOperationException("fusion planning failed after the front end accepted the kernel: " + string.Join("; ", errors.Select(e => e.Message)));
         }
 
         dumps.Add(("shapes", string.Join("\n", inferred.Shapes.Select((shape, i) => $"%{i}: {shape}"))));
-        dumps.Add(("plan", string.Join("\n", plan.Groups.Select((g, i) => $"group {i + 1}: {g.Kind} -> %{g.Output} [{string.Join(", ", g.Nodes)}]"))));
+        dumps.Add(("plan", string.Join("\n", plan.Groups.Select((g, i) => $"group {i + 1}: {g.Kind} -> {string.Join(", ", g.Outputs.Select(o => "%" + o))} [{string.Join(", ", g.Nodes)}]"))));
         var programs = new List<RowProgram?>();
         for (int g = 0; g < plan.Groups.Count; g++)
         {
@@ -91,6 +91,30 @@ public static class KernelCompiler
 
         string source = ShapedKernelEmitter.Emit(spec with { Graph = graph }, graph, inferred.Shapes, plan, programs, dumpStages ? dumps : null);
         return new CompiledKernel(spec.HintName, source);
+    }
+
+    /// <summary>
+    /// The N-d fusion plan: <see cref="NdPlanner"/>'s groups, then a tuple's results over the same
+    /// rows merged into one row group where the runtime can run it (<see cref="SharedRows"/>).
+    /// </summary>
+    public static (NdPlan? Plan, IReadOnlyList<PlanError> Errors) Plan(KernelGraph graph, Shape?[] shapes)
+    {
+        (NdPlan? plan, IReadOnlyList<PlanError> errors) = NdPlanner.Plan(graph, shapes);
+        if (plan is null)
+        {
+            return (plan, errors);
+        }
+
+        List<int> materialized = plan.Materialized.ToList();
+        return (SharedRows.Merge(graph, shapes, plan, merged => NdPlanner.IsRowGroup(graph, shapes, merged, materialized)
+            && RowLowering.TryLower(graph, shapes, merged, materialized) is RowProgram program && CanRun(program, merged)), errors);
+
+        bool CanRun(RowProgram program, NdGroup merged)
+            => !program.OutputIsRowScalar
+               && program.SlotCount <= ShapedKernelEmitter.MaxRowInputs
+               && merged.Outputs.All(o => shapes[o]!.Rank == program.Domain.Count)
+               // A result read through a view (from memory) while the same group writes it.
+               && !program.Leaves.Any(l => l.Kind is RowLeafKind.Temporary or RowLeafKind.Reshaped && merged.Outputs.Contains(l.Source));
     }
 
     private static void Check(KernelGraph graph, string stage, bool compositesAllowed)

@@ -67,6 +67,23 @@ public static partial class LayerKernels
     }
 
     [Kernel]
+    public static Tensor<float> LogSoftmaxRows([Shape("B", "N")] Tensor<float> x) => LogSoftmax(x);
+
+    /// <summary>Both in one kernel: one row group writes the two results.</summary>
+    [Kernel]
+    public static (Tensor<float>, Tensor<float>) SoftmaxAndLogSoftmax([Shape("B", "N")] Tensor<float> x) => (Softmax(x), LogSoftmax(x));
+
+    /// <summary>A layer norm with the per-row statistics a training step keeps.</summary>
+    [Kernel]
+    public static (Tensor<float>, Tensor<float>, Tensor<float>) LayerNormWithStatistics([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> gamma, [Shape("N")] Tensor<float> beta)
+    {
+        var mean = Mean(x, axis: -1, keepDims: true);
+        var centered = x - mean;
+        var inverse = 1f / Sqrt(Mean(centered * centered, axis: -1, keepDims: true) + 1e-5f);
+        return (centered * inverse * gamma + beta, mean, inverse);
+    }
+
+    [Kernel]
     public static Tensor<float> RowSums([Shape("B", "N")] Tensor<float> x) => Sum(x, axis: -1);
 
     [Kernel]

@@ -674,3 +674,72 @@ public class ChunkBenchmarks
         new ReadOnlyTensorSpan<float>(_x.AsSpan(Half), [Rows, Half], [2 * Half, 1]),
         new TensorSpan<float>(_destination, [Rows, Half]));
 }
+
+/// <summary>
+/// Two results over the same [4096, 1024] rows: softmax and log-softmax from one kernel (one row
+/// group computes the max and the sum once and writes both) against the two single-result kernels
+/// called one after the other (what two groups cost); a layer norm with its mean and inverse
+/// deviation from one kernel against the layer norm alone; and a copy of one output's bytes.
+/// </summary>
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+public class SharedRowsBenchmarks
+{
+    private const int Rows = 4096, Columns = 1024;
+    private float[] _x = null!;
+    private float[] _gamma = null!;
+    private float[] _beta = null!;
+    private float[] _first = null!;
+    private float[] _second = null!;
+    private float[] _mean = null!;
+    private float[] _inverse = null!;
+    private float[] _copySource = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(1);
+        _x = new float[Rows * Columns];
+        for (int i = 0; i < _x.Length; i++)
+        {
+            _x[i] = (float)random.NextDouble() * 8 - 4;
+        }
+
+        _gamma = new float[Columns];
+        _beta = new float[Columns];
+        for (int i = 0; i < Columns; i++)
+        {
+            _gamma[i] = (float)random.NextDouble() + 0.5f;
+            _beta[i] = (float)random.NextDouble() - 0.5f;
+        }
+
+        _first = new float[Rows * Columns];
+        _second = new float[Rows * Columns];
+        _mean = new float[Rows];
+        _inverse = new float[Rows];
+        _copySource = new float[Rows * Columns];
+    }
+
+    [Benchmark(Description = "copy of one output's bytes (kernel runtime, all cores)")]
+    public void Copy() => BenchmarkKernels.Copy(_copySource, _first);
+
+    [Benchmark(Baseline = true, Description = "softmax and log-softmax, one kernel")]
+    public void Shared() => LayerKernels.SoftmaxAndLogSoftmax(
+        new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new TensorSpan<float>(_first, [Rows, Columns]), new TensorSpan<float>(_second, [Rows, Columns]));
+
+    [Benchmark(Description = "softmax, then log-softmax (two kernels)")]
+    public void Apart()
+    {
+        LayerKernels.SoftmaxRows(new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new TensorSpan<float>(_first, [Rows, Columns]));
+        LayerKernels.LogSoftmaxRows(new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new TensorSpan<float>(_second, [Rows, Columns]));
+    }
+
+    [Benchmark(Description = "layer norm with its mean and inverse deviation, one kernel")]
+    public void LayerNormWithStatistics() => LayerKernels.LayerNormWithStatistics(
+        new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new ReadOnlyTensorSpan<float>(_gamma, [Columns]), new ReadOnlyTensorSpan<float>(_beta, [Columns]),
+        new TensorSpan<float>(_first, [Rows, Columns]), new TensorSpan<float>(_mean, [Rows, 1]), new TensorSpan<float>(_inverse, [Rows, 1]));
+
+    [Benchmark(Description = "layer norm alone")]
+    public void LayerNormAlone() => LayerKernels.LayerNormRows(
+        new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new ReadOnlyTensorSpan<float>(_gamma, [Columns]), new ReadOnlyTensorSpan<float>(_beta, [Columns]),
+        new TensorSpan<float>(_first, [Rows, Columns]));
+}

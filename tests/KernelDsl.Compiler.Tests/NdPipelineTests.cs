@@ -137,6 +137,69 @@ public sealed class NdPipelineTests
         Assert.Equal(new[] { doubled, joined }, plan.Temporaries.ToArray());
     }
 
+    /// <summary>
+    /// <c>(Max(x), Softmax(x), LogSoftmax(x))</c>: the planner gives each result a group; merged, one
+    /// row group computes the max and the sum once and writes all three (the max once per row).
+    /// </summary>
+    [Fact]
+    public void ATuplesResultsOverTheSameRowsShareOneRowGroup()
+    {
+        var b = new GraphBuilder(EquatableArray.Create(Tensor("x", "B", "N")));
+        int x = b.Parameter(0);
+        int max = b.Reduce(Op.ReduceMax, x, true, -1);
+        int shifted = b.Apply(Op.Sub, x, max);
+        int exp = b.Apply(Op.Exp, shifted);
+        int sum = b.Reduce(Op.Sum, exp, true, -1);
+        int softmax = b.Apply(Op.Div, exp, sum);
+        int logSoftmax = b.Apply(Op.Sub, shifted, b.Apply(Op.Log, sum));
+        KernelGraph graph = b.Build(b.Apply(Op.Tuple, max, softmax, logSoftmax));
+        Shape?[] shapes = ShapeInference.Infer(graph).Shapes;
+        Assert.Equal(3, NdPlanner.Plan(graph, shapes).Plan!.Groups.Count);
+
+        (NdPlan? plan, var errors) = KernelCompiler.Plan(graph, shapes);
+        Assert.Empty(errors);
+        NdGroup group = Assert.Single(plan!.Groups);
+        Assert.Equal(softmax, group.Output); // the rows; the max is one value per row
+        Assert.Equal(new[] { max, logSoftmax }, group.Companions.ToArray());
+        RowProgram program = RowLowering.Lower(graph, shapes, group, plan.Materialized.ToList(), "Rows");
+        Assert.Equal(new[] { max, sum, -1 }, program.Passes.Select(p => p.Reduction).ToArray());
+        Assert.Equal(new[] { logSoftmax }, program.Passes[^1].Companions.ToArray());
+        Assert.Equal(3, program.SlotCount); // x, then the two other results' destinations
+    }
+
+    /// <summary>Results stay apart when the later one reads a value written after the earlier one's group, or when the merged group would need more than eight operand slots.</summary>
+    [Fact]
+    public void ResultsStayApartWhenOrderOrOperandSlotsForbid()
+    {
+        // (y * 2, Concat(x, x) + 1): the second reads the join, written after the first group runs.
+        var b = new GraphBuilder(EquatableArray.Create(Tensor("x", "B", "N"), Tensor("y", "B", "2*N")));
+        int doubled = b.Apply(Op.Mul, b.Parameter(1), b.Constant(2f));
+        int joined = b.Concat(-1, b.Parameter(0), b.Parameter(0));
+        int shiftedJoin = b.Apply(Op.Add, joined, b.Constant(1f));
+        KernelGraph graph = b.Build(b.Apply(Op.Tuple, doubled, shiftedJoin));
+        (NdPlan? plan, _) = KernelCompiler.Plan(graph, ShapeInference.Infer(graph).Shapes);
+        Assert.Equal(new[] { NdGroupKind.Rows, NdGroupKind.Concat, NdGroupKind.Rows }, plan!.Groups.Select(g => g.Kind).ToArray());
+        Assert.All(plan.Groups, g => Assert.Empty(g.Companions));
+
+        // (sum of eight inputs, p0 * p1): eight leaves and a second destination; with seven inputs, one group.
+        Assert.Equal(2, GroupsForSumAndProduct(8));
+        Assert.Equal(1, GroupsForSumAndProduct(7));
+    }
+
+    private static int GroupsForSumAndProduct(int inputs)
+    {
+        var b = new GraphBuilder(Enumerable.Range(0, inputs).Select(i => Tensor("p" + i, "N")).ToEquatableArray());
+        int total = b.Parameter(0);
+        for (int i = 1; i < inputs; i++)
+        {
+            total = b.Apply(Op.Add, total, b.Parameter(i));
+        }
+
+        KernelGraph graph = b.Build(b.Apply(Op.Tuple, total, b.Apply(Op.Mul, b.Parameter(0), b.Parameter(1))));
+        (NdPlan? plan, _) = KernelCompiler.Plan(graph, ShapeInference.Infer(graph).Shapes);
+        return plan!.Groups.Count;
+    }
+
     /// <summary>The front end's form of <c>x - Mean(x, axis: 0, keepDims: true)</c>: a transpose moving axis 0 last, reduced, and moved back.</summary>
     [Fact]
     public void AReductionOverTheFirstAxisReadsItsSourceInPlace()

@@ -77,6 +77,12 @@ public static class Program
             failures++;
         }
 
+        foreach (string failure in SharedRowsSweep.Run())
+        {
+            Console.WriteLine("MISMATCH " + failure);
+            failures++;
+        }
+
         Console.WriteLine($"cases: {KernelCases.All.Count + NdCases.All.Count}, mismatches: {failures}");
         return failures == 0 ? 0 : 1;
     }

@@ -55,6 +55,29 @@ public static partial class TupleKernels
 
     [Kernel]
     public static (Tensor<float>, Tensor<float>) SoftmaxAndLogSoftmax([Shape("B", "N")] Tensor<float> x) => (Softmax(x), LogSoftmax(x));
+
+    // One row group writes both: the softmax reloads the exps its sum pass stored in the first
+    // result's destination, which the output pass rewrites as it goes.
+    [Kernel]
+    public static (Tensor<float>, Tensor<float>) ScaledAndSoftmax([Shape("B", "N")] Tensor<float> x) => (x * 2f, Softmax(x));
+
+    // A layer norm with the statistics a training step keeps, all three from one reading of each row.
+    [Kernel]
+    public static (Tensor<float> Normalized, Tensor<float> Mean, Tensor<float> InverseDeviation) LayerNormWithStatistics(
+        [Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> gamma, [Shape("N")] Tensor<float> beta)
+    {
+        var mean = Mean(x, axis: -1, keepDims: true);
+        var centered = x - mean;
+        var inverse = 1f / Sqrt(Mean(centered * centered, axis: -1, keepDims: true) + 1e-5f);
+        return (centered * inverse * gamma + beta, mean, inverse);
+    }
+
+    // Eight inputs and a second result need nine operand slots: the results keep a group each.
+    [Kernel]
+    public static (Tensor<float>, Tensor<float>) EightInputs(
+        [Shape("N")] Tensor<float> a, [Shape("N")] Tensor<float> b, [Shape("N")] Tensor<float> c, [Shape("N")] Tensor<float> d,
+        [Shape("N")] Tensor<float> e, [Shape("N")] Tensor<float> f, [Shape("N")] Tensor<float> g, [Shape("N")] Tensor<float> h)
+        => (a + b + c + d + e + f + g + h, a * b);
 }
 
 public sealed class TupleKernelTests
@@ -77,7 +100,8 @@ public sealed class TupleKernelTests
         float[] values = actual.ToArray();
         for (int i = 0; i < values.Length; i++)
         {
-            Assert.True(Math.Abs(values[i] - expected.Data[i]) <= tolerance * (1 + Math.Abs(expected.Data[i])), $"[{i}]: {values[i]} vs {expected.Data[i]}");
+            bool near = double.IsNaN(expected.Data[i]) ? float.IsNaN(values[i]) : Math.Abs(values[i] - expected.Data[i]) <= tolerance * (1 + Math.Abs(expected.Data[i]));
+            Assert.True(near, $"[{i}]: {values[i]} vs {expected.Data[i]}");
         }
     }
 
@@ -388,6 +412,84 @@ public sealed class TupleKernelTests
 
             Assert.Equal(mean[r, 0], buffer[r * 9 + 8]);
         }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 17)]
+    [InlineData(0, 5)]
+    [InlineData(2, 0)]
+    [InlineData(5, 1031)] // rows long enough for the output pass to align its stores, with a tail
+    [InlineData(2, 528)]
+    public void ResultsSharingARowGroupMatchTheReference(int rows, int columns)
+    {
+        Tensor<float> x = Random(rows * 13 + columns, rows, columns);
+        RefTensor rx = RefTensor.From(x);
+        RefTensor shifted = rx - rx.Max();
+        RefTensor exp = shifted.Map(Math.Exp);
+        RefTensor softmax = exp / exp.Sum();
+
+        (Tensor<float> scaled, Tensor<float> probabilities) = TupleKernels.ScaledAndSoftmaxFused(x);
+        Near(rx * 2, scaled, 1e-6);
+        Near(softmax, probabilities, 1e-5);
+        (Tensor<float> probabilities2, Tensor<float> logs) = TupleKernels.SoftmaxAndLogSoftmaxFused(x);
+        Near(softmax, probabilities2, 1e-5);
+        Near(shifted - exp.Sum().Map(Math.Log), logs, 1e-5);
+
+        Tensor<float> gamma = Random(columns + 1, columns), beta = Random(columns + 2, columns);
+        RefTensor mean = rx.Mean();
+        RefTensor centered = rx - mean;
+        RefTensor inverse = (centered * centered).Mean().Map(v => 1 / Math.Sqrt(v + 1e-5));
+        (Tensor<float> normalized, Tensor<float> m, Tensor<float> inv) = TupleKernels.LayerNormWithStatisticsFused(x, gamma, beta);
+        Near(centered * inverse * RefTensor.From(gamma) + RefTensor.From(beta), normalized, 1e-4);
+        Near(mean, m, 1e-5);
+        Near(inverse, inv, 1e-4);
+
+        // The eager bodies agree.
+        (Tensor<float> eagerNormalized, Tensor<float> eagerMean, Tensor<float> eagerInverse) = TupleKernels.LayerNormWithStatistics(x, gamma, beta);
+        Near(RefTensor.From(eagerNormalized), normalized, 1e-4);
+        Near(RefTensor.From(eagerMean), m, 1e-5);
+        Near(RefTensor.From(eagerInverse), inv, 1e-4);
+    }
+
+    [Fact]
+    public void ResultsSharingARowGroupGoIntoTheirColumnsOfOneBuffer()
+    {
+        // The normalized rows, the means and the inverse deviations side by side in a [6, 1031 + 2 + 1]
+        // buffer (the per-row values in the two columns after the rows), and the scaled input and its
+        // softmax in the two halves of another: each written through its own strides, the rest untouched.
+        const int rows = 6, columns = 1031, stride = columns + 3;
+        Tensor<float> x = Random(9, rows, columns), gamma = Random(10, columns), beta = Random(11, columns);
+        (Tensor<float> normalized, Tensor<float> mean, Tensor<float> inverse) = TupleKernels.LayerNormWithStatisticsFused(x, gamma, beta);
+        float[] buffer = Enumerable.Repeat(-9f, rows * stride).ToArray();
+        TupleKernels.LayerNormWithStatistics(x, gamma, beta,
+            new TensorSpan<float>(buffer, [rows, columns], [stride, 1]),
+            new TensorSpan<float>(buffer.AsSpan(columns), [rows, 1], [stride, 0]),
+            new TensorSpan<float>(buffer.AsSpan(columns + 1), [rows, 1], [stride, 0]));
+        for (int r = 0; r < rows; r++)
+        {
+            Assert.Equal(normalized.ToArray().AsSpan(r * columns, columns).ToArray(), buffer.AsSpan(r * stride, columns).ToArray());
+            Assert.Equal(mean[r, 0], buffer[r * stride + columns]);
+            Assert.Equal(inverse[r, 0], buffer[r * stride + columns + 1]);
+            Assert.Equal(-9f, buffer[r * stride + columns + 2]);
+        }
+
+        (Tensor<float> scaled, Tensor<float> probabilities) = TupleKernels.ScaledAndSoftmaxFused(x);
+        AssertWrittenSideBySide(scaled, probabilities, (first, second) => TupleKernels.ScaledAndSoftmax(x, first, second));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(17)]
+    [InlineData(1031)]
+    public void ResultsThatWouldNeedMoreOperandSlotsKeepAGroupEach(int length)
+    {
+        Tensor<float>[] inputs = Enumerable.Range(0, 8).Select(i => Random(length + i, length)).ToArray();
+        (Tensor<float> sum, Tensor<float> product) = TupleKernels.EightInputsFused(inputs[0], inputs[1], inputs[2], inputs[3], inputs[4], inputs[5], inputs[6], inputs[7]);
+        RefTensor expected = inputs.Skip(1).Aggregate(RefTensor.From(inputs[0]), (total, input) => total + RefTensor.From(input));
+        Near(expected, sum, 1e-5);
+        Near(RefTensor.From(inputs[0]) * RefTensor.From(inputs[1]), product, 1e-6);
     }
 
     [Fact]

@@ -23,7 +23,17 @@ public enum NdGroupKind
 /// </summary>
 /// <param name="Nodes">The nodes the group computes, in graph order, including views it reads through; leaves from other groups are not included.</param>
 /// <param name="Product">For a contraction: the MatMul node; else -1.</param>
-public sealed record NdGroup(NdGroupKind Kind, int Output, EquatableArray<int> Nodes, int Product, string Reason);
+public sealed record NdGroup(NdGroupKind Kind, int Output, EquatableArray<int> Nodes, int Product, string Reason)
+{
+    /// <summary>
+    /// For a row group: other results of the kernel it writes besides <see cref="Output"/>, each
+    /// to its own destination in the same output pass (<see cref="SharedRows"/>); empty for most groups.
+    /// </summary>
+    public EquatableArray<int> Companions { get; init; } = EquatableArray<int>.Empty;
+
+    /// <summary>Every value the group writes to memory: <see cref="Output"/>, then its <see cref="Companions"/>.</summary>
+    public System.Collections.Generic.IEnumerable<int> Outputs => System.Linq.Enumerable.Prepend(Companions, Output);
+}
 
 /// <summary>An N-d kernel divided into groups, in execution order, and the intermediate values they pass through memory.</summary>
 /// <param name="Temporaries">Nodes written to scratch buffers (every group output that is not a result of the kernel).</param>

@@ -463,8 +463,23 @@ public static class NdPlanner
         CheckSqueezes(graph, nodes, materialized, output, shapes, errors);
         string reason = reductions == 0
             ? "Its elementwise operations fuse into one loop over each row: each input is read once and the output written once, with no temporaries."
-            : $"Its {reductions} reduction{(reductions == 1 ? "" : "s")} along the last axis fuse with their producers and consumers: each row is revisited in cache (once per reduction, then to write), so memory is read once and written once.";
+            : reductions == 1
+            ? "Its reduction along the last axis fuses with its producer and consumers: each row is revisited in cache (once to reduce, then to write), so memory is read once and written once."
+            : $"Its {reductions} reductions along the last axis fuse with their producers and consumers: each row is revisited in cache (once per reduction, then to write), so memory is read once and written once.";
         return new NdGroup(NdGroupKind.Rows, output, nodes.ToEquatableArray(), -1, reason);
+    }
+
+    /// <summary>
+    /// Whether a row group writing several values (<see cref="NdGroup.Companions"/>) keeps the
+    /// rules the planner keeps for one: every reduction it computes runs along its rows, and no
+    /// reduction taken without keepDims meets another tensor or is reduced again.
+    /// </summary>
+    public static bool IsRowGroup(KernelGraph graph, Shape?[] shapes, NdGroup group, ICollection<int> materialized)
+    {
+        var stops = new HashSet<int>(materialized.Where(m => !group.Outputs.Contains(m)));
+        IReadOnlyList<int> nodes = group.Outputs.SelectMany(o => Cone(graph, o, stops)).Distinct().OrderBy(n => n).ToList();
+        return group.Outputs.All(o => !ReductionsAlongOtherRows(graph, shapes, nodes, stops, o).Any())
+            && SqueezeConflicts(graph, shapes, nodes, stops, group.Output).Count == 0;
     }
 
     /// <summary>

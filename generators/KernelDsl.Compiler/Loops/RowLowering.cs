@@ -25,15 +25,27 @@ public static class RowLowering
     }
 
     public static RowProgram Lower(KernelGraph graph, Shape?[] shapes, NdGroup group, ICollection<int> temporaries, string structName)
+        => LowerOrNull(graph, shapes, group, temporaries, structName, throwIfRowsDiffer: true)!;
+
+    /// <summary>
+    /// <see cref="Lower"/> for a group that may not be one (a merge <see cref="SharedRows"/> considers):
+    /// null when its values do not run along the same rows.
+    /// </summary>
+    public static RowProgram? TryLower(KernelGraph graph, Shape?[] shapes, NdGroup group, ICollection<int> temporaries)
+        => LowerOrNull(graph, shapes, group, temporaries, "", throwIfRowsDiffer: false);
+
+    private static RowProgram? LowerOrNull(KernelGraph graph, Shape?[] shapes, NdGroup group, ICollection<int> temporaries, string structName, bool throwIfRowsDiffer)
     {
         int product = group.Product;
-        var stops = new HashSet<int>(temporaries.Where(t => t != group.Output));
+        var outputs = new HashSet<int>(group.Outputs);
+        var stops = new HashSet<int>(temporaries.Where(t => !outputs.Contains(t)));
         if (product >= 0)
         {
             stops.Add(product);
         }
 
-        IReadOnlyList<int> cone = NdPlanner.Cone(graph, group.Output, stops);
+        // Every value the group writes, with what it is computed from (shared nodes once).
+        IReadOnlyList<int> cone = group.Outputs.SelectMany(o => NdPlanner.Cone(graph, o, stops)).Distinct().OrderBy(n => n).ToList();
         var coneSet = new HashSet<int>(cone);
 
         // Leaves: inputs, scratch buffers, the product, and the outermost view of a chain of transposes.
@@ -42,7 +54,7 @@ public static class RowLowering
         int slot = 0;
         foreach (int n in cone)
         {
-            if (!IsLeaf(graph, n, product, stops, coneSet, group.Output))
+            if (!IsLeaf(graph, n, product, stops, coneSet, outputs))
             {
                 continue;
             }
@@ -85,7 +97,11 @@ public static class RowLowering
                 : (Level)System.Math.Max((int)Level.RowScalar, (int)node.Operands.Select(o => level[o]).Max());
         }
 
-        Dim[] domain = Domain(graph, shapes, computed, leafOf);
+        if (Domain(graph, shapes, computed, leafOf, throwIfRowsDiffer) is not Dim[] domain)
+        {
+            return null;
+        }
+
         var passes = new List<RowPass>();
         var pending = new List<LoopStatement>();
         var usedPerRow = new HashSet<int>(computed.Where(n => level[n] == Level.RowScalar && !leafOf.ContainsKey(n) && !OpInfo.IsReduction(graph.Nodes[n].Op))
@@ -105,26 +121,32 @@ public static class RowLowering
                 continue;
             }
 
-            if (level[n] == Level.RowScalar || usedPerRow.Contains(n) || n == group.Output)
+            if (level[n] == Level.RowScalar || usedPerRow.Contains(n) || outputs.Contains(n))
             {
                 pending.Add(Statement(graph, n));
             }
         }
 
+        // A group that writes several results (companions) stores those with whole rows in its output
+        // pass, beside its main one; a companion of one value per row is stored once per row when computed.
         bool outputIsRowScalar = level[group.Output] != Level.RowLevel;
         if (!outputIsRowScalar)
         {
-            RowPass output = Pass(graph, pending, -1, Op.Input, group.Output, level, leafOf);
+            var rowCompanions = group.Companions.Where(c => level[c] == Level.RowLevel).ToEquatableArray();
+            RowPass output = Pass(graph, pending, -1, Op.Input, group.Output, level, leafOf, companions: rowCompanions);
             passes.Add(ReuseStoredValue(graph, passes, output, pending, level, leafOf, product) ?? output);
             pending = new List<LoopStatement>();
         }
 
         return new RowProgram(structName, graph.Parameters, domain.ToEquatableArray(), leaves.ToEquatableArray(), passes.ToEquatableArray(),
-            pending.ToEquatableArray(), group.Output, outputIsRowScalar, group.Reason);
+            pending.ToEquatableArray(), group.Output, outputIsRowScalar, group.Reason)
+        {
+            Companions = group.Companions,
+        };
     }
 
     /// <summary>The iteration space: the broadcast of every computed value's shape, with a reduction taken without keepDims counted as keeping its axis.</summary>
-    private static Dim[] Domain(KernelGraph graph, Shape?[] shapes, List<int> computed, Dictionary<int, RowLeaf> leafOf)
+    private static Dim[]? Domain(KernelGraph graph, Shape?[] shapes, List<int> computed, Dictionary<int, RowLeaf> leafOf, bool throwIfRowsDiffer)
     {
         var squeezed = new HashSet<int>();
         Shape domain = Shape.Scalar;
@@ -145,8 +167,15 @@ public static class RowLowering
 
             // The planner gives a group only values whose rows line up (NdPlanner.ReductionsAlongOtherRows);
             // a value that does not broadcast would be read along the wrong rows, so it stops the compiler.
-            domain = Broadcasting.Broadcast(domain, frame).Shape
-                ?? throw new System.InvalidOperationException($"Row group of node {n}: its value of shape {frame} does not broadcast with the group's rows {domain}.");
+            Shape? broadcast = Broadcasting.Broadcast(domain, frame).Shape;
+            if (broadcast is null)
+            {
+                return throwIfRowsDiffer
+                    ? throw new System.InvalidOperationException($"Row group of node {n}: its value of shape {frame} does not broadcast with the group's rows {domain}.")
+                    : null;
+            }
+
+            domain = broadcast;
         }
 
         return domain.Rank == 0 ? new[] { Dim.Literal(1) } : domain.Dims.ToArray();
@@ -157,8 +186,9 @@ public static class RowLowering
     /// and reads nothing else along the row, the reduction pass also stores that value in the
     /// destination and the output pass reloads it: one evaluation of the expression per element
     /// instead of two. (Reading no input in the output pass keeps in-place calls correct: the
-    /// destination may be an input.) Returns the new output pass, after replacing the reduction
-    /// pass in <paramref name="passes"/>; null when the rule does not apply.
+    /// destination may be an input. A tuple kernel's destinations may share no input's memory, so
+    /// there the output pass may read inputs too.) Returns the new output pass, after replacing the
+    /// reduction pass in <paramref name="passes"/>; null when the rule does not apply.
     /// </summary>
     private static RowPass? ReuseStoredValue(KernelGraph graph, List<RowPass> passes, RowPass output, List<LoopStatement> pending,
         Dictionary<int, Level> level, Dictionary<int, RowLeaf> leafOf, int product)
@@ -174,8 +204,8 @@ public static class RowLowering
             return null;
         }
 
-        RowPass reloading = Pass(graph, pending, -1, Op.Input, output.Value, level, leafOf, reloaded: last.Value);
-        if (reloading.Inputs.Count > 0)
+        RowPass reloading = Pass(graph, pending, -1, Op.Input, output.Value, level, leafOf, reloaded: last.Value, companions: output.Companions);
+        if (reloading.Inputs.Count > 0 && graph.Results.Count == 1)
         {
             return null;
         }
@@ -184,15 +214,16 @@ public static class RowLowering
         return reloading;
     }
 
-    private static RowPass Pass(KernelGraph graph, List<LoopStatement> before, int reduction, Op op, int value, Dictionary<int, Level> level, Dictionary<int, RowLeaf> leafOf, int reloaded = -1)
+    /// <param name="companions">For the output pass of a group that writes several results: the others, stored beside <paramref name="value"/>.</param>
+    private static RowPass Pass(KernelGraph graph, List<LoopStatement> before, int reduction, Op op, int value, Dictionary<int, Level> level, Dictionary<int, RowLeaf> leafOf,
+        int reloaded = -1, EquatableArray<int> companions = default)
     {
         // The row-level statements value needs: its operands through row-level and invariant nodes;
         // per-row values and row-scalar leaves become parameters of the pass.
         var body = new SortedSet<int>();
         var inputs = new SortedSet<int>();
         var rowScalars = new SortedSet<int>();
-        var stack = new Stack<int>();
-        stack.Push(value);
+        var stack = new Stack<int>(companions.Prepend(value));
         while (stack.Count > 0)
         {
             int n = stack.Pop();
@@ -221,7 +252,7 @@ public static class RowLowering
 
         string? expression = reduction >= 0 ? graph.TryToExpression(reduction, MaxCommentLength) : graph.TryToExpression(value, MaxCommentLength);
         return new RowPass(before.ToEquatableArray(), reduction, op, value, body.Select(n => Statement(graph, n)).ToEquatableArray(),
-            inputs.ToEquatableArray(), rowScalars.ToEquatableArray(), expression) { Reloaded = reloaded };
+            inputs.ToEquatableArray(), rowScalars.ToEquatableArray(), expression) { Reloaded = reloaded, Companions = companions };
     }
 
     private static LoopStatement Statement(KernelGraph graph, int n)
@@ -252,20 +283,20 @@ public static class RowLowering
         return subtracted.Op == Op.ReduceMax && subtracted.Operands[0] == node.Operands[0];
     }
 
-    private static bool IsLeaf(KernelGraph graph, int n, int product, HashSet<int> stops, HashSet<int> cone, int output)
+    private static bool IsLeaf(KernelGraph graph, int n, int product, HashSet<int> stops, HashSet<int> cone, HashSet<int> outputs)
     {
         GraphNode node = graph.Nodes[n];
-        if (node.Op == Op.Input || n == product || stops.Contains(n) && n != output)
+        if (node.Op == Op.Input || n == product || stops.Contains(n) && !outputs.Contains(n))
         {
-            return !IsViewedOnly(graph, n, cone, output);
+            return !IsViewedOnly(graph, n, cone, outputs);
         }
 
-        return OpInfo.IsView(node.Op) && !IsViewedOnly(graph, n, cone, output);
+        return OpInfo.IsView(node.Op) && !IsViewedOnly(graph, n, cone, outputs);
     }
 
     /// <summary>Whether every use of n in the group is by a view (so n is read only through that view).</summary>
-    private static bool IsViewedOnly(KernelGraph graph, int n, HashSet<int> cone, int output)
-        => n != output && cone.Where(u => graph.Nodes[u].Operands.Contains(n)).All(u => OpInfo.IsView(graph.Nodes[u].Op));
+    private static bool IsViewedOnly(KernelGraph graph, int n, HashSet<int> cone, HashSet<int> outputs)
+        => !outputs.Contains(n) && cone.Where(u => graph.Nodes[u].Operands.Contains(n)).All(u => OpInfo.IsView(graph.Nodes[u].Op));
 
     /// <summary>
     /// Whether a reshape only drops size-1 dimensions of a view that is not in memory itself (the

@@ -57,6 +57,9 @@ public sealed record RowPass(
 
     /// <summary>For the output pass: the value it reloads from the destination instead of recomputing (-1 if none).</summary>
     public int Reloaded { get; init; } = -1;
+
+    /// <summary>For the output pass of a group writing several results: the values it stores besides <see cref="Value"/>, each in its own destination.</summary>
+    public EquatableArray<int> Companions { get; init; }
 }
 
 /// <summary>
@@ -76,6 +79,18 @@ public sealed record RowProgram(
     bool OutputIsRowScalar,
     string Reason)
 {
+    /// <summary>
+    /// Results the group writes besides <paramref name="Output"/> (a tuple's results over the same
+    /// rows): each goes to its own destination, passed in the operand slot after the leaves' (<see cref="CompanionSlot"/>).
+    /// </summary>
+    public EquatableArray<int> Companions { get; init; }
+
+    /// <summary>The operand slots the group takes: its leaves', then one per companion.</summary>
+    public int SlotCount => Leaves.Count(l => l.Slot >= 0) + Companions.Count;
+
+    /// <summary>The operand slot of companion <paramref name="index"/>'s destination.</summary>
+    public int CompanionSlot(int index) => Leaves.Count(l => l.Slot >= 0) + index;
+
     /// <summary>The scalar parameters the kernel struct captures: those its statements read.</summary>
     public EquatableArray<KernelParameter> ScalarInputs
     {
@@ -121,6 +136,11 @@ public sealed record RowProgram(
         foreach (LoopStatement s in After)
         {
             text.Append("  row %").Append(s.Value).Append(" = ").Append(s.Node.Op).Append(' ').Append(string.Join(", ", s.Node.Operands)).Append('\n');
+        }
+
+        foreach (int companion in Companions)
+        {
+            text.Append("  also store %").Append(companion).Append(" (slot ").Append(CompanionSlot(Companions.ToList().IndexOf(companion))).Append(")\n");
         }
 
         return text.Append(OutputIsRowScalar ? $"  store row %{Output}\n" : "").ToString();

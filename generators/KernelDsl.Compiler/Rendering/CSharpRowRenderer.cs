@@ -47,6 +47,12 @@ public static class CSharpRowRenderer
                     w.Line($"ref float {leaf.Name} = ref row.Input({leaf.Slot.ToString(CultureInfo.InvariantCulture)});");
                 }
 
+                for (int k = 0; k < program.Companions.Count; k++)
+                {
+                    int companion = program.Companions[k];
+                    w.Line($"ref float {CompanionName(companion)} = ref row.Input({program.CompanionSlot(k).ToString(CultureInfo.InvariantCulture)}); // the destination of another result, written by the output pass too");
+                }
+
                 w.Line(program.Leaves.Any(l => l.Kind == RowLeafKind.Product)
                     ? "ref float destination = ref row.Destination; // holds the product until the epilogue overwrites it"
                     : "ref float destination = ref row.Destination;");
@@ -61,6 +67,13 @@ public static class CSharpRowRenderer
                     w.Line();
                     w.Line($"destination = {ValueName(program.Output)}.Value;");
                 }
+            }
+
+            if (program.Companions.Any(c => !program.Passes.Any(p => p.Companions.Contains(c))))
+            {
+                w.Line();
+                w.Line("/// <summary>Another result has one value per row, written even for rows of no elements.</summary>");
+                w.Line("public static bool WritesValuesPerRow => true;");
             }
 
             for (int p = 0; p < program.Passes.Count; p++)
@@ -113,6 +126,16 @@ public static class CSharpRowRenderer
             : $"{Runtime}::RowPass.Reduce<V, {PassName(index)}, {Runtime}::{combiner}>({create}, length, in row, {prefetch})";
         string result = pass.ReductionOp == Op.Mean ? $"{call} / length" : call;
         w.Line($"{Scalar} {ValueName(pass.Reduction)} = {Scalar}.Create({result});");
+        StorePerRowCompanion(w, program, pass.Reduction);
+    }
+
+    /// <summary>Stores a companion result of one value per row (<see cref="RowProgram.Companions"/>) right after it is computed.</summary>
+    private static void StorePerRowCompanion(CodeWriter w, RowProgram program, int value)
+    {
+        if (program.Companions.Contains(value) && !program.Passes.Any(p => p.Companions.Contains(value)))
+        {
+            w.Line($"{CompanionName(value)} = {ValueName(value)}.Value; // another result: one value per row");
+        }
     }
 
     private const string PrefetchComment = "// Meanwhile the next row's inputs are fetched, so the next row's first pass finds them in cache.";
@@ -162,6 +185,7 @@ public static class CSharpRowRenderer
 
             string line = $"{Scalar} {ValueName(s.Value)} = {code};";
             w.Line(s.Expression is null ? line : line + " // " + s.Expression);
+            StorePerRowCompanion(w, program, s.Value);
         }
     }
 
@@ -192,6 +216,13 @@ public static class CSharpRowRenderer
             }
 
             w.Line();
+            if (pass.Companions.Count > 0)
+            {
+                w.Line("/// <summary>The other results are stored by <see cref=\"At{W}\"/> itself, so each element is computed once (no overlapping last vector).</summary>");
+                w.Line("public static bool StoresOtherResults => true;");
+                w.Line();
+            }
+
             RenderAt(w, program, index);
         }
     }
@@ -200,6 +231,7 @@ public static class CSharpRowRenderer
     private static System.Collections.Generic.IEnumerable<(string Type, string Name)> PassFields(RowProgram program, RowPass pass)
         => pass.Inputs.Select(n => ("ref float", LeafName(program, n)))
             .Concat(pass.Reloaded >= 0 ? new[] { ("ref float", "destination") } : new (string, string)[0])
+            .Concat(pass.Companions.Select(c => ("ref float", CompanionName(c))))
             .Concat(pass.RowScalars.Select(n => ("float", "p" + n.ToString(CultureInfo.InvariantCulture))))
             .Concat(ScalarParameters(program, pass).Select(p => ("float", ScalarName(p))));
 
@@ -249,6 +281,16 @@ public static class CSharpRowRenderer
                 w.Line(s.Expression is null || leaf is not null ? line : line + " // " + s.Expression);
             }
 
+            foreach (int companion in pass.Companions)
+            {
+                // The other results are stored here, the pass's value by the runtime's loop, at the
+                // same elements: the loop's first vector may reach past the elements it takes
+                // (rewriting the same values later), and it computes its tail element by element
+                // (StoresOtherResults) rather than through a vector overlapping stored elements.
+                string? expression = pass.Body.FirstOrDefault(s => s.Value == companion)?.Expression;
+                w.Line($"W.Store({ValueName(companion)}, ref {CompanionName(companion)}, i);" + (expression is null ? "" : " // " + expression));
+            }
+
             w.Line($"return {ValueName(pass.Value)};");
         }
     }
@@ -257,6 +299,7 @@ public static class CSharpRowRenderer
     private static string PassArguments(RowProgram program, RowPass pass)
         => string.Join(", ", pass.Inputs.Select(n => "ref " + LeafRef(program.Leaves.First(l => l.Node == n)))
             .Concat(pass.Reloaded >= 0 ? new[] { "ref destination" } : new string[0])
+            .Concat(pass.Companions.Select(c => "ref " + CompanionName(c)))
             .Concat(pass.RowScalars.Select(n => ValueName(n) + ".Value"))
             .Concat(ScalarParameters(program, pass).Select(ScalarName)));
 
@@ -264,6 +307,9 @@ public static class CSharpRowRenderer
 
     /// <summary>The ref a leaf is read through in ExecuteRow: the product lives in the destination.</summary>
     private static string LeafRef(RowLeaf leaf) => leaf.Kind == RowLeafKind.Product ? "destination" : leaf.Name;
+
+    /// <summary>The ref to the row of another result the group writes (<see cref="RowProgram.Companions"/>).</summary>
+    private static string CompanionName(int node) => "out" + node.ToString(CultureInfo.InvariantCulture);
 
     private static string PassName(int index) => "Pass" + (index + 1).ToString(CultureInfo.InvariantCulture);
 

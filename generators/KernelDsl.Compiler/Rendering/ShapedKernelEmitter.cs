@@ -43,7 +43,8 @@ public static class ShapedKernelEmitter
                 {
                     w.Line();
                     string what = plan.Groups[g].Kind == NdGroupKind.Contraction ? "The epilogue of group" : "Group";
-                    CSharpRowRenderer.Render(w, program, $"{what} {g + 1} of {plan.Groups.Count} of <c>{spec.MethodName}</c>, computing {Describe(graph, plan.Groups[g].Output, 120)}.");
+                    string computing = string.Join(" and ", plan.Groups[g].Outputs.Select(o => Describe(graph, o, 120)));
+                    CSharpRowRenderer.Render(w, program, $"{what} {g + 1} of {plan.Groups.Count} of <c>{spec.MethodName}</c>, computing {computing}.");
                 }
             }
         });
@@ -205,7 +206,7 @@ public static class ShapedKernelEmitter
             // as a kernel may have (KernelParser).
             int node = plan.Results[r];
             Shape result = shapes[node]!;
-            int g = plan.Groups.ToList().FindIndex(group => group.Output == node);
+            int g = plan.Groups.ToList().FindIndex(group => group.Outputs.Contains(node));
             if (result.Rank == 0 || g < 0 || plan.Results.Count(n => n == node) > 1 || ScratchReuse.ReadAfter(graph, plan, g, node))
             {
                 return null;
@@ -659,7 +660,7 @@ public static class ShapedKernelEmitter
                     w.Line();
                 }
 
-                w.Line($"// Group {g + 1} of {plan.Groups.Count}: {graph.TryToExpression(group.Output, 96) ?? (plan.Results.Contains(group.Output) ? "the result" : $"the intermediate %{group.Output}")}");
+                w.Line($"// Group {g + 1} of {plan.Groups.Count}: {WhatIsWritten(group)}");
                 w.Line($"// {group.Reason}");
                 string target = BufferOf(group.Output);
                 int reduction = StreamedInto(group.Output);
@@ -719,6 +720,7 @@ public static class ShapedKernelEmitter
                 program.OutputIsRowScalar ? "1" : rowLength,
             };
             AddLeafArguments(arguments, program, domain, slice?.First);
+            AddCompanionArguments(arguments, program);
             AddDestinationStrides(arguments, target);
             w.Line($"{Runtime}::RowRunner.Run(");
             WriteArguments(w, arguments);
@@ -990,6 +992,43 @@ public static class ShapedKernelEmitter
                 arguments.Add($"strides{slot}: {List(strides)}");
             }
         }
+
+        /// <summary>
+        /// The destinations of the other results a row group writes (<see cref="NdGroup.Companions"/>),
+        /// in the operand slots after its leaves: each row's elements through the destination's
+        /// strides (a destination with contiguous rows) or its dense ones.
+        /// </summary>
+        private void AddCompanionArguments(List<string> arguments, RowProgram program)
+        {
+            for (int k = 0; k < program.Companions.Count; k++)
+            {
+                int node = program.Companions[k];
+                string destination = DestinationOf(node);
+                Shape shape = shapes[node]!;
+                bool direct = DirectRowLengths[plan.Results.ToList().IndexOf(node)] is not null;
+                // A size-1 dimension takes stride 0, as for inputs: one value per row is written at the row's first element.
+                IEnumerable<string> strides = Enumerable.Range(0, shape.Rank)
+                    .Select(axis => shape.Dims[axis].IsOne ? "0" : axis == shape.Rank - 1 ? "1" : direct ? $"{destination}.Strides[{axis}]" : SourceStride(RowLeafKind.Temporary, node, axis));
+                string slot = program.CompanionSlot(k).ToString(CultureInfo.InvariantCulture);
+                arguments.Add($"input{slot}: {MemoryOf(destination)}");
+                arguments.Add($"strides{slot}: {List(strides)}");
+            }
+        }
+
+        /// <summary>How a group's comment names what it writes: the expression of a short value, else which result or intermediate it is.</summary>
+        private string WhatIsWritten(NdGroup group)
+        {
+            if (group.Companions.Count == 0)
+            {
+                return graph.TryToExpression(group.Output, 96) ?? (plan.Results.Contains(group.Output) ? IsTuple ? $"result {ResultNumber(group.Output)}" : "the result" : $"the intermediate %{group.Output}");
+            }
+
+            string[] numbers = group.Outputs.Select(ResultNumber).ToArray();
+            return $"results {string.Join(", ", numbers.Take(numbers.Length - 1))} and {numbers[numbers.Length - 1]}";
+        }
+
+        /// <summary>A result's place in the tuple, from 1, as the destinations are numbered.</summary>
+        private string ResultNumber(int node) => (plan.Results.ToList().IndexOf(node) + 1).ToString(CultureInfo.InvariantCulture);
 
         private static void WriteArguments(CodeWriter w, List<string> arguments)
         {

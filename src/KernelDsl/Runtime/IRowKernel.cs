@@ -20,4 +20,11 @@ public interface IRowKernel
     /// kernel that reduces the row, the row's single result).
     /// </summary>
     void ExecuteRow<V>(in KernelOperands row, nint length) where V : struct, ISimdFloat<V>;
+
+    /// <summary>
+    /// Whether the kernel also writes one value per row into an operand slot (another result of
+    /// the kernel, such as a mean kept beside the normalized rows): then rows of no elements still
+    /// run, since that value (a reduction's identity, or NaN for a mean) must be written.
+    /// </summary>
+    static virtual bool WritesValuesPerRow => false;
 }

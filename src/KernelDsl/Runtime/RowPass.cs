@@ -15,6 +15,14 @@ public interface IRowPass
 {
     /// <summary>The pass's value at element <paramref name="i"/> of the row.</summary>
     W At<W>(nint i) where W : struct, ISimdFloat<W>;
+
+    /// <summary>
+    /// Whether <see cref="At{W}"/> also stores other results of the kernel at the elements it
+    /// computes (an output pass writing several results): then <see cref="RowPass.Write"/> computes
+    /// each element once, never a vector overlapping elements already stored, since those other
+    /// results could be computed from the destination's lanes it has already rewritten.
+    /// </summary>
+    static virtual bool StoresOtherResults => false;
 }
 
 /// <summary>
@@ -153,7 +161,7 @@ public static class RowPass
 
         if (i < length)
         {
-            if (length >= V.Count)
+            if (length >= V.Count && !P.StoresOtherResults)
             {
                 WriteTail<V, P>(pass, i, length, ref destination);
             }

@@ -86,7 +86,7 @@ public static unsafe class RowRunner
 
         layout.Rows = rows;
         bool byStrides = !destinationStrides.IsEmpty;
-        if (rows == 0 || (rowLength == 0 && (byStrides || destinationRowStride != 1)))
+        if (rows == 0 || (rowLength == 0 && !TKernel.WritesValuesPerRow && (byStrides || destinationRowStride != 1)))
         {
             return; // nothing to compute (a reduction over empty rows still writes its identity)
         }
