@@ -84,6 +84,16 @@ public static partial class LayerKernels
     }
 
     [Kernel]
+    public static Tensor<float> RowMeans([Shape("B", "N")] Tensor<float> x) => Mean(x, axis: -1, keepDims: true);
+
+    [Kernel]
+    public static Tensor<float> InverseDeviations([Shape("B", "N")] Tensor<float> x)
+    {
+        var centered = x - Mean(x, axis: -1, keepDims: true);
+        return 1f / Sqrt(Mean(centered * centered, axis: -1, keepDims: true) + 1e-5f);
+    }
+
+    [Kernel]
     public static Tensor<float> RowSums([Shape("B", "N")] Tensor<float> x) => Sum(x, axis: -1);
 
     [Kernel]

@@ -679,7 +679,8 @@ public class ChunkBenchmarks
 /// Two results over the same [4096, 1024] rows: softmax and log-softmax from one kernel (one row
 /// group computes the max and the sum once and writes both) against the two single-result kernels
 /// called one after the other (what two groups cost); a layer norm with its mean and inverse
-/// deviation from one kernel against the layer norm alone; and a copy of one output's bytes.
+/// deviation from one kernel against three kernels computing them apart and the layer norm alone;
+/// and a copy of one output's bytes.
 /// </summary>
 [SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
 public class SharedRowsBenchmarks
@@ -737,6 +738,14 @@ public class SharedRowsBenchmarks
     public void LayerNormWithStatistics() => LayerKernels.LayerNormWithStatistics(
         new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new ReadOnlyTensorSpan<float>(_gamma, [Columns]), new ReadOnlyTensorSpan<float>(_beta, [Columns]),
         new TensorSpan<float>(_first, [Rows, Columns]), new TensorSpan<float>(_mean, [Rows, 1]), new TensorSpan<float>(_inverse, [Rows, 1]));
+
+    [Benchmark(Description = "layer norm, then its mean, then its inverse deviation (three kernels)")]
+    public void LayerNormAndStatisticsApart()
+    {
+        LayerNormAlone();
+        LayerKernels.RowMeans(new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new TensorSpan<float>(_mean, [Rows, 1]));
+        LayerKernels.InverseDeviations(new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new TensorSpan<float>(_inverse, [Rows, 1]));
+    }
 
     [Benchmark(Description = "layer norm alone")]
     public void LayerNormAlone() => LayerKernels.LayerNormRows(

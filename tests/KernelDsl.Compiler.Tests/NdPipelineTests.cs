@@ -167,18 +167,33 @@ public sealed class NdPipelineTests
         Assert.Equal(3, program.SlotCount); // x, then the two other results' destinations
     }
 
-    /// <summary>Results stay apart when the later one reads a value written after the earlier one's group, or when the merged group would need more than eight operand slots.</summary>
+    /// <summary>
+    /// A result joins a row group that runs later when no group in between reads it, and stays apart
+    /// when both directions are blocked; nor does it join when the merged group would need more than
+    /// eight operand slots.
+    /// </summary>
     [Fact]
-    public void ResultsStayApartWhenOrderOrOperandSlotsForbid()
+    public void ResultsShareARowGroupOnlyWhereOrderAndOperandSlotsAllow()
     {
-        // (y * 2, Concat(x, x) + 1): the second reads the join, written after the first group runs.
+        // (y * 2, Concat(x, x) + 1): the first moves past the join, which does not read it.
         var b = new GraphBuilder(EquatableArray.Create(Tensor("x", "B", "N"), Tensor("y", "B", "2*N")));
         int doubled = b.Apply(Op.Mul, b.Parameter(1), b.Constant(2f));
         int joined = b.Concat(-1, b.Parameter(0), b.Parameter(0));
         int shiftedJoin = b.Apply(Op.Add, joined, b.Constant(1f));
         KernelGraph graph = b.Build(b.Apply(Op.Tuple, doubled, shiftedJoin));
         (NdPlan? plan, _) = KernelCompiler.Plan(graph, ShapeInference.Infer(graph).Shapes);
-        Assert.Equal(new[] { NdGroupKind.Rows, NdGroupKind.Concat, NdGroupKind.Rows }, plan!.Groups.Select(g => g.Kind).ToArray());
+        Assert.Equal(new[] { NdGroupKind.Concat, NdGroupKind.Rows }, plan!.Groups.Select(g => g.Kind).ToArray());
+        Assert.Equal(new[] { shiftedJoin, doubled }, plan.Groups[1].Outputs.ToArray());
+
+        // (y * 2, x - Sum(y * 2, axis: 0)): the column sums read the first result and the second
+        // reads the sums, so neither can run where the other does.
+        b = new GraphBuilder(EquatableArray.Create(Tensor("x", "B", "N"), Tensor("y", "B", "N")));
+        doubled = b.Apply(Op.Mul, b.Parameter(1), b.Constant(2f));
+        int sums = b.Reduce(Op.Sum, b.Transpose(doubled, 1, 0), true, 1); // [N, 1]
+        int centered = b.Apply(Op.Sub, b.Parameter(0), b.Transpose(sums, 1, 0));
+        graph = b.Build(b.Apply(Op.Tuple, doubled, centered));
+        (plan, _) = KernelCompiler.Plan(graph, ShapeInference.Infer(graph).Shapes);
+        Assert.Equal(new[] { NdGroupKind.Rows, NdGroupKind.AxisReduction, NdGroupKind.Rows }, plan!.Groups.Select(g => g.Kind).ToArray());
         Assert.All(plan.Groups, g => Assert.Empty(g.Companions));
 
         // (sum of eight inputs, p0 * p1): eight leaves and a second destination; with seven inputs, one group.

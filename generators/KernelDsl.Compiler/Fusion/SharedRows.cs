@@ -15,17 +15,21 @@ namespace KernelDsl.Compiler.Fusion;
 /// its output pass stores each result into its own destination.
 /// </summary>
 /// <remarks>
-/// A result joins an earlier row group (as one of its <see cref="NdGroup.Companions"/>) when:
+/// Each row group writing a result of whole rows hosts the others it can (as its
+/// <see cref="NdGroup.Companions"/>), when:
 /// <list type="bullet">
-/// <item>both are row groups writing kernel results of the same shape, each returned once and read
-/// by no other value (no later group waits for it);</item>
-/// <item>everything the later group reads from memory is written before the earlier group runs
-/// (moving its work earlier changes no value it reads);</item>
+/// <item>the other is a row group writing a result returned once, with the host's outer dimensions
+/// and the host's rows or one value per row;</item>
+/// <item>it can run where the host runs (<see cref="CanMove"/>): moved earlier, what it reads from
+/// memory is written by then; moved later, no group in between reads what it writes. What it reads
+/// from the host's results it computes inline;</item>
 /// <item>the merged group still fits the runtime (<paramref name="fits"/> in <see cref="Merge"/>):
-/// every result a whole row per row, and its inputs and extra destinations within the operand slots.</item>
+/// its reductions run along its rows, and its inputs and extra destinations fit the operand slots.</item>
 /// </list>
-/// A tuple's destinations are separate from each other and from every input (the entry point checks
-/// it), so storing several results in one pass cannot change what the pass reads.
+/// A result passed over is tried again after each merge (a layer norm's mean joins once the inverse
+/// deviation that reads it has). A tuple's destinations are separate from each other and from every
+/// input (the entry point checks it), so storing several results in one pass cannot change what the
+/// pass reads.
 /// </remarks>
 public static class SharedRows
 {
@@ -39,37 +43,35 @@ public static class SharedRows
 
         var materialized = new HashSet<int>(plan.Materialized);
         var groups = plan.Groups.ToList();
-        for (int a = 0; a < groups.Count; a++)
+        for (int h = 0; h < groups.Count; h++)
         {
-            if (!CanShare(graph, shapes, plan, groups[a]))
+            // The host writes whole rows (its output pass stores the others beside them); a result
+            // of one value per row joins a host, and is stored once per row.
+            if (!CanShare(shapes, plan, groups[h]) || IsOneValuePerRow(shapes[groups[h].Output]!))
             {
                 continue;
             }
 
-            for (int b = a + 1; b < groups.Count; b++)
+            for (int c = 0; c < groups.Count; c++)
             {
-                NdGroup host = groups[a], candidate = groups[b];
-                if (!CanShare(graph, shapes, plan, candidate) || !SameRows(shapes[host.Output]!, shapes[candidate.Output]!)
-                    || !ReadsOnlyEarlierValues(graph, materialized, groups, a, candidate))
+                NdGroup host = groups[h], candidate = groups[c];
+                if (c == h || !CanShare(shapes, plan, candidate) || !SameRows(shapes[host.Output]!, shapes[candidate.Output]!)
+                    || !CanMove(graph, materialized, groups, c, h))
                 {
                     continue;
                 }
 
-                // The output pass stores whole rows of the group's main result; a result of one
-                // value per row (a mean kept as [B, 1]) is stored once per row beside it.
-                bool candidateIsRows = !IsOneValuePerRow(shapes[candidate.Output]!);
-                bool swap = candidateIsRows && IsOneValuePerRow(shapes[host.Output]!);
                 NdGroup merged = host with
                 {
-                    Output = swap ? candidate.Output : host.Output,
                     Nodes = host.Nodes.Concat(candidate.Nodes).Distinct().OrderBy(n => n).ToEquatableArray(),
-                    Companions = (swap ? host.Companions.Prepend(host.Output) : host.Companions.Append(candidate.Output)).ToEquatableArray(),
+                    Companions = host.Companions.Append(candidate.Output).ToEquatableArray(),
                 };
                 if (fits(merged))
                 {
-                    groups[a] = merged;
-                    groups.RemoveAt(b);
-                    b = a; // a result passed over before may join now (one value per row, once a group stores rows)
+                    groups[h] = merged;
+                    groups.RemoveAt(c);
+                    h -= c < h ? 1 : 0;
+                    c = -1; // a result passed over may join now: the group it waited for is part of this one
                 }
             }
         }
@@ -79,17 +81,25 @@ public static class SharedRows
             return plan;
         }
 
-        return plan with
+        return plan with { Groups = groups.Select(g => g.Companions.Count == 0 ? g : g with { Reason = Reason(graph, materialized, g) }).ToEquatableArray() };
+    }
+
+    /// <summary>Why a merged group is one: the results it writes, and the reductions they share.</summary>
+    private static string Reason(KernelGraph graph, HashSet<int> materialized, NdGroup group)
+    {
+        int reductions = group.Nodes.Count(n => OpInfo.IsReduction(graph.Nodes[n].Op) && (group.Outputs.Contains(n) || !materialized.Contains(n)));
+        string shared = reductions switch
         {
-            Groups = groups.Select(g => g.Companions.Count == 0 ? g : g with
-            {
-                Reason = $"{g.Reason} It writes {g.Companions.Count + 1} of the kernel's results, which run along the same rows: each row is read once for all of them, what they share is computed once, and the output pass stores each into its own destination.",
-            }).ToEquatableArray(),
+            0 => "their elementwise operations fuse into one loop",
+            1 => "their reduction along the last axis is computed once, fused with its producer and consumers",
+            _ => $"their {reductions} reductions along the last axis are computed once each, fused with their producers and consumers",
         };
+        return $"{group.Companions.Count + 1} results over the same rows, written by one group: each row is read from memory once for all of them, {shared}, "
+            + "and the output pass stores each result of whole rows into its own destination (a result of one value per row is stored as soon as it is computed).";
     }
 
     /// <summary>A row group writing a result of the kernel that is returned once (a result returned twice is copied from its first destination).</summary>
-    private static bool CanShare(KernelGraph graph, Shape?[] shapes, NdPlan plan, NdGroup group)
+    private static bool CanShare(Shape?[] shapes, NdPlan plan, NdGroup group)
         => group.Kind == NdGroupKind.Rows && plan.Results.Count(r => r == group.Output) == 1 && shapes[group.Output]!.Rank > 0;
 
     /// <summary>
@@ -111,15 +121,23 @@ public static class SharedRows
     private static bool IsOneValuePerRow(Shape shape) => shape.Dims[shape.Rank - 1].IsOne;
 
     /// <summary>
-    /// Whether every value in memory that <paramref name="candidate"/> reads, other than what group
-    /// <paramref name="host"/> writes (which the merged group computes itself), is written by a group
-    /// before <paramref name="host"/>: the merged group runs where the host did.
+    /// Whether group <paramref name="candidate"/> can run where group <paramref name="host"/> runs,
+    /// inside it. Moved earlier, everything it reads from memory, other than what the host writes
+    /// (which the merged group computes itself), must be written by then; moved later, no group
+    /// it passes may read what it writes.
     /// </summary>
-    private static bool ReadsOnlyEarlierValues(KernelGraph graph, HashSet<int> materialized, List<NdGroup> groups, int host, NdGroup candidate)
+    private static bool CanMove(KernelGraph graph, HashSet<int> materialized, List<NdGroup> groups, int candidate, int host)
     {
-        var written = new HashSet<int>(groups.Take(host).SelectMany(g => g.Outputs).Concat(groups[host].Outputs));
-        return NdPlanner.Cone(graph, candidate.Output, materialized)
-            .Where(n => n != candidate.Output && materialized.Contains(n))
-            .All(written.Contains);
+        if (candidate > host)
+        {
+            var written = new HashSet<int>(groups.Take(host + 1).SelectMany(g => g.Outputs));
+            return groups[candidate].Outputs.SelectMany(o => NdPlanner.Cone(graph, o, materialized).Where(n => n != o))
+                .Where(materialized.Contains)
+                .All(written.Contains);
+        }
+
+        int value = groups[candidate].Output;
+        return !groups.Skip(candidate + 1).Take(host - candidate - 1)
+            .Any(g => g.Outputs.Any(o => o != value && NdPlanner.Cone(graph, o, materialized).Contains(value)));
     }
 }

@@ -43,7 +43,8 @@ public static class ShapedKernelEmitter
                 {
                     w.Line();
                     string what = plan.Groups[g].Kind == NdGroupKind.Contraction ? "The epilogue of group" : "Group";
-                    string computing = string.Join(" and ", plan.Groups[g].Outputs.Select(o => Describe(graph, o, 120)));
+                    string[] outputs = plan.Groups[g].Outputs.Select(o => Describe(graph, o, 120)).ToArray();
+                    string computing = outputs.Length == 1 ? outputs[0] : string.Join(", ", outputs.Take(outputs.Length - 1)) + " and " + outputs[outputs.Length - 1];
                     CSharpRowRenderer.Render(w, program, $"{what} {g + 1} of {plan.Groups.Count} of <c>{spec.MethodName}</c>, computing {computing}.");
                 }
             }
@@ -61,7 +62,9 @@ public static class ShapedKernelEmitter
     private static string Describe(KernelGraph graph, int node, int maxLength)
         => graph.TryToExpression(node, maxLength) is string expression
             ? "<c>" + Escape(expression) + "</c>"
-            : node == graph.Output ? "the kernel's result" : $"intermediate value %{node}";
+            : node == graph.Output ? "the kernel's result"
+            : graph.Results.ToList().IndexOf(node) is int result and >= 0 ? $"result {result + 1}"
+            : $"intermediate value %{node}";
 
     private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
@@ -1023,7 +1026,7 @@ public static class ShapedKernelEmitter
                 return graph.TryToExpression(group.Output, 96) ?? (plan.Results.Contains(group.Output) ? IsTuple ? $"result {ResultNumber(group.Output)}" : "the result" : $"the intermediate %{group.Output}");
             }
 
-            string[] numbers = group.Outputs.Select(ResultNumber).ToArray();
+            string[] numbers = group.Outputs.Select(ResultNumber).OrderBy(n => int.Parse(n, CultureInfo.InvariantCulture)).ToArray();
             return $"results {string.Join(", ", numbers.Take(numbers.Length - 1))} and {numbers[numbers.Length - 1]}";
         }
 
