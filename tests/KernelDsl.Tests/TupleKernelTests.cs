@@ -72,6 +72,16 @@ public static partial class TupleKernels
         return (centered * inverse * gamma + beta, mean, inverse);
     }
 
+    // The softmax's group writes over the scores' buffer (their last reader, element by element):
+    // its output pass reads the scores, so it must recompute the exps rather than store them there
+    // (the result is transposed: a copy reads the sum from scratch).
+    [Kernel]
+    public static (Tensor<float>, Tensor<float>) MixedScores([Shape("T", "D")] Tensor<float> q, [Shape("T", "D")] Tensor<float> k)
+    {
+        var scores = MatMul(q, Transpose(k));
+        return (Transpose(Softmax(scores) + scores), q * 2f);
+    }
+
     // Eight inputs and a second result need nine operand slots: the results keep a group each.
     [Kernel]
     public static (Tensor<float>, Tensor<float>) EightInputs(
@@ -476,6 +486,20 @@ public sealed class TupleKernelTests
 
         (Tensor<float> scaled, Tensor<float> probabilities) = TupleKernels.ScaledAndSoftmaxFused(x);
         AssertWrittenSideBySide(scaled, probabilities, (first, second) => TupleKernels.ScaledAndSoftmax(x, first, second));
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(5, 3)]
+    [InlineData(40, 17)]
+    public void AScratchValueWrittenOverTheBufferItReadsKeepsItsInputs(int t, int d)
+    {
+        Tensor<float> q = Random(t + d, t, d), k = Random(t + d + 1, t, d);
+        RefTensor scores = RefTensor.MatMul(RefTensor.From(q), RefTensor.From(k).Transpose(1, 0));
+        RefTensor e = RefTensor.Zip(scores, scores.Max(), (a, m) => Math.Exp(a - m));
+        (Tensor<float> mixed, Tensor<float> doubled) = TupleKernels.MixedScoresFused(q, k);
+        Near((e / e.Sum() + scores).Transpose(1, 0), mixed, 1e-5 * (1 + d));
+        Near(RefTensor.From(q) * 2, doubled, 1e-6);
     }
 
     [Theory]

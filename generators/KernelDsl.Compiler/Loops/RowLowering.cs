@@ -186,9 +186,10 @@ public static class RowLowering
     /// and reads nothing else along the row, the reduction pass also stores that value in the
     /// destination and the output pass reloads it: one evaluation of the expression per element
     /// instead of two. (Reading no input in the output pass keeps in-place calls correct: the
-    /// destination may be an input. A tuple kernel's destinations may share no input's memory, so
-    /// there the output pass may read inputs too.) Returns the new output pass, after replacing the
-    /// reduction pass in <paramref name="passes"/>; null when the rule does not apply.
+    /// destination may be an input, and a scratch value may be written over a buffer it reads,
+    /// <c>ScratchReuse</c>. A tuple's results may share no input's memory, so a group writing one
+    /// may read inputs there too.) Returns the new output pass, after replacing the reduction pass in
+    /// <paramref name="passes"/>; null when the rule does not apply.
     /// </summary>
     private static RowPass? ReuseStoredValue(KernelGraph graph, List<RowPass> passes, RowPass output, List<LoopStatement> pending,
         Dictionary<int, Level> level, Dictionary<int, RowLeaf> leafOf, int product)
@@ -205,7 +206,8 @@ public static class RowLowering
         }
 
         RowPass reloading = Pass(graph, pending, -1, Op.Input, output.Value, level, leafOf, reloaded: last.Value, companions: output.Companions);
-        if (reloading.Inputs.Count > 0 && graph.Results.Count == 1)
+        bool destinationSharesNoInput = graph.Results.Count > 1 && graph.Results.Contains(output.Value);
+        if (reloading.Inputs.Count > 0 && !destinationSharesNoInput)
         {
             return null;
         }
