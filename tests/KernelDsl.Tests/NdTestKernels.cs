@@ -212,6 +212,16 @@ public static partial class NdTestKernels
     [Kernel]
     public static Tensor<float> StackedInputs([Shape("B", "N")] Tensor<float> x, [Shape("B", "N")] Tensor<float> y, [Shape("B", "N")] Tensor<float> z) => Concat(x, y, z, axis: 0) * 0.5f;
 
+    /// <summary>Two computed pieces stacked along the first axis: one row group writes both into their places (the second B rows down).</summary>
+    [Kernel]
+    public static Tensor<float> StackedPieces([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> y)
+        => Concat(x * Cos(y), x * Sin(y), axis: 0);
+
+    /// <summary>Computed pieces of one row, one of them a value per row: one row group writes the three into their places.</summary>
+    [Kernel]
+    public static Tensor<float> PiecesOfARow([Shape("B", "4")] Tensor<float> x, [Shape("B", "4")] Tensor<float> y)
+        => Concat(Exp(x - Max(x, axis: -1, keepDims: true)), Sum(y, axis: -1, keepDims: true), y * x, axis: -1);
+
     /// <summary>Two projections joined into one [T, 2*N] tensor, plus a bias declared over the joined width.</summary>
     [Kernel]
     public static Tensor<float> JoinedProjections([Shape("T", "K")] Tensor<float> a, [Shape("K", "N")] Tensor<float> w1, [Shape("K", "N")] Tensor<float> w2, [Shape("2*N")] Tensor<float> bias)

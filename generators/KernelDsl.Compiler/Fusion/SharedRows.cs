@@ -8,18 +8,19 @@ using KernelDsl.Compiler.Shapes;
 namespace KernelDsl.Compiler.Fusion;
 
 /// <summary>
-/// Lets one row group write several results of a tuple kernel. <see cref="NdPlanner"/> gives each
-/// result a group of its own; results over the same rows (<c>(Softmax(x), LogSoftmax(x))</c>, a
-/// layer norm and its centered input) then read the same inputs and compute the same reductions
-/// once per result. Merged, their group reads each row once, computes every reduction once, and
-/// its output pass stores each result into its own destination.
+/// Lets one row group write several values: a tuple kernel's results, or the pieces of a Concat.
+/// <see cref="NdPlanner"/> gives each a group of its own; values over the same rows
+/// (<c>(Softmax(x), LogSoftmax(x))</c>, a layer norm and its statistics, a rotary embedding's two
+/// halves, which share their angles' Sin and Cos) then read the same inputs and compute what they
+/// share once per value. Merged, their group reads each row once, computes every reduction once,
+/// and its output pass stores each value into its own memory.
 /// </summary>
 /// <remarks>
 /// Each row group writing a result of whole rows hosts the others it can (as its
 /// <see cref="NdGroup.Companions"/>), when:
 /// <list type="bullet">
-/// <item>the other is a row group writing a result returned once, with the host's outer dimensions
-/// and the host's rows or one value per row;</item>
+/// <item>the other is a row group writing a result returned once or a piece of a Concat read by
+/// nothing else, with the host's outer dimensions and the host's rows or one value per row;</item>
 /// <item>it can run where the host runs (<see cref="CanMove"/>): moved earlier, what it reads from
 /// memory is written by then; moved later, no group in between reads what it writes. What it reads
 /// from the host's results it computes inline;</item>
@@ -28,15 +29,15 @@ namespace KernelDsl.Compiler.Fusion;
 /// </list>
 /// A result passed over is tried again after each merge (a layer norm's mean joins once the inverse
 /// deviation that reads it has). A tuple's destinations are separate from each other and from every
-/// input (the entry point checks it), so storing several results in one pass cannot change what the
-/// pass reads.
+/// input (the entry point checks it), and so is a join whose pieces are written before it is
+/// complete, so storing several values in one pass cannot change what the pass reads.
 /// </remarks>
 public static class SharedRows
 {
     /// <param name="fits">Whether a merged group can be lowered and run: its results are rows and its operands fit the runtime's slots.</param>
     public static NdPlan Merge(KernelGraph graph, Shape?[] shapes, NdPlan plan, Func<NdGroup, bool> fits)
     {
-        if (plan.Results.Count < 2)
+        if (plan.Groups.Count(g => CanShare(graph, shapes, plan, g)) < 2)
         {
             return plan;
         }
@@ -47,7 +48,7 @@ public static class SharedRows
         {
             // The host writes whole rows (its output pass stores the others beside them); a result
             // of one value per row joins a host, and is stored once per row.
-            if (!CanShare(shapes, plan, groups[h]) || IsOneValuePerRow(shapes[groups[h].Output]!))
+            if (!CanShare(graph, shapes, plan, groups[h]) || IsOneValuePerRow(shapes[groups[h].Output]!))
             {
                 continue;
             }
@@ -55,7 +56,7 @@ public static class SharedRows
             for (int c = 0; c < groups.Count; c++)
             {
                 NdGroup host = groups[h], candidate = groups[c];
-                if (c == h || !CanShare(shapes, plan, candidate) || !SameRows(shapes[host.Output]!, shapes[candidate.Output]!)
+                if (c == h || !CanShare(graph, shapes, plan, candidate) || !SameRows(shapes[host.Output]!, shapes[candidate.Output]!)
                     || !CanMove(graph, materialized, groups, c, h))
                 {
                     continue;
@@ -94,13 +95,32 @@ public static class SharedRows
             1 => "their reduction along the last axis is computed once, fused with its producer and consumers",
             _ => $"their {reductions} reductions along the last axis are computed once each, fused with their producers and consumers",
         };
-        return $"{group.Companions.Count + 1} results over the same rows, written by one group: each row is read from memory once for all of them, {shared}, "
-            + "and the output pass stores each result of whole rows into its own destination (a result of one value per row is stored as soon as it is computed).";
+        string values = group.Outputs.All(graph.Results.Contains) ? "results" : "values";
+        return $"{group.Companions.Count + 1} {values} over the same rows, written by one group: each row is read from memory once for all of them, {shared}, "
+            + "and the output pass stores each value of whole rows into its own memory (a destination, or its place in a join); one of a value per row is stored as soon as it is computed.";
     }
 
-    /// <summary>A row group writing a result of the kernel that is returned once (a result returned twice is copied from its first destination).</summary>
-    private static bool CanShare(Shape?[] shapes, NdPlan plan, NdGroup group)
-        => group.Kind == NdGroupKind.Rows && plan.Results.Count(r => r == group.Output) == 1 && shapes[group.Output]!.Rank > 0;
+    /// <summary>
+    /// A row group writing a result of the kernel that is returned once (a result returned twice is
+    /// copied from its first destination), or a piece of a Concat that nothing else reads (written
+    /// into its place in the join where the emitter can, else into scratch memory the join copies from).
+    /// </summary>
+    private static bool CanShare(KernelGraph graph, Shape?[] shapes, NdPlan plan, NdGroup group)
+    {
+        int output = group.Output;
+        if (group.Kind != NdGroupKind.Rows || shapes[output]!.Rank == 0)
+        {
+            return false;
+        }
+
+        if (plan.Results.Contains(output))
+        {
+            return plan.Results.Count(r => r == output) == 1;
+        }
+
+        GraphNode[] users = graph.Nodes.Where(n => n.Operands.Contains(output)).ToArray();
+        return users.Length == 1 && users[0].Op == Op.Concat && users[0].Operands.Count(o => o == output) == 1;
+    }
 
     /// <summary>
     /// Whether two results run along the same rows for every binding of the symbols: the same outer

@@ -50,7 +50,7 @@ public static class CSharpRowRenderer
                 for (int k = 0; k < program.Companions.Count; k++)
                 {
                     int companion = program.Companions[k];
-                    w.Line($"ref float {CompanionName(companion)} = ref row.Input({program.CompanionSlot(k).ToString(CultureInfo.InvariantCulture)}); // the destination of another result, written by the output pass too");
+                    w.Line($"ref float {CompanionName(companion)} = ref row.Input({program.CompanionSlot(k).ToString(CultureInfo.InvariantCulture)}); // where another value the group writes goes (a result's destination, or a piece's place in a join)");
                 }
 
                 w.Line(program.Leaves.Any(l => l.Kind == RowLeafKind.Product)
@@ -134,7 +134,7 @@ public static class CSharpRowRenderer
     {
         if (program.Companions.Contains(value) && !program.Passes.Any(p => p.Companions.Contains(value)))
         {
-            w.Line($"{CompanionName(value)} = {ValueName(value)}.Value; // another result: one value per row");
+            w.Line($"{CompanionName(value)} = {ValueName(value)}.Value; // another value the group writes: one per row");
         }
     }
 

@@ -147,7 +147,7 @@ public static class ShapedKernelEmitter
 
         private bool CanBePlaced(int operand, int concat)
         {
-            int g = GroupIndex(group => group.Output == operand);
+            int g = GroupIndex(group => group.Outputs.Contains(operand));
             if (g < 0 || !plan.Temporaries.Contains(operand) || graph.Nodes[concat].Operands.Count(o => o == operand) != 1
                 || Users(operand).Any(u => u != concat) || StreamedInto(operand) >= 0 || ScratchHosts.ContainsKey(operand))
             {
@@ -158,7 +158,9 @@ public static class ShapedKernelEmitter
             NdGroup producer = plan.Groups[g];
             return producer.Kind switch
             {
-                NdGroupKind.Rows => programs[g] is { OutputIsRowScalar: false } program && program.Domain.Count == rank,
+                // A companion is placed when its group stores it whole rows at a time, as its main output.
+                NdGroupKind.Rows => programs[g] is { OutputIsRowScalar: false } program && program.Domain.Count == rank
+                    && (operand == producer.Output || program.Passes[program.Passes.Count - 1].Companions.Contains(operand)),
                 NdGroupKind.Contraction => shapes[producer.Product]!.Rank == rank,
                 _ => false,
             };
@@ -169,7 +171,7 @@ public static class ShapedKernelEmitter
         {
             foreach (int t in plan.Temporaries.Where(Placed.ContainsKey))
             {
-                w.Line($"// {graph.TryToExpression(t, 72) ?? $"Intermediate %{t}"} (group {GroupIndex(g => g.Output == t) + 1}) is written straight into its place in {TempOrResult(Placed[t].Concat)}, which joins it with the others.");
+                w.Line($"// {graph.TryToExpression(t, 72) ?? $"Intermediate %{t}"} (group {GroupIndex(g => g.Outputs.Contains(t)) + 1}) is written straight into its place in {TempOrResult(Placed[t].Concat)}, which joins it with the others.");
             }
         }
 
@@ -1006,14 +1008,18 @@ public static class ShapedKernelEmitter
             for (int k = 0; k < program.Companions.Count; k++)
             {
                 int node = program.Companions[k];
-                string destination = DestinationOf(node);
                 Shape shape = shapes[node]!;
-                bool direct = DirectRowLengths[plan.Results.ToList().IndexOf(node)] is not null;
+                string? direct = plan.Results.Contains(node) && DirectRowLengths[plan.Results.ToList().IndexOf(node)] is not null ? DestinationOf(node) : null;
+                int? join = Placed.TryGetValue(node, out Place place) ? place.Concat : null;
                 // A size-1 dimension takes stride 0, as for inputs: one value per row is written at the row's first element.
                 IEnumerable<string> strides = Enumerable.Range(0, shape.Rank)
-                    .Select(axis => shape.Dims[axis].IsOne ? "0" : axis == shape.Rank - 1 ? "1" : direct ? $"{destination}.Strides[{axis}]" : SourceStride(RowLeafKind.Temporary, node, axis));
+                    .Select(axis => shape.Dims[axis].IsOne ? "0"
+                        : join is int concat ? SourceStride(RowLeafKind.Temporary, concat, axis)
+                        : axis == shape.Rank - 1 ? "1"
+                        : direct is not null ? $"{direct}.Strides[{axis}]"
+                        : SourceStride(RowLeafKind.Temporary, node, axis));
                 string slot = program.CompanionSlot(k).ToString(CultureInfo.InvariantCulture);
-                arguments.Add($"input{slot}: {MemoryOf(destination)}");
+                arguments.Add($"input{slot}: {BufferOf(node)}");
                 arguments.Add($"strides{slot}: {List(strides)}");
             }
         }
@@ -1026,8 +1032,14 @@ public static class ShapedKernelEmitter
                 return graph.TryToExpression(group.Output, 96) ?? (plan.Results.Contains(group.Output) ? IsTuple ? $"result {ResultNumber(group.Output)}" : "the result" : $"the intermediate %{group.Output}");
             }
 
-            string[] numbers = group.Outputs.Select(ResultNumber).OrderBy(n => int.Parse(n, CultureInfo.InvariantCulture)).ToArray();
-            return $"results {string.Join(", ", numbers.Take(numbers.Length - 1))} and {numbers[numbers.Length - 1]}";
+            if (group.Outputs.All(plan.Results.Contains))
+            {
+                string[] numbers = group.Outputs.Select(ResultNumber).OrderBy(n => int.Parse(n, CultureInfo.InvariantCulture)).ToArray();
+                return $"results {string.Join(", ", numbers.Take(numbers.Length - 1))} and {numbers[numbers.Length - 1]}";
+            }
+
+            string[] names = group.Outputs.OrderBy(o => o).Select(o => plan.Results.Contains(o) ? $"result {ResultNumber(o)}" : graph.TryToExpression(o, 96) ?? $"the intermediate %{o}").ToArray();
+            return string.Join("; ", names);
         }
 
         /// <summary>A result's place in the tuple, from 1, as the destinations are numbered.</summary>
