@@ -88,6 +88,21 @@ public sealed class RandomKernelTests
         => AssertOneKernelAgrees("(" + string.Join(", ", Enumerable.Repeat("Tensor<float>", results)) + ")", "{ " + body + " }", body);
 
     /// <summary>
+    /// Values over the same rows written by one row group (SharedRows): a tuple's results, per-row
+    /// ones among them, one read inline by another, pieces of a Concat; and values whose rows differ
+    /// (z's M against x's N), which keep their own groups.
+    /// </summary>
+    [Theory]
+    [InlineData(3, "return (Softmax(x), LogSoftmax(x), Mean(x, axis: -1, keepDims: true));")]
+    [InlineData(3, "var m = Mean(x, axis: -1, keepDims: true); return (x - m, Sum(z, axis: -1, keepDims: true) + m, Softmax(y));")]
+    [InlineData(2, "var m = Max(x, axis: -1, keepDims: true); return (Exp(x - m) * y, m);")]
+    [InlineData(2, "return (Concat(x * 2f, Sin(y) + x), Softmax(Concat(Cos(x), y)));")]
+    [InlineData(2, "return (Max(z, axis: -1, keepDims: true) + x, Softmax(z));")]
+    [InlineData(2, "return (Chunk(Concat(Silu(x), y * x), 2, 1), Tanh(a));")]
+    public void ValuesSharingARowGroup(int results, string body)
+        => AssertOneKernelAgrees("(" + string.Join(", ", Enumerable.Repeat("Tensor<float>", results)) + ")", "{ " + body + " }", body);
+
+    /// <summary>
     /// A kernel whose float32 results rounding leads astray at these sizes, more than a perturbation
     /// of its inputs shows (found with seed 202 and large sizes: an element 0.0748 eager, 0.07262
     /// fused, 0.07257 in float64): its tanh saturates within a few ulps of -1, the layer norm
