@@ -26,7 +26,7 @@ public static class SharedRowsSweep
         {
             foreach (int rows in new[] { 1, 3 })
             {
-                Tensor<float> x = Draw(random, rows, n), gamma = Draw(random, n), beta = Draw(random, n);
+                Tensor<float> x = TensorTestExtensions.Draw(random, rows, n), gamma = TensorTestExtensions.Draw(random, n), beta = TensorTestExtensions.Draw(random, n);
                 RefTensor rx = RefTensor.From(x);
                 RefTensor shifted = rx - rx.Max();
                 RefTensor exp = shifted.Map(Math.Exp);
@@ -76,17 +76,6 @@ public static class SharedRowsSweep
                 return;
             }
         }
-    }
-
-    private static Tensor<float> Draw(Random random, params nint[] shape)
-    {
-        var values = new float[shape.Aggregate((nint)1, (a, b) => a * b)];
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = (float)(random.NextDouble() * 8 - 4);
-        }
-
-        return Tensor.Create(values, shape);
     }
 }
 

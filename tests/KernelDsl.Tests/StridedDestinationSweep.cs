@@ -31,9 +31,9 @@ public static class StridedDestinationSweep
         {
             foreach (int rows in new[] { 1, 3, 6 })
             {
-                Tensor<float> x = Draw(random, rows, n);
-                Tensor<float> gamma = Draw(random, n);
-                Tensor<float> beta = Draw(random, n);
+                Tensor<float> x = TensorTestExtensions.Draw(random, rows, n);
+                Tensor<float> gamma = TensorTestExtensions.Draw(random, n);
+                Tensor<float> beta = TensorTestExtensions.Draw(random, n);
                 int pad = 1 + n % 4;
 
                 // Rows padded apart (a slice of columns of a wider buffer), starting past its first element;
@@ -49,13 +49,13 @@ public static class StridedDestinationSweep
                 // A dense layer [rows, k]·[k, n] + b into the padded rows: the GEMM's tiles, edge
                 // tiles and epilogue address C through its row stride.
                 int k = 1 + (n * 7 + rows) % 40;
-                Tensor<float> a = Draw(random, rows, k);
-                Tensor<float> w = Draw(random, k, n);
+                Tensor<float> a = TensorTestExtensions.Draw(random, rows, k);
+                Tensor<float> w = TensorTestExtensions.Draw(random, k, n);
                 Check(failures, $"Dense [{rows}, {k}]·[{k}, {n}], rows {n + pad} apart", padded,
                     NdTestKernels.DenseFused(a, w, beta), view => NdTestKernels.Dense(a, w, beta, view));
 
                 // [A, B, N] into [B, A, N + pad] memory: outer axes permuted and rows padded.
-                Tensor<float> x3 = Draw(random, 2, rows, n);
+                Tensor<float> x3 = TensorTestExtensions.Draw(random, 2, rows, n);
                 Layout permuted = new(Lengths: [2, rows, n], Strides: [n + pad, 2 * (n + pad), 1], Offset: 0, MemoryLength: (2 * rows + 2) * (n + pad));
                 Check(failures, $"LogSoftmaxRank3 [2, {rows}, {n}] into [{rows}, 2, {n + pad}]", permuted,
                     NdTestKernels.LogSoftmaxRank3Fused(x3), view => NdTestKernels.LogSoftmaxRank3(x3, view));
@@ -145,17 +145,6 @@ public static class StridedDestinationSweep
                 return;
             }
         }
-    }
-
-    private static Tensor<float> Draw(Random random, params nint[] shape)
-    {
-        var values = new float[shape.Aggregate((nint)1, (a, b) => a * b)];
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = (float)(random.NextDouble() * 8 - 4);
-        }
-
-        return Tensor.Create(values, shape);
     }
 }
 
