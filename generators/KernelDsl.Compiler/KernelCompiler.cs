@@ -94,8 +94,9 @@ public static class KernelCompiler
     }
 
     /// <summary>
-    /// The N-d fusion plan: <see cref="NdPlanner"/>'s groups, then a tuple's results over the same
-    /// rows merged into one row group where the runtime can run it (<see cref="SharedRows"/>).
+    /// The N-d fusion plan: <see cref="NdPlanner"/>'s groups, then row groups of values over the
+    /// same rows (a tuple's results, a Concat's pieces) merged into one where the runtime can run it
+    /// (<see cref="SharedRows"/>).
     /// </summary>
     public static (NdPlan? Plan, IReadOnlyList<PlanError> Errors) Plan(KernelGraph graph, Shape?[] shapes)
     {

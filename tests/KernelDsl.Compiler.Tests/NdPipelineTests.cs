@@ -196,6 +196,18 @@ public sealed class NdPipelineTests
         Assert.Equal(new[] { NdGroupKind.Rows, NdGroupKind.AxisReduction, NdGroupKind.Rows }, plan!.Groups.Select(g => g.Kind).ToArray());
         Assert.All(plan.Groups, g => Assert.Empty(g.Companions));
 
+        // (x * 2, y - Sum(y, axis: 0), Exp(x)): the first group takes in the third, then moves into
+        // the second (which reads the column sums), bringing the third along.
+        b = new GraphBuilder(EquatableArray.Create(Tensor("x", "B", "N"), Tensor("y", "B", "N")));
+        doubled = b.Apply(Op.Mul, b.Parameter(0), b.Constant(2f));
+        sums = b.Reduce(Op.Sum, b.Transpose(b.Parameter(1), 1, 0), true, 1);
+        centered = b.Apply(Op.Sub, b.Parameter(1), b.Transpose(sums, 1, 0));
+        int exp = b.Apply(Op.Exp, b.Parameter(0));
+        graph = b.Build(b.Apply(Op.Tuple, doubled, centered, exp));
+        (plan, _) = KernelCompiler.Plan(graph, ShapeInference.Infer(graph).Shapes);
+        Assert.Equal(new[] { NdGroupKind.AxisReduction, NdGroupKind.Rows }, plan!.Groups.Select(g => g.Kind).ToArray());
+        Assert.Equal(new[] { doubled, centered, exp }, plan.Groups[1].Outputs.OrderBy(o => o).ToArray());
+
         // (sum of eight inputs, p0 * p1): eight leaves and a second destination; with seven inputs, one group.
         Assert.Equal(2, GroupsForSumAndProduct(8));
         Assert.Equal(1, GroupsForSumAndProduct(7));

@@ -26,8 +26,8 @@ public enum NdGroupKind
 public sealed record NdGroup(NdGroupKind Kind, int Output, EquatableArray<int> Nodes, int Product, string Reason)
 {
     /// <summary>
-    /// For a row group: other results of the kernel it writes besides <see cref="Output"/>, each
-    /// to its own destination in the same output pass (<see cref="SharedRows"/>); empty for most groups.
+    /// For a row group: other values it writes besides <see cref="Output"/> (a tuple's results, a
+    /// Concat's pieces), each into its own memory (<see cref="SharedRows"/>); empty for most groups.
     /// </summary>
     public EquatableArray<int> Companions { get; init; } = EquatableArray<int>.Empty;
 

@@ -16,7 +16,7 @@ namespace KernelDsl.Compiler.Fusion;
 /// and its output pass stores each value into its own memory.
 /// </summary>
 /// <remarks>
-/// Each row group writing a result of whole rows hosts the others it can (as its
+/// Each row group writing a value of whole rows hosts the others it can (as its
 /// <see cref="NdGroup.Companions"/>), when:
 /// <list type="bullet">
 /// <item>the other is a row group writing a result returned once or a piece of a Concat read by
@@ -34,7 +34,7 @@ namespace KernelDsl.Compiler.Fusion;
 /// </remarks>
 public static class SharedRows
 {
-    /// <param name="fits">Whether a merged group can be lowered and run: its results are rows and its operands fit the runtime's slots.</param>
+    /// <param name="fits">Whether a merged group can be lowered and run: its main value is rows, its reductions run along them, and its operands fit the runtime's slots.</param>
     public static NdPlan Merge(KernelGraph graph, Shape?[] shapes, NdPlan plan, Func<NdGroup, bool> fits)
     {
         if (plan.Groups.Count(g => CanShare(graph, shapes, plan, g)) < 2)
@@ -65,7 +65,7 @@ public static class SharedRows
                 NdGroup merged = host with
                 {
                     Nodes = host.Nodes.Concat(candidate.Nodes).Distinct().OrderBy(n => n).ToEquatableArray(),
-                    Companions = host.Companions.Append(candidate.Output).ToEquatableArray(),
+                    Companions = host.Companions.Concat(candidate.Outputs).ToEquatableArray(), // a candidate that hosted others brings them along
                 };
                 if (fits(merged))
                 {
@@ -156,8 +156,8 @@ public static class SharedRows
                 .All(written.Contains);
         }
 
-        int value = groups[candidate].Output;
+        var moved = new HashSet<int>(groups[candidate].Outputs);
         return !groups.Skip(candidate + 1).Take(host - candidate - 1)
-            .Any(g => g.Outputs.Any(o => o != value && NdPlanner.Cone(graph, o, materialized).Contains(value)));
+            .Any(g => g.Outputs.Any(o => NdPlanner.Cone(graph, o, materialized).Any(n => n != o && moved.Contains(n))));
     }
 }
