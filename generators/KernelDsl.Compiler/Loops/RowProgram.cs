@@ -85,6 +85,9 @@ public sealed record RowProgram(
     /// </summary>
     public EquatableArray<int> Companions { get; init; }
 
+    /// <summary>The companions of one value per row, which the row method stores as it computes them (the others, whole rows, the output pass stores).</summary>
+    public System.Collections.Generic.IEnumerable<int> CompanionsPerRow => Companions.Where(c => !Passes.Any(p => p.Companions.Contains(c)));
+
     /// <summary>The operand slots the group takes: its leaves', then one per companion.</summary>
     public int SlotCount => Leaves.Count(l => l.Slot >= 0) + Companions.Count;
 

@@ -69,10 +69,10 @@ public static class CSharpRowRenderer
                 }
             }
 
-            if (program.Companions.Any(c => !program.Passes.Any(p => p.Companions.Contains(c))))
+            if (program.CompanionsPerRow.Any())
             {
                 w.Line();
-                w.Line("/// <summary>Another result has one value per row, written even for rows of no elements.</summary>");
+                w.Line("/// <summary>Another value the group writes has one value per row, written even for rows of no elements.</summary>");
                 w.Line("public static bool WritesValuesPerRow => true;");
             }
 
@@ -129,10 +129,10 @@ public static class CSharpRowRenderer
         StorePerRowCompanion(w, program, pass.Reduction);
     }
 
-    /// <summary>Stores a companion result of one value per row (<see cref="RowProgram.Companions"/>) right after it is computed.</summary>
+    /// <summary>Stores a companion of one value per row (<see cref="RowProgram.CompanionsPerRow"/>) right after it is computed.</summary>
     private static void StorePerRowCompanion(CodeWriter w, RowProgram program, int value)
     {
-        if (program.Companions.Contains(value) && !program.Passes.Any(p => p.Companions.Contains(value)))
+        if (program.CompanionsPerRow.Contains(value))
         {
             w.Line($"{CompanionName(value)} = {ValueName(value)}.Value; // another value the group writes: one per row");
         }
@@ -218,7 +218,7 @@ public static class CSharpRowRenderer
             w.Line();
             if (pass.Companions.Count > 0)
             {
-                w.Line("/// <summary>The other results are stored by <see cref=\"At{W}\"/> itself, so each element is computed once (no overlapping last vector).</summary>");
+                w.Line("/// <summary>The other values are stored by <see cref=\"At{W}\"/> itself, so each element is computed once (no overlapping last vector).</summary>");
                 w.Line("public static bool StoresOtherResults => true;");
                 w.Line();
             }
@@ -283,7 +283,7 @@ public static class CSharpRowRenderer
 
             foreach (int companion in pass.Companions)
             {
-                // The other results are stored here, the pass's value by the runtime's loop, at the
+                // The other values are stored here, the pass's value by the runtime's loop, at the
                 // same elements: the loop's first vector may reach past the elements it takes
                 // (rewriting the same values later), and it computes its tail element by element
                 // (StoresOtherResults) rather than through a vector overlapping stored elements.
@@ -308,7 +308,7 @@ public static class CSharpRowRenderer
     /// <summary>The ref a leaf is read through in ExecuteRow: the product lives in the destination.</summary>
     private static string LeafRef(RowLeaf leaf) => leaf.Kind == RowLeafKind.Product ? "destination" : leaf.Name;
 
-    /// <summary>The ref to the row of another result the group writes (<see cref="RowProgram.Companions"/>).</summary>
+    /// <summary>The ref to the row of another value the group writes (<see cref="RowProgram.Companions"/>).</summary>
     private static string CompanionName(int node) => "out" + node.ToString(CultureInfo.InvariantCulture);
 
     private static string PassName(int index) => "Pass" + (index + 1).ToString(CultureInfo.InvariantCulture);

@@ -160,7 +160,7 @@ public static class ShapedKernelEmitter
             {
                 // A companion is placed when its group stores it whole rows at a time, as its main output.
                 NdGroupKind.Rows => programs[g] is { OutputIsRowScalar: false } program && program.Domain.Count == rank
-                    && (operand == producer.Output || program.Passes[program.Passes.Count - 1].Companions.Contains(operand)),
+                    && (operand == producer.Output || !program.CompanionsPerRow.Contains(operand)),
                 NdGroupKind.Contraction => shapes[producer.Product]!.Rank == rank,
                 _ => false,
             };
@@ -999,9 +999,10 @@ public static class ShapedKernelEmitter
         }
 
         /// <summary>
-        /// The destinations of the other results a row group writes (<see cref="NdGroup.Companions"/>),
-        /// in the operand slots after its leaves: each row's elements through the destination's
-        /// strides (a destination with contiguous rows) or its dense ones.
+        /// The memory of the other values a row group writes (<see cref="NdGroup.Companions"/>), in
+        /// the operand slots after its leaves: a result's destination (through its strides when its
+        /// rows are contiguous, else densely), a piece's place in its join (through the join's
+        /// strides), or a scratch buffer.
         /// </summary>
         private void AddCompanionArguments(List<string> arguments, RowProgram program)
         {

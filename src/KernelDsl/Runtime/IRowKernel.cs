@@ -23,8 +23,9 @@ public interface IRowKernel
 
     /// <summary>
     /// Whether the kernel also writes one value per row into an operand slot (another result of
-    /// the kernel, such as a mean kept beside the normalized rows): then rows of no elements still
-    /// run, since that value (a reduction's identity, or NaN for a mean) must be written.
+    /// the kernel, such as a mean kept beside the normalized rows, or a piece of a join): then rows
+    /// of no elements still run, since that value (a reduction's identity, or NaN for a mean) must
+    /// be written.
     /// </summary>
     static virtual bool WritesValuesPerRow => false;
 }

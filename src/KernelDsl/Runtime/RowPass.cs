@@ -17,10 +17,10 @@ public interface IRowPass
     W At<W>(nint i) where W : struct, ISimdFloat<W>;
 
     /// <summary>
-    /// Whether <see cref="At{W}"/> also stores other results of the kernel at the elements it
-    /// computes (an output pass writing several results): then <see cref="RowPass.Write"/> computes
-    /// each element once, never a vector overlapping elements already stored, since those other
-    /// results could be computed from the destination's lanes it has already rewritten.
+    /// Whether <see cref="At{W}"/> also stores other values at the elements it computes (an output
+    /// pass writing several results, or several pieces of a join): then <see cref="RowPass.Write"/>
+    /// computes each element once, never a vector overlapping elements already stored, since those
+    /// other values could be computed from destination lanes it has already rewritten.
     /// </summary>
     static virtual bool StoresOtherResults => false;
 }
