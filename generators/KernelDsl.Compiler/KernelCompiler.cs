@@ -111,8 +111,7 @@ public static class KernelCompiler
             && RowLowering.TryLower(graph, shapes, merged, materialized) is RowProgram program && CanRun(program, merged)), errors);
 
         bool CanRun(RowProgram program, NdGroup merged)
-            => !program.OutputIsRowScalar
-               && program.SlotCount <= ShapedKernelEmitter.MaxRowInputs
+            => program.SlotCount <= ShapedKernelEmitter.MaxRowInputs
                && merged.Outputs.All(o => shapes[o]!.Rank == program.Domain.Count)
                // A result read through a view (from memory) while the same group writes it.
                && !program.Leaves.Any(l => l.Kind is RowLeafKind.Temporary or RowLeafKind.Reshaped && merged.Outputs.Contains(l.Source));

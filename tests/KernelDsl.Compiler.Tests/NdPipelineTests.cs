@@ -208,6 +208,18 @@ public sealed class NdPipelineTests
         Assert.Equal(new[] { NdGroupKind.AxisReduction, NdGroupKind.Rows }, plan!.Groups.Select(g => g.Kind).ToArray());
         Assert.Equal(new[] { doubled, centered, exp }, plan.Groups[1].Outputs.OrderBy(o => o).ToArray());
 
+        // (Mean(x), Max(x)): values of one per row, over the same rows, one group; (Sum(x), Sum(z)),
+        // over rows of N and of M, two.
+        b = new GraphBuilder(EquatableArray.Create(Tensor("x", "B", "N"), Tensor("z", "B", "M")));
+        int mean = b.Reduce(Op.Mean, b.Parameter(0), true, -1);
+        int max = b.Reduce(Op.ReduceMax, b.Parameter(0), true, -1);
+        int otherRows = b.Reduce(Op.Sum, b.Parameter(1), true, -1);
+        graph = b.Build(b.Apply(Op.Tuple, mean, max, otherRows));
+        (plan, _) = KernelCompiler.Plan(graph, ShapeInference.Infer(graph).Shapes);
+        Assert.Equal(2, plan!.Groups.Count);
+        Assert.Equal(new[] { mean, max }, plan.Groups[0].Outputs.ToArray());
+        Assert.Equal(new[] { otherRows }, plan.Groups[1].Outputs.ToArray());
+
         // (sum of eight inputs, p0 * p1): eight leaves and a second destination; with seven inputs, one group.
         Assert.Equal(2, GroupsForSumAndProduct(8));
         Assert.Equal(1, GroupsForSumAndProduct(7));

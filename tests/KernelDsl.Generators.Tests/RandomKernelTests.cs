@@ -100,6 +100,7 @@ public sealed class RandomKernelTests
     [InlineData(2, "return (Max(z, axis: -1, keepDims: true) + x, Softmax(z));")]
     [InlineData(2, "return (Chunk(Concat(Silu(x), y * x), 2, 1), Tanh(a));")]
     [InlineData(3, "return (x * 2f, y - Sum(y, axis: 0, keepDims: true), Exp(x));")]
+    [InlineData(3, "return (Mean(x, axis: -1, keepDims: true), Max(x * y, axis: -1, keepDims: true) * 2f, Sum(z, axis: -1, keepDims: true));")]
     public void ValuesSharingARowGroup(int results, string body)
         => AssertOneKernelAgrees("(" + string.Join(", ", Enumerable.Repeat("Tensor<float>", results)) + ")", "{ " + body + " }", body);
 

@@ -8,7 +8,8 @@ namespace KernelDsl.Tests;
 
 /// <summary>
 /// Tuple kernels whose results share one row group (the output pass stores the other results
-/// beside its own; a result of one value per row is stored as it is computed) against float64
+/// beside its own; a result of one value per row is stored as it is computed, also in groups whose
+/// every value is one per row) against float64
 /// references, at row lengths that cross every vector width's edges and reach past the length from
 /// which the output pass aligns its stores (32 vectors), so that the first vector, the element-by-
 /// element tail and the reloaded exps of a softmax stored in another result's destination are all
@@ -52,6 +53,15 @@ public static class SharedRowsSweep
                 (Tensor<float> c, Tensor<float> m2) = TupleKernels.CenteredAndMeanFused(x);
                 Compare(failures, $"CenteredAndMean {size}, result 1", centered, c);
                 Compare(failures, $"CenteredAndMean {size}, result 2", mean, m2);
+
+                // Values of one per row only.
+                (Tensor<float> m3, Tensor<float> variance) = TupleKernels.MeanAndVarianceFused(x);
+                Compare(failures, $"MeanAndVariance {size}, result 1", mean, m3);
+                Compare(failures, $"MeanAndVariance {size}, result 2", (centered * centered).Mean(), variance);
+                (Tensor<float> max, Tensor<float> logSumExp, Tensor<float> m4) = TupleKernels.RowStatisticsFused(x);
+                Compare(failures, $"RowStatistics {size}, result 1", rx.Max(), max);
+                Compare(failures, $"RowStatistics {size}, result 2", exp.Sum().Map(Math.Log) + rx.Max(), logSumExp);
+                Compare(failures, $"RowStatistics {size}, result 3", mean, m4);
             }
         }
 

@@ -82,6 +82,15 @@ public static partial class TupleKernels
         return (Transpose(Softmax(scores) + scores), q * 2f);
     }
 
+    // Values of one per row only: one group computes the max and the sum of exps once for all three
+    // (what an attention that streams over keys keeps per row).
+    [Kernel]
+    public static (Tensor<float> Max, Tensor<float> LogSumExp, Tensor<float> Mean) RowStatistics([Shape("B", "N")] Tensor<float> x)
+    {
+        var max = Max(x, axis: -1, keepDims: true);
+        return (max, Log(Sum(Exp(x - max), axis: -1, keepDims: true)) + max, Mean(x, axis: -1, keepDims: true));
+    }
+
     // Eight inputs and a second result need nine operand slots: the results keep a group each.
     [Kernel]
     public static (Tensor<float>, Tensor<float>) EightInputs(

@@ -16,8 +16,8 @@ namespace KernelDsl.Compiler.Fusion;
 /// and its output pass stores each value into its own memory.
 /// </summary>
 /// <remarks>
-/// Each row group writing a value of whole rows hosts the others it can (as its
-/// <see cref="NdGroup.Companions"/>), when:
+/// Each row group hosts the others it can (as its <see cref="NdGroup.Companions"/>); one writing
+/// one value per row (a mean) hosts only values like it, when:
 /// <list type="bullet">
 /// <item>the other is a row group writing a result returned once or a piece of a Concat read by
 /// nothing else, with the host's outer dimensions and the host's rows or one value per row;</item>
@@ -34,7 +34,7 @@ namespace KernelDsl.Compiler.Fusion;
 /// </remarks>
 public static class SharedRows
 {
-    /// <param name="fits">Whether a merged group can be lowered and run: its main value is rows, its reductions run along them, and its operands fit the runtime's slots.</param>
+    /// <param name="fits">Whether a merged group can be lowered and run: its reductions run along its rows, and its operands fit the runtime's slots.</param>
     public static NdPlan Merge(KernelGraph graph, Shape?[] shapes, NdPlan plan, Func<NdGroup, bool> fits)
     {
         if (plan.Groups.Count(g => CanShare(graph, shapes, plan, g)) < 2)
@@ -46,9 +46,10 @@ public static class SharedRows
         var groups = plan.Groups.ToList();
         for (int h = 0; h < groups.Count; h++)
         {
-            // The host writes whole rows (its output pass stores the others beside them); a result
-            // of one value per row joins a host, and is stored once per row.
-            if (!CanShare(graph, shapes, plan, groups[h]) || IsOneValuePerRow(shapes[groups[h].Output]!))
+            // A host of whole rows stores the others of whole rows in its output pass and those of
+            // one value per row as it computes them; a host of one value per row (a mean) takes in
+            // only values like it, and joins a host of whole rows as they would.
+            if (!CanShare(graph, shapes, plan, groups[h]))
             {
                 continue;
             }
@@ -57,6 +58,7 @@ public static class SharedRows
             {
                 NdGroup host = groups[h], candidate = groups[c];
                 if (c == h || !CanShare(graph, shapes, plan, candidate) || !SameRows(shapes[host.Output]!, shapes[candidate.Output]!)
+                    || IsOneValuePerRow(shapes[host.Output]!) && !IsOneValuePerRow(shapes[candidate.Output]!)
                     || !CanMove(graph, materialized, groups, c, h))
                 {
                     continue;
@@ -82,11 +84,11 @@ public static class SharedRows
             return plan;
         }
 
-        return plan with { Groups = groups.Select(g => g.Companions.Count == 0 ? g : g with { Reason = Reason(graph, materialized, g) }).ToEquatableArray() };
+        return plan with { Groups = groups.Select(g => g.Companions.Count == 0 ? g : g with { Reason = Reason(graph, shapes, materialized, g) }).ToEquatableArray() };
     }
 
     /// <summary>Why a merged group is one: the results it writes, and the reductions they share.</summary>
-    private static string Reason(KernelGraph graph, HashSet<int> materialized, NdGroup group)
+    private static string Reason(KernelGraph graph, Shape?[] shapes, HashSet<int> materialized, NdGroup group)
     {
         int reductions = group.Nodes.Count(n => OpInfo.IsReduction(graph.Nodes[n].Op) && (group.Outputs.Contains(n) || !materialized.Contains(n)));
         string shared = reductions switch
@@ -96,8 +98,10 @@ public static class SharedRows
             _ => $"their {reductions} reductions along the last axis are computed once each, fused with their producers and consumers",
         };
         string values = group.Outputs.All(graph.Results.Contains) ? "results" : "values";
-        return $"{group.Companions.Count + 1} {values} over the same rows, written by one group: each row is read from memory once for all of them, {shared}, "
-            + "and the output pass stores each value of whole rows into its own memory (a destination, or its place in a join); one of a value per row is stored as soon as it is computed.";
+        string stored = IsOneValuePerRow(shapes[group.Output]!)
+            ? "and each value, one per row, is stored as soon as it is computed"
+            : "and the output pass stores each value of whole rows into its own memory (a destination, or its place in a join); one of a value per row is stored as soon as it is computed";
+        return $"{group.Companions.Count + 1} {values} over the same rows, written by one group: each row is read from memory once for all of them, {shared}, {stored}.";
     }
 
     /// <summary>
@@ -123,12 +127,13 @@ public static class SharedRows
     }
 
     /// <summary>
-    /// Whether two results run along the same rows for every binding of the symbols: the same outer
-    /// dimensions, and the same row or one value per row (a size-1 last dimension).
+    /// Whether two values run along the same rows for every binding of the symbols: the same outer
+    /// dimensions, and the same row or one value per row (a size-1 last dimension). Whether values of
+    /// one per row reduce rows of one length, the merged group's check tells (<see cref="NdPlanner.IsRowGroup"/>).
     /// </summary>
     private static bool SameRows(Shape a, Shape b)
     {
-        if (a.Rank != b.Rank || IsOneValuePerRow(a) && IsOneValuePerRow(b))
+        if (a.Rank != b.Rank)
         {
             return false;
         }

@@ -130,6 +130,12 @@ public static class RowLowering
         // A group that writes several results (companions) stores those with whole rows in its output
         // pass, beside its main one; a companion of one value per row is stored once per row when computed.
         bool outputIsRowScalar = level[group.Output] != Level.RowLevel;
+        if (outputIsRowScalar && group.Companions.Any(c => level[c] == Level.RowLevel))
+        {
+            // A group of one value per row has no output pass to store rows in (SharedRows does not ask for one).
+            return throwIfRowsDiffer ? throw new System.InvalidOperationException($"Row group of node {group.Output}: one value per row, with companions of whole rows.") : null;
+        }
+
         if (!outputIsRowScalar)
         {
             var rowCompanions = group.Companions.Where(c => level[c] == Level.RowLevel).ToEquatableArray();
