@@ -54,6 +54,14 @@ public static class SharedRowsSweep
                 Compare(failures, $"CenteredAndMean {size}, result 1", centered, c);
                 Compare(failures, $"CenteredAndMean {size}, result 2", mean, m2);
 
+                // Elementwise results of one vector: across cores its row is cut into pieces, each
+                // storing both results at its own offset.
+                Tensor<float> vector = TensorTestExtensions.Draw(random, rows * n);
+                RefTensor rv = RefTensor.From(vector);
+                (Tensor<float> e1, Tensor<float> l1) = TupleKernels.ExpAndLogFused(vector);
+                Compare(failures, $"ExpAndLog [{rows * n}], result 1", rv.Map(Math.Exp), e1);
+                Compare(failures, $"ExpAndLog [{rows * n}], result 2", rv.Map(v => Math.Log(Math.Abs(v) + 1)), l1);
+
                 // Values of one per row only.
                 (Tensor<float> m3, Tensor<float> variance) = TupleKernels.MeanAndVarianceFused(x);
                 Compare(failures, $"MeanAndVariance {size}, result 1", mean, m3);
