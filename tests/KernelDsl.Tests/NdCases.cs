@@ -182,6 +182,7 @@ public static class NdCases
         new("SoftmaxOfJoined", (t, _) => Softmax(RefTensor.Concat(1, t[0], t[1] * 2)), 2e-5, 1e-8, Low: -8, High: 8),
         new("StackedInputs", (t, _) => RefTensor.Concat(0, t[0], t[1], t[2]) * 0.5, 0, 0),
         new("StackedPieces", (t, _) => RefTensor.Concat(0, t[0] * t[1].Map(Math.Cos), t[0] * t[1].Map(Math.Sin)), 2e-6, 1e-6, High: 8, Low: -8),
+        new("JoinedStatistics", (t, _) => RefTensor.Concat(1, t[0].Max(), (t[0] * t[0]).Mean()), 2e-6, 1e-6),
         new("PiecesOfARow", (t, _) => RefTensor.Concat(1, (t[0] - t[0].Max()).Map(Math.Exp), t[1].Sum(), t[1] * t[0]), 2e-6, 1e-6),
         new("JoinedProjections", (t, _) => RefTensor.Concat(1, RefTensor.MatMul(t[0], t[1]), RefTensor.MatMul(t[0], t[2])) + t[3], 2e-5, 1e-6, ScaleSymbol: "K"),
         new("JoinedMiddle", (t, _) => RefTensor.Concat(1, t[0], t[1].Transpose(0, 2, 1)), 0, 0),

@@ -222,6 +222,11 @@ public static partial class NdTestKernels
     public static Tensor<float> PiecesOfARow([Shape("B", "4")] Tensor<float> x, [Shape("B", "4")] Tensor<float> y)
         => Concat(Exp(x - Max(x, axis: -1, keepDims: true)), Sum(y, axis: -1, keepDims: true), y * x, axis: -1);
 
+    /// <summary>Two values of one per row joined into [B, 2]: one group computes both into scratch, and the join copies them.</summary>
+    [Kernel]
+    public static Tensor<float> JoinedStatistics([Shape("B", "N")] Tensor<float> x)
+        => Concat(Max(x, axis: -1, keepDims: true), Mean(x * x, axis: -1, keepDims: true), axis: -1);
+
     /// <summary>Two projections joined into one [T, 2*N] tensor, plus a bias declared over the joined width.</summary>
     [Kernel]
     public static Tensor<float> JoinedProjections([Shape("T", "K")] Tensor<float> a, [Shape("K", "N")] Tensor<float> w1, [Shape("K", "N")] Tensor<float> w2, [Shape("2*N")] Tensor<float> bias)

@@ -158,9 +158,9 @@ public static class ShapedKernelEmitter
             NdGroup producer = plan.Groups[g];
             return producer.Kind switch
             {
-                // A companion is placed when its group stores it whole rows at a time, as its main output.
-                NdGroupKind.Rows => programs[g] is { OutputIsRowScalar: false } program && program.Domain.Count == rank
-                    && (operand == producer.Output || !program.CompanionsPerRow.Contains(operand)),
+                // A companion goes through the join's strides like the main value: rows stored by the
+                // output pass, a value of one per row at its row's place (stride 0 along the row).
+                NdGroupKind.Rows => programs[g] is { OutputIsRowScalar: false } program && program.Domain.Count == rank,
                 NdGroupKind.Contraction => shapes[producer.Product]!.Rank == rank,
                 _ => false,
             };
