@@ -85,7 +85,7 @@ public sealed class RandomKernelTests
     [InlineData(2, "return (Softmax(x), Softmax(x));")]
     [InlineData(3, "var s = Sum(a, axis: 1); return (s * 2f, s * 2f, Tanh(s * 2f));")]
     public void AValueReturnedMoreThanOnce(int results, string body)
-        => AssertOneKernelAgrees("(" + string.Join(", ", Enumerable.Repeat("Tensor<float>", results)) + ")", "{ " + body + " }", body);
+        => AssertTupleKernelAgrees(results, body);
 
     /// <summary>
     /// Values over the same rows written by one row group (SharedRows): a tuple's results, per-row
@@ -102,6 +102,10 @@ public sealed class RandomKernelTests
     [InlineData(3, "return (x * 2f, y - Sum(y, axis: 0, keepDims: true), Exp(x));")]
     [InlineData(3, "return (Mean(x, axis: -1, keepDims: true), Max(x * y, axis: -1, keepDims: true) * 2f, Sum(z, axis: -1, keepDims: true));")]
     public void ValuesSharingARowGroup(int results, string body)
+        => AssertTupleKernelAgrees(results, body);
+
+    /// <summary>A kernel returning <paramref name="results"/> tensors, its block body <paramref name="body"/>.</summary>
+    private static void AssertTupleKernelAgrees(int results, string body)
         => AssertOneKernelAgrees("(" + string.Join(", ", Enumerable.Repeat("Tensor<float>", results)) + ")", "{ " + body + " }", body);
 
     /// <summary>

@@ -29,18 +29,13 @@ public sealed class AxisReductionTests
     [Fact]
     public void SweepMatchesTheEagerOrderBitForBit()
     {
-        List<string> failures = AxisReductionSweep.Run();
-        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Mismatches.AssertNone(AxisReductionSweep.Run());
     }
 
     [Fact]
     public void SweepMatchesAcrossCores()
     {
-        KernelOptionsScope.WithParallelThreshold(1, () =>
-        {
-            List<string> failures = AxisReductionSweep.Run();
-            Assert.True(failures.Count == 0, string.Join("\n", failures));
-        });
+        Mismatches.AssertNoneAcrossCores(AxisReductionSweep.Run);
     }
 
     /// <summary>NaN wins wherever it appears; -0 and +0 are ordered as <c>MathF.Max</c> orders them; infinities pass through.</summary>

@@ -20,7 +20,6 @@ public sealed class DifferentialTests
     public void FusedAndEagerMatchTheFloat64Reference(string kernel)
     {
         KernelCase kernelCase = KernelCases.All.Single(c => c.Kernel == kernel);
-        List<string> failures = DifferentialSuite.Run(kernelCase);
-        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Mismatches.AssertNone(DifferentialSuite.Run(kernelCase));
     }
 }

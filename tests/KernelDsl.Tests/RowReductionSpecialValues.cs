@@ -17,8 +17,7 @@ public sealed class RowReductionSpecialValueTests
     [Fact]
     public void RowMaxAndMinAgreeWithIeeeOnSpecialValues()
     {
-        List<string> failures = RowReductionSpecialValues.Run();
-        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Mismatches.AssertNone(RowReductionSpecialValues.Run());
     }
 }
 

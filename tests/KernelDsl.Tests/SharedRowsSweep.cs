@@ -103,17 +103,12 @@ public sealed class SharedRowsTests
     [Fact]
     public void ResultsSharingARowGroupMatchFloat64AtEveryRowLength()
     {
-        List<string> failures = SharedRowsSweep.Run();
-        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Mismatches.AssertNone(SharedRowsSweep.Run());
     }
 
     [Fact]
     public void ResultsSharingARowGroupMatchFloat64AcrossCores()
     {
-        KernelOptionsScope.WithParallelThreshold(1, () =>
-        {
-            List<string> failures = SharedRowsSweep.Run();
-            Assert.True(failures.Count == 0, string.Join("\n", failures));
-        });
+        Mismatches.AssertNoneAcrossCores(SharedRowsSweep.Run);
     }
 }

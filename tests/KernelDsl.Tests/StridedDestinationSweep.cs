@@ -154,17 +154,12 @@ public sealed class StridedDestinationTests
     [Fact]
     public void RowKernelsWriteStridedDestinationsAsTheyWriteDenseOnes()
     {
-        List<string> failures = StridedDestinationSweep.Run();
-        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Mismatches.AssertNone(StridedDestinationSweep.Run());
     }
 
     [Fact]
     public void RowKernelsWriteStridedDestinationsAsTheyWriteDenseOnesAcrossCores()
     {
-        KernelOptionsScope.WithParallelThreshold(1, () =>
-        {
-            List<string> failures = StridedDestinationSweep.Run();
-            Assert.True(failures.Count == 0, string.Join("\n", failures));
-        });
+        Mismatches.AssertNoneAcrossCores(StridedDestinationSweep.Run);
     }
 }
