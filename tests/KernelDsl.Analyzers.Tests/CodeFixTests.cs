@@ -65,6 +65,12 @@ public sealed class CodeFixTests
         "Spell the dimension 'H*D'");
 
     [Fact]
+    public Task RespellingASymbolOfASumKeepsTheRestOfIt() => AssertFix("KD0010",
+        Usings + "public static partial class K\n{\n    [Kernel] public static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"T\", \"E\")] Tensor<float> y, [Shape(\"d + E\")] Tensor<float> b) => Concat(x, y) + b;\n}\n",
+        Usings + "public static partial class K\n{\n    [Kernel] public static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"T\", \"E\")] Tensor<float> y, [Shape(\"D + E\")] Tensor<float> b) => Concat(x, y) + b;\n}\n",
+        "Spell the dimension 'D + E'");
+
+    [Fact]
     public Task DeclaringTheInferredShapeReplacesTheReturnShape() => AssertFix("KD0004",
         Usings + "public static partial class K\n{\n    [Kernel]\n    [return: Shape(\"B\", \"M\")]\n    public static Tensor<float> Project([Shape(\"B\", \"K\")] Tensor<float> x, [Shape(\"K\", \"N\")] Tensor<float> w) => MatMul(x, w);\n}\n",
         Usings + "public static partial class K\n{\n    [Kernel]\n    [return: Shape(\"B\", \"N\")]\n    public static Tensor<float> Project([Shape(\"B\", \"K\")] Tensor<float> x, [Shape(\"K\", \"N\")] Tensor<float> w) => MatMul(x, w);\n}\n",

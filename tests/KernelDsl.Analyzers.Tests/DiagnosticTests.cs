@@ -78,17 +78,23 @@ public sealed class DiagnosticTests
     [InlineData("[Kernel] static Tensor<float> [|F|]([Shape(\"N\")] Tensor<float> x, Tensor<float> y) => x + y;", "KD0006",
         "Kernel method 'F' declares the shape of 'x' but not of 'y'; when one tensor parameter has [Shape(...)], every one needs it")]
     [InlineData("[Kernel] static Tensor<float> [|F|]([Shape(\"B\", \"n-1\")] Tensor<float> x) => x;", "KD0006",
-        "Kernel method 'F' has parameter 'x' with the dimension 'n-1' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen), a size (digits) or a product of them (H*D)")]
+        "Kernel method 'F' has parameter 'x' with the dimension 'n-1' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen), a size (digits), a product of them (H*D) or a sum of those (T+1, D+E)")]
     [InlineData("[Kernel] static Tensor<float> [|F|]([Shape(\"B\", \"4294967296*4294967296\")] Tensor<float> x) => x;", "KD0006",
         "Kernel method 'F' has parameter 'x' with the dimension '4294967296*4294967296' in [Shape], whose size does not fit in 64 bits")]
+    [InlineData("[Kernel] static Tensor<float> [|F|]([Shape(\"B\", \"T+\")] Tensor<float> x) => x;", "KD0006",
+        "Kernel method 'F' has parameter 'x' with the dimension 'T+' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen), a size (digits), a product of them (H*D) or a sum of those (T+1, D+E)")]
+    [InlineData("[Kernel] static Tensor<float> [|F|]([Shape(\"B\", \"T+1\")] Tensor<float> x) => x;", "KD0006",
+        "Kernel method 'F' has parameter 'x' with the dimension 'T+1' in [Shape], but T is no parameter's dimension on its own; each symbol of a sum must be, so its size is known")]
     [InlineData("[Kernel] static Tensor<float> [|F|]([Shape(\"B\", \"H**D\")] Tensor<float> x) => x;", "KD0006",
-        "Kernel method 'F' has parameter 'x' with the dimension 'H**D' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen), a size (digits) or a product of them (H*D)")]
+        "Kernel method 'F' has parameter 'x' with the dimension 'H**D' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen), a size (digits), a product of them (H*D) or a sum of those (T+1, D+E)")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"S\", \"D\")] Tensor<float> y) => [|Concat(x, y, axis: -1)|];", "KD0013",
         "Shape error: cannot concatenate [T, D] with [S, D] along axis -1: dimension 0 is T in operand 1 but S in operand 2")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"D\")] Tensor<float> b) => [|Concat(x, b)|] * 2f;", "KD0013",
         "Shape error: cannot concatenate [T, D] with [D]: operand 2 has rank 1, operand 1 rank 2")]
-    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"T\", \"E\")] Tensor<float> y) => [|Concat(x, y, x * 2f)|];", "KD0013",
-        "Shape error: cannot concatenate [T, D] with [T, E] with [T, D] along axis -1: the result's size there, D + E, is not a size a shape can name (concatenate pieces whose sizes along the axis are literals, or multiples of the same symbols)")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"T\", \"E\")] Tensor<float> y) => [|Chunk(Concat(x, y), 2, 0)|];", "KD0013",
+        "Shape error: cannot split dimension 1 of [T, D+E], D+E, into 2 equal chunks: a chunk's size must have a name, so each term of the sum must be a multiple of 2")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"D+1\")] Tensor<float> b) => [|Concat(x, x, axis: 0) + b|];", "KD0001",
+        "Shape error: cannot broadcast [2*T, D] with [D+1]: D and D+1 differ")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"H\")] Tensor<float> x) => [|Chunk(x, 2, 1)|] * 2f;", "KD0013",
         "Shape error: cannot split dimension 1 of [T, H], H, into 2 equal chunks: a chunk's size must have a name, so the dimension must be a multiple of 2 such as 2*H")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"10\")] Tensor<float> x) => [|Chunk(x, 4, 0)|];", "KD0013",
@@ -130,6 +136,9 @@ public sealed class DiagnosticTests
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"T\", \"3\")] Tensor<float> y) => Sum(Concat(y, y, axis: 1), axis: -1, keepDims: true) * MatMul(Concat(x, x, axis: -1), Transpose(Concat(x, x)));")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"2*D\")] Tensor<float> x, [Shape(\"T\", \"D\")] Tensor<float> y) => Concat(x, y, y, y, axis: 1) / Concat(y, x, y, y);")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"2*H\")] Tensor<float> x, [Shape(\"2*T\", \"6\")] Tensor<float> y) => Silu(Chunk(x, 2, 0)) * Chunk(x, 2, 1) + Sum(Chunk(Chunk(y, 3, 2), 2, 1, axis: 0), axis: -1, keepDims: true) + Sum(Chunk(x, 1, 0), axis: -1, keepDims: true);")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"T\", \"E\")] Tensor<float> y, [Shape(\"E + 2*D\")] Tensor<float> b) => Concat(x, y, x * 2f) + b;")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"T\", \"D\")] Tensor<float> k, [Shape(\"B\", \"1\", \"D\")] Tensor<float> t, [Shape(\"T+1\")] Tensor<float> mask) => Softmax(MatMul(t, Transpose(Concat(k, t, axis: 1))) + mask);")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"T\", \"E\")] Tensor<float> y) => Chunk(Concat(x, y, x, y), 2, 1) + Sum(Reshape(Concat(x, y), -1), axis: 0, keepDims: true);")]
     public void ShapedNearMissesReportNothingAndCompile(string kernel)
     {
         AnalysisRun run = AnalyzerHarness.Run(Prefix + "    " + kernel + "\n}\n");
@@ -160,6 +169,8 @@ public sealed class DiagnosticTests
         "Shape error: the result has shape [B, N], but [return: Shape] declares [B, 10]: N and 10 are not known to be equal (dimension 1); use the same symbol or size in both")]
     [InlineData("[Kernel] [return: Shape(\"B\", \"N\")] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) { var m = Sum(x, axis: -1, keepDims: true); return [|m|]; }",
         "Shape error: the result has shape [B, 1], but [return: Shape] declares [B, N]: 1 and N are not known to be equal (dimension 1); use the same symbol or size in both")]
+    [InlineData("[Kernel] [return: Shape(\"B\", \"T\")] static Tensor<float> F([Shape(\"B\", \"T\")] Tensor<float> x, [Shape(\"B\", \"1\")] Tensor<float> y) => [|Concat(x, y)|];",
+        "Shape error: the result has shape [B, T+1], but [return: Shape] declares [B, T]: T+1 and T differ (dimension 1)")]
     public void ResultContradictingTheDeclaredShapeIsKD0004OnTheReturnedExpression(string kernel, string message)
         => AssertSingle("KD0004", kernel, message);
 
@@ -214,7 +225,7 @@ public sealed class DiagnosticTests
     [InlineData("[Kernel] [return: Shape(\"N\")] static Tensor<float> [|F|](Tensor<float> x) => x * 2f;",
         "Kernel method 'F' declares [return: Shape] but none of its parameters has [Shape(...)]; declare the parameters' shapes, whose symbols the result's shape uses")]
     [InlineData("[Kernel] [return: Shape(\"N\", \"2x\")] static Tensor<float> [|F|]([Shape(\"N\")] Tensor<float> x) => x * 2f;",
-        "Kernel method 'F' has its result with the dimension '2x' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen), a size (digits) or a product of them (H*D)")]
+        "Kernel method 'F' has its result with the dimension '2x' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen), a size (digits), a product of them (H*D) or a sum of those (T+1, D+E)")]
     public void InvalidReturnShapeIsKD0006(string kernel, string message)
         => AssertSingle("KD0006", kernel, message);
 
@@ -224,6 +235,8 @@ public sealed class DiagnosticTests
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x, [Shape(\"M\")] Tensor<float> y) => x * Sum(y, axis: 0, keepDims: true);")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"seqLen\", \"N\")] Tensor<float> x, [Shape(\"seqLen\")] Tensor<float> y) => x * Sum(y, axis: 0, keepDims: true);")]
     [InlineData("[Kernel] [return: Shape(\"B\", \"H*D\")] static Tensor<float> F([Shape(\"B\", \"H\", \"D\")] Tensor<float> x) => Reshape(x, 0, -1);")]
+    [InlineData("[Kernel] [return: Shape(\"B\", \"1 + T\")] static Tensor<float> F([Shape(\"B\", \"T\")] Tensor<float> x, [Shape(\"B\", \"1\")] Tensor<float> y) => Concat(x, y);")]
+    [InlineData("[Kernel] [return: Shape(\"B\", \"2*T+2\")] static Tensor<float> F([Shape(\"B\", \"T\")] Tensor<float> x, [Shape(\"B\", \"1\")] Tensor<float> y) => Concat(x, y, Concat(y, x));")]
     public void DeclaredShapesThatHoldReportNothing(string kernel)
     {
         AnalysisRun run = AnalyzerHarness.Run(Prefix + "    " + kernel + "\n}\n");

@@ -38,6 +38,16 @@ public sealed class KernelCallTests
     public void ArgumentsContradictingTheCalleesShapesAreKD0012OnTheArgument(string kernel, string message)
         => AssertSingle("KD0012", kernel, message, expectedGenerated: 5);
 
+    [Theory]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"C\")] Tensor<float> x, [Shape(\"C\")] Tensor<float> b) => Joined(x, x, [|b|]);",
+        "Shape error: in the call to 'K.Joined', dimension 0 of 'b' is declared D+E, which is 2*C here, but the argument 'b' has C")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"C\")] Tensor<float> x, [Shape(\"T\", \"1\")] Tensor<float> y, [Shape(\"C+2\")] Tensor<float> b) => Joined(x, y, [|b|]);",
+        "Shape error: in the call to 'K.Joined', dimension 0 of 'b' is declared D+E, which is C+1 here, but the argument 'b' has C+2")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"2\", \"C\")] Tensor<float> x, [Shape(\"T\", \"2\", \"1\")] Tensor<float> y, [Shape(\"2*C+1\")] Tensor<float> b) => Merged(Concat(x, y), [|b|]);",
+        "Shape error: in the call to 'K.Merged', dimension 0 of 'b' is declared H*D, which is 2*C+2 here, but the argument 'b' has 2*C+1")]
+    public void ArgumentsContradictingADeclaredSumAreKD0012OnTheArgument(string kernel, string message)
+        => AssertSingle("KD0012", "[Kernel] static Tensor<float> Joined([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"T\", \"E\")] Tensor<float> y, [Shape(\"D+E\")] Tensor<float> b) => Concat(x, y) + b; " + kernel, message, expectedGenerated: 6);
+
     [Fact]
     public void AnArgumentWithAShapeErrorIsReportedOnceWhereItIs()
         // The argument's shape is unknown, so the callee's product H*D, made of its symbols, is not checked against b.
@@ -118,6 +128,9 @@ public sealed class KernelCallTests
     [InlineData("[Kernel] static (Tensor<float>, Tensor<float>) Two([Shape(\"B\", \"N\")] Tensor<float> x) => (x * 2f, Sum(x, axis: -1, keepDims: true)); [Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x) { var (doubled, _) = Two(x); (var _, var sums) = Two(doubled); return doubled / sums; }", 7)]
     // Named arguments in another order; the same callee twice.
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"D\")] Tensor<float> g) => Norm(g: g, x: x) + Norm(x * 2f, g);")]
+    // A caller's joined width (D+E, C+1) standing for a callee's symbol; a callee's product multiplied out.
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"T\", \"E\")] Tensor<float> y, [Shape(\"E+D\")] Tensor<float> g) => Norm(Concat(x, y), g);")]
+    [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"2\", \"C\")] Tensor<float> x, [Shape(\"T\", \"2\", \"1\")] Tensor<float> y, [Shape(\"2 + 2*C\")] Tensor<float> b) => Merged(Concat(x, y), b);")]
     public void CallsThatFitTheCalleesShapesReportNothingAndCompile(string kernel, int generated = 6)
     {
         AnalysisRun run = AnalyzerHarness.Run(Prefix + Callees + "    " + kernel + "\n}\n");

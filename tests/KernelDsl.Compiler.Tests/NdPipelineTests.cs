@@ -43,6 +43,13 @@ public sealed class NdPipelineTests
     [InlineData(new[] { "B", "H*D" }, new[] { 0, 0, -1 }, "[B, H*D, 1]")]
     [InlineData(new[] { "B", "H", "D" }, new[] { -1 }, "[B*H*D]")]
     [InlineData(new[] { "B", "12" }, new[] { 0, 3, -1 }, "[B, 3, 4]")]
+    [InlineData(new[] { "B", "T+1", "D" }, new[] { 0, 0, 0 }, "[B, T+1, D]")]              // a sum copied whole
+    [InlineData(new[] { "B", "T+1", "H", "D" }, new[] { 0, 0, -1 }, "[B, T+1, H*D]")]
+    [InlineData(new[] { "B", "T+1", "H", "D" }, new[] { 0, -1, 0, 0 }, "[B, T+1, H, D]")]  // a sum inferred whole
+    [InlineData(new[] { "B", "T+1" }, new[] { -1 }, "[B*T+B]")]                            // merged: multiplied out
+    [InlineData(new[] { "B", "T+1", "D" }, new[] { 0, -1 }, "[B, T*D+D]")]
+    [InlineData(new[] { "2*D+2*E" }, new[] { 2, -1 }, "[2, D+E]")]                         // divided by a literal, term by term
+    [InlineData(new[] { "T", "2*D+2" }, new[] { 0, 2, -1 }, "[T, 2, D+1]")]
     public void ReshapeMergesSymbolicDimensionsIntoProducts(string[] operand, int[] lengths, string expected)
     {
         var b = new GraphBuilder(EquatableArray.Create(Tensor("x", operand)));
@@ -59,6 +66,8 @@ public sealed class NdPipelineTests
     [InlineData(new[] { "B", "N" }, new[] { 0, 0, 0 }, "cannot reshape [B, N] to (0, 0, 0): length 0 at position 2 is neither a size, 0 (copy the operand's dimension 2) nor -1 (infer it)")]
     [InlineData(new[] { "B", "3037000500", "3037000500" }, new[] { 0, -1 }, "cannot reshape [B, 3037000500, 3037000500] to (0, -1): the operand's literal sizes multiply past 64 bits")]
     [InlineData(new[] { "B", "N" }, new[] { 0, 2147483647, 2147483647, 2147483647, -1 }, "cannot reshape [B, N] to (0, 2147483647, 2147483647, 2147483647, -1): the lengths multiply past 64 bits")]
+    [InlineData(new[] { "B", "D+E" }, new[] { 0, 2, -1 }, "cannot reshape [B, D+E] to (0, 2, -1): the other lengths do not divide the operand's size")]
+    [InlineData(new[] { "B", "T+1" }, new[] { 0, 5 }, "cannot reshape [B, T+1] to (0, 5): (T+1) is not accounted for (a size given as a number cannot stand for a symbol; use 0 to copy a dimension or -1 to infer one)")]
     public void ReshapesThatCannotBeExpressedAreErrors(string[] operand, int[] lengths, string message)
     {
         var b = new GraphBuilder(EquatableArray.Create(Tensor("x", operand)));

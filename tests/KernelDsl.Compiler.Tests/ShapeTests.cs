@@ -54,16 +54,89 @@ public sealed class ShapeTests
     }
 
     [Fact]
-    public void SumsOfDimensionsAreNamedWhereADimensionCanSpellThem()
+    public void SumsCombineLikeTerms()
     {
         Assert.Equal(Dim.Literal(8), Dim.Sum(Dim.Literal(3), Dim.Literal(5)));
         Assert.Equal(Dim.Parse("2*D"), Dim.Sum(Dim.Of("D"), Dim.Of("D")));
         Assert.Equal(Dim.Parse("3*T"), Dim.Sum(Dim.Parse("2*T"), Dim.Of("T")));
         Assert.True(Dim.ProvablyEqual(Dim.Parse("2*H*D"), Dim.Sum(Dim.Parse("H*D"), Dim.Parse("D*H"))!.Value));
         Assert.Equal(Dim.Of("D"), Dim.Sum(Dim.Of("D"), Dim.Literal(0)));
-        Assert.Null(Dim.Sum(Dim.Of("D"), Dim.Of("E")));
-        Assert.Null(Dim.Sum(Dim.Of("T"), Dim.Literal(1)));
-        Assert.Null(Dim.Sum(Dim.Parse("H*D"), Dim.Of("D")));
+        Assert.Null(Dim.Sum(Dim.Literal(long.MaxValue), Dim.Literal(1)));
+        Assert.Null(Dim.Sum(Dim.Parse("9223372036854775807*T"), Dim.Of("T")));
+    }
+
+    [Fact]
+    public void SumsOfDifferentTermsAreSums()
+    {
+        Dim de = Dim.Sum(Dim.Of("D"), Dim.Of("E"))!.Value;
+        Assert.True(de.IsSum);
+        Assert.False(de.IsProduct);
+        Assert.False(de.IsLiteral);
+        Assert.Equal("D+E", de.ToString());
+        Assert.Equal(-1, de.Size);
+        Assert.Equal(new[] { "D", "E" }, de.Symbols);
+        Assert.Empty(de.Factors); // a sum multiplies no symbols as a whole
+        Assert.Equal(new[] { Dim.Of("D"), Dim.Of("E") }, de.Terms);
+
+        // The literal goes last, whatever the order written; spaces around the signs are ignored.
+        Dim t1 = Dim.Sum(Dim.Literal(1), Dim.Of("T"))!.Value;
+        Assert.Equal("T+1", t1.ToString());
+        Assert.Equal(t1, Dim.Parse("T + 1"));
+        Assert.Equal(t1, Dim.Parse("1+T"));
+
+        // Equal whatever the order of terms and factors; the spelling as written is kept.
+        Assert.True(Dim.ProvablyEqual(de, Dim.Parse("E+D")));
+        Assert.NotEqual(de, Dim.Parse("E+D"));
+        Assert.True(Dim.ProvablyEqual(Dim.Parse("H*D+T"), Dim.Parse("T+D*H")));
+        Assert.False(Dim.ProvablyEqual(de, Dim.Parse("D+E+1")));
+        Assert.False(Dim.ProvablyEqual(de, Dim.Parse("D*E")));
+        Assert.False(Dim.ProvablyEqual(de, Dim.Parse("2*D+E")));
+
+        // Like terms combine across sums, down to a product or a literal.
+        Assert.Equal(Dim.Parse("2*D+E"), Dim.Sum(de, Dim.Of("D")));
+        Assert.Equal(Dim.Parse("2*D+2*E+1"), Dim.Sum(Dim.Sum(de, de)!.Value, Dim.Literal(1)));
+        Assert.Equal(Dim.Literal(4), Dim.Parse("1+3"));
+        Assert.Equal(Dim.Of("T"), Dim.Parse("T+0"));
+        Assert.Equal(Dim.Parse("2*H*D"), Dim.Parse("H*D+D*H"));
+    }
+
+    [Fact]
+    public void ProductsOfSumsAreMultipliedOut()
+    {
+        Dim t1 = Dim.Parse("T+1");
+        Assert.Equal(Dim.Parse("T*B+B"), Dim.Multiply(t1, Dim.Of("B")));
+        Assert.True(Dim.ProvablyEqual(Dim.Parse("T*T+2*T+1"), Dim.Multiply(t1, t1)!.Value));
+        Assert.Equal(Dim.Parse("2*T+2"), Dim.Multiply(Dim.Literal(2), t1));
+        Assert.Equal(Dim.Literal(0), Dim.Multiply(Dim.Literal(0), t1));
+        Assert.Equal(Dim.Parse("H*D"), Dim.Multiply(Dim.Of("H"), Dim.Of("D")));
+        Assert.Null(Dim.Multiply(Dim.Parse("4611686018427387904*T"), Dim.Literal(4)));
+    }
+
+    [Fact]
+    public void DimensionsDivideWhereEveryTermDoes()
+    {
+        Assert.Equal(Dim.Parse("D+E"), Dim.Divide(Dim.Parse("2*D+2*E"), 2));
+        Assert.Equal(Dim.Parse("D+1"), Dim.Divide(Dim.Parse("2*D+2"), 2));
+        Assert.Equal(Dim.Of("H"), Dim.Divide(Dim.Parse("2*H"), 2));
+        Assert.Equal(Dim.Literal(6), Dim.Divide(Dim.Literal(12), 2));
+        Assert.Null(Dim.Divide(Dim.Parse("2*D+E"), 2));
+        Assert.Null(Dim.Divide(Dim.Parse("T+1"), 2));
+        Assert.Null(Dim.Divide(Dim.Of("D"), 2));
+        Assert.Null(Dim.Divide(Dim.Literal(7), 2));
+        Assert.Null(Dim.Divide(Dim.Literal(7), 0));
+    }
+
+    [Fact]
+    public void DimensionsThatDifferByALiteralAreProvablyDifferent()
+    {
+        Assert.True(Dim.ProvablyDifferent(Dim.Of("T"), Dim.Parse("T+1")));
+        Assert.True(Dim.ProvablyDifferent(Dim.Parse("D+E+2"), Dim.Parse("E+D+1")));
+        Assert.False(Dim.ProvablyDifferent(Dim.Parse("D+E"), Dim.Parse("D+1")));
+        Assert.False(Dim.ProvablyDifferent(Dim.Parse("T+1"), Dim.Literal(5))); // T may be 4
+        Assert.False(Dim.ProvablyDifferent(Dim.Parse("T+1"), Dim.Parse("1+T")));
+        Assert.Equal(BroadcastConflict.ProvablyDifferent, Broadcasting.Classify(Dim.Of("T"), Dim.Parse("T+1")));
+        Assert.True(Broadcasting.Broadcast(Shape.Parse("B", "D+E"), Shape.Parse("E+D")).Succeeded);
+        Assert.False(Broadcasting.Broadcast(Shape.Parse("B", "D+E"), Shape.Parse("D")).Succeeded);
     }
 
     [Theory]

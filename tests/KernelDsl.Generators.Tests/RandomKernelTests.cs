@@ -78,6 +78,19 @@ public sealed class RandomKernelTests
     public void FoundCases(string body)
         => AssertOneKernelAgrees("Tensor<float>", "=> " + body + ";", body);
 
+    /// <summary>
+    /// Values whose size is a sum, from joins of pieces of different sizes: rows of N+1+M reduced,
+    /// B+1 rows reduced over the first axis, a softmax over rows of M+N, and a decoding step's keys
+    /// and values grown to T+1 positions.
+    /// </summary>
+    [Theory]
+    [InlineData("Sum(Concat(x, Mean(x, axis: -1, keepDims: true), z), axis: -1, keepDims: true) + x")]
+    [InlineData("Max(Concat(y, Min(x, axis: 0, keepDims: true), axis: 0), axis: 0, keepDims: false) + x")]
+    [InlineData("Mean(Softmax(Concat(z, Tanh(x))), axis: 1, keepDims: false) + Sum(y, axis: 1)")]
+    [InlineData("MatMul(Softmax(MatMul(a, Transpose(Concat(a, Mean(a, axis: 1, keepDims: true), axis: 1), 0, 2, 1)) * 0.5f), Concat(Tanh(a), Max(a, axis: 1, keepDims: true), axis: 1))")]
+    public void ValuesOfJoinedSizes(string body)
+        => AssertOneKernelAgrees("Tensor<float>", "=> " + body + ";", body);
+
     /// <summary>A value returned more than once (was KD0005): each destination gets it.</summary>
     [Theory]
     [InlineData(3, "var m = Mean(x, axis: -1, keepDims: true); return (m, x - m, m);")]

@@ -98,8 +98,10 @@ internal sealed class RandomKernels(int seed)
                 7 => $"{Pick("Max", "Min")}({Value("BN", d)}, {Value("BN", d)})",
                 _ => $"{Value("BN", d)} / (1f + {Square(Value(Pick("BN", "N", "B1"), d))})",
             },
-            "TN" => _random.Next(8) switch
+            "TN" => _random.Next(9) switch
             {
+                // A decoding step: keys and values grown by one position ([B, T+1, N]) and attended over.
+                8 => $"MatMul(Softmax(MatMul({Value("TN", d)}, Transpose(Concat({Value("TN", d)}, {GrowingToken(d)}, axis: 1), 0, 2, 1)) * {Literal()}), Concat({Value("TN", d)}, {GrowingToken(d)}, axis: 1))",
                 0 or 1 => Unary(Value("TN", d)),
                 2 => Binary(Value("TN", d), Value(Pick("TN", "N", "T1"), d)),
                 3 => Pick("Softmax", "LogSoftmax") + "(" + Value("TN", d) + ")",
@@ -139,23 +141,26 @@ internal sealed class RandomKernels(int seed)
                 2 => Binary(Value("BM", d), Value(Pick("BM", "B1"), d)),
                 _ => Unary(Value("BM", d)),
             },
-            "B1" => _random.Next(4) switch
+            "B1" => _random.Next(5) switch
             {
+                4 => $"{Pick("Sum", "Max", "Min")}(Concat({Value("BN", d)}, {Value("B1", d)}, {Value("BM", d)}), axis: -1, keepDims: true)", // rows of N+1+M
                 0 => $"{Pick("Sum", "Mean", "Max", "Min")}({Value("BN", d)}, axis: -1, keepDims: true)",
                 3 => $"{Pick("Sum", "Max")}(Concat({Value("BN", d)}, {Value("BN", d)}), axis: -1, keepDims: true)",
                 1 => $"{Pick("Mean", "Max")}({Value("BM", d)}, axis: 1, keepDims: true)",
                 _ => Unary(Value("B1", d)),
             },
-            "N" => _random.Next(5) switch
+            "N" => _random.Next(6) switch
             {
+                5 => $"{Pick("Sum", "Max")}(Concat({Value("BN", d)}, {Pick("Mean", "Min")}({Value("BN", d)}, axis: 0, keepDims: true), axis: 0), axis: 0, keepDims: false)", // B+1 rows
                 0 => $"{Pick("Sum", "Mean")}({Value("BN", d)}, axis: 0)",
                 4 => $"Max(Concat({Value("BN", d)}, {Value("BN", d)}, axis: 0), axis: 0, keepDims: false)",
                 3 => $"{Pick("Sum", "Max")}({Value("NB", d)}, axis: -1, keepDims: false)",
                 1 => $"{Pick("Max", "Min")}({Value("BN", d)}, axis: 0, keepDims: false)",
                 _ => Binary(Value("N", d), Value("N", d)),
             },
-            _ => _random.Next(2) switch // B
+            _ => _random.Next(3) switch // B
             {
+                2 => $"{Pick("Max", "Mean")}(Softmax(Concat({Value("BM", d)}, {Value("BN", d)})), axis: 1, keepDims: false)", // rows of M+N
                 0 => $"{Pick("Sum", "Mean")}({Value("BN", d)}, axis: -1)",
                 _ => $"{Pick("Max", "Min")}({Value(Pick("BN", "BM"), d)}, axis: 1, keepDims: false)",
             },
@@ -196,6 +201,9 @@ internal sealed class RandomKernels(int seed)
         9 => $"-{Parenthesize(operand)}",
         _ => $"{Parenthesize(operand)} * {Literal()}",
     };
+
+    /// <summary>A [B, 1, N] value: one more position for a [B, T, N] cache.</summary>
+    private string GrowingToken(int depth) => $"{Pick("Mean", "Max")}({Value("TN", depth)}, axis: 1, keepDims: true)";
 
     /// <summary>One half of two values joined along <paramref name="axis"/>: one of them again, through a Concat and a Chunk.</summary>
     private string ChunkOfJoin(string first, string second, string axis) => $"Chunk(Concat({first}, {second}, axis: {axis}), 2, {Pick("0", "1")}, axis: {axis})";

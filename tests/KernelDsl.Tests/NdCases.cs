@@ -198,6 +198,24 @@ public static class NdCases
             RefTensor rows = RefTensor.Concat(1, t[2].Slice(1, 4, 2), t[2].Slice(1, 1, 2)).Sum();
             return columns + rows;
         }, 2e-6, 1e-6),
+        new("AppendToCache", (t, _) => RefTensor.Concat(1, t[0], t[1]), 0, 0),
+        new("DecodeStep", (t, _) => RefTensor.MatMul(Softmax(RefTensor.MatMul(t[0], RefTensor.Concat(1, t[1], t[2]).Transpose()) * 0.25), RefTensor.Concat(1, t[3], t[4])),
+            2e-5, 5e-7, ScaleSymbol: "T"),
+        new("NormOfJoinedFeatures", (t, _) => LayerNorm(RefTensor.Concat(1, t[0], t[1].Map(Math.Tanh)), t[2], t[3]), 1e-4, 2e-5),
+        new("BiasOfJoined", (t, _) => RefTensor.Concat(1, t[0], t[1]) + t[2], Elementwise, 1e-7),
+        new("SwappedBiasOfJoined", (t, _) => (RefTensor.Concat(1, t[1], t[0]) + t[2]) * 2, Elementwise, 1e-7),
+        new("WithTotalRow", (t, _) =>
+        {
+            RefTensor x = t[0];
+            RefTensor total = x.Transpose().Sum().Transpose();
+            return Softmax(RefTensor.Concat(0, x, total));
+        }, 2e-5, 1e-8, Low: -0.2, High: 0.2),
+        new("HalfOfJoined", (t, _) => RefTensor.Concat(1, t[0] * 2, t[1] * 3), Elementwise, 0),
+        new("FlattenedCache", (t, _) =>
+        {
+            RefTensor joined = RefTensor.Concat(1, t[0], t[1]);
+            return joined.Reshape(joined.Shape[0], joined.Shape[1] * joined.Shape[2]) * 0.5;
+        }, 0, 0),
         new("SwiGluGate", (t, _) =>
         {
             int h = t[0].Shape[1] / 2;

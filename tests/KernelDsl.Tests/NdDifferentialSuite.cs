@@ -44,8 +44,7 @@ public static class NdDifferentialSuite
                     continue;
                 }
 
-                nint[] shape = parameters[p].GetCustomAttribute<ShapeAttribute>()!.Dimensions
-                    .Select(d => (nint)d.Split('*').Aggregate(1, (product, f) => product * (int.TryParse(f, out int literal) ? literal : sizes[f]))).ToArray();
+                nint[] shape = parameters[p].GetCustomAttribute<ShapeAttribute>()!.Dimensions.Select(d => (nint)Size(d, sizes)).ToArray();
                 var values = new float[shape.Aggregate((nint)1, (a, b) => a * b)];
                 for (int i = 0; i < values.Length; i++)
                 {
@@ -105,10 +104,14 @@ public static class NdDifferentialSuite
         }
     }
 
-    /// <summary>The dimension symbols of the kernel's [Shape] attributes (a product's factors too), in order of first appearance.</summary>
+    /// <summary>The dimension symbols of the kernel's [Shape] attributes (a product's factors and a sum's too), in order of first appearance.</summary>
     public static string[] Symbols(ParameterInfo[] parameters)
         => parameters.Select(p => p.GetCustomAttribute<ShapeAttribute>()).Where(a => a is not null)
-            .SelectMany(a => a!.Dimensions).SelectMany(d => d.Split('*')).Where(d => !int.TryParse(d, out _)).Distinct().ToArray();
+            .SelectMany(a => a!.Dimensions).SelectMany(d => d.Split('*', '+')).Select(f => f.Trim()).Where(d => !int.TryParse(d, out _)).Distinct().ToArray();
+
+    /// <summary>A [Shape] dimension's size under <paramref name="sizes"/>: a sum (<c>T+1</c>) of products (<c>2*H</c>) of literals and symbols.</summary>
+    public static int Size(string dimension, IReadOnlyDictionary<string, int> sizes)
+        => dimension.Split('+').Sum(term => term.Split('*').Select(f => f.Trim()).Aggregate(1, (product, f) => product * (int.TryParse(f, out int literal) ? literal : sizes[f])));
 
     private static MethodInfo Method(string name)
         => typeof(NdTestKernels).GetMethods(BindingFlags.Public | BindingFlags.Static)

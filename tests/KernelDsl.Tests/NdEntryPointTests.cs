@@ -537,5 +537,42 @@ public sealed class NdEntryPointTests
         Assert.StartsWith("'destination' has shape [2, 5, 11], but the kernel's result has shape [B, T, H*D] = [2, 5, 12].", wrongDestination.Message);
     }
 
+    [Fact]
+    public void SumDimensionIsCheckedAgainstItsSymbols()
+    {
+        // x binds T = 3 and D = 4, y binds E = 2: gamma, declared [D+E], and beta, declared [E + D], need 6 elements.
+        Tensor<float> x = Filled(3, 4), y = Filled(3, 2);
+        Assert.Equal([3, 6], NdTestKernels.NormOfJoinedFeaturesFused(x, y, Filled(6), Filled(6)).Lengths.ToArray());
+
+        var e = Assert.Throws<ArgumentException>(() => NdTestKernels.NormOfJoinedFeaturesFused(x, y, Filled(5), Filled(6)));
+        Assert.StartsWith("D+E is 6 (D in x, E in y) but 5 in gamma.", e.Message);
+        Assert.Equal("gamma", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => NdTestKernels.NormOfJoinedFeaturesFused(x, y, Filled(6), Filled(7)));
+        Assert.StartsWith("E+D is 6 (E in y, D in x) but 7 in beta.", e.Message);
+
+        // The result's shape [T, D+E] is checked at the span entry point, with the sum's value.
+        var wrongDestination = Assert.Throws<ArgumentException>(() => NdTestKernels.NormOfJoinedFeatures(x.AsReadOnlyTensorSpan(), y.AsReadOnlyTensorSpan(), Filled(6).AsReadOnlyTensorSpan(), Filled(6).AsReadOnlyTensorSpan(), new TensorSpan<float>(new float[3 * 4], [3, 4])));
+        Assert.StartsWith("'destination' has shape [3, 4], but the kernel's result has shape [T, D+E] = [3, 6].", wrongDestination.Message);
+    }
+
+    /// <summary>A cache grown by one token: the result is [B, T+1, D], its destination checked against that, and the token's literal 1 too.</summary>
+    [Fact]
+    public void ACacheGrowsByOneToken()
+    {
+        Tensor<float> cache = Filled(2, 5, 3), token = Filled(2, 1, 3);
+        Tensor<float> grown = NdTestKernels.AppendToCacheFused(cache, token);
+        Assert.Equal([2, 6, 3], grown.Lengths.ToArray());
+        Assert.Equal(ToArray(cache)[..15], ToArray(grown)[..15]);
+        Assert.Equal(ToArray(token)[..3], ToArray(grown)[15..18]);
+
+        var e = Assert.Throws<ArgumentException>(() => NdTestKernels.AppendToCache(cache.AsReadOnlyTensorSpan(), token.AsReadOnlyTensorSpan(), new TensorSpan<float>(new float[30], [2, 5, 3])));
+        Assert.StartsWith("'destination' has shape [2, 5, 3], but the kernel's result has shape [B, T+1, D] = [2, 6, 3].", e.Message);
+        e = Assert.Throws<ArgumentException>(() => NdTestKernels.AppendToCacheFused(cache, Filled(2, 2, 3)));
+        Assert.Equal("token", e.ParamName);
+
+        // An empty cache grows to one token.
+        Assert.Equal(ToArray(token), ToArray(NdTestKernels.AppendToCacheFused(Filled(2, 0, 3), token)));
+    }
+
     private static float[] ToArray(Tensor<float> tensor) => tensor.ToArray();
 }

@@ -246,6 +246,40 @@ public static partial class NdTestKernels
     public static Tensor<float> ViewPieces([Shape("B", "2", "N")] Tensor<float> x, [Shape("B", "2*N")] Tensor<float> y, [Shape("B", "6")] Tensor<float> z)
         => Sum(Concat(Reshape(x, 0, -1), y, axis: 0), axis: 0, keepDims: true) + Sum(Concat(Slice(z, axis: 1, start: 4, length: 2), Slice(z, axis: 1, start: 1, length: 2), axis: -1), axis: -1, keepDims: true);
 
+    /// <summary>A key-value cache grown by one token: [B, T, D] and [B, 1, D] joined into the declared [B, T+1, D].</summary>
+    [Kernel]
+    [return: Shape("B", "T+1", "D")]
+    public static Tensor<float> AppendToCache([Shape("B", "T", "D")] Tensor<float> cache, [Shape("B", "1", "D")] Tensor<float> token) => Concat(cache, token, axis: 1);
+
+    /// <summary>One decoding step of attention: the new key and value appended to their caches, the query attending over T+1 positions.</summary>
+    [Kernel]
+    public static Tensor<float> DecodeStep([Shape("H", "1", "D")] Tensor<float> q, [Shape("H", "T", "D")] Tensor<float> k, [Shape("H", "1", "D")] Tensor<float> newKey, [Shape("H", "T", "D")] Tensor<float> v, [Shape("H", "1", "D")] Tensor<float> newValue)
+        => MatMul(Softmax(MatMul(q, Transpose(Concat(k, newKey, axis: 1))) * 0.25f), Concat(v, newValue, axis: 1));
+
+    /// <summary>Features of two widths joined ([T, D+E]) and normalized, gamma and beta declared over the joined width (in either order of its terms).</summary>
+    [Kernel]
+    public static Tensor<float> NormOfJoinedFeatures([Shape("T", "D")] Tensor<float> x, [Shape("T", "E")] Tensor<float> y, [Shape("D+E")] Tensor<float> gamma, [Shape("E + D")] Tensor<float> beta)
+        => LayerNorm(Concat(x, Tanh(y)), gamma, beta);
+
+    /// <summary>The joined features plus a bias over [D+E], through a call of a kernel declaring that width; the arguments swapped, so D+E stands for E+D.</summary>
+    [Kernel]
+    public static Tensor<float> BiasOfJoined([Shape("T", "D")] Tensor<float> x, [Shape("T", "E")] Tensor<float> y, [Shape("D+E")] Tensor<float> bias) => Concat(x, y) + bias;
+
+    [Kernel]
+    public static Tensor<float> SwappedBiasOfJoined([Shape("T", "D")] Tensor<float> x, [Shape("T", "E")] Tensor<float> y, [Shape("E+D")] Tensor<float> bias) => BiasOfJoined(y, x, bias) * 2f;
+
+    /// <summary>Each column's sum appended as a last row ([T+1, D]), then a softmax along the rows: a join along the first axis of a reduction over it.</summary>
+    [Kernel]
+    public static Tensor<float> WithTotalRow([Shape("T", "D")] Tensor<float> x) => Softmax(Concat(x, Sum(x, axis: 0, keepDims: true), axis: 0));
+
+    /// <summary>A join of size 2*D+2*E cut in halves: chunk 1 of 2 is the last D+E, the two scaled pieces.</summary>
+    [Kernel]
+    public static Tensor<float> HalfOfJoined([Shape("T", "D")] Tensor<float> x, [Shape("T", "E")] Tensor<float> y) => Chunk(Concat(x, y, x * 2f, y * 3f), 2, 1);
+
+    /// <summary>The grown cache flattened per batch: [B, T+1, D] merged into [B, T*D+D].</summary>
+    [Kernel]
+    public static Tensor<float> FlattenedCache([Shape("B", "T", "D")] Tensor<float> cache, [Shape("B", "1", "D")] Tensor<float> token) => Reshape(Concat(cache, token, axis: 1), 0, -1) * 0.5f;
+
     /// <summary>SwiGLU's gate: one projection [T, 2*H] cut into its gate and value halves.</summary>
     [Kernel]
     public static Tensor<float> SwiGluGate([Shape("T", "2*H")] Tensor<float> x) => Silu(Chunk(x, 2, 0)) * Chunk(x, 2, 1);

@@ -381,9 +381,9 @@ public static class ShapedKernelEmitter
                         continue;
                     }
 
-                    if (dim.IsProduct || !checkEveryUse && (dim.IsLiteral || _boundFrom.ContainsKey(dim.Symbol!)))
+                    if (dim.IsProduct || dim.IsSum || !checkEveryUse && (dim.IsLiteral || _boundFrom.ContainsKey(dim.Symbol!)))
                     {
-                        continue; // products are checked below, once every symbol is bound
+                        continue; // products and sums are checked below, once every symbol is bound
                     }
 
                     if (dim.IsLiteral)
@@ -407,17 +407,17 @@ public static class ShapedKernelEmitter
                 return;
             }
 
-            // A product dimension ([Shape("H*D")]) binds nothing: each of its symbols is bound on
-            // its own by some parameter, or a multiple of one symbol bound it above (KernelParser
-            // checks), so it is checked after all of them.
+            // A product or sum dimension ([Shape("H*D")], [Shape("T+1")]) binds nothing: each of its
+            // symbols is bound on its own by some parameter, or a multiple of one symbol bound it
+            // above (KernelParser checks), so it is checked after all of them.
             foreach (KernelParameter p in graph.Parameters.Where(p => p.Kind == ParameterKind.Tensor))
             {
                 for (int d = 0; d < p.Shape!.Rank; d++)
                 {
                     Dim dim = p.Shape.Dims[d];
-                    if (dim.IsProduct && !_bindingUses.Contains((p.Name, d)))
+                    if ((dim.IsProduct || dim.IsSum) && !_bindingUses.Contains((p.Name, d)))
                     {
-                        string bound = string.Join(", ", dim.Factors.Distinct().Select(f => $"{f} in {_boundFrom[f]}"));
+                        string bound = string.Join(", ", dim.Symbols.Select(f => $"{f} in {_boundFrom[f]}"));
                         w.Line($"{Args}.RequireProduct(\"{dim.Symbol}\", {DimExpression(dim)}, \"{bound}\", {p.Name}.Lengths[{d}], \"{Plain(p)}\");");
                     }
                 }
@@ -1114,12 +1114,17 @@ public static class ShapedKernelEmitter
                 : $"{Runtime}::Dims.Of({string.Join(", ", list)})";
         }
 
-        /// <summary>A dimension's size as C#: a literal, a symbol's local, or a product of them in parentheses.</summary>
+        /// <summary>A dimension's size as C#: a literal, a symbol's local, or a product or sum of them in parentheses.</summary>
         private string DimExpression(Dim dim)
         {
             if (dim.IsLiteral)
             {
                 return dim.Size.ToString(CultureInfo.InvariantCulture);
+            }
+
+            if (dim.IsSum)
+            {
+                return "(" + string.Join(" + ", dim.Terms.Select(DimExpression)) + ")";
             }
 
             if (!dim.IsProduct)

@@ -16,7 +16,7 @@ public enum ShapeErrorKind
     Axis,
     /// <summary>A reshape's lengths do not fit its operand, or cannot be expressed over its symbols (KD0008).</summary>
     Reshape,
-    /// <summary>Concat's operands differ in rank or in a dimension other than the axis, or their sizes along it add up to none a shape can name (KD0013).</summary>
+    /// <summary>Concat's operands differ in rank or in a dimension other than the axis, or their sizes along it add up past 64 bits (KD0013).</summary>
     Concat,
 }
 
@@ -119,8 +119,9 @@ public static class ShapeInference
 
     /// <summary>
     /// Concat: operands of one rank, equal in every dimension but the axis (the same symbol or
-    /// size: like broadcasting, two symbols are two sizes), whose sizes along the axis add up to a
-    /// dimension a shape can name (<see cref="Dim.Sum"/>).
+    /// size: like broadcasting, two symbols are two sizes); the result's size along the axis is
+    /// the sum of theirs (<see cref="Dim.Sum"/>: <c>D</c> and <c>D</c> join into <c>2*D</c>, <c>T</c>
+    /// and <c>1</c> into <c>T+1</c>).
     /// </summary>
     private static Shape? InferConcat(int index, GraphNode node, Shape[] operands, out ShapeError? error)
     {
@@ -159,7 +160,7 @@ public static class ShapeInference
             if (Dim.Sum(joined, operands[k].Dims[axis]) is not Dim sum)
             {
                 error = new ShapeError(index, ShapeErrorKind.Concat,
-                    $"cannot concatenate {Listed()} along axis {node.Attributes[0]}: the result's size there, {joined} + {operands[k].Dims[axis]}, is not a size a shape can name (concatenate pieces whose sizes along the axis are literals, or multiples of the same symbols)");
+                    $"cannot concatenate {Listed()} along axis {node.Attributes[0]}: the result's size there, {joined} + {operands[k].Dims[axis]}, does not fit in 64 bits");
                 return null;
             }
 
@@ -298,7 +299,10 @@ public static class ShapeInference
     /// literal, and one -1 is inferred: the operand's symbols that no copied dimension accounts for,
     /// times the literal ratio (<c>[B, H, D]</c> to <c>(0, -1)</c> is <c>[B, H*D]</c>). Every other
     /// length must account for the operand's symbols exactly, since a size given as a number cannot
-    /// stand for a symbol.
+    /// stand for a symbol. A sum (<c>T+1</c>) counts as one factor: it may be copied, merged with
+    /// others (multiplied out: <c>[B, T+1]</c> to <c>(-1)</c> is <c>[B*T+B]</c>) or divided by a
+    /// literal as a whole (<c>[2*D+2*E]</c> to <c>(2, -1)</c> is <c>[2, D+E]</c>), but not split
+    /// into its symbols' dimensions again.
     /// </summary>
     private static Shape? InferReshape(int index, GraphNode node, Shape operand, out ShapeError? error)
     {
@@ -307,7 +311,8 @@ public static class ShapeInference
         ShapeError Fail(string why) => new(index, ShapeErrorKind.Reshape, $"cannot reshape {operand} to {requested}: {why}");
 
         var dims = new Dim?[node.Attributes.Count];
-        var remaining = operand.Dims.SelectMany(d => d.Factors).ToList();
+        var sums = operand.Dims.Where(d => d.IsSum).GroupBy(SumFactor).ToDictionary(g => g.Key, g => g.First());
+        var remaining = operand.Dims.SelectMany(ReshapeFactors).ToList();
         long literalIn = 1;
         foreach (Dim dim in operand.Dims)
         {
@@ -349,7 +354,7 @@ public static class ShapeInference
                 return null;
             }
 
-            foreach (string factor in dim.Factors)
+            foreach (string factor in ReshapeFactors(dim))
             {
                 if (!remaining.Remove(factor))
                 {
@@ -364,12 +369,32 @@ public static class ShapeInference
         {
             if (!divisible)
             {
+                // A sum left over alone may still be divisible term by term (2*D+2*E by 2).
+                if (remaining.Count == 1 && sums.TryGetValue(remaining[0], out Dim whole) && literalOut % literalIn == 0
+                    && Dim.Divide(whole, literalOut / literalIn) is Dim part)
+                {
+                    dims[inferred] = part;
+                    return new Shape(dims.Select(d => d!.Value).ToEquatableArray());
+                }
+
                 error = Fail("the other lengths do not divide the operand's size");
                 return null;
             }
 
-            // The symbols left over, in the operand's order, merged into one dimension.
-            dims[inferred] = Dim.Product(literalIn / literalOut, remaining);
+            // The symbols left over, in the operand's order, merged into one dimension (sums multiplied out).
+            Dim? merged = Dim.Literal(literalIn / literalOut);
+            foreach (string factor in remaining)
+            {
+                merged = merged is Dim product ? Dim.Multiply(product, sums.TryGetValue(factor, out Dim sum) ? sum : Dim.Of(factor)) : null;
+            }
+
+            if (merged is not Dim result)
+            {
+                error = Fail("the merged dimension's size does not fit in 64 bits");
+                return null;
+            }
+
+            dims[inferred] = result;
         }
         else if (remaining.Count > 0 || literalIn != literalOut)
         {
@@ -381,6 +406,12 @@ public static class ShapeInference
 
         return new Shape(dims.Select(d => d!.Value).ToEquatableArray());
     }
+
+    /// <summary>What a dimension multiplies, for Reshape: a product's symbols, or a sum as one factor (<see cref="SumFactor"/>).</summary>
+    private static IEnumerable<string> ReshapeFactors(Dim dim) => dim.IsSum ? new[] { SumFactor(dim) } : dim.Factors;
+
+    /// <summary>A sum as one factor of a Reshape's operand, in parentheses: the same for sums that are provably equal.</summary>
+    private static string SumFactor(Dim sum) => "(" + sum.Key + ")";
 
     /// <summary>Multiplies two sizes (both at least 0); false if the product does not fit in 64 bits.</summary>
     private static bool TryMultiply(ref long product, long factor)

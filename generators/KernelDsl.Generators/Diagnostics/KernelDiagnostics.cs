@@ -57,7 +57,7 @@ internal static class KernelDiagnostics
         "Argument shape contradicts the called kernel's declared shape",
         "Shape error: {0}");
 
-    /// <summary>KD0013: Concat operands that differ in rank or in a dimension other than the axis, or whose joined size has no name; a Chunk that does not divide its axis into parts a dimension can name.</summary>
+    /// <summary>KD0013: Concat operands that differ in rank or in a dimension other than the axis, or whose joined size overflows; a Chunk that does not divide its axis into parts a dimension can name.</summary>
     public static readonly DiagnosticDescriptor ConcatOrChunkMismatch = Create(
         "KD0013",
         "Concat or Chunk does not fit its operands",

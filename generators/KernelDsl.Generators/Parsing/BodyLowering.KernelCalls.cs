@@ -224,7 +224,7 @@ internal sealed partial class BodyLowering
     private bool ArgumentsFitDeclaredShapes(string callee, EquatableArray<KernelParameter> parameters, IOperation[] arguments, int[] nodes)
     {
         var bound = new Dictionary<string, (Dim Dim, string Parameter)>(System.StringComparer.Ordinal);
-        // Products (H*D) are checked after every symbol they multiply has been bound.
+        // Products (H*D) and sums (T+1) are checked after every symbol they use has been bound.
         var products = new List<(int Argument, int Axis, Dim Declared)>();
         for (int i = 0; i < parameters.Count; i++)
         {
@@ -242,7 +242,7 @@ internal sealed partial class BodyLowering
             for (int axis = 0; axis < declared.Rank; axis++)
             {
                 Dim want = declared.Dims[axis], have = actual.Dims[axis];
-                if (want.IsProduct)
+                if (want.IsProduct || want.IsSum)
                 {
                     products.Add((i, axis, want));
                 }
@@ -269,7 +269,7 @@ internal sealed partial class BodyLowering
             Dim have = ShapeOf(nodes[i])!.Dims[axis];
             // Each factor is some parameter's dimension on its own (KernelParser checks that), but
             // that argument's shape may be unknown here (a shape error reported elsewhere).
-            if (declared.Factors.Any(factor => !bound.ContainsKey(factor)))
+            if (declared.Symbols.Any(symbol => !bound.ContainsKey(symbol)))
             {
                 continue;
             }
@@ -284,24 +284,26 @@ internal sealed partial class BodyLowering
         return true;
     }
 
-    /// <summary>A declared product with each symbol replaced by the caller's dimension it stands for; null if its size overflows 64 bits.</summary>
-    private static Dim? Substitute(Dim product, Dictionary<string, (Dim Dim, string Parameter)> bound)
+    /// <summary>
+    /// A declared product or sum with each symbol replaced by the caller's dimension it stands for,
+    /// multiplied out (<c>H*D</c> with <c>D</c> standing for <c>T+1</c> is <c>H*T+H</c>); null if its
+    /// size overflows 64 bits.
+    /// </summary>
+    private static Dim? Substitute(Dim declared, Dictionary<string, (Dim Dim, string Parameter)> bound)
     {
-        long coefficient = product.Coefficient;
-        var factors = new List<string>();
-        foreach (string factor in product.Factors)
+        Dim? total = Dim.Literal(0);
+        foreach (Dim term in declared.Terms)
         {
-            Dim dim = bound[factor].Dim;
-            if (dim.Coefficient != 0 && coefficient > long.MaxValue / dim.Coefficient)
+            Dim? value = Dim.Literal(term.Coefficient);
+            foreach (string factor in term.Factors)
             {
-                return null;
+                value = value is Dim v ? Dim.Multiply(v, bound[factor].Dim) : null;
             }
 
-            coefficient *= dim.Coefficient;
-            factors.AddRange(dim.Factors);
+            total = total is Dim t && value is Dim add ? Dim.Sum(t, add) : null;
         }
 
-        return Dim.Product(coefficient, factors);
+        return total;
     }
 
     private bool ShapeMismatch(IOperation argument, string message)

@@ -9,7 +9,8 @@ namespace KernelDsl.Generators.Parsing;
 /// of a symbolic one, the axis split in two by a reshape (<c>[..., 2*D]</c> to <c>[..., 2, D]</c>),
 /// one slice of the new axis, and a reshape that drops it (a slice's start and length are literals).
 /// A symbolic size splits only where a dimension can name the parts: its literal factor must be a
-/// multiple of the chunks (<c>2*D</c> halves into <c>D</c>; <c>D</c> does not).
+/// multiple of the chunks (<c>2*D</c> halves into <c>D</c>; <c>D</c> does not), and a sum's every
+/// term's (<c>2*D+2</c> halves into <c>D+1</c>).
 /// </summary>
 internal static class ChunkLowering
 {
@@ -39,10 +40,12 @@ internal static class ChunkLowering
         }
 
         Dim size = shape.Dims[along];
-        if (size.Coefficient % chunks != 0)
+        if (Dim.Divide(size, chunks) is null)
         {
             problem = $"cannot split dimension {along} of {shape}, {size}, into {chunks} equal chunks: " + (size.IsLiteral
                 ? $"{size} is not a multiple of {chunks}"
+                : size.IsSum
+                ? $"a chunk's size must have a name, so each term of the sum must be a multiple of {chunks}"
                 : $"a chunk's size must have a name, so the dimension must be a multiple of {chunks} such as {Dim.Product(chunks, size.Factors)}");
             return null;
         }

@@ -311,18 +311,19 @@ internal static class KernelParser
             }
         }
 
-        // A product such as H*D binds no symbol: each of its symbols is some parameter's dimension on
-        // its own. A multiple of one symbol (2*H) binds it by division where nothing else does.
+        // A product such as H*D, or a sum such as T+1, binds no symbol: each of its symbols is some
+        // parameter's dimension on its own. A multiple of one symbol (2*H) binds it by division where
+        // nothing else does.
         var bound = new HashSet<string>(parameters.Where(p => p.Shape is not null).SelectMany(p => p.Shape!.Dims)
-            .Where(d => !d.IsLiteral && (!d.IsProduct || d.Factors.Count == 1)).SelectMany(d => d.Factors));
+            .Where(d => !d.IsLiteral && !d.IsSum && (!d.IsProduct || d.Factors.Count == 1)).SelectMany(d => d.Factors));
         foreach (KernelParameter p in parameters.Where(p => p.Shape is not null))
         {
-            foreach (Dim product in p.Shape!.Dims.Where(d => d.IsProduct))
+            foreach (Dim derived in p.Shape!.Dims.Where(d => d.IsProduct || d.IsSum))
             {
-                string? unbound = product.Factors.FirstOrDefault(f => !bound.Contains(f));
+                string? unbound = derived.Symbols.FirstOrDefault(f => !bound.Contains(f));
                 if (unbound is not null)
                 {
-                    invalid($"has parameter '{p.Name.TrimStart('@')}' with the dimension '{product}' in [Shape], but {unbound} is no parameter's dimension on its own; each symbol of a product must be, so its size is known");
+                    invalid($"has parameter '{p.Name.TrimStart('@')}' with the dimension '{derived}' in [Shape], but {unbound} is no parameter's dimension on its own; each symbol of a {(derived.IsSum ? "sum" : "product")} must be, so its size is known");
                 }
             }
         }
@@ -372,9 +373,9 @@ internal static class KernelParser
         var dims = new List<Dim>(texts.Length);
         foreach (string? text in texts)
         {
-            if (text is null || !text.Split('*').All(IsDimensionFactor))
+            if (text is null || !text.Split('+').All(term => term.Split('*').All(f => IsDimensionFactor(f.Trim()))))
             {
-                invalid($"has {owner} with the dimension '{text}' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen), a size (digits) or a product of them (H*D)");
+                invalid($"has {owner} with the dimension '{text}' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen), a size (digits), a product of them (H*D) or a sum of those (T+1, D+E)");
                 return null;
             }
 
@@ -392,7 +393,7 @@ internal static class KernelParser
         return new Shape(dims.ToEquatableArray());
     }
 
-    /// <summary>A symbol (an identifier) or a size (digits), alone or as one factor of a product.</summary>
+    /// <summary>A symbol (an identifier) or a size (digits), alone or as one factor of a product or a sum's term.</summary>
     private static bool IsDimensionFactor(string text)
         => text.Length > 0 && text.All(c => c >= '0' && c <= '9') ? long.TryParse(text, out _) : SyntaxFacts.IsValidIdentifier(text);
 

@@ -45,8 +45,8 @@ internal static class SymbolSpellings
             }
             else if (earlier.Symbol != symbol)
             {
-                // The fix respells the whole string: the symbol alone, or the product with that factor respelled.
-                string respelled = string.Join("*", text.Split('*').Select(f => f == symbol ? earlier.Symbol : f));
+                // The fix respells the whole string: the symbol alone, or the product or sum with that symbol respelled.
+                string respelled = Respell(text, symbol, earlier.Symbol);
                 yield return DiagnosticInfo.Create(KernelDiagnostics.SymbolsDifferInCase, LiteralLocation(attribute, text), symbol, owner, earlier.Symbol, earlier.Owner)
                     .WithProperty(FixProperties.Fix, FixProperties.FixRenameSymbol)
                     .WithProperty(FixProperties.Replacement, respelled);
@@ -54,11 +54,35 @@ internal static class SymbolSpellings
         }
     }
 
-    /// <summary>Each symbol an attribute's dimensions use (a product's factors one by one), with the dimension's text.</summary>
+    /// <summary>Each symbol an attribute's dimensions use (a product's factors, a sum's terms' factors, one by one), with the dimension's text.</summary>
     private static IEnumerable<(string Symbol, string Text)> Symbols(AttributeData attribute)
         => (KernelParser.ShapeAttributeTexts(attribute) ?? Array.Empty<string?>())
             .Where(t => t is { Length: > 0 })
-            .SelectMany(t => t!.Split('*').Where(SyntaxFacts.IsValidIdentifier).Select(f => (f, t!)));
+            .SelectMany(t => t!.Split('*', '+').Select(f => f.Trim()).Where(SyntaxFacts.IsValidIdentifier).Select(f => (f, t!)));
+
+    /// <summary>The dimension's text with every factor spelled <paramref name="symbol"/> spelled <paramref name="replacement"/>, the rest (signs, spaces) kept.</summary>
+    private static string Respell(string text, string symbol, string replacement)
+    {
+        var result = new System.Text.StringBuilder(text.Length);
+        int start = 0;
+        for (int i = 0; i <= text.Length; i++)
+        {
+            if (i == text.Length || text[i] is '*' or '+')
+            {
+                string part = text.Substring(start, i - start);
+                string trimmed = part.Trim();
+                result.Append(trimmed == symbol ? part.Replace(symbol, replacement) : part);
+                if (i < text.Length)
+                {
+                    result.Append(text[i]);
+                }
+
+                start = i + 1;
+            }
+        }
+
+        return result.ToString();
+    }
 
     /// <summary>The string literal <paramref name="text"/> in the attribute, else the attribute.</summary>
     private static LocationInfo? LiteralLocation(AttributeData attribute, string text)

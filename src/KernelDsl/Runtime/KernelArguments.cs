@@ -163,9 +163,9 @@ public static class KernelArguments
             : throw new ArgumentException($"{multiple} has {actual} in {name}, which is not a multiple of {coefficient}.", name);
 
     /// <summary>
-    /// Throws unless a dimension declared as a product (<c>[Shape("H*D")]</c>) has the product of
-    /// its symbols' sizes; <paramref name="boundFrom"/> says where each symbol was bound
-    /// (<c>H in x, D in x</c>).
+    /// Throws unless a dimension declared as a product (<c>[Shape("H*D")]</c>) or a sum
+    /// (<c>[Shape("T+1")]</c>) has the size its symbols' sizes give; <paramref name="boundFrom"/> says
+    /// where each symbol was bound (<c>H in x, D in x</c>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RequireProduct(string product, nint expected, string boundFrom, nint actual, string name)
