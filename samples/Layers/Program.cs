@@ -64,6 +64,9 @@ Compare("attention", () => Layers.Attention(q, k, v, 0.125f), () => Layers.Atten
 Compare("norm+dense", () => Layers.NormThenDense(x, gamma, beta, w, b), () => Layers.NormThenDenseFused(x, gamma, beta, w, b));
 Compare("attn, d=64", () => Layers.AttentionOfDepth(q, k, v, 64f), () => Layers.AttentionOfDepthFused(q, k, v, 64f));
 
+Tensor<float> query = Random(8, 1, 64), newKey = Random(8, 1, 64), newValue = Random(8, 1, 64);
+Compare("decode", () => Layers.DecodeStep(query, k, newKey, v, newValue), () => Layers.DecodeStepFused(query, k, newKey, v, newValue));
+
 public static partial class Layers
 {
     [Kernel]
@@ -94,4 +97,15 @@ public static partial class Layers
     public static Tensor<float> AttentionOfDepth([Shape("H", "T", "D")] Tensor<float> q, [Shape("H", "T", "D")] Tensor<float> k,
         [Shape("H", "T", "D")] Tensor<float> v, float depth)
         => Attention(q, k, v, 1f / MathF.Sqrt(depth));
+
+    // One decoding step: the new token's key and value join the caches (T positions become T+1, a
+    // size Concat adds up and the declared result's shape may use), and its query attends to all.
+    [Kernel]
+    [return: Shape("H", "1", "D")]
+    public static Tensor<float> DecodeStep([Shape("H", "1", "D")] Tensor<float> query, [Shape("H", "T", "D")] Tensor<float> keys, [Shape("H", "1", "D")] Tensor<float> newKey,
+        [Shape("H", "T", "D")] Tensor<float> values, [Shape("H", "1", "D")] Tensor<float> newValue)
+    {
+        Tensor<float> allKeys = Concat(keys, newKey, axis: 1), allValues = Concat(values, newValue, axis: 1); // [H, T+1, D]
+        return MatMul(Ops.Softmax(MatMul(query, Transpose(allKeys)) * 0.125f, axis: -1), allValues);
+    }
 }
