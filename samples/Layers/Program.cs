@@ -5,7 +5,13 @@ using KernelDsl;
 using static KernelDsl.Ops;
 
 // N-d kernels: each layer runs eagerly (its body, op by op on System.Numerics.Tensors) and fused
-// (the generated kernel), and the two results and times are compared.
+// (the generated kernel), and the two results and times are compared. The fused kernel is timed
+// twice: returning a new tensor (NameFused), and writing into a destination allocated once (the
+// span overload). For results of 85 KB and more the difference is mostly the allocation: the
+// runtime puts them on the large object heap, in memory the operating system maps afresh on first
+// touch, which costs more than the kernel here. Reuse destinations in a loop, or raise the
+// threshold (System.GC.LOHThreshold in runtimeconfig.json) so that results come from the
+// recycled young generation.
 var random = new Random(3);
 Tensor<float> Random(params nint[] shape)
 {
@@ -24,9 +30,10 @@ Tensor<float> Random(params nint[] shape)
     return Tensor.Create(values, shape);
 }
 
-void Compare(string name, Func<Tensor<float>> eager, Func<Tensor<float>> fused)
+void Compare(string name, Func<Tensor<float>> eager, Func<Tensor<float>> fused, Action<Tensor<float>> fusedInto)
 {
     Tensor<float> expected = eager(), actual = fused();
+    Tensor<float> destination = Tensor.CreateFromShapeUninitialized<float>(actual.Lengths);
     var a = new float[expected.FlattenedLength];
     var b = new float[actual.FlattenedLength];
     expected.FlattenTo(a);
@@ -37,7 +44,7 @@ void Compare(string name, Func<Tensor<float>> eager, Func<Tensor<float>> fused)
         difference = MathF.Max(difference, MathF.Abs(a[i] - b[i]));
     }
 
-    double Time(Func<Tensor<float>> run)
+    double Time(Action run)
     {
         var watch = Stopwatch.StartNew();
         int runs = 0;
@@ -50,22 +57,24 @@ void Compare(string name, Func<Tensor<float>> eager, Func<Tensor<float>> fused)
         return watch.Elapsed.TotalMilliseconds / runs;
     }
 
-    Console.WriteLine($"{name,-10} shape [{string.Join(", ", actual.Lengths.ToArray())}]  max |eager - fused| = {difference:E1}  eager {Time(eager),8:F3} ms  fused {Time(fused),8:F3} ms");
+    Console.WriteLine($"{name,-10} shape [{string.Join(", ", actual.Lengths.ToArray())}]  max |eager - fused| = {difference:E1}  eager {Time(() => eager()),8:F3} ms"
+        + $"  fused {Time(() => fused()),7:F3} ms  into a destination {Time(() => fusedInto(destination)),7:F3} ms");
 }
 
 Tensor<float> x = Random(512, 1024), gamma = Random(1024), beta = Random(1024);
 Tensor<float> w = Random(1024, 256), b = Random(256);
 Tensor<float> q = Random(8, 128, 64), k = Random(8, 128, 64), v = Random(8, 128, 64);
 
-Compare("softmax", () => Layers.Softmax(x), () => Layers.SoftmaxFused(x));
-Compare("layernorm", () => Layers.Norm(x, gamma, beta), () => Layers.NormFused(x, gamma, beta));
-Compare("dense", () => Layers.Dense(x, w, b), () => Layers.DenseFused(x, w, b));
-Compare("attention", () => Layers.Attention(q, k, v, 0.125f), () => Layers.AttentionFused(q, k, v, 0.125f));
-Compare("norm+dense", () => Layers.NormThenDense(x, gamma, beta, w, b), () => Layers.NormThenDenseFused(x, gamma, beta, w, b));
-Compare("attn, d=64", () => Layers.AttentionOfDepth(q, k, v, 64f), () => Layers.AttentionOfDepthFused(q, k, v, 64f));
+Compare("softmax", () => Layers.Softmax(x), () => Layers.SoftmaxFused(x), d => Layers.Softmax(x, d));
+Compare("layernorm", () => Layers.Norm(x, gamma, beta), () => Layers.NormFused(x, gamma, beta), d => Layers.Norm(x, gamma, beta, d));
+Compare("dense", () => Layers.Dense(x, w, b), () => Layers.DenseFused(x, w, b), d => Layers.Dense(x, w, b, d));
+Compare("attention", () => Layers.Attention(q, k, v, 0.125f), () => Layers.AttentionFused(q, k, v, 0.125f), d => Layers.Attention(q, k, v, 0.125f, d));
+Compare("norm+dense", () => Layers.NormThenDense(x, gamma, beta, w, b), () => Layers.NormThenDenseFused(x, gamma, beta, w, b), d => Layers.NormThenDense(x, gamma, beta, w, b, d));
+Compare("attn, d=64", () => Layers.AttentionOfDepth(q, k, v, 64f), () => Layers.AttentionOfDepthFused(q, k, v, 64f), d => Layers.AttentionOfDepth(q, k, v, 64f, d));
 
 Tensor<float> query = Random(8, 1, 64), newKey = Random(8, 1, 64), newValue = Random(8, 1, 64);
-Compare("decode", () => Layers.DecodeStep(query, k, newKey, v, newValue), () => Layers.DecodeStepFused(query, k, newKey, v, newValue));
+Compare("decode", () => Layers.DecodeStep(query, k, newKey, v, newValue), () => Layers.DecodeStepFused(query, k, newKey, v, newValue),
+    d => Layers.DecodeStep(query, k, newKey, v, newValue, d));
 
 public static partial class Layers
 {
