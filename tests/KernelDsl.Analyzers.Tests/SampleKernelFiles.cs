@@ -5,7 +5,7 @@ namespace KernelDsl.Analyzers.Tests;
 /// <summary>A kernel file for the robustness test of the generator and the analyzer: every construct the front end reads.</summary>
 internal static class SampleKernelFiles
 {
-    /// <summary>Rank-1 kernels with locals and scalars (one without [Shape] that reduces and returns a tuple, so its tensors are vectors), an N-d block with Einsum, Softmax, Slice, Reshape, Transpose, LayerNorm and a tuple result, merged heads with product dimensions, and kernels calling others (inlined; a tuple's results deconstructed and read by position).</summary>
+    /// <summary>Rank-1 kernels with locals and scalars (one without [Shape] that reduces and returns a tuple, so its tensors are vectors), an N-d block with Einsum, Softmax, Slice, Reshape, Transpose, LayerNorm and a tuple result, merged heads with product dimensions, a cache grown by a token with sum dimensions, and kernels calling others (inlined; a tuple's results deconstructed and read by position).</summary>
     public const string Mixed = GeneratorHarness.Usings + """
         namespace Samples;
         public static partial class Layers
@@ -46,6 +46,11 @@ internal static class SampleKernelFiles
             [Kernel]
             public static Tensor<float> Rotated([Shape("T", "D")] Tensor<float> x1, [Shape("T", "D")] Tensor<float> x2, [Shape("D")] Tensor<float> angle)
                 => Softmax(Concat(x1 * Cos(angle) - x2 * Sin(angle), x2 * Cos(angle) + x1 * Sin(angle), axis: -1) * System.MathF.Pow(2f, -0.5f));
+
+            [Kernel]
+            [return: Shape("H", "T + 1", "D+E")]
+            public static Tensor<float> Grown([Shape("H", "T", "D")] Tensor<float> cache, [Shape("H", "1", "D")] Tensor<float> token, [Shape("H", "T+1", "E")] Tensor<float> extra)
+                => Concat(Concat(cache, token, axis: 1), Chunk(Concat(extra, extra), 2, 1), axis: -1);
         }
         """;
 }
