@@ -27,6 +27,22 @@ public static partial class BenchmarkKernels
 
 public static partial class LayerKernels
 {
+    /// <summary>A softmax over scores plus a log-mask computed from a [N] mask: Log(mask) is the same for every row.</summary>
+    [Kernel]
+    public static Tensor<float> MaskedSoftmax([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> mask) => Softmax(x + Log(mask));
+
+    /// <summary>The same softmax with the log-mask computed by the caller: the bound for <see cref="MaskedSoftmax"/>.</summary>
+    [Kernel]
+    public static Tensor<float> BiasedSoftmax([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> bias) => Softmax(x + bias);
+
+    /// <summary>Positions' sines added in every batch: Sin(positions) is the same for every batch.</summary>
+    [Kernel]
+    public static Tensor<float> Positioned([Shape("B", "T", "N")] Tensor<float> x, [Shape("T", "N")] Tensor<float> positions) => x + Sin(positions);
+
+    /// <summary>The same with the sines computed by the caller.</summary>
+    [Kernel]
+    public static Tensor<float> Shifted([Shape("B", "T", "N")] Tensor<float> x, [Shape("T", "N")] Tensor<float> shift) => x + shift;
+
     [Kernel]
     public static Tensor<float> SoftmaxRows([Shape("B", "N")] Tensor<float> x) => Softmax(x);
 

@@ -752,3 +752,67 @@ public class SharedRowsBenchmarks
         new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new ReadOnlyTensorSpan<float>(_gamma, [Columns]), new ReadOnlyTensorSpan<float>(_beta, [Columns]),
         new TensorSpan<float>(_first, [Rows, Columns]));
 }
+
+/// <summary>
+/// Values the same for every row computed once per call (NdPlanner's costly outer invariants):
+/// a softmax over scores plus Log of a [N] mask, and [T, N] positions' sines added in each of 8
+/// batches, against the same kernels given those values precomputed (the bound), [4096, 1024] and
+/// [8, 512, 1024].
+/// </summary>
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+[MemoryDiagnoser]
+public class InvariantBenchmarks
+{
+    private const int Rows = 4096, Columns = 1024, Batches = 8, Positions = 512;
+    private float[] _x = null!;
+    private float[] _mask = null!;
+    private float[] _logMask = null!;
+    private float[] _positions = null!;
+    private float[] _sines = null!;
+    private float[] _destination = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(1);
+        _x = new float[Rows * Columns];
+        for (int i = 0; i < _x.Length; i++)
+        {
+            _x[i] = (float)random.NextDouble() * 8 - 4;
+        }
+
+        _mask = new float[Columns];
+        _logMask = new float[Columns];
+        for (int i = 0; i < Columns; i++)
+        {
+            _mask[i] = (float)random.NextDouble() + 0.01f;
+            _logMask[i] = MathF.Log(_mask[i]);
+        }
+
+        _positions = new float[Positions * Columns];
+        _sines = new float[Positions * Columns];
+        for (int i = 0; i < _positions.Length; i++)
+        {
+            _positions[i] = (float)random.NextDouble() * 100;
+            _sines[i] = MathF.Sin(_positions[i]);
+        }
+
+        _destination = new float[Rows * Columns];
+    }
+
+    [Benchmark(Baseline = true, Description = "softmax of x + Log(mask), mask [N]")]
+    public void MaskedSoftmax() => LayerKernels.MaskedSoftmax(
+        new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new ReadOnlyTensorSpan<float>(_mask, [Columns]), new TensorSpan<float>(_destination, [Rows, Columns]));
+
+    [Benchmark(Description = "softmax of x + b, b = Log(mask) given")]
+    public void BiasedSoftmax() => LayerKernels.BiasedSoftmax(
+        new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new ReadOnlyTensorSpan<float>(_logMask, [Columns]), new TensorSpan<float>(_destination, [Rows, Columns]));
+
+    [Benchmark(Description = "x + Sin(positions), [8, 512, 1024] + [512, 1024]")]
+    public void Positioned() => LayerKernels.Positioned(
+        new ReadOnlyTensorSpan<float>(_x, [Batches, Positions, Columns]), new ReadOnlyTensorSpan<float>(_positions, [Positions, Columns]), new TensorSpan<float>(_destination, [Batches, Positions, Columns]));
+
+    [Benchmark(Description = "x + s, s = Sin(positions) given")]
+    public void Shifted() => LayerKernels.Shifted(
+        new ReadOnlyTensorSpan<float>(_x, [Batches, Positions, Columns]), new ReadOnlyTensorSpan<float>(_sines, [Positions, Columns]), new TensorSpan<float>(_destination, [Batches, Positions, Columns]));
+}

@@ -128,6 +128,40 @@ public sealed class NdPipelineTests
     }
 
     /// <summary>
+    /// A costly value the same for every row of its reader (a function of an [N] vector in rows of
+    /// [B, N], of [T, N] positions in every batch of [B, T, N]) is computed once by a group of its
+    /// own; cheap ones, per-row ones and those of float parameters alone stay inline.
+    /// </summary>
+    [Fact]
+    public void CostlyValuesTheSameForEveryRowAreComputedOnce()
+    {
+        KernelParameter[] parameters = [Tensor("x", "B", "N"), Tensor("v", "N"), Tensor("a", "B", "T", "N"), Tensor("p", "T", "N"), Tensor("c", "B", "1", "N"), new("s", ParameterKind.Scalar)];
+        string[] Hoisted(System.Func<GraphBuilder, int> body)
+        {
+            var b = new GraphBuilder(EquatableArray.Create(parameters));
+            KernelGraph graph = b.Build(body(b));
+            ShapeInferenceResult shapes = ShapeInference.Infer(graph);
+            Assert.True(shapes.Succeeded, string.Join("; ", shapes.Errors.Select(e => e.Message)));
+            (NdPlan? plan, var errors) = NdPlanner.Plan(graph, shapes.Shapes);
+            Assert.Empty(errors);
+            return plan!.Temporaries.Select(t => graph.TryToExpression(t, 80)!).ToArray();
+        }
+
+        const int X = 0, V = 1, A = 2, P = 3, C = 4, S = 5;
+        Assert.Equal(["Log(v)"], Hoisted(b => b.Apply(Op.Add, b.Parameter(X), b.Apply(Op.Log, b.Parameter(V)))));
+        Assert.Equal(["Tanh(Exp(v) * 2f)"], Hoisted(b => b.Apply(Op.Mul, b.Parameter(X), b.Apply(Op.Tanh, b.Apply(Op.Mul, b.Apply(Op.Exp, b.Parameter(V)), b.Constant(2f))))));
+        Assert.Equal(["Sum(v, axis: -1, keepDims: true)"], Hoisted(b => b.Apply(Op.Sub, b.Parameter(X), b.Reduce(Op.Sum, b.Parameter(V), true, -1))));
+        Assert.Equal(["Sin(p)"], Hoisted(b => b.Apply(Op.Add, b.Parameter(A), b.Apply(Op.Sin, b.Parameter(P)))));
+        Assert.Equal(["Exp(c)"], Hoisted(b => b.Apply(Op.Mul, b.Parameter(A), b.Apply(Op.Exp, b.Parameter(C)))));   // the same along T
+
+        Assert.Empty(Hoisted(b => b.Apply(Op.Add, b.Parameter(X), b.Apply(Op.Mul, b.Parameter(V), b.Constant(2f))))); // cheap
+        Assert.Empty(Hoisted(b => b.Apply(Op.Add, b.Parameter(X), b.Apply(Op.Exp, b.Parameter(X)))));                 // varies along B
+        Assert.Empty(Hoisted(b => b.Apply(Op.Mul, b.Parameter(X), b.Apply(Op.Exp, b.Reduce(Op.Mean, b.Parameter(X), true, -1))))); // one per row
+        Assert.Empty(Hoisted(b => b.Apply(Op.Mul, b.Parameter(X), b.Apply(Op.Exp, b.Parameter(S)))));                 // a float parameter's
+        Assert.Empty(Hoisted(b => b.Apply(Op.Mul, b.Parameter(V), b.Apply(Op.Exp, b.Parameter(V)))));                 // rows of [N]: nothing to save
+    }
+
+    /// <summary>
     /// <c>Softmax(Concat(x * 2, y))</c> reduced along the joined axis: the computed piece gets a row
     /// group, the input is read where it is, the join is a group of its own, and the softmax reads it.
     /// </summary>

@@ -91,6 +91,19 @@ public sealed class RandomKernelTests
     public void ValuesOfJoinedSizes(string body)
         => AssertOneKernelAgrees("Tensor<float>", "=> " + body + ";", body);
 
+    /// <summary>
+    /// Values the same for every row of their reader, computed once by a group of their own: a
+    /// function of a vector in rows of [B, N], a computed gamma, a product's epilogue operand, a
+    /// reduction of a vector, and rows of [B, T, N] reading a vector.
+    /// </summary>
+    [Theory]
+    [InlineData("x * Exp(Tanh(v)) + Softmax(y + Log(1f + Sigmoid(g)))")]
+    [InlineData("LayerNorm(x, Exp(Tanh(g)), v, 0.01f) - Sum(Sin(v), axis: 0, keepDims: true)")]
+    [InlineData("MatMul(x, w) * Sigmoid(u) + Mean(Erf(u), axis: -1, keepDims: true)")]
+    [InlineData("Sum(a * Exp(Tanh(v)), axis: -1, keepDims: true) + Cos(g * 2f) * a")]
+    public void ValuesTheSameForEveryRow(string body)
+        => AssertOneKernelAgrees("Tensor<float>", "=> " + body + ";", body);
+
     /// <summary>A value returned more than once (was KD0005): each destination gets it.</summary>
     [Theory]
     [InlineData(3, "var m = Mean(x, axis: -1, keepDims: true); return (m, x - m, m);")]

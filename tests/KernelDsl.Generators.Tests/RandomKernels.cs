@@ -149,8 +149,9 @@ internal sealed class RandomKernels(int seed)
                 1 => $"{Pick("Mean", "Max")}({Value("BM", d)}, axis: 1, keepDims: true)",
                 _ => Unary(Value("B1", d)),
             },
-            "N" => _random.Next(6) switch
+            "N" => _random.Next(7) switch
             {
+                6 => Unary(Value("N", d)), // the same for every row of a [B, N] reader: computed once where costly
                 5 => $"{Pick("Sum", "Max")}(Concat({Value("BN", d)}, {Pick("Mean", "Min")}({Value("BN", d)}, axis: 0, keepDims: true), axis: 0), axis: 0, keepDims: false)", // B+1 rows
                 0 => $"{Pick("Sum", "Mean")}({Value("BN", d)}, axis: 0)",
                 4 => $"Max(Concat({Value("BN", d)}, {Value("BN", d)}, axis: 0), axis: 0, keepDims: false)",

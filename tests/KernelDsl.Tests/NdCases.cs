@@ -198,6 +198,13 @@ public static class NdCases
             RefTensor rows = RefTensor.Concat(1, t[2].Slice(1, 4, 2), t[2].Slice(1, 1, 2)).Sum();
             return columns + rows;
         }, 2e-6, 1e-6),
+        new("MaskedSoftmax", (t, _) => Softmax(t[0] + t[1].Map(Math.Log)), 2e-5, 1e-8, Low: 0.05, High: 1),
+        new("PositionedNorm", (t, _) =>
+        {
+            RefTensor h = t[0] + t[1].Map(v => Math.Sin(v * 0.5));
+            RefTensor normed = RefTensor.Zip(h, (h * h).Mean().Map(m => 1 / Math.Sqrt(m + 1e-6)), (a, r) => a * r) * t[2];
+            return RefTensor.Zip(normed * t[2].Map(Math.Exp), t[2].Map(Math.Tanh).Mean(), (a, m) => a - m);
+        }, 1e-4, 2e-5),
         new("AppendToCache", (t, _) => RefTensor.Concat(1, t[0], t[1]), 0, 0),
         new("DecodeStep", (t, _) => RefTensor.MatMul(Softmax(RefTensor.MatMul(t[0], RefTensor.Concat(1, t[1], t[2]).Transpose()) * 0.25), RefTensor.Concat(1, t[3], t[4])),
             2e-5, 5e-7, ScaleSymbol: "T"),

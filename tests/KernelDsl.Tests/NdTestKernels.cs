@@ -246,6 +246,14 @@ public static partial class NdTestKernels
     public static Tensor<float> ViewPieces([Shape("B", "2", "N")] Tensor<float> x, [Shape("B", "2*N")] Tensor<float> y, [Shape("B", "6")] Tensor<float> z)
         => Sum(Concat(Reshape(x, 0, -1), y, axis: 0), axis: 0, keepDims: true) + Sum(Concat(Slice(z, axis: 1, start: 4, length: 2), Slice(z, axis: 1, start: 1, length: 2), axis: -1), axis: -1, keepDims: true);
 
+    /// <summary>Values the same for every row, costly to compute: Log of a [N] mask, and the positions' Sin over [T, N] in every batch, each computed once.</summary>
+    [Kernel]
+    public static Tensor<float> MaskedSoftmax([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> mask) => Softmax(x + Log(mask));
+
+    [Kernel]
+    public static Tensor<float> PositionedNorm([Shape("B", "T", "N")] Tensor<float> x, [Shape("T", "N")] Tensor<float> positions, [Shape("N")] Tensor<float> gamma)
+        => RmsNorm(x + Sin(positions * 0.5f), gamma) * Exp(gamma) - Mean(Tanh(gamma), axis: -1, keepDims: true);
+
     /// <summary>A key-value cache grown by one token: [B, T, D] and [B, 1, D] joined into the declared [B, T+1, D].</summary>
     [Kernel]
     [return: Shape("B", "T+1", "D")]

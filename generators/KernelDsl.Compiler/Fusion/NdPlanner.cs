@@ -21,6 +21,9 @@ namespace KernelDsl.Compiler.Fusion;
 /// <item>Everything else fuses row by row: elementwise ops inline into their consumers, and a
 /// reduction along the last axis fuses with both its producer (recomputed per pass, in cache) and
 /// its consumers, so a softmax or layer norm reads its input from memory once and writes once.</item>
+/// <item>Except a value the same for every row along an outer axis of its reader that is costly to
+/// compute (a transcendental per element, a reduction): it is written to memory by a group of its
+/// own, once per call, instead of being computed again for every row.</item>
 /// </list>
 /// </summary>
 public static class NdPlanner
@@ -32,6 +35,7 @@ public static class NdPlanner
         var results = new HashSet<int>(graph.Results);
         var materialized = new SortedSet<int>(results);
         var epilogueEnd = new Dictionary<int, int>(); // MatMul node → last node of its epilogue
+        var invariants = new HashSet<int>(); // values computed once instead of once per row of their reader
 
         // Grow the set of materialized values until it is closed under the rules.
         for (bool changed = true; changed;)
@@ -137,6 +141,23 @@ public static class NdPlanner
                 }
             }
 
+            // A value the same for every row along an outer axis (a function of an [N] vector inside
+            // rows of [B, N]) would be recomputed for every row: where that is costly, it is
+            // computed once by a group of its own and read back like an input.
+            foreach (int m in materialized.ToArray())
+            {
+                if (IsAxisReduction(graph, shapes, m) || OpInfo.IsView(graph.Nodes[m].Op) || graph.Nodes[m].Op == Op.Concat)
+                {
+                    continue;
+                }
+
+                foreach (int invariant in CostlyOuterInvariants(graph, shapes, Cone(graph, m, materialized), materialized, m))
+                {
+                    invariants.Add(invariant);
+                    Add(invariant);
+                }
+            }
+
             // A keepDims: false result that meets another tensor, or is reduced again, is written to
             // memory by its own group: the consumer's rows run along the reduced shape's last axis,
             // which the producer's rows do not.
@@ -178,7 +199,10 @@ public static class NdPlanner
             }
             else
             {
-                groups.Add(RowGroup(graph, shapes, materialized, m, errors));
+                NdGroup rows = RowGroup(graph, shapes, materialized, m, errors);
+                groups.Add(invariants.Contains(m) && !results.Contains(m)
+                    ? rows with { Reason = "The same for every row of the group that reads it (it lacks one of that group's outer axes), so it is computed once, here, rather than for each of those rows. " + rows.Reason }
+                    : rows);
             }
         }
 
@@ -396,6 +420,59 @@ public static class NdPlanner
         }
 
         return seen.OrderBy(n => n).ToList();
+    }
+
+    /// <summary>
+    /// The values computed inline by <paramref name="group"/> that do not vary along one of its
+    /// outer axes (their shape lacks the axis, or has 1 there where the group's has more) and are
+    /// costly to compute again for every row: a transcendental or a reduction is among what they
+    /// compute from a tensor. Only the largest such values, whose users in the group vary along
+    /// the axis, are taken: a chain of them is one group.
+    /// </summary>
+    private static IEnumerable<int> CostlyOuterInvariants(KernelGraph graph, Shape?[] shapes, IReadOnlyList<int> cone, SortedSet<int> materialized, int group)
+    {
+        Shape domain = shapes[group]!;
+        var inline = new HashSet<int>(cone.Where(n => n != group && !materialized.Contains(n)));
+        foreach (int node in inline)
+        {
+            GraphNode value = graph.Nodes[node];
+            if (!OpInfo.IsElementwise(value.Op) && !OpInfo.IsReduction(value.Op) || shapes[node] is not { Rank: > 0 } shape
+                || !IsOuterInvariant(shape, domain)
+                || !inline.Concat(new[] { group }).Any(user => graph.Nodes[user].Operands.Contains(node) && !IsOuterInvariant(shapes[user]!, domain)))
+            {
+                continue;
+            }
+
+            IReadOnlyList<int> computes = Cone(graph, node, materialized);
+            bool readsATensor = computes.Any(n => graph.Nodes[n].Op == Op.Input || materialized.Contains(n) && n != node);
+            bool perElement = Dim.ProvablyEqual(shape.Dims[shape.Rank - 1], domain.Dims[domain.Rank - 1]) && !domain.Dims[domain.Rank - 1].IsOne;
+            bool costly = computes.Any(n => (n == node || !materialized.Contains(n))
+                && (OpInfo.IsReduction(graph.Nodes[n].Op) || perElement && OpInfo.IsVectorMathFunction(graph.Nodes[n].Op)));
+            if (readsATensor && costly)
+            {
+                yield return node;
+            }
+        }
+    }
+
+    /// <summary>Whether a value of <paramref name="shape"/>, broadcast to <paramref name="domain"/>, is the same along one of the domain's outer axes of more than one element.</summary>
+    private static bool IsOuterInvariant(Shape shape, Shape domain)
+    {
+        int offset = domain.Rank - shape.Rank;
+        if (offset < 0)
+        {
+            return false;
+        }
+
+        for (int axis = 0; axis < domain.Rank - 1; axis++)
+        {
+            if (!domain.Dims[axis].IsOne && (axis < offset || shape.Dims[axis - offset].IsOne))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static NdGroup ContractionGroup(KernelGraph graph, SortedSet<int> materialized, int product, int end)
