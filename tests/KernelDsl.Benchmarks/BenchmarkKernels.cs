@@ -35,13 +35,15 @@ public static partial class LayerKernels
     [Kernel]
     public static Tensor<float> BiasedSoftmax([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> bias) => Softmax(x + bias);
 
-    /// <summary>Positions' sines added in every batch: Sin(positions) is the same for every batch.</summary>
+    /// <summary>Positions' sines added in every batch, then normalized: Sin(positions) is the same for every batch, and both passes need it.</summary>
     [Kernel]
-    public static Tensor<float> Positioned([Shape("B", "T", "N")] Tensor<float> x, [Shape("T", "N")] Tensor<float> positions) => x + Sin(positions);
+    public static Tensor<float> PositionedNorm([Shape("B", "T", "N")] Tensor<float> x, [Shape("T", "N")] Tensor<float> positions, [Shape("N")] Tensor<float> gamma)
+        => RmsNorm(x + Sin(positions), gamma);
 
     /// <summary>The same with the sines computed by the caller.</summary>
     [Kernel]
-    public static Tensor<float> Shifted([Shape("B", "T", "N")] Tensor<float> x, [Shape("T", "N")] Tensor<float> shift) => x + shift;
+    public static Tensor<float> ShiftedNorm([Shape("B", "T", "N")] Tensor<float> x, [Shape("T", "N")] Tensor<float> shift, [Shape("N")] Tensor<float> gamma)
+        => RmsNorm(x + shift, gamma);
 
     [Kernel]
     public static Tensor<float> SoftmaxRows([Shape("B", "N")] Tensor<float> x) => Softmax(x);

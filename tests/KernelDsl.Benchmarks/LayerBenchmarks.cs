@@ -755,9 +755,9 @@ public class SharedRowsBenchmarks
 
 /// <summary>
 /// Values the same for every row computed once per call (NdPlanner's costly outer invariants):
-/// a softmax over scores plus Log of a [N] mask, and [T, N] positions' sines added in each of 8
-/// batches, against the same kernels given those values precomputed (the bound), [4096, 1024] and
-/// [8, 512, 1024].
+/// a softmax over scores plus Log of a [N] mask, and an RMS norm of [T, N] positions' sines added
+/// in each of 8 batches, against the same kernels given those values precomputed (the bound),
+/// [4096, 1024] and [8, 512, 1024].
 /// </summary>
 [SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
 [MemoryDiagnoser]
@@ -808,11 +808,13 @@ public class InvariantBenchmarks
     public void BiasedSoftmax() => LayerKernels.BiasedSoftmax(
         new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new ReadOnlyTensorSpan<float>(_logMask, [Columns]), new TensorSpan<float>(_destination, [Rows, Columns]));
 
-    [Benchmark(Description = "x + Sin(positions), [8, 512, 1024] + [512, 1024]")]
-    public void Positioned() => LayerKernels.Positioned(
-        new ReadOnlyTensorSpan<float>(_x, [Batches, Positions, Columns]), new ReadOnlyTensorSpan<float>(_positions, [Positions, Columns]), new TensorSpan<float>(_destination, [Batches, Positions, Columns]));
+    [Benchmark(Description = "RmsNorm(x + Sin(positions)), [8, 512, 1024] + [512, 1024]")]
+    public void PositionedNorm() => LayerKernels.PositionedNorm(
+        new ReadOnlyTensorSpan<float>(_x, [Batches, Positions, Columns]), new ReadOnlyTensorSpan<float>(_positions, [Positions, Columns]), new ReadOnlyTensorSpan<float>(_mask, [Columns]),
+        new TensorSpan<float>(_destination, [Batches, Positions, Columns]));
 
-    [Benchmark(Description = "x + s, s = Sin(positions) given")]
-    public void Shifted() => LayerKernels.Shifted(
-        new ReadOnlyTensorSpan<float>(_x, [Batches, Positions, Columns]), new ReadOnlyTensorSpan<float>(_sines, [Positions, Columns]), new TensorSpan<float>(_destination, [Batches, Positions, Columns]));
+    [Benchmark(Description = "RmsNorm(x + s), s = Sin(positions) given")]
+    public void ShiftedNorm() => LayerKernels.ShiftedNorm(
+        new ReadOnlyTensorSpan<float>(_x, [Batches, Positions, Columns]), new ReadOnlyTensorSpan<float>(_sines, [Positions, Columns]), new ReadOnlyTensorSpan<float>(_mask, [Columns]),
+        new TensorSpan<float>(_destination, [Batches, Positions, Columns]));
 }

@@ -129,8 +129,9 @@ public sealed class NdPipelineTests
 
     /// <summary>
     /// A costly value the same for every row of its reader (a function of an [N] vector in rows of
-    /// [B, N], of [T, N] positions in every batch of [B, T, N]) is computed once by a group of its
-    /// own; cheap ones, per-row ones and those of float parameters alone stay inline.
+    /// [B, N], of [T, N] positions in every batch of [B, T, N]) that several passes over each row
+    /// need, or a reduction of one, is computed once by a group of its own; values one pass needs,
+    /// cheap ones, per-row ones and those of float parameters alone stay inline.
     /// </summary>
     [Fact]
     public void CostlyValuesTheSameForEveryRowAreComputedOnce()
@@ -148,17 +149,20 @@ public sealed class NdPipelineTests
         }
 
         const int X = 0, V = 1, A = 2, P = 3, C = 4, S = 5;
-        Assert.Equal(["Log(v)"], Hoisted(b => b.Apply(Op.Add, b.Parameter(X), b.Apply(Op.Log, b.Parameter(V)))));
-        Assert.Equal(["Tanh(Exp(v) * 2f)"], Hoisted(b => b.Apply(Op.Mul, b.Parameter(X), b.Apply(Op.Tanh, b.Apply(Op.Mul, b.Apply(Op.Exp, b.Parameter(V)), b.Constant(2f))))));
-        Assert.Equal(["Sum(v, axis: -1, keepDims: true)"], Hoisted(b => b.Apply(Op.Sub, b.Parameter(X), b.Reduce(Op.Sum, b.Parameter(V), true, -1))));
-        Assert.Equal(["Sin(p)"], Hoisted(b => b.Apply(Op.Add, b.Parameter(A), b.Apply(Op.Sin, b.Parameter(P)))));
-        Assert.Equal(["Exp(c)"], Hoisted(b => b.Apply(Op.Mul, b.Parameter(A), b.Apply(Op.Exp, b.Parameter(C)))));   // the same along T
+        int RowSum(GraphBuilder b, int value) => b.Reduce(Op.Sum, value, true, -1);
+        Assert.Equal(["Log(v)"], Hoisted(b => b.Reduce(Op.ReduceMax, b.Apply(Op.Add, b.Parameter(X), b.Apply(Op.Log, b.Parameter(V))), true, -1)));
+        Assert.Equal(["Tanh(Exp(v) * 2f)"], Hoisted(b => RowSum(b, b.Apply(Op.Mul, b.Parameter(X), b.Apply(Op.Tanh, b.Apply(Op.Mul, b.Apply(Op.Exp, b.Parameter(V)), b.Constant(2f)))))));
+        Assert.Equal(["Sum(v, axis: -1, keepDims: true)"], Hoisted(b => b.Apply(Op.Sub, b.Parameter(X), RowSum(b, b.Parameter(V)))));
+        Assert.Equal(["Sin(p)"], Hoisted(b => RowSum(b, b.Apply(Op.Add, b.Parameter(A), b.Apply(Op.Sin, b.Parameter(P))))));
+        Assert.Equal(["Exp(c)"], Hoisted(b => RowSum(b, b.Apply(Op.Mul, b.Parameter(A), b.Apply(Op.Exp, b.Parameter(C))))));   // the same along T
 
-        Assert.Empty(Hoisted(b => b.Apply(Op.Add, b.Parameter(X), b.Apply(Op.Mul, b.Parameter(V), b.Constant(2f))))); // cheap
-        Assert.Empty(Hoisted(b => b.Apply(Op.Add, b.Parameter(X), b.Apply(Op.Exp, b.Parameter(X)))));                 // varies along B
-        Assert.Empty(Hoisted(b => b.Apply(Op.Mul, b.Parameter(X), b.Apply(Op.Exp, b.Reduce(Op.Mean, b.Parameter(X), true, -1))))); // one per row
-        Assert.Empty(Hoisted(b => b.Apply(Op.Mul, b.Parameter(X), b.Apply(Op.Exp, b.Parameter(S)))));                 // a float parameter's
-        Assert.Empty(Hoisted(b => b.Apply(Op.Mul, b.Parameter(V), b.Apply(Op.Exp, b.Parameter(V)))));                 // rows of [N]: nothing to save
+        Assert.Empty(Hoisted(b => b.Apply(Op.Add, b.Parameter(X), b.Apply(Op.Log, b.Parameter(V)))));                       // needed by one pass only
+        Assert.Empty(Hoisted(b => b.Apply(Op.Mul, RowSum(b, b.Parameter(X)), b.Apply(Op.Exp, b.Parameter(V)))));             // read by the output pass only
+        Assert.Empty(Hoisted(b => RowSum(b, b.Apply(Op.Add, b.Parameter(X), b.Apply(Op.Mul, b.Parameter(V), b.Constant(2f)))))); // cheap
+        Assert.Empty(Hoisted(b => RowSum(b, b.Apply(Op.Add, b.Parameter(X), b.Apply(Op.Exp, b.Parameter(X))))));             // varies along B
+        Assert.Empty(Hoisted(b => b.Apply(Op.Mul, b.Parameter(X), b.Apply(Op.Exp, RowSum(b, b.Parameter(X))))));             // one per row
+        Assert.Empty(Hoisted(b => RowSum(b, b.Apply(Op.Mul, b.Parameter(X), b.Apply(Op.Exp, b.Parameter(S))))));             // a float parameter's
+        Assert.Empty(Hoisted(b => RowSum(b, b.Apply(Op.Mul, b.Parameter(V), b.Apply(Op.Exp, b.Parameter(V))))));             // rows of [N]: nothing to save
     }
 
     /// <summary>

@@ -22,8 +22,8 @@ namespace KernelDsl.Compiler.Fusion;
 /// reduction along the last axis fuses with both its producer (recomputed per pass, in cache) and
 /// its consumers, so a softmax or layer norm reads its input from memory once and writes once.</item>
 /// <item>Except a value the same for every row along an outer axis of its reader that is costly to
-/// compute (a transcendental per element, a reduction): it is written to memory by a group of its
-/// own, once per call, instead of being computed again for every row.</item>
+/// compute again for every row (a reduction, or a transcendental per element that several passes
+/// need): it is written to memory by a group of its own, once per call.</item>
 /// </list>
 /// </summary>
 public static class NdPlanner
@@ -425,14 +425,21 @@ public static class NdPlanner
     /// <summary>
     /// The values computed inline by <paramref name="group"/> that do not vary along one of its
     /// outer axes (their shape lacks the axis, or has 1 there where the group's has more) and are
-    /// costly to compute again for every row: a transcendental or a reduction is among what they
-    /// compute from a tensor. Only the largest such values, whose users in the group vary along
-    /// the axis, are taken: a chain of them is one group.
+    /// costly to compute again for every row: they reduce a tensor (a pass over it for every row),
+    /// or they compute a transcendental per element and feed one of the group's reductions, so each
+    /// row computes them in several passes. Only the largest such values, whose users in the group
+    /// vary along the axis, are taken: a chain of them is one group. A value needed by one pass only
+    /// stays inline: there, computing it again costs less than writing it to memory and reading it
+    /// back unless there are many rows, which is known only at the call (measured:
+    /// docs/performance.md, Values the same for every row).
     /// </summary>
     private static IEnumerable<int> CostlyOuterInvariants(KernelGraph graph, Shape?[] shapes, IReadOnlyList<int> cone, SortedSet<int> materialized, int group)
     {
         Shape domain = shapes[group]!;
         var inline = new HashSet<int>(cone.Where(n => n != group && !materialized.Contains(n)));
+        var reduced = new HashSet<int>(inline.Append(group)
+            .Where(n => OpInfo.IsReduction(graph.Nodes[n].Op) && !materialized.Contains(graph.Nodes[n].Operands[0]))
+            .SelectMany(n => Cone(graph, graph.Nodes[n].Operands[0], materialized)));
         foreach (int node in inline)
         {
             GraphNode value = graph.Nodes[node];
@@ -445,9 +452,10 @@ public static class NdPlanner
 
             IReadOnlyList<int> computes = Cone(graph, node, materialized);
             bool readsATensor = computes.Any(n => graph.Nodes[n].Op == Op.Input || materialized.Contains(n) && n != node);
-            bool perElement = Dim.ProvablyEqual(shape.Dims[shape.Rank - 1], domain.Dims[domain.Rank - 1]) && !domain.Dims[domain.Rank - 1].IsOne;
+            bool perElement = !shape.Dims[shape.Rank - 1].IsOne; // runs along the rows, rather than one value per row
+            bool inSeveralPasses = perElement && reduced.Contains(node);
             bool costly = computes.Any(n => (n == node || !materialized.Contains(n))
-                && (OpInfo.IsReduction(graph.Nodes[n].Op) || perElement && OpInfo.IsVectorMathFunction(graph.Nodes[n].Op)));
+                && (OpInfo.IsReduction(graph.Nodes[n].Op) || inSeveralPasses && OpInfo.IsVectorMathFunction(graph.Nodes[n].Op)));
             if (readsATensor && costly)
             {
                 yield return node;
