@@ -35,6 +35,10 @@ public static partial class LayerKernels
     [Kernel]
     public static Tensor<float> BiasedSoftmax([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> bias) => Softmax(x + bias);
 
+    /// <summary>A softmax of per-element transcendentals of two inputs: two passes over each row compute them.</summary>
+    [Kernel]
+    public static Tensor<float> SoftmaxOfMixed([Shape("B", "N")] Tensor<float> x, [Shape("B", "N")] Tensor<float> y) => Softmax(Log(1f + x * x) + Tanh(y));
+
     /// <summary>Positions' sines added in every batch, then normalized: Sin(positions) is the same for every batch, and both passes need it.</summary>
     [Kernel]
     public static Tensor<float> PositionedNorm([Shape("B", "T", "N")] Tensor<float> x, [Shape("T", "N")] Tensor<float> positions, [Shape("N")] Tensor<float> gamma)

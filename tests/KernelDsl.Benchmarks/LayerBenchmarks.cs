@@ -818,3 +818,42 @@ public class InvariantBenchmarks
         new ReadOnlyTensorSpan<float>(_x, [Batches, Positions, Columns]), new ReadOnlyTensorSpan<float>(_sines, [Positions, Columns]), new ReadOnlyTensorSpan<float>(_mask, [Columns]),
         new TensorSpan<float>(_destination, [Batches, Positions, Columns]));
 }
+
+/// <summary>
+/// A softmax of per-element transcendentals (a logarithm and a tanh in two passes), whose reduction
+/// passes loop with one accumulator so the JIT inlines them whole, next to the plain softmax and a
+/// copy, [4096, 1024].
+/// </summary>
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
+public class CostlyPassBenchmarks
+{
+    private const int Rows = 4096, Columns = 1024;
+    private float[] _x = null!;
+    private float[] _y = null!;
+    private float[] _destination = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(1);
+        _x = new float[Rows * Columns];
+        _y = new float[Rows * Columns];
+        for (int i = 0; i < _x.Length; i++)
+        {
+            _x[i] = (float)random.NextDouble() * 8 - 4;
+            _y[i] = (float)random.NextDouble() * 2 - 1;
+        }
+
+        _destination = new float[Rows * Columns];
+    }
+
+    [Benchmark(Description = "copy of the same bytes (kernel runtime, all cores)")]
+    public void Copy() => BenchmarkKernels.Copy(_x, _destination);
+
+    [Benchmark(Baseline = true, Description = "softmax")]
+    public void Softmax() => LayerKernels.SoftmaxRows(new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new TensorSpan<float>(_destination, [Rows, Columns]));
+
+    [Benchmark(Description = "Softmax(Log(1 + x * x) + Tanh(y))")]
+    public void SoftmaxOfMixed() => LayerKernels.SoftmaxOfMixed(
+        new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new ReadOnlyTensorSpan<float>(_y, [Rows, Columns]), new TensorSpan<float>(_destination, [Rows, Columns]));
+}

@@ -11,8 +11,10 @@ namespace KernelDsl.Tests;
 /// <summary>
 /// A generated row kernel's row method inlines every pass's loop and expression. The JIT stops
 /// inlining once a method's budget is spent, and from then on the vector operations themselves are
-/// calls: a softmax ran 4x slower after a few lines were added to the runtime's output loop, and two
-/// kernels of the differential table were already past the budget (docs/performance.md). This runs
+/// calls: a softmax ran 4x slower after a few lines were added to the runtime's output loop, two
+/// kernels of the differential table were already past the budget (docs/performance.md), and
+/// <c>SoftmaxOfMixed</c> (a logarithm and a tanh per element in two passes) was until costly passes
+/// looped with one accumulator. This runs
 /// the differential table in a child process with the JIT's machine code of every row method
 /// written to a file, and fails on any call from one to a vector operation or to a pass's value.
 /// </summary>

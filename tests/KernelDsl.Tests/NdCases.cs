@@ -198,6 +198,7 @@ public static class NdCases
             RefTensor rows = RefTensor.Concat(1, t[2].Slice(1, 4, 2), t[2].Slice(1, 1, 2)).Sum();
             return columns + rows;
         }, 2e-6, 1e-6),
+        new("SoftmaxOfMixed", (t, _) => Softmax(RefTensor.Zip(t[0].Map(v => Math.Log(1 + v * v)), t[1].Map(Math.Tanh), (a, b) => a + b)), 2e-5, 1e-8),
         new("MaskedSoftmax", (t, _) => Softmax(t[0] + t[1].Map(Math.Log)), 2e-5, 1e-8, Low: 0.05, High: 1),
         new("PositionedNorm", (t, _) =>
         {

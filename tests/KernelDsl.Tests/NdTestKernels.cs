@@ -246,6 +246,10 @@ public static partial class NdTestKernels
     public static Tensor<float> ViewPieces([Shape("B", "2", "N")] Tensor<float> x, [Shape("B", "2*N")] Tensor<float> y, [Shape("B", "6")] Tensor<float> z)
         => Sum(Concat(Reshape(x, 0, -1), y, axis: 0), axis: 0, keepDims: true) + Sum(Concat(Slice(z, axis: 1, start: 4, length: 2), Slice(z, axis: 1, start: 1, length: 2), axis: -1), axis: -1, keepDims: true);
 
+    /// <summary>A softmax of per-element transcendentals: two passes over each row compute a logarithm and a tanh, and the second an exponential too.</summary>
+    [Kernel]
+    public static Tensor<float> SoftmaxOfMixed([Shape("B", "N")] Tensor<float> x, [Shape("B", "N")] Tensor<float> y) => Softmax(Log(1f + x * x) + Tanh(y));
+
     /// <summary>Values the same for every row, costly to compute: Log of a [N] mask, and the positions' Sin over [T, N] in every batch, each computed once.</summary>
     [Kernel]
     public static Tensor<float> MaskedSoftmax([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> mask) => Softmax(x + Log(mask));

@@ -84,6 +84,21 @@ public static class CSharpRowRenderer
         }
     }
 
+    /// <summary>
+    /// Whether a reduction pass's expression is costly enough to loop over with one accumulator:
+    /// two vector-math functions in it, or one while the row's reduction passes compute three or
+    /// more in all. Four accumulators inline the expression five times (the unrolled loop and the
+    /// loop after it), and a softmax whose passes computed a logarithm and a tanh per element ran
+    /// out of the JIT's inlining budget that way: its vector operations became calls, 8-35x
+    /// slower (docs/performance.md). A softmax's one exponential keeps four.
+    /// </summary>
+    private static bool IsCostly(RowProgram program, RowPass pass)
+    {
+        static int Functions(RowPass p) => p.Body.Count(s => OpInfo.IsVectorMathFunction(s.Node.Op));
+        int own = Functions(pass);
+        return own >= 2 || own >= 1 && program.Passes.Where(p => p.Reduction >= 0).Sum(Functions) >= 3;
+    }
+
     private static void RenderPass(CodeWriter w, RowProgram program, int index)
     {
         RowPass pass = program.Passes[index];
@@ -121,9 +136,16 @@ public static class CSharpRowRenderer
             w.Line(PrefetchComment);
         }
 
+        string unrolled = "";
+        if (IsCostly(program, pass))
+        {
+            w.Line("// Its expression is costly: one accumulator, so the loop inlines it once rather than five times (the JIT's inlining budget of the row method is shared by every pass).");
+            unrolled = ", unrolled: false";
+        }
+
         string call = pass.AlsoStores
-            ? $"{Runtime}::RowPass.ReduceAndStore<V, {PassName(index)}, {Runtime}::{combiner}>({create}, length, in row, {prefetch}, ref destination)"
-            : $"{Runtime}::RowPass.Reduce<V, {PassName(index)}, {Runtime}::{combiner}>({create}, length, in row, {prefetch})";
+            ? $"{Runtime}::RowPass.ReduceAndStore<V, {PassName(index)}, {Runtime}::{combiner}>({create}, length, in row, {prefetch}, ref destination{unrolled})"
+            : $"{Runtime}::RowPass.Reduce<V, {PassName(index)}, {Runtime}::{combiner}>({create}, length, in row, {prefetch}{unrolled})";
         string result = pass.ReductionOp == Op.Mean ? $"{call} / length" : call;
         w.Line($"{Scalar} {ValueName(pass.Reduction)} = {Scalar}.Create({result});");
         StorePerRowCompanion(w, program, pass.Reduction);

@@ -117,24 +117,30 @@ public readonly struct RowMin : IRowCombiner
 [EditorBrowsable(EditorBrowsableState.Advanced)]
 public static class RowPass
 {
-    /// <summary>Combines the pass's values over the row.</summary>
+    /// <summary>
+    /// Combines the pass's values over the row. With <paramref name="unrolled"/> false (a constant
+    /// at the call), one accumulator instead of four: the pass's expression is inlined once instead
+    /// of five times, for an expression costly enough (several transcendentals) that the loop's
+    /// latency does not matter and five copies of it would exhaust the JIT's inlining budget of the
+    /// row method (docs/performance.md).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Reduce<V, P, C>(P pass, nint length, in KernelOperands row, int prefetch)
+    public static float Reduce<V, P, C>(P pass, nint length, in KernelOperands row, int prefetch, bool unrolled = true)
         where V : struct, ISimdFloat<V>
         where P : struct, IRowPass, allows ref struct
         where C : struct, IRowCombiner
-        => Run<V, P, C>(pass, length, in row, prefetch, ref Unsafe.NullRef<float>(), store: false);
+        => Run<V, P, C>(pass, length, in row, prefetch, ref Unsafe.NullRef<float>(), store: false, unrolled);
 
     /// <summary>
     /// Combines the pass's values over the row and stores each in <paramref name="destination"/>,
     /// where a later pass reloads it instead of computing it again.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float ReduceAndStore<V, P, C>(P pass, nint length, in KernelOperands row, int prefetch, ref float destination)
+    public static float ReduceAndStore<V, P, C>(P pass, nint length, in KernelOperands row, int prefetch, ref float destination, bool unrolled = true)
         where V : struct, ISimdFloat<V>
         where P : struct, IRowPass, allows ref struct
         where C : struct, IRowCombiner
-        => Run<V, P, C>(pass, length, in row, prefetch, ref destination, store: true);
+        => Run<V, P, C>(pass, length, in row, prefetch, ref destination, store: true, unrolled);
 
     /// <summary>Stores the pass's value at every element of the row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -185,7 +191,7 @@ public static class RowPass
     // One body for both reductions: `store` is a constant at each call site, so the JIT keeps
     // only its branch once this is inlined.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Run<V, P, C>(P pass, nint length, in KernelOperands row, int prefetch, ref float destination, bool store)
+    private static float Run<V, P, C>(P pass, nint length, in KernelOperands row, int prefetch, ref float destination, bool store, bool unrolled)
         where V : struct, ISimdFloat<V>
         where P : struct, IRowPass, allows ref struct
         where C : struct, IRowCombiner
@@ -196,25 +202,33 @@ public static class RowPass
         V acc0 = V.Create(C.Identity), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         V nan = V.Create(0f); // all ones in a lane that has seen NaN
         NextRows next = new(in row, prefetch);
-        nint i;
-        for (i = 0; i <= length - 4 * V.Count; i += 4 * V.Count)
+        nint i = 0;
+        if (unrolled) // a constant once inlined: the JIT imports one loop or the other, not both
         {
-            if (prefetch != 0)
+            for (; i <= length - 4 * V.Count; i += 4 * V.Count)
             {
-                next.Prefetch(prefetch, i);
-                next.Prefetch(prefetch, i + V.Count);
-                next.Prefetch(prefetch, i + 2 * V.Count);
-                next.Prefetch(prefetch, i + 3 * V.Count);
-            }
+                if (prefetch != 0)
+                {
+                    next.Prefetch(prefetch, i);
+                    next.Prefetch(prefetch, i + V.Count);
+                    next.Prefetch(prefetch, i + 2 * V.Count);
+                    next.Prefetch(prefetch, i + 3 * V.Count);
+                }
 
-            acc0 = Step<V, P, C>(pass, acc0, i, ref nan, ref destination, store);
-            acc1 = Step<V, P, C>(pass, acc1, i + V.Count, ref nan, ref destination, store);
-            acc2 = Step<V, P, C>(pass, acc2, i + 2 * V.Count, ref nan, ref destination, store);
-            acc3 = Step<V, P, C>(pass, acc3, i + 3 * V.Count, ref nan, ref destination, store);
+                acc0 = Step<V, P, C>(pass, acc0, i, ref nan, ref destination, store);
+                acc1 = Step<V, P, C>(pass, acc1, i + V.Count, ref nan, ref destination, store);
+                acc2 = Step<V, P, C>(pass, acc2, i + 2 * V.Count, ref nan, ref destination, store);
+                acc3 = Step<V, P, C>(pass, acc3, i + 3 * V.Count, ref nan, ref destination, store);
+            }
         }
 
         for (; i <= length - V.Count; i += V.Count)
         {
+            if (!unrolled && prefetch != 0)
+            {
+                next.Prefetch(prefetch, i);
+            }
+
             acc0 = Step<V, P, C>(pass, acc0, i, ref nan, ref destination, store);
         }
 
