@@ -85,6 +85,8 @@ public sealed class DiagnosticTests
         "Kernel method 'F' has parameter 'x' with the dimension 'T+' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen), a size (digits), a product of them (H*D) or a sum of those (T+1, D+E)")]
     [InlineData("[Kernel] static Tensor<float> [|F|]([Shape(\"B\", \"T+1\")] Tensor<float> x) => x;", "KD0006",
         "Kernel method 'F' has parameter 'x' with the dimension 'T+1' in [Shape], but T is no parameter's dimension on its own; each symbol of a sum must be, so its size is known")]
+    [InlineData("[Kernel] static Tensor<float> [|F|]([Shape(\"B\", \"9223372036854775807 + 1\")] Tensor<float> x) => x;", "KD0006",
+        "Kernel method 'F' has parameter 'x' with the dimension '9223372036854775807 + 1' in [Shape], whose size does not fit in 64 bits")]
     [InlineData("[Kernel] static Tensor<float> [|F|]([Shape(\"B\", \"H**D\")] Tensor<float> x) => x;", "KD0006",
         "Kernel method 'F' has parameter 'x' with the dimension 'H**D' in [Shape]; a dimension is a symbol (an identifier such as B or seqLen), a size (digits), a product of them (H*D) or a sum of those (T+1, D+E)")]
     [InlineData("[Kernel] static Tensor<float> F([Shape(\"T\", \"D\")] Tensor<float> x, [Shape(\"S\", \"D\")] Tensor<float> y) => [|Concat(x, y, axis: -1)|];", "KD0013",

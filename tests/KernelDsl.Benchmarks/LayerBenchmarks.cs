@@ -775,28 +775,11 @@ public class InvariantBenchmarks
     public void Setup()
     {
         var random = new Random(1);
-        _x = new float[Rows * Columns];
-        for (int i = 0; i < _x.Length; i++)
-        {
-            _x[i] = (float)random.NextDouble() * 8 - 4;
-        }
-
-        _mask = new float[Columns];
-        _logMask = new float[Columns];
-        for (int i = 0; i < Columns; i++)
-        {
-            _mask[i] = (float)random.NextDouble() + 0.01f;
-            _logMask[i] = MathF.Log(_mask[i]);
-        }
-
-        _positions = new float[Positions * Columns];
-        _sines = new float[Positions * Columns];
-        for (int i = 0; i < _positions.Length; i++)
-        {
-            _positions[i] = (float)random.NextDouble() * 100;
-            _sines[i] = MathF.Sin(_positions[i]);
-        }
-
+        _x = BenchmarkData.Uniform(random, Rows * Columns, -4, 4);
+        _mask = BenchmarkData.Uniform(random, Columns, 0.01f, 1.01f);
+        _logMask = BenchmarkData.Map(_mask, MathF.Log);
+        _positions = BenchmarkData.Uniform(random, Positions * Columns, 0, 100);
+        _sines = BenchmarkData.Map(_positions, MathF.Sin);
         _destination = new float[Rows * Columns];
     }
 
@@ -836,14 +819,8 @@ public class CostlyPassBenchmarks
     public void Setup()
     {
         var random = new Random(1);
-        _x = new float[Rows * Columns];
-        _y = new float[Rows * Columns];
-        for (int i = 0; i < _x.Length; i++)
-        {
-            _x[i] = (float)random.NextDouble() * 8 - 4;
-            _y[i] = (float)random.NextDouble() * 2 - 1;
-        }
-
+        _x = BenchmarkData.Uniform(random, Rows * Columns, -4, 4);
+        _y = BenchmarkData.Uniform(random, Rows * Columns, -1, 1);
         _destination = new float[Rows * Columns];
     }
 
