@@ -23,11 +23,7 @@ public class ElementwiseBenchmarks
     public void Setup()
     {
         var random = new Random(1);
-        _x = new float[Length];
-        for (int i = 0; i < Length; i++)
-        {
-            _x[i] = (float)(random.NextDouble() * 8 - 4);
-        }
+        _x = BenchmarkData.Uniform(random, Length, -4, 4);
 
         _destination = new float[Length];
         _temporary = new float[Length];
@@ -96,15 +92,9 @@ public class TrigonometricBenchmarks
     public void Setup()
     {
         var random = new Random(1);
-        _x = new float[Length];
-        _y = new float[Length];
-        _angle = new float[Length];
-        for (int i = 0; i < Length; i++)
-        {
-            _x[i] = (float)(random.NextDouble() * 2 - 1);
-            _y[i] = (float)(random.NextDouble() * 2 - 1);
-            _angle[i] = (float)(random.NextDouble() * 200 - 100);
-        }
+        _x = BenchmarkData.Uniform(random, Length, -1, 1);
+        _y = BenchmarkData.Uniform(random, Length, -1, 1);
+        _angle = BenchmarkData.Uniform(random, Length, -100, 100);
 
         _destination = new float[Length];
         _cos = new float[Length];

@@ -117,19 +117,9 @@ public class NormalizationBenchmarks
     public void Setup()
     {
         var random = new Random(1);
-        _x = new float[Rows * Columns];
-        for (int i = 0; i < _x.Length; i++)
-        {
-            _x[i] = (float)(random.NextDouble() * 8 - 4);
-        }
-
-        _gamma = new float[Columns];
-        _beta = new float[Columns];
-        for (int i = 0; i < Columns; i++)
-        {
-            _gamma[i] = (float)random.NextDouble() + 0.5f;
-            _beta[i] = (float)random.NextDouble() - 0.5f;
-        }
+        _x = BenchmarkData.Uniform(random, Rows * Columns, -4, 4);
+        _gamma = BenchmarkData.Uniform(random, Columns, 0.5f, 1.5f);
+        _beta = BenchmarkData.Uniform(random, Columns, -0.5f, 0.5f);
 
         _destination = new float[_x.Length];
         _tensor = Tensor.Create(_x, [Rows, Columns]);
@@ -193,14 +183,9 @@ public class MatMulBenchmarks
     public void Setup()
     {
         var random = new Random(1);
-        _a = new float[Size * Size];
-        _b = new float[Size * Size];
+        _a = BenchmarkData.Uniform(random, Size * Size, -0.5f, 0.5f);
+        _b = BenchmarkData.Uniform(random, Size * Size, -0.5f, 0.5f);
         _c = new float[Size * Size];
-        for (int i = 0; i < _a.Length; i++)
-        {
-            _a[i] = (float)random.NextDouble() - 0.5f;
-            _b[i] = (float)random.NextDouble() - 0.5f;
-        }
     }
 
     [Benchmark(Description = "MatMul fused")]
@@ -226,20 +211,12 @@ public class ProductShapeBenchmarks
     public void Setup()
     {
         var random = new Random(1);
-        float Next() => (float)random.NextDouble() - 0.5f;
-        _wideA = new float[4096 * 1024];
-        _narrowB = new float[1024 * 64];
+        _wideA = BenchmarkData.Uniform(random, 4096 * 1024, -0.5f, 0.5f);
+        _narrowB = BenchmarkData.Uniform(random, 1024 * 64, -0.5f, 0.5f);
         _narrowC = new float[4096 * 64];
-        _shallowA = new float[4096 * 64];
-        _shallowB = new float[64 * 512];
+        _shallowA = BenchmarkData.Uniform(random, 4096 * 64, -0.5f, 0.5f);
+        _shallowB = BenchmarkData.Uniform(random, 64 * 512, -0.5f, 0.5f);
         _shallowC = new float[4096 * 512];
-        foreach (float[] operand in new[] { _wideA, _narrowB, _shallowA, _shallowB })
-        {
-            for (int i = 0; i < operand.Length; i++)
-            {
-                operand[i] = Next();
-            }
-        }
     }
 
     [Benchmark(Description = "[4096, 1024]·[1024, 64] (A read in place)")]
@@ -269,11 +246,7 @@ public class StridedDestinationBenchmarks
     public void Setup()
     {
         var random = new Random(1);
-        _x = new float[Rows * Columns];
-        for (int i = 0; i < _x.Length; i++)
-        {
-            _x[i] = (float)random.NextDouble() * 4 - 2;
-        }
+        _x = BenchmarkData.Uniform(random, Rows * Columns, -2, 2);
 
         _dense = new float[Rows * Columns];
         _wide = new float[Rows * WideColumns];
@@ -308,9 +281,9 @@ public class StridedProductBenchmarks
     public void Setup()
     {
         var random = new Random(1);
-        _x = DenseBenchmarks.Uniform(random, Rows * Inputs);
-        _w = DenseBenchmarks.Uniform(random, Inputs * Outputs);
-        _b = DenseBenchmarks.Uniform(random, Outputs);
+        _x = BenchmarkData.Uniform(random, Rows * Inputs, -0.5f, 0.5f);
+        _w = BenchmarkData.Uniform(random, Inputs * Outputs, -0.5f, 0.5f);
+        _b = BenchmarkData.Uniform(random, Outputs, -0.5f, 0.5f);
         _dense = new float[Rows * Outputs];
         _wide = new float[Rows * WideColumns];
     }
@@ -342,11 +315,7 @@ public class ReductionAxisBenchmarks
     public void Setup()
     {
         var random = new Random(1);
-        _x = new float[Rows * Columns];
-        for (int i = 0; i < _x.Length; i++)
-        {
-            _x[i] = (float)random.NextDouble() - 0.5f;
-        }
+        _x = BenchmarkData.Uniform(random, Rows * Columns, -0.5f, 0.5f);
 
         _rowSums = new float[Rows];
         _columnSums = new float[Columns];
@@ -403,26 +372,14 @@ public class DenseBenchmarks
     public void Setup()
     {
         var random = new Random(1);
-        _x = Uniform(random, Batch * Inputs);
-        _w = Uniform(random, Inputs * Outputs);
+        _x = BenchmarkData.Uniform(random, Batch * Inputs, -0.5f, 0.5f);
+        _w = BenchmarkData.Uniform(random, Inputs * Outputs, -0.5f, 0.5f);
         _b = new float[Outputs];
         _y = new float[Batch * Outputs];
 
         _xTensor = Tensor.Create(_x, [Batch, Inputs]);
         _wTensor = Tensor.Create(_w, [Inputs, Outputs]);
         _bTensor = Tensor.Create(_b, [Outputs]);
-    }
-
-    /// <summary>Values drawn uniformly from [-0.5, 0.5).</summary>
-    internal static float[] Uniform(Random random, int length)
-    {
-        var values = new float[length];
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = (float)random.NextDouble() - 0.5f;
-        }
-
-        return values;
     }
 
     [Benchmark(Description = "dense fused")]
@@ -459,8 +416,8 @@ public class DenseTokensBenchmarks
     public void Setup()
     {
         var random = new Random(1);
-        _x = DenseBenchmarks.Uniform(random, Batch * Tokens * Inputs);
-        _w = DenseBenchmarks.Uniform(random, Inputs * Outputs);
+        _x = BenchmarkData.Uniform(random, Batch * Tokens * Inputs, -0.5f, 0.5f);
+        _w = BenchmarkData.Uniform(random, Inputs * Outputs, -0.5f, 0.5f);
         _b = new float[Outputs];
         _y = new float[Batch * Tokens * Outputs];
 
@@ -500,9 +457,9 @@ public class AttentionBenchmarks
     {
         var random = new Random(1);
         int size = Heads * Tokens * HeadSize;
-        _q = DenseBenchmarks.Uniform(random, size);
-        _k = DenseBenchmarks.Uniform(random, size);
-        _v = DenseBenchmarks.Uniform(random, size);
+        _q = BenchmarkData.Uniform(random, size, -0.5f, 0.5f);
+        _k = BenchmarkData.Uniform(random, size, -0.5f, 0.5f);
+        _v = BenchmarkData.Uniform(random, size, -0.5f, 0.5f);
         _y = new float[size];
         _qTensor = Tensor.Create(_q, [Heads, Tokens, HeadSize]);
         _kTensor = Tensor.Create(_k, [Heads, Tokens, HeadSize]);
@@ -537,9 +494,9 @@ public class CallOverheadBenchmarks
     public void Setup()
     {
         var random = new Random(1);
-        _x = DenseBenchmarks.Uniform(random, Width);
-        _gamma = DenseBenchmarks.Uniform(random, Width);
-        _beta = DenseBenchmarks.Uniform(random, Width);
+        _x = BenchmarkData.Uniform(random, Width, -0.5f, 0.5f);
+        _gamma = BenchmarkData.Uniform(random, Width, -0.5f, 0.5f);
+        _beta = BenchmarkData.Uniform(random, Width, -0.5f, 0.5f);
         _y = new float[Width];
     }
 
@@ -594,13 +551,8 @@ public class ConcatBenchmarks
     public void Setup()
     {
         var random = new Random(1);
-        _x1 = new float[Rows * Half];
-        _x2 = new float[Rows * Half];
-        for (int i = 0; i < _x1.Length; i++)
-        {
-            _x1[i] = (float)random.NextDouble() * 2 - 1;
-            _x2[i] = (float)random.NextDouble() * 2 - 1;
-        }
+        _x1 = BenchmarkData.Uniform(random, Rows * Half, -1, 1);
+        _x2 = BenchmarkData.Uniform(random, Rows * Half, -1, 1);
 
         _positions = new float[Rows];
         for (int t = 0; t < Rows; t++)
@@ -652,11 +604,7 @@ public class ChunkBenchmarks
     public void Setup()
     {
         var random = new Random(1);
-        _x = new float[Rows * 2 * Half];
-        for (int i = 0; i < _x.Length; i++)
-        {
-            _x[i] = (float)random.NextDouble() * 8 - 4;
-        }
+        _x = BenchmarkData.Uniform(random, Rows * 2 * Half, -4, 4);
 
         _destination = new float[Rows * Half];
         _copySource = new float[Rows * Half];
@@ -699,19 +647,9 @@ public class SharedRowsBenchmarks
     public void Setup()
     {
         var random = new Random(1);
-        _x = new float[Rows * Columns];
-        for (int i = 0; i < _x.Length; i++)
-        {
-            _x[i] = (float)random.NextDouble() * 8 - 4;
-        }
-
-        _gamma = new float[Columns];
-        _beta = new float[Columns];
-        for (int i = 0; i < Columns; i++)
-        {
-            _gamma[i] = (float)random.NextDouble() + 0.5f;
-            _beta[i] = (float)random.NextDouble() - 0.5f;
-        }
+        _x = BenchmarkData.Uniform(random, Rows * Columns, -4, 4);
+        _gamma = BenchmarkData.Uniform(random, Columns, 0.5f, 1.5f);
+        _beta = BenchmarkData.Uniform(random, Columns, -0.5f, 0.5f);
 
         _first = new float[Rows * Columns];
         _second = new float[Rows * Columns];
