@@ -68,6 +68,7 @@ public sealed class NdPipelineTests
     [InlineData(new[] { "B", "N" }, new[] { 0, 2147483647, 2147483647, 2147483647, -1 }, "cannot reshape [B, N] to (0, 2147483647, 2147483647, 2147483647, -1): the lengths multiply past 64 bits")]
     [InlineData(new[] { "B", "D+E" }, new[] { 0, 2, -1 }, "cannot reshape [B, D+E] to (0, 2, -1): the other lengths do not divide the operand's size")]
     [InlineData(new[] { "B", "T+1" }, new[] { 0, 5 }, "cannot reshape [B, T+1] to (0, 5): (T+1) is not accounted for (a size given as a number cannot stand for a symbol; use 0 to copy a dimension or -1 to infer one)")]
+    [InlineData(new[] { "9223372036854775807*T+1", "2" }, new[] { -1 }, "cannot reshape [9223372036854775807*T+1, 2] to (-1): the merged dimension's size does not fit in 64 bits")]
     public void ReshapesThatCannotBeExpressedAreErrors(string[] operand, int[] lengths, string message)
     {
         var b = new GraphBuilder(EquatableArray.Create(Tensor("x", operand)));
@@ -163,6 +164,16 @@ public sealed class NdPipelineTests
         Assert.Empty(Hoisted(b => b.Apply(Op.Mul, b.Parameter(X), b.Apply(Op.Exp, RowSum(b, b.Parameter(X))))));             // one per row
         Assert.Empty(Hoisted(b => RowSum(b, b.Apply(Op.Mul, b.Parameter(X), b.Apply(Op.Exp, b.Parameter(S))))));             // a float parameter's
         Assert.Empty(Hoisted(b => RowSum(b, b.Apply(Op.Mul, b.Parameter(V), b.Apply(Op.Exp, b.Parameter(V))))));             // rows of [N]: nothing to save
+    }
+
+    [Fact]
+    public void AJoinWhoseSizeOverflowsIsAnError()
+    {
+        var b = new GraphBuilder(EquatableArray.Create(Tensor("x", "B", "9223372036854775807"), Tensor("y", "B", "1")));
+        KernelGraph graph = b.Build(b.Concat(-1, b.Parameter(0), b.Parameter(1)));
+        ShapeError error = Assert.Single(ShapeInference.Infer(graph).Errors);
+        Assert.Equal(ShapeErrorKind.Concat, error.Kind);
+        Assert.Equal("cannot concatenate [B, 9223372036854775807] with [B, 1] along axis -1: the result's size there, 9223372036854775807 + 1, does not fit in 64 bits", error.Message);
     }
 
     /// <summary>
