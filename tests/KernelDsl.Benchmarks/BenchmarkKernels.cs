@@ -39,6 +39,15 @@ public static partial class LayerKernels
     [Kernel]
     public static Tensor<float> SoftmaxOfMixed([Shape("B", "N")] Tensor<float> x, [Shape("B", "N")] Tensor<float> y) => Softmax(Log(1f + x * x) + Tanh(y));
 
+    /// <summary>A softmax of logits soft-capped by a tanh (Gemma 2's attention and final logits): the tanh is computed once per element, stored by the max pass for the exp pass.</summary>
+    [Kernel]
+    public static Tensor<float> CappedSoftmax([Shape("B", "N")] Tensor<float> x, float cap) => Softmax(Tanh(x / cap) * cap);
+
+    /// <summary>A layer norm of an activation: the GELU is computed once per element, stored by the mean pass for the variance and output passes.</summary>
+    [Kernel]
+    public static Tensor<float> NormOfGelu([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> gamma, [Shape("N")] Tensor<float> beta)
+        => LayerNorm(Gelu(x), gamma, beta);
+
     /// <summary>Positions' sines added in every batch, then normalized: Sin(positions) is the same for every batch, and both passes need it.</summary>
     [Kernel]
     public static Tensor<float> PositionedNorm([Shape("B", "T", "N")] Tensor<float> x, [Shape("T", "N")] Tensor<float> positions, [Shape("N")] Tensor<float> gamma)

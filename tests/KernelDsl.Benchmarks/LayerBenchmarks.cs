@@ -751,6 +751,8 @@ public class CostlyPassBenchmarks
     private const int Rows = 4096, Columns = 1024;
     private float[] _x = null!;
     private float[] _y = null!;
+    private float[] _gamma = null!;
+    private float[] _beta = null!;
     private float[] _destination = null!;
 
     [GlobalSetup]
@@ -759,6 +761,8 @@ public class CostlyPassBenchmarks
         var random = new Random(1);
         _x = BenchmarkData.Uniform(random, Rows * Columns, -4, 4);
         _y = BenchmarkData.Uniform(random, Rows * Columns, -1, 1);
+        _gamma = BenchmarkData.Uniform(random, Columns, 0.5f, 1.5f);
+        _beta = BenchmarkData.Uniform(random, Columns, -0.5f, 0.5f);
         _destination = new float[Rows * Columns];
     }
 
@@ -771,4 +775,15 @@ public class CostlyPassBenchmarks
     [Benchmark(Description = "Softmax(Log(1 + x * x) + Tanh(y))")]
     public void SoftmaxOfMixed() => LayerKernels.SoftmaxOfMixed(
         new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new ReadOnlyTensorSpan<float>(_y, [Rows, Columns]), new TensorSpan<float>(_destination, [Rows, Columns]));
+
+    [Benchmark(Description = "Softmax(Tanh(x / 30) * 30), soft-capped logits")]
+    public void CappedSoftmax() => LayerKernels.CappedSoftmax(new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), 30f, new TensorSpan<float>(_destination, [Rows, Columns]));
+
+    [Benchmark(Description = "layer norm")]
+    public void LayerNorm() => LayerKernels.LayerNormRows(
+        new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new ReadOnlyTensorSpan<float>(_gamma, [Columns]), new ReadOnlyTensorSpan<float>(_beta, [Columns]), new TensorSpan<float>(_destination, [Rows, Columns]));
+
+    [Benchmark(Description = "LayerNorm(Gelu(x), gamma, beta)")]
+    public void NormOfGelu() => LayerKernels.NormOfGelu(
+        new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new ReadOnlyTensorSpan<float>(_gamma, [Columns]), new ReadOnlyTensorSpan<float>(_beta, [Columns]), new TensorSpan<float>(_destination, [Rows, Columns]));
 }

@@ -115,6 +115,57 @@ public sealed class NdPipelineTests
         Assert.Empty(rows.Passes[2].Inputs);
     }
 
+    /// <summary>
+    /// A reduction pass whose value computes a vector-math function stores it when later passes
+    /// need it and read no input the destination may be (a parameter of another rank, such as
+    /// gamma, they may read): a softmax of capped logits stores the tanh in its max pass and the exp
+    /// in its sum pass; a layer norm of a GELU stores the activation once for both later passes. A
+    /// cheap value, and a costly one whose later passes read an input of the rows' shape, are
+    /// computed again instead.
+    /// </summary>
+    [Fact]
+    public void CostlyValuesLaterPassesNeedAreStoredOnce()
+    {
+        RowProgram Rows(KernelParameter[] parameters, System.Func<GraphBuilder, GraphAlgebra, int> body)
+        {
+            var b = new GraphBuilder(EquatableArray.Create(parameters));
+            KernelGraph graph = b.Build(body(b, new GraphAlgebra(b)));
+            ShapeInferenceResult shapes = ShapeInference.Infer(graph);
+            Assert.True(shapes.Succeeded, string.Join("; ", shapes.Errors.Select(e => e.Message)));
+            (NdPlan? plan, var errors) = NdPlanner.Plan(graph, shapes.Shapes);
+            Assert.Empty(errors);
+            return RowLowering.Lower(graph, shapes.Shapes, Assert.Single(plan!.Groups), plan.Materialized.ToList(), "Rows");
+        }
+
+        KernelParameter[] rows = [Tensor("x", "B", "N")], normed = [Tensor("x", "B", "N"), Tensor("g", "N"), Tensor("b", "N")];
+        int Capped(GraphBuilder b) => b.Apply(Op.Mul, b.Apply(Op.Tanh, b.Parameter(0)), b.Constant(3f));
+
+        RowProgram capped = Rows(rows, (b, a) => Composites.LayerComposites.Softmax(a, Capped(b), -1));
+        Assert.Equal(new[] { true, true, false }, capped.Passes.Select(p => p.AlsoStores).ToArray());
+        Assert.Equal(new[] { -1, capped.Passes[0].Value, capped.Passes[1].Value }, capped.Passes.Select(p => p.Reloaded).ToArray());
+        Assert.All(capped.Passes.Skip(1), p => Assert.Empty(p.Inputs));
+
+        RowProgram logCapped = Rows(rows, (b, a) => Composites.LayerComposites.LogSoftmax(a, Capped(b), -1));
+        Assert.Equal(new[] { true, false, false }, logCapped.Passes.Select(p => p.AlsoStores).ToArray());
+        Assert.Equal(new[] { -1, logCapped.Passes[0].Value, logCapped.Passes[0].Value }, logCapped.Passes.Select(p => p.Reloaded).ToArray());
+
+        RowProgram gelu = Rows(normed, (b, a) => Composites.LayerComposites.LayerNorm(a, b.Apply(Op.Mul, b.Parameter(0), b.Apply(Op.NormalCdf, b.Parameter(0))), b.Parameter(1), b.Parameter(2), 1e-5f));
+        Assert.Equal(new[] { true, false, false }, gelu.Passes.Select(p => p.AlsoStores).ToArray());
+        Assert.Equal(new[] { -1, gelu.Passes[0].Value, gelu.Passes[0].Value }, gelu.Passes.Select(p => p.Reloaded).ToArray());
+        Assert.Equal(2, gelu.Passes[2].Inputs.Count); // gamma and beta, which cannot be the destination
+
+        // Cheap: recomputed. Needed beside an input of the rows' shape (the destination may be it): recomputed.
+        RowProgram cheap = Rows(normed, (b, a) => Composites.LayerComposites.LayerNorm(a, b.Apply(Op.Mul, b.Parameter(0), b.Constant(2f)), b.Parameter(1), b.Parameter(2), 1e-5f));
+        Assert.All(cheap.Passes, p => Assert.False(p.AlsoStores));
+        RowProgram gated = Rows([Tensor("x", "B", "N"), Tensor("gate", "B", "N")], (b, a) =>
+        {
+            int t = b.Apply(Op.Tanh, b.Parameter(0));
+            return b.Apply(Op.Mul, b.Apply(Op.Div, t, b.Reduce(Op.ReduceMax, t, true, -1)), b.Parameter(1));
+        });
+        Assert.All(gated.Passes, p => Assert.False(p.AlsoStores));
+        Assert.All(gated.Passes, p => Assert.Equal(-1, p.Reloaded));
+    }
+
     [Fact]
     public void ADenseLayerIsOneProductWithItsEpilogue()
     {

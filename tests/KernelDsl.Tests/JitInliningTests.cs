@@ -14,9 +14,11 @@ namespace KernelDsl.Tests;
 /// calls: a softmax ran 4x slower after a few lines were added to the runtime's output loop, two
 /// kernels of the differential table were already past the budget (docs/performance.md), and
 /// <c>SoftmaxOfMixed</c> (a logarithm and a tanh per element in two passes) was until costly passes
-/// looped with one accumulator. This runs
+/// looped with one accumulator, and a softmax of tanh-capped logits and a layer norm of a GELU until
+/// such passes ran in methods of their own (<c>RowPass.ReduceApart</c>). This runs
 /// the differential table in a child process with the JIT's machine code of every row method
-/// written to a file, and fails on any call from one to a vector operation or to a pass's value.
+/// written to a file, and fails on any call from one (or from a costly pass's method) to a vector
+/// operation or to a pass's value.
 /// </summary>
 public sealed partial class JitInliningTests
 {
@@ -57,7 +59,7 @@ public sealed partial class JitInliningTests
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(assembly)!,
         };
-        start.Environment["DOTNET_JitDisasm"] = "*ExecuteRow*";
+        start.Environment["DOTNET_JitDisasm"] = "*ExecuteRow* *ReduceApart* *ReduceAndStoreApart*"; // the row methods and the costly passes' own methods
         start.Environment["DOTNET_JitStdOutFile"] = listing;
         try
         {
@@ -69,18 +71,19 @@ public sealed partial class JitInliningTests
 
             var offenders = new SortedSet<string>();
             string method = "";
-            int rowMethods = 0;
+            int rowMethods = 0, passMethods = 0;
             foreach (string line in File.ReadLines(listing))
             {
                 if (line.StartsWith("; Assembly listing for method ", StringComparison.Ordinal))
                 {
                     method = line["; Assembly listing for method ".Length..];
                     rowMethods += method.Contains(":ExecuteRow[", StringComparison.Ordinal) ? 1 : 0;
+                    passMethods += method.Contains("Apart[", StringComparison.Ordinal) ? 1 : 0;
                     continue;
                 }
 
                 Match call = CallToVectorOperation().Match(line);
-                if (call.Success && method.Contains(":ExecuteRow[", StringComparison.Ordinal))
+                if (call.Success && (method.Contains(":ExecuteRow[", StringComparison.Ordinal) || method.Contains("Apart[", StringComparison.Ordinal)))
                 {
                     offenders.Add($"{method}\n    calls {call.Groups["callee"].Value}");
                 }
@@ -90,6 +93,7 @@ public sealed partial class JitInliningTests
             // written) must all be in it.
             Assert.True(rowMethods >= 20, $"only {rowMethods} row methods were listed; the JIT's disassembly may not be available");
             Assert.True(offenders.Count == 0, "row methods past the JIT's inlining budget:\n" + string.Join("\n", offenders));
+            Assert.True(passMethods >= 5, $"only {passMethods} costly passes' methods were listed");
         }
         finally
         {

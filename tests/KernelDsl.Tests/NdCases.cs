@@ -63,6 +63,12 @@ public static class NdCases
         return centered / variance.Map(v => Math.Sqrt(v + 1e-5)) * gamma + beta;
     }
 
+    private static RefTensor LogSoftmax(RefTensor x)
+    {
+        RefTensor shifted = RefTensor.Zip(x, x.Max(), (a, m) => a - m);
+        return shifted - shifted.Map(Math.Exp).Sum().Map(Math.Log);
+    }
+
     private static RefTensor Softmax(RefTensor x)
     {
         RefTensor e = RefTensor.Zip(x, x.Max(), (a, m) => Math.Exp(a - m));
@@ -199,6 +205,14 @@ public static class NdCases
             return columns + rows;
         }, 2e-6, 1e-6),
         new("SoftmaxOfMixed", (t, _) => Softmax(RefTensor.Zip(t[0].Map(v => Math.Log(1 + v * v)), t[1].Map(Math.Tanh), (a, b) => a + b)), 2e-5, 1e-8),
+        new("CappedSoftmax", (t, s) => Softmax(t[0].Map(v => Math.Tanh(v / s[0]) * s[0])), 2e-5, 1e-8, Scalars: [3f], Low: -12, High: 12),
+        new("CappedLogSoftmax", (t, s) => LogSoftmax(t[0].Map(v => Math.Tanh(v / s[0]) * s[0])), 2e-5, 2e-6, Scalars: [3f], Low: -12, High: 12),
+        new("NormOfGelu", (t, _) => LayerNorm(t[0].Map(Gelu), t[1], t[2]), 1e-4, 2e-5),
+        new("GatedNormOfTanh", (t, _) =>
+        {
+            RefTensor h = t[0].Map(Math.Tanh);
+            return RefTensor.Zip(h, (h * h).Mean().Map(m => 1 / Math.Sqrt(m + 1e-6)), (a, r) => a * r) * t[1] * t[2];
+        }, 1e-4, 2e-5),
         new("MaskedSoftmax", (t, _) => Softmax(t[0] + t[1].Map(Math.Log)), 2e-5, 1e-8, Low: 0.05, High: 1),
         new("PositionedNorm", (t, _) =>
         {

@@ -175,6 +175,45 @@ public sealed class NdEntryPointTests
     }
 
     /// <summary>
+    /// Kernels whose first pass stores a costly value in the destination for the later passes
+    /// (capped logits, a GELU) give the same results in place, where that store overwrites the
+    /// input as it goes: a log-softmax over rows whose capped maximum is exactly 0 (the case its
+    /// Max recomputes) among them; and one whose output pass reads an input of the rows' shape
+    /// stores nothing, so it may run in place on that input too.
+    /// </summary>
+    [Fact]
+    public void KernelsStoringACostlyValueForLaterPassesRunInPlace()
+    {
+        foreach ((int rows, int columns) in new[] { (1, 1), (3, 17), (4, 64), (5, 1031) })
+        {
+            // Row r's largest value is 0 for even r, so its capped maximum is exactly 0.
+            float[] values = Filled(rows, columns).ToArray();
+            for (int r = 0; r < rows; r += 2)
+            {
+                for (int c = 0; c < columns; c++)
+                {
+                    values[r * columns + c] = c == columns / 2 ? 0f : -1f - Math.Abs(values[r * columns + c]);
+                }
+            }
+
+            void InPlace(Func<Tensor<float>, Tensor<float>> fused, Action<ReadOnlyTensorSpan<float>, TensorSpan<float>> kernel, string name)
+            {
+                float[] expected = fused(Tensor.Create((float[])values.Clone(), [rows, columns])).ToArray();
+                float[] memory = (float[])values.Clone();
+                kernel(new ReadOnlyTensorSpan<float>(memory, [rows, columns]), new TensorSpan<float>(memory, [rows, columns]));
+                Assert.True(expected.AsSpan().SequenceEqual(memory), $"{name} over [{rows}, {columns}] in place");
+            }
+
+            Tensor<float> gamma = Filled(columns), beta = Filled(columns) * 0.5f;
+            InPlace(x => NdTestKernels.CappedSoftmaxFused(x, 3f), (x, d) => NdTestKernels.CappedSoftmax(x, 3f, d), "CappedSoftmax");
+            InPlace(x => NdTestKernels.CappedLogSoftmaxFused(x, 3f), (x, d) => NdTestKernels.CappedLogSoftmax(x, 3f, d), "CappedLogSoftmax");
+            InPlace(x => NdTestKernels.NormOfGeluFused(x, gamma, beta), (x, d) => NdTestKernels.NormOfGelu(x, gamma, beta, d), "NormOfGelu");
+            Tensor<float> x = Tensor.Create((float[])values.Clone(), [rows, columns]);
+            InPlace(gate => NdTestKernels.GatedNormOfTanhFused(x, gamma, gate), (gate, d) => NdTestKernels.GatedNormOfTanh(x, gamma, gate, d), "GatedNormOfTanh");
+        }
+    }
+
+    /// <summary>
     /// A join whose pieces are written into the destination by earlier groups (or copied there one
     /// after another) reads its inputs while the destination fills: an input sharing its memory is
     /// rejected, and a strided destination still receives the join (through scratch memory).

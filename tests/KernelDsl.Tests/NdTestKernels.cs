@@ -250,6 +250,24 @@ public static partial class NdTestKernels
     [Kernel]
     public static Tensor<float> SoftmaxOfMixed([Shape("B", "N")] Tensor<float> x, [Shape("B", "N")] Tensor<float> y) => Softmax(Log(1f + x * x) + Tanh(y));
 
+    /// <summary>Soft-capped logits (a tanh) under a softmax: the max pass stores the capped values, the exp pass reloads them and stores its own, the output reloads those.</summary>
+    [Kernel]
+    public static Tensor<float> CappedSoftmax([Shape("B", "N")] Tensor<float> x, float cap) => Softmax(Tanh(x / cap) * cap);
+
+    /// <summary>The same under a log-softmax, whose output pass needs the capped values themselves (stored by the max pass, a Max that reads them back if it finds 0).</summary>
+    [Kernel]
+    public static Tensor<float> CappedLogSoftmax([Shape("B", "N")] Tensor<float> x, float cap) => LogSoftmax(Tanh(x / cap) * cap);
+
+    /// <summary>A layer norm of a GELU: the mean pass stores the activation for the variance and output passes, which read gamma and beta besides.</summary>
+    [Kernel]
+    public static Tensor<float> NormOfGelu([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> gamma, [Shape("N")] Tensor<float> beta)
+        => LayerNorm(Gelu(x), gamma, beta);
+
+    /// <summary>A costly value the output pass needs beside an input of the rows' shape (which may be the destination): computed again in each pass, nothing stored.</summary>
+    [Kernel]
+    public static Tensor<float> GatedNormOfTanh([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> gamma, [Shape("B", "N")] Tensor<float> gate)
+        => RmsNorm(Tanh(x), gamma) * gate;
+
     /// <summary>Values the same for every row, costly to compute: Log of a [N] mask, and the positions' Sin over [T, N] in every batch, each computed once.</summary>
     [Kernel]
     public static Tensor<float> MaskedSoftmax([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> mask) => Softmax(x + Log(mask));

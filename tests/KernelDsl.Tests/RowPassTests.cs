@@ -86,6 +86,9 @@ public sealed class RowPassTests
             double tolerance = 1e-6 * (1 + row.Sum(x => 2.0 * Math.Abs(x)));
             Assert.True(Math.Abs(sum - sumReference) <= tolerance, $"{typeof(V).Name} Sum over {length}: {sum} vs {sumReference}");
 
+            float apart = RowPass.ReduceApart<V, Scaled, RowSum>(new Scaled(ref First(row), 2f), length, in none);
+            Assert.True(Math.Abs(apart - sumReference) <= tolerance, $"{typeof(V).Name} Sum over {length}, apart: {apart} vs {sumReference}");
+
             float product = RowPass.Reduce<V, Scaled, RowProduct>(new Scaled(ref First(nearOne), 1f), length, in none, prefetch: 0);
             double productReference = nearOne.Aggregate(1.0, (p, x) => p * x);
             Assert.True(Math.Abs(product - productReference) <= 1e-6 * (1 + length) * Math.Abs(productReference), $"{typeof(V).Name} Prod over {length}: {product} vs {productReference}");
@@ -106,6 +109,8 @@ public sealed class RowPassTests
                 float min = RowPass.Reduce<V, Scaled, RowMin>(new Scaled(ref First(row), 1f), length, in none, prefetch: 0);
                 Same(row.Aggregate(float.NegativeInfinity, MathF.Max), max, $"{typeof(V).Name} Max of {name}");
                 Same(row.Aggregate(float.PositiveInfinity, MathF.Min), min, $"{typeof(V).Name} Min of {name}");
+                Same(max, RowPass.ReduceApart<V, Scaled, RowMax>(new Scaled(ref First(row), 1f), length, in none), $"{typeof(V).Name} Max of {name}, apart");
+                Same(min, RowPass.ReduceApart<V, Scaled, RowMin>(new Scaled(ref First(row), 1f), length, in none), $"{typeof(V).Name} Min of {name}, apart");
             }
         }
     }
@@ -130,6 +135,13 @@ public sealed class RowPassTests
             Assert.Equal(expected, stored[..length]);
             Assert.Equal(42f, stored[length]);
 
+            float[] storedApart = new float[length + 1];
+            storedApart[length] = 42f;
+            float reducedApart = RowPass.ReduceAndStoreApart<V, Scaled, RowSum>(new Scaled(ref First(row), 3f), length, in none, ref storedApart[0]);
+            Same(RowPass.ReduceApart<V, Scaled, RowSum>(new Scaled(ref First(row), 3f), length, in none), reducedApart, $"{typeof(V).Name} ReduceAndStoreApart's sum over {length}");
+            Assert.Equal(expected, storedApart[..length]);
+            Assert.Equal(42f, storedApart[length]);
+
             float[] written = new float[length + 1];
             written[length] = 42f;
             RowPass.Write<V, Scaled>(new Scaled(ref First(row), 3f), length, in none, prefetch: 0, ref written[0]);
@@ -138,11 +150,69 @@ public sealed class RowPassTests
         }
     }
 
+    /// <summary>A pass whose value at <c>i</c> is <c>row[i] + 1</c>: not the same when it reads its own stored values.</summary>
+    private readonly ref struct PlusOne : IRowPass
+    {
+        private readonly ref float _row;
+
+        public PlusOne(ref float row) => _row = ref row;
+
+        public W At<W>(nint i) where W : struct, ISimdFloat<W> => W.Load(ref _row, i) + W.Create(1f);
+    }
+
+    /// <summary>
+    /// A Max that stores its values over the row it reads (an in-place call: the pass's input is
+    /// the destination) and finds a maximum of zero, whose sign the hardware instruction may get
+    /// wrong, recomputes it from the values it stored, not from the overwritten row (which would
+    /// give 1 here).
+    /// </summary>
+    [Fact]
+    public void AZeroMaximumIsRecomputedFromTheStoredValuesWhenThePassRanInPlace() => Each(new ZeroMaxInPlace());
+
+    private readonly struct ZeroMaxInPlace : IWidthCheck
+    {
+        public void Check<V>(int length) where V : struct, ISimdFloat<V>
+        {
+            if (length == 0)
+            {
+                return;
+            }
+
+            KernelOperands none = default;
+            float[] Row() => Enumerable.Range(0, length).Select(i => i == length / 2 ? -1f : -2f - i).ToArray(); // values + 1: one 0, the rest negative
+            float[] row = Row();
+            Same(0f, RowPass.ReduceAndStore<V, PlusOne, RowMax>(new PlusOne(ref First(row)), length, in none, prefetch: 0, ref First(row)), $"{typeof(V).Name} Max over {length} in place");
+            Assert.Equal(Row().Select(x => x + 1f), row);
+            row = Row();
+            Same(0f, RowPass.ReduceAndStoreApart<V, PlusOne, RowMax>(new PlusOne(ref First(row)), length, in none, ref First(row)), $"{typeof(V).Name} Max over {length} in place, apart");
+            Assert.Equal(Row().Select(x => x + 1f), row);
+        }
+    }
+
     /// <summary>A row kernel that prefetches its input's next row while it sums the row, as generated kernels' second passes do.</summary>
     private readonly struct PrefetchingRowSums : IRowKernel
     {
         public void ExecuteRow<V>(in KernelOperands row, nint length) where V : struct, ISimdFloat<V>
             => row.Destination = RowPass.Reduce<V, Scaled, RowSum>(new Scaled(ref row.Input(0), 1f), length, in row, prefetch: 0b1);
+    }
+
+    /// <summary>A pass that reads its row and fetches the next row of operand slot 0 when it runs apart.</summary>
+    private readonly ref struct PrefetchingRow : IRowPass
+    {
+        private readonly ref float _row;
+
+        public PrefetchingRow(ref float row) => _row = ref row;
+
+        public static int PrefetchedSlots => 0b1;
+
+        public W At<W>(nint i) where W : struct, ISimdFloat<W> => W.Load(ref _row, i);
+    }
+
+    /// <summary>The same sums with the pass's loop in a method of its own, as costly passes run.</summary>
+    private readonly struct PrefetchingRowSumsApart : IRowKernel
+    {
+        public void ExecuteRow<V>(in KernelOperands row, nint length) where V : struct, ISimdFloat<V>
+            => row.Destination = RowPass.ReduceApart<V, PrefetchingRow, RowSum>(new PrefetchingRow(ref row.Input(0)), length, in row);
     }
 
     /// <summary>A row kernel whose output pass prefetches its input's next row, as two-pass kernels' second passes do.</summary>
@@ -159,12 +229,14 @@ public sealed class RowPassTests
         {
             var random = new Random(rows * columns);
             float[] x = Enumerable.Range(0, rows * columns).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-            float[] sums = new float[rows];
+            float[] sums = new float[rows], sumsApart = new float[rows];
             RowRunner.Run(new PrefetchingRowSums(), [rows], columns, rowsMaySplit: false, sums, 1, input0: x, strides0: [columns, 1]);
+            RowRunner.Run(new PrefetchingRowSumsApart(), [rows], columns, rowsMaySplit: false, sumsApart, 1, input0: x, strides0: [columns, 1]);
             for (int r = 0; r < rows; r++)
             {
                 double reference = x.Skip(r * columns).Take(columns).Sum(v => (double)v);
                 Assert.True(Math.Abs(sums[r] - reference) <= 1e-5 * (1 + columns), $"row {r} of [{rows}, {columns}]: {sums[r]} vs {reference}");
+                Assert.True(Math.Abs(sumsApart[r] - reference) <= 1e-5 * (1 + columns), $"row {r} of [{rows}, {columns}], apart: {sumsApart[r]} vs {reference}");
             }
 
             float[] copy = new float[rows * columns];

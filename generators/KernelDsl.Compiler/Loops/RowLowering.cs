@@ -9,8 +9,9 @@ namespace KernelDsl.Compiler.Loops;
 
 /// <summary>
 /// Schedules a row group (or a contraction's epilogue) as passes over each row. Every value is one
-/// of: row-level (varies along the row; computed inside a pass, recomputed by each pass that needs
-/// it, so no row is ever stored between passes), per-row (a reduction's result, or what is computed
+/// of: row-level (varies along the row; computed inside a pass and recomputed by each pass that
+/// needs it, unless it is costly and a pass can keep it in the destination row for the later ones,
+/// <see cref="StoreCostlyValues"/>), per-row (a reduction's result, or what is computed
 /// from such results: one scalar per row), or invariant (constants and scalar parameters).
 /// </summary>
 public static class RowLowering
@@ -139,8 +140,12 @@ public static class RowLowering
         if (!outputIsRowScalar)
         {
             var rowCompanions = group.Companions.Where(c => level[c] == Level.RowLevel).ToEquatableArray();
-            RowPass output = Pass(graph, pending, -1, Op.Input, group.Output, level, leafOf, companions: rowCompanions);
-            passes.Add(ReuseStoredValue(graph, passes, output, pending, level, leafOf, product) ?? output);
+            passes.Add(Pass(graph, pending, -1, Op.Input, group.Output, level, leafOf, companions: rowCompanions));
+            var apart = new HashSet<int>(leaves.Where(l => IsApartFromDestinations(graph, shapes, l)).Select(l => l.Node));
+            StoreCostlyValues(graph, passes, level, leafOf, apart, product);
+            RowPass output = passes[passes.Count - 1];
+            passes.RemoveAt(passes.Count - 1);
+            passes.Add(ReuseStoredValue(graph, passes, output, pending, level, leafOf, apart, product) ?? output);
             pending = new List<LoopStatement>();
         }
 
@@ -188,17 +193,73 @@ public static class RowLowering
     }
 
     /// <summary>
+    /// When a reduction pass reduces a costly value (a vector-math function of the inputs, such as
+    /// <c>Tanh(x) * c</c> in a softmax of capped logits) that later passes need, and those passes need
+    /// no input along the row besides it, the pass also stores the value in the destination and the
+    /// later passes reload it: one evaluation of the functions per element instead of one per pass.
+    /// Repeated from the first pass on, so a chain of such values (the capped logits, then their
+    /// exponentials) is each computed once. Cheap values are left to be recomputed: a store and a
+    /// reload cost about what an addition or two saves. Reading no input after the store keeps
+    /// in-place calls correct, as in <see cref="ReuseStoredValue"/>, which then handles the last pass.
+    /// </summary>
+    private static void StoreCostlyValues(KernelGraph graph, List<RowPass> passes, Dictionary<int, Level> level, Dictionary<int, RowLeaf> leafOf, HashSet<int> apart, int product)
+    {
+        if (product >= 0)
+        {
+            return;
+        }
+
+        RowPass output = passes[passes.Count - 1];
+        bool destinationSharesNoInput = graph.Results.Count > 1 && graph.Results.Contains(output.Value);
+        for (int s = 0; s < passes.Count - 1; s++)
+        {
+            RowPass pass = passes[s];
+            int value = pass.Value;
+            if (pass.Reduction < 0 || pass.AlsoStores || leafOf.ContainsKey(value)
+                || !pass.Body.Any(st => st.Value != pass.Reloaded && !leafOf.ContainsKey(st.Value) && OpInfo.IsVectorMathFunction(st.Node.Op)))
+            {
+                continue;
+            }
+
+            var later = new List<RowPass>();
+            for (int t = s + 1; t < passes.Count; t++)
+            {
+                RowPass q = passes[t];
+                RowPass reloading = Pass(graph, q.Before.ToList(), q.Reduction, q.ReductionOp, q.Value, level, leafOf, reloaded: value, companions: q.Companions);
+                later.Add(reloading.Body.Any(st => st.Value == value) ? reloading : q);
+            }
+
+            // Worth it when a later pass needs the value; safe when no later pass reads an input
+            // (along the row, or one per row) that the destination may share memory with.
+            bool needed = later.Any(q => q.Reloaded == value);
+            bool readsNoInput = later.All(q => (destinationSharesNoInput || q.Inputs.All(apart.Contains)) && q.Before.All(st => !leafOf.ContainsKey(st.Value) || apart.Contains(st.Value)));
+            bool reloadsNothingElse = later.All(q => q.Reloaded < 0 || q.Reloaded == value); // the store overwrites an earlier pass's
+            if (!needed || !readsNoInput || !reloadsNothingElse)
+            {
+                continue;
+            }
+
+            passes[s] = pass with { AlsoStores = true };
+            for (int t = s + 1; t < passes.Count; t++)
+            {
+                passes[t] = later[t - s - 1];
+            }
+        }
+    }
+
+    /// <summary>
     /// When the output pass recomputes the value the last reduction pass reduced (a softmax's exp),
-    /// and reads nothing else along the row, the reduction pass also stores that value in the
-    /// destination and the output pass reloads it: one evaluation of the expression per element
-    /// instead of two. (Reading no input in the output pass keeps in-place calls correct: the
-    /// destination may be an input, and a scratch value may be written over a buffer it reads,
-    /// <c>ScratchReuse</c>. A tuple's results may share no input's memory, so a group writing one
-    /// may read inputs there too.) Returns the new output pass, after replacing the reduction pass in
+    /// and reads no other input along the row that may share the destination's memory, the
+    /// reduction pass also stores that value in the destination and the output pass reloads it: one
+    /// evaluation of the expression per element instead of two. (Reading no such input in the output
+    /// pass keeps in-place calls correct: the destination may be an input, and a scratch value may be
+    /// written over a buffer it reads, <c>ScratchReuse</c>; <see cref="IsApartFromDestinations"/> tells
+    /// the inputs that cannot be. A tuple's results may share no input's memory, so a group writing
+    /// one may read inputs there too.) Returns the new output pass, after replacing the reduction pass in
     /// <paramref name="passes"/>; null when the rule does not apply.
     /// </summary>
     private static RowPass? ReuseStoredValue(KernelGraph graph, List<RowPass> passes, RowPass output, List<LoopStatement> pending,
-        Dictionary<int, Level> level, Dictionary<int, RowLeaf> leafOf, int product)
+        Dictionary<int, Level> level, Dictionary<int, RowLeaf> leafOf, HashSet<int> apart, int product)
     {
         if (passes.Count == 0 || product >= 0)
         {
@@ -213,7 +274,7 @@ public static class RowLowering
 
         RowPass reloading = Pass(graph, pending, -1, Op.Input, output.Value, level, leafOf, reloaded: last.Value, companions: output.Companions);
         bool destinationSharesNoInput = graph.Results.Count > 1 && graph.Results.Contains(output.Value);
-        if (reloading.Inputs.Count > 0 && !destinationSharesNoInput)
+        if (!reloading.Inputs.All(apart.Contains) && !destinationSharesNoInput)
         {
             return null;
         }
@@ -221,6 +282,17 @@ public static class RowLowering
         passes[passes.Count - 1] = last with { AlsoStores = true };
         return reloading;
     }
+
+    /// <summary>
+    /// Whether a leaf can share no memory with any destination the kernel writes, so a pass may
+    /// read it after an earlier pass stored into the destination: a kernel parameter of another rank
+    /// than every result (a layer norm's gamma and beta), which the entry point accepts over a
+    /// destination only as the same elements in the same layout, so of the same rank. Scratch
+    /// buffers are not: a group may write over one it reads (<c>ScratchReuse</c>).
+    /// </summary>
+    private static bool IsApartFromDestinations(KernelGraph graph, Shape?[] shapes, RowLeaf leaf)
+        => leaf.Kind == RowLeafKind.Parameter && graph.Parameters[leaf.Source].Shape is Shape declared
+            && graph.Results.All(r => shapes[r] is Shape result && result.Rank != declared.Rank);
 
     /// <param name="companions">For the output pass of a group that writes several results: the others, stored beside <paramref name="value"/>.</param>
     private static RowPass Pass(KernelGraph graph, List<LoopStatement> before, int reduction, Op op, int value, Dictionary<int, Level> level, Dictionary<int, RowLeaf> leafOf,

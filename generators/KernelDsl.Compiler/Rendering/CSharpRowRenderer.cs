@@ -86,17 +86,23 @@ public static class CSharpRowRenderer
 
     /// <summary>
     /// Whether a reduction pass's expression is costly enough to loop over with one accumulator:
-    /// two vector-math functions in it, or one while the row's reduction passes compute three or
-    /// more in all. Four accumulators inline the expression five times (the unrolled loop and the
-    /// loop after it), and a softmax whose passes computed a logarithm and a tanh per element ran
-    /// out of the JIT's inlining budget that way: its vector operations became calls, 8-35x
-    /// slower (docs/performance.md). A softmax's one exponential keeps four.
+    /// any vector-math function but a lone exponential, or an exponential while another reduction
+    /// pass of the row computes a function too. Four accumulators inline the expression five times
+    /// (the unrolled loop and the loop after it), and the row method's JIT inlining budget is shared
+    /// by every pass: a softmax whose passes computed a logarithm and a tanh per element, a softmax of
+    /// tanh-capped logits (a tanh in one pass, an exponential in the next) and a layer norm of a GELU
+    /// ran out of it that way, their vector operations became calls, 1.1-35x slower
+    /// (docs/performance.md). With a function in the loop its one accumulator's latency is hidden by
+    /// the function's own work. A softmax's one exponential keeps four.
     /// </summary>
     private static bool IsCostly(RowProgram program, RowPass pass)
     {
-        static int Functions(RowPass p) => p.Body.Count(s => OpInfo.IsVectorMathFunction(s.Node.Op));
-        int own = Functions(pass);
-        return own >= 2 || own >= 1 && program.Passes.Where(p => p.Reduction >= 0).Sum(Functions) >= 3;
+        // Loaded values (inputs, scratch buffers, what an earlier pass stored) compute nothing here.
+        Op[] Functions(RowPass p) => p.Body.Where(s => s.Value != p.Reloaded && !program.Leaves.Any(l => l.Node == s.Value) && OpInfo.IsVectorMathFunction(s.Node.Op))
+            .Select(s => s.Node.Op).ToArray();
+        Op[] own = Functions(pass);
+        return own.Length >= 2
+            || own.Length == 1 && (own[0] != Op.Exp || program.Passes.Where(p => p.Reduction >= 0).Sum(p => Functions(p).Length) >= 2);
     }
 
     private static void RenderPass(CodeWriter w, RowProgram program, int index)
@@ -129,26 +135,43 @@ public static class CSharpRowRenderer
             Op.ReduceMin => "RowMin",
             _ => "RowSum",
         };
-        string stored = pass.AlsoStores ? " Each value is also stored in the destination, for the last pass to reuse." : "";
+        string stored = pass.AlsoStores ? $" Each value is also stored in the destination, for {Reloading(program, index)} to reuse." : "";
         w.Line($"// {position}, reduced along the row{what}.{stored}");
         if (mask != 0)
         {
             w.Line(PrefetchComment);
         }
 
-        string unrolled = "";
+        string typeArguments = $"<V, {PassName(index)}, {Runtime}::{combiner}>";
+        string call;
         if (IsCostly(program, pass))
         {
-            w.Line("// Its expression is costly: one accumulator, so the loop inlines it once rather than five times (the JIT's inlining budget of the row method is shared by every pass).");
-            unrolled = ", unrolled: false";
+            // The prefetched slots are the pass struct's (PrefetchedSlots), a constant where its method is compiled.
+            w.Line("// Its expression is costly: its loop runs in a method of its own with one accumulator, rather than inlined here five times (the JIT limits what one method inlines).");
+            call = pass.AlsoStores
+                ? $"{Runtime}::RowPass.ReduceAndStoreApart{typeArguments}({create}, length, in row, ref destination)"
+                : $"{Runtime}::RowPass.ReduceApart{typeArguments}({create}, length, in row)";
+        }
+        else
+        {
+            call = pass.AlsoStores
+                ? $"{Runtime}::RowPass.ReduceAndStore{typeArguments}({create}, length, in row, {prefetch}, ref destination)"
+                : $"{Runtime}::RowPass.Reduce{typeArguments}({create}, length, in row, {prefetch})";
         }
 
-        string call = pass.AlsoStores
-            ? $"{Runtime}::RowPass.ReduceAndStore<V, {PassName(index)}, {Runtime}::{combiner}>({create}, length, in row, {prefetch}, ref destination{unrolled})"
-            : $"{Runtime}::RowPass.Reduce<V, {PassName(index)}, {Runtime}::{combiner}>({create}, length, in row, {prefetch}{unrolled})";
         string result = pass.ReductionOp == Op.Mean ? $"{call} / length" : call;
         w.Line($"{Scalar} {ValueName(pass.Reduction)} = {Scalar}.Create({result});");
         StorePerRowCompanion(w, program, pass.Reduction);
+    }
+
+    /// <summary>The passes after <paramref name="index"/> that reload its stored value, in words ("the last pass", "passes 2 and 3").</summary>
+    private static string Reloading(RowProgram program, int index)
+    {
+        int value = program.Passes[index].Value;
+        int[] numbers = Enumerable.Range(index + 1, program.Passes.Count - index - 1).Where(p => program.Passes[p].Reloaded == value).Select(p => p + 1).ToArray();
+        return numbers.Length == 1 && numbers[0] == program.Passes.Count ? "the last pass"
+            : numbers.Length == 1 ? "pass " + numbers[0].ToString(CultureInfo.InvariantCulture)
+            : "passes " + string.Join(", ", numbers.Take(numbers.Length - 1).Select(n => n.ToString(CultureInfo.InvariantCulture))) + " and " + numbers[numbers.Length - 1].ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>Stores a companion of one value per row (<see cref="RowProgram.CompanionsPerRow"/>) right after it is computed.</summary>
@@ -245,6 +268,14 @@ public static class CSharpRowRenderer
                 w.Line();
             }
 
+            int mask = PrefetchMask(program, index);
+            if (pass.Reduction >= 0 && IsCostly(program, pass) && mask != 0)
+            {
+                w.Line("/// <summary>The operand slots whose next row this pass fetches, in its loop's own method.</summary>");
+                w.Line($"public static int PrefetchedSlots => 0b{System.Convert.ToString(mask, 2)};");
+                w.Line();
+            }
+
             RenderAt(w, program, index);
         }
     }
@@ -291,7 +322,8 @@ public static class CSharpRowRenderer
                 RowLeaf? leaf = program.Leaves.FirstOrDefault(l => l.Node == s.Value);
                 if (s.Value == pass.Reloaded)
                 {
-                    w.Line($"W {ValueName(s.Value)} = W.Load(ref destination, i); // stored by pass {index}: {s.Expression ?? "the value it reduced"}");
+                    int storing = program.Passes.Take(index).ToList().FindLastIndex(p => p.AlsoStores && p.Value == pass.Reloaded);
+                    w.Line($"W {ValueName(s.Value)} = W.Load(ref destination, i); // stored by pass {storing + 1}: {s.Expression ?? "the value it reduced"}");
                     continue;
                 }
 

@@ -23,6 +23,13 @@ public interface IRowPass
     /// other values could be computed from destination lanes it has already rewritten.
     /// </summary>
     static virtual bool StoresOtherResults => false;
+
+    /// <summary>
+    /// For a pass run in a method of its own (<see cref="RowPass.ReduceApart"/>): the operand slots
+    /// whose next row it fetches, as <see cref="RowPass"/>'s bit mask. A constant of the pass's type
+    /// rather than an argument, so the method is compiled with only those slots' prefetches.
+    /// </summary>
+    static virtual int PrefetchedSlots => 0;
 }
 
 /// <summary>
@@ -117,30 +124,49 @@ public readonly struct RowMin : IRowCombiner
 [EditorBrowsable(EditorBrowsableState.Advanced)]
 public static class RowPass
 {
-    /// <summary>
-    /// Combines the pass's values over the row. With <paramref name="unrolled"/> false (a constant
-    /// at the call), one accumulator instead of four: the pass's expression is inlined once instead
-    /// of five times, for an expression costly enough (several transcendentals) that the loop's
-    /// latency does not matter and five copies of it would exhaust the JIT's inlining budget of the
-    /// row method (docs/performance.md).
-    /// </summary>
+    /// <summary>Combines the pass's values over the row, with four accumulators.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Reduce<V, P, C>(P pass, nint length, in KernelOperands row, int prefetch, bool unrolled = true)
+    public static float Reduce<V, P, C>(P pass, nint length, in KernelOperands row, int prefetch)
         where V : struct, ISimdFloat<V>
         where P : struct, IRowPass, allows ref struct
         where C : struct, IRowCombiner
-        => Run<V, P, C>(pass, length, in row, prefetch, ref Unsafe.NullRef<float>(), store: false, unrolled);
+        => Run<V, P, C>(pass, length, in row, prefetch, ref Unsafe.NullRef<float>(), store: false, unrolled: true);
 
     /// <summary>
     /// Combines the pass's values over the row and stores each in <paramref name="destination"/>,
     /// where a later pass reloads it instead of computing it again.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float ReduceAndStore<V, P, C>(P pass, nint length, in KernelOperands row, int prefetch, ref float destination, bool unrolled = true)
+    public static float ReduceAndStore<V, P, C>(P pass, nint length, in KernelOperands row, int prefetch, ref float destination)
         where V : struct, ISimdFloat<V>
         where P : struct, IRowPass, allows ref struct
         where C : struct, IRowCombiner
-        => Run<V, P, C>(pass, length, in row, prefetch, ref destination, store: true, unrolled);
+        => Run<V, P, C>(pass, length, in row, prefetch, ref destination, store: true, unrolled: true);
+
+    /// <summary>
+    /// <see cref="Reduce"/> for a costly pass (a transcendental besides a lone exponential): one
+    /// accumulator, in a method of its own rather than inlined into the row method, prefetching
+    /// <see cref="IRowPass.PrefetchedSlots"/>. The JIT limits what it inlines into one method: four
+    /// accumulators inline the expression five times, and a softmax computing a logarithm and a tanh
+    /// per element, one of tanh-capped logits and a layer norm of a GELU ran past that limit with
+    /// their passes inlined together (their vector operations became calls, 1.5-35x slower,
+    /// docs/performance.md). With a function in the loop, its one accumulator's latency is hidden
+    /// by the function's own work, and the call costs little beside a row of them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static float ReduceApart<V, P, C>(P pass, nint length, in KernelOperands row)
+        where V : struct, ISimdFloat<V>
+        where P : struct, IRowPass, allows ref struct
+        where C : struct, IRowCombiner
+        => Run<V, P, C>(pass, length, in row, P.PrefetchedSlots, ref Unsafe.NullRef<float>(), store: false, unrolled: false);
+
+    /// <summary><see cref="ReduceAndStore"/> for a costly pass, as <see cref="ReduceApart"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static float ReduceAndStoreApart<V, P, C>(P pass, nint length, in KernelOperands row, ref float destination)
+        where V : struct, ISimdFloat<V>
+        where P : struct, IRowPass, allows ref struct
+        where C : struct, IRowCombiner
+        => Run<V, P, C>(pass, length, in row, P.PrefetchedSlots, ref destination, store: true, unrolled: false);
 
     /// <summary>Stores the pass's value at every element of the row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -276,10 +302,12 @@ public static class RowPass
         if (C.IsNative && result == 0f)
         {
             // The hardware instruction may have kept the wrong zero: recompute this rare case exactly.
+            // A pass that stored its values reads them back: the inputs it computed them from may
+            // share the destination's memory (an in-place call) and be overwritten by now.
             result = C.Identity;
             for (i = 0; i < length; i++)
             {
-                result = C.Combine(result, pass.At<SimdScalar>(i).Value);
+                result = C.Combine(result, store ? Unsafe.Add(ref destination, i) : pass.At<SimdScalar>(i).Value);
             }
         }
 
