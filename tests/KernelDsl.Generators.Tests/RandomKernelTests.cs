@@ -104,6 +104,19 @@ public sealed class RandomKernelTests
     public void ValuesTheSameForEveryRow(string body)
         => AssertOneKernelAgrees("Tensor<float>", "=> " + body + ";", body);
 
+    /// <summary>
+    /// Costly values several passes over a row need, kept in the destination row by the first
+    /// (capped logits under a softmax and a log-softmax, an activation under a layer norm with
+    /// gamma and beta read after the store), and near misses computed again in each pass (an input
+    /// of the rows' shape read after them, a cheap value).
+    /// </summary>
+    [Theory]
+    [InlineData("Softmax(Tanh(x * 0.3f) * 3f) + LogSoftmax(Sin(y) * 2f)")]
+    [InlineData("LayerNorm(Sigmoid(x) * Erf(y), g, v, 0.01f) + RmsNorm(Exp(Tanh(y)), g, 0.01f)")]
+    [InlineData("Softmax(Log(1f + x * x)) * y + LayerNorm(x * 2f, g, v, 0.01f)")]
+    public void CostlyValuesStoredForLaterPasses(string body)
+        => AssertOneKernelAgrees("Tensor<float>", "=> " + body + ";", body);
+
     /// <summary>A value returned more than once (was KD0005): each destination gets it.</summary>
     [Theory]
     [InlineData(3, "var m = Mean(x, axis: -1, keepDims: true); return (m, x - m, m);")]
