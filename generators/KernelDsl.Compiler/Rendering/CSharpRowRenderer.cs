@@ -85,15 +85,16 @@ public static class CSharpRowRenderer
     }
 
     /// <summary>
-    /// Whether a reduction pass's expression is costly enough to loop over with one accumulator:
-    /// any vector-math function but a lone exponential, or an exponential while another reduction
-    /// pass of the row computes a function too. Four accumulators inline the expression five times
-    /// (the unrolled loop and the loop after it), and the row method's JIT inlining budget is shared
-    /// by every pass: a softmax whose passes computed a logarithm and a tanh per element, a softmax of
-    /// tanh-capped logits (a tanh in one pass, an exponential in the next) and a layer norm of a GELU
-    /// ran out of it that way, their vector operations became calls, 1.1-35x slower
-    /// (docs/performance.md). With a function in the loop its one accumulator's latency is hidden by
-    /// the function's own work. A softmax's one exponential keeps four.
+    /// Whether a reduction pass's expression is costly enough to run apart (<c>RowPass.ReduceApart</c>:
+    /// one accumulator, in a method of its own): any vector-math function but a lone exponential, or
+    /// an exponential while another reduction pass of the row computes a function too. Four
+    /// accumulators inline the expression five times (the unrolled loop and the loop after it), and
+    /// the JIT limits what it inlines into one method, which the row method's passes share: a softmax
+    /// whose passes computed a logarithm and a tanh per element, a softmax of tanh-capped logits (a
+    /// tanh in one pass, an exponential in the next) and a layer norm of a GELU ran past it that way,
+    /// their vector operations became calls, 2-35x slower (docs/performance.md). With a function in
+    /// the loop its one accumulator's latency is hidden by the function's own work. A softmax's one
+    /// exponential keeps four, inlined.
     /// </summary>
     private static bool IsCostly(RowProgram program, RowPass pass)
     {

@@ -149,7 +149,7 @@ public static class RowPass
     /// <see cref="IRowPass.PrefetchedSlots"/>. The JIT limits what it inlines into one method: four
     /// accumulators inline the expression five times, and a softmax computing a logarithm and a tanh
     /// per element, one of tanh-capped logits and a layer norm of a GELU ran past that limit with
-    /// their passes inlined together (their vector operations became calls, 1.5-35x slower,
+    /// their passes inlined together (their vector operations became calls, 2-35x slower,
     /// docs/performance.md). With a function in the loop, its one accumulator's latency is hidden
     /// by the function's own work, and the call costs little beside a row of them.
     /// </summary>
