@@ -250,6 +250,11 @@ public static partial class NdTestKernels
     [Kernel]
     public static Tensor<float> SoftmaxOfMixed([Shape("B", "N")] Tensor<float> x, [Shape("B", "N")] Tensor<float> y) => Softmax(Log(1f + x * x) + Tanh(y));
 
+    /// <summary>Attention with soft-capped scores (Gemma 2): the softmax runs on the scores' scratch buffer, its max pass storing the capped scores over them.</summary>
+    [Kernel]
+    public static Tensor<float> CappedAttention([Shape("H", "T", "D")] Tensor<float> q, [Shape("H", "T", "D")] Tensor<float> k, [Shape("H", "T", "D")] Tensor<float> v, float scale)
+        => MatMul(Softmax(Tanh(MatMul(q, Transpose(k)) * scale) * 5f), v);
+
     /// <summary>Soft-capped logits (a tanh) under a softmax: the max pass stores the capped values, the exp pass reloads them and stores its own, the output reloads those.</summary>
     [Kernel]
     public static Tensor<float> CappedSoftmax([Shape("B", "N")] Tensor<float> x, float cap) => Softmax(Tanh(x / cap) * cap);
