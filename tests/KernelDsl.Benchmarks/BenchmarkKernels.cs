@@ -43,6 +43,14 @@ public static partial class LayerKernels
     [Kernel]
     public static Tensor<float> CappedSoftmax([Shape("B", "N")] Tensor<float> x, float cap) => Softmax(Tanh(x / cap) * cap);
 
+    /// <summary>An RMS norm of an activation: its one pass reduces the GELU's square and keeps the GELU itself for the output pass.</summary>
+    [Kernel]
+    public static Tensor<float> RmsNormOfGelu([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> gamma) => RmsNorm(Gelu(x), gamma);
+
+    /// <summary>A softmax times a gate of its own shape: the sum pass stores the exp, which the output pass reloads beside the gate.</summary>
+    [Kernel]
+    public static Tensor<float> GatedSoftmax([Shape("B", "N")] Tensor<float> x, [Shape("B", "N")] Tensor<float> gate) => Softmax(x) * gate;
+
     /// <summary>A layer norm of an activation: the GELU is computed once per element, stored by the mean pass for the variance and output passes.</summary>
     [Kernel]
     public static Tensor<float> NormOfGelu([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> gamma, [Shape("N")] Tensor<float> beta)

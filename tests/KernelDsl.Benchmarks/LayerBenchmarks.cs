@@ -776,6 +776,14 @@ public class CostlyPassBenchmarks
     public void SoftmaxOfMixed() => LayerKernels.SoftmaxOfMixed(
         new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new ReadOnlyTensorSpan<float>(_y, [Rows, Columns]), new TensorSpan<float>(_destination, [Rows, Columns]));
 
+    [Benchmark(Description = "RmsNorm(Gelu(x), gamma)")]
+    public void RmsNormOfGelu() => LayerKernels.RmsNormOfGelu(
+        new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new ReadOnlyTensorSpan<float>(_gamma, [Columns]), new TensorSpan<float>(_destination, [Rows, Columns]));
+
+    [Benchmark(Description = "Softmax(x) * y, a gate of the rows' shape")]
+    public void GatedSoftmax() => LayerKernels.GatedSoftmax(
+        new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), new ReadOnlyTensorSpan<float>(_y, [Rows, Columns]), new TensorSpan<float>(_destination, [Rows, Columns]));
+
     [Benchmark(Description = "Softmax(Tanh(x / 30) * 30), soft-capped logits")]
     public void CappedSoftmax() => LayerKernels.CappedSoftmax(new ReadOnlyTensorSpan<float>(_x, [Rows, Columns]), 30f, new TensorSpan<float>(_destination, [Rows, Columns]));
 

@@ -117,11 +117,12 @@ public sealed class NdPipelineTests
 
     /// <summary>
     /// A reduction pass whose value computes a vector-math function stores it when later passes
-    /// need it and read no input the destination may be (a parameter of another rank, such as
-    /// gamma, they may read): a softmax of capped logits stores the tanh in its max pass and the exp
-    /// in its sum pass; a layer norm of a GELU stores the activation once for both later passes. A
-    /// cheap value, and a costly one whose later passes read an input of the rows' shape, are
-    /// computed again instead.
+    /// need it and read no scratch buffer besides (kernel parameters they may read): a softmax of
+    /// capped logits stores the tanh in its max pass and the exp in its sum pass; a layer norm of a
+    /// GELU stores the activation once for both later passes, which read gamma and beta. A parameter
+    /// of the rows' shape read after the store (which an in-place call could pass as the
+    /// destination) is listed for the entry point. A cheap value, and a costly one whose later
+    /// passes read a scratch buffer, are computed again instead.
     /// </summary>
     [Fact]
     public void CostlyValuesLaterPassesNeedAreStoredOnce()
@@ -134,7 +135,9 @@ public sealed class NdPipelineTests
             Assert.True(shapes.Succeeded, string.Join("; ", shapes.Errors.Select(e => e.Message)));
             (NdPlan? plan, var errors) = NdPlanner.Plan(graph, shapes.Shapes);
             Assert.Empty(errors);
-            return RowLowering.Lower(graph, shapes.Shapes, Assert.Single(plan!.Groups), plan.Materialized.ToList(), "Rows");
+            RowProgram program = RowLowering.Lower(graph, shapes.Shapes, Assert.Single(plan!.Groups), plan.Materialized.ToList(), "Rows");
+            AssertEachReloadReadsTheLastStore(program);
+            return program;
         }
 
         KernelParameter[] rows = [Tensor("x", "B", "N")], normed = [Tensor("x", "B", "N"), Tensor("g", "N"), Tensor("b", "N")];
@@ -145,6 +148,14 @@ public sealed class NdPipelineTests
         Assert.Equal(new[] { -1, capped.Passes[0].Value, capped.Passes[1].Value }, capped.Passes.Select(p => p.Reloaded).ToArray());
         Assert.All(capped.Passes.Skip(1), p => Assert.Empty(p.Inputs));
 
+        // Two softmaxes over the same rows: the first's capped values are stored for its exp pass, and
+        // its exp for the output pass, so the second's stores nothing that would overwrite them.
+        RowProgram both = Rows([Tensor("x", "B", "N"), Tensor("y", "B", "N")], (b, a) => b.Apply(Op.Add,
+            Composites.LayerComposites.Softmax(a, Capped(b), -1),
+            Composites.LayerComposites.LogSoftmax(a, b.Apply(Op.Mul, b.Apply(Op.Sin, b.Parameter(1)), b.Constant(2f)), -1)));
+        Assert.Equal(new[] { true, true, false, false, false }, both.Passes.Select(p => p.AlsoStores).ToArray());
+        Assert.Equal(new[] { 1 }, both.ParametersReadAfterStore.ToArray()); // y, read after x's capped values are stored
+
         RowProgram logCapped = Rows(rows, (b, a) => Composites.LayerComposites.LogSoftmax(a, Capped(b), -1));
         Assert.Equal(new[] { true, false, false }, logCapped.Passes.Select(p => p.AlsoStores).ToArray());
         Assert.Equal(new[] { -1, logCapped.Passes[0].Value, logCapped.Passes[0].Value }, logCapped.Passes.Select(p => p.Reloaded).ToArray());
@@ -153,17 +164,58 @@ public sealed class NdPipelineTests
         Assert.Equal(new[] { true, false, false }, gelu.Passes.Select(p => p.AlsoStores).ToArray());
         Assert.Equal(new[] { -1, gelu.Passes[0].Value, gelu.Passes[0].Value }, gelu.Passes.Select(p => p.Reloaded).ToArray());
         Assert.Equal(2, gelu.Passes[2].Inputs.Count); // gamma and beta, which cannot be the destination
+        Assert.Empty(gelu.ParametersReadAfterStore);
 
-        // Cheap: recomputed. Needed beside an input of the rows' shape (the destination may be it): recomputed.
-        RowProgram cheap = Rows(normed, (b, a) => Composites.LayerComposites.LayerNorm(a, b.Apply(Op.Mul, b.Parameter(0), b.Constant(2f)), b.Parameter(1), b.Parameter(2), 1e-5f));
-        Assert.All(cheap.Passes, p => Assert.False(p.AlsoStores));
+        // An RMS norm reduces the square of its operand: the pass keeps the operand itself.
+        RowProgram rms = Rows(normed, (b, a) => Composites.LayerComposites.RmsNorm(a, b.Apply(Op.Tanh, b.Parameter(0)), b.Parameter(1), 1e-6f));
+        Assert.False(rms.Passes[0].AlsoStores);
+        Assert.Equal(Op.Tanh, rms.Passes[0].Body.Single(st => st.Value == rms.Passes[0].KeptValue).Node.Op);
+        Assert.Equal(rms.Passes[0].KeptValue, rms.Passes[1].Reloaded);
+
         RowProgram gated = Rows([Tensor("x", "B", "N"), Tensor("gate", "B", "N")], (b, a) =>
         {
             int t = b.Apply(Op.Tanh, b.Parameter(0));
             return b.Apply(Op.Mul, b.Apply(Op.Div, t, b.Reduce(Op.ReduceMax, t, true, -1)), b.Parameter(1));
         });
-        Assert.All(gated.Passes, p => Assert.False(p.AlsoStores));
-        Assert.All(gated.Passes, p => Assert.Equal(-1, p.Reloaded));
+        Assert.Equal(new[] { true, false }, gated.Passes.Select(p => p.AlsoStores).ToArray());
+        Assert.Equal(new[] { 1 }, gated.ParametersReadAfterStore.ToArray()); // gate, which could be the destination
+
+        // Cheap: recomputed. Needed beside a scratch buffer (Log(v), computed once for every row): recomputed.
+        RowProgram cheap = Rows(normed, (b, a) => Composites.LayerComposites.LayerNorm(a, b.Apply(Op.Mul, b.Parameter(0), b.Constant(2f)), b.Parameter(1), b.Parameter(2), 1e-5f));
+        Assert.All(cheap.Passes, p => Assert.False(p.AlsoStores));
+        var sb = new GraphBuilder(EquatableArray.Create(Tensor("x", "B", "N"), Tensor("v", "N")));
+        int logV = sb.Apply(Op.Log, sb.Parameter(1));
+        KernelGraph scaled = sb.Build(sb.Apply(Op.Mul, Composites.LayerComposites.Softmax(new GraphAlgebra(sb), sb.Apply(Op.Mul, sb.Apply(Op.Tanh, sb.Parameter(0)), logV), -1), logV));
+        Shape?[] scaledShapes = ShapeInference.Infer(scaled).Shapes;
+        NdPlan scaledPlan = NdPlanner.Plan(scaled, scaledShapes).Plan!;
+        Assert.Equal(new[] { logV }, scaledPlan.Temporaries.ToArray());
+        RowProgram readsScratch = RowLowering.Lower(scaled, scaledShapes, scaledPlan.Groups[^1], scaledPlan.Materialized.ToList(), "Rows");
+        Assert.All(readsScratch.Passes, p => Assert.False(p.AlsoStores));
+        Assert.All(readsScratch.Passes, p => Assert.Equal(-1, p.Reloaded));
+    }
+
+    /// <summary>Every value a pass reloads is the one the last storing pass before it stored, and every store is reloaded.</summary>
+    private static void AssertEachReloadReadsTheLastStore(RowProgram program)
+    {
+        int stored = -1;
+        var reloaded = new System.Collections.Generic.HashSet<int>();
+        foreach (RowPass pass in program.Passes)
+        {
+            if (pass.Reloaded >= 0)
+            {
+                Assert.Equal(stored, pass.Reloaded);
+                reloaded.Add(pass.Reloaded);
+            }
+
+            int stores = pass.AlsoStores ? pass.Value : pass.KeptValue;
+            if (stores >= 0)
+            {
+                Assert.True(stored < 0 || reloaded.Contains(stored), $"%{stored} is stored but never reloaded");
+                stored = stores;
+            }
+        }
+
+        Assert.True(stored < 0 || reloaded.Contains(stored), $"%{stored} is stored but never reloaded");
     }
 
     [Fact]

@@ -178,8 +178,9 @@ public sealed class NdEntryPointTests
     /// Kernels whose first pass stores a costly value in the destination for the later passes
     /// (capped logits, a GELU) give the same results in place, where that store overwrites the
     /// input as it goes: a log-softmax over rows whose capped maximum is exactly 0 (the case its
-    /// Max recomputes) among them; and one whose output pass reads an input of the rows' shape
-    /// stores nothing, so it may run in place on that input too.
+    /// Max recomputes) among them. Kernels whose later passes read an input of the rows' shape after
+    /// a store (a gate) give the same results in place on that input (computed in scratch memory,
+    /// then copied in) and on the other.
     /// </summary>
     [Fact]
     public void KernelsStoringACostlyValueForLaterPassesRunInPlace()
@@ -208,8 +209,11 @@ public sealed class NdEntryPointTests
             InPlace(x => NdTestKernels.CappedSoftmaxFused(x, 3f), (x, d) => NdTestKernels.CappedSoftmax(x, 3f, d), "CappedSoftmax");
             InPlace(x => NdTestKernels.CappedLogSoftmaxFused(x, 3f), (x, d) => NdTestKernels.CappedLogSoftmax(x, 3f, d), "CappedLogSoftmax");
             InPlace(x => NdTestKernels.NormOfGeluFused(x, gamma, beta), (x, d) => NdTestKernels.NormOfGelu(x, gamma, beta, d), "NormOfGelu");
-            Tensor<float> x = Tensor.Create((float[])values.Clone(), [rows, columns]);
-            InPlace(gate => NdTestKernels.GatedNormOfTanhFused(x, gamma, gate), (gate, d) => NdTestKernels.GatedNormOfTanh(x, gamma, gate, d), "GatedNormOfTanh");
+            Tensor<float> x = Tensor.Create((float[])values.Clone(), [rows, columns]), other = Filled(rows, columns);
+            InPlace(gate => NdTestKernels.GatedNormOfTanhFused(x, gamma, gate), (gate, d) => NdTestKernels.GatedNormOfTanh(x, gamma, gate, d), "GatedNormOfTanh on its gate");
+            InPlace(input => NdTestKernels.GatedNormOfTanhFused(input, gamma, other), (input, d) => NdTestKernels.GatedNormOfTanh(input, gamma, other, d), "GatedNormOfTanh on its input");
+            InPlace(gate => NdTestKernels.GatedSoftmaxFused(x, gate), (gate, d) => NdTestKernels.GatedSoftmax(x, gate, d), "GatedSoftmax on its gate");
+            InPlace(input => NdTestKernels.GatedSoftmaxFused(input, other), (input, d) => NdTestKernels.GatedSoftmax(input, other, d), "GatedSoftmax on its input");
         }
     }
 

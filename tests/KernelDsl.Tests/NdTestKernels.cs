@@ -250,6 +250,10 @@ public static partial class NdTestKernels
     [Kernel]
     public static Tensor<float> SoftmaxOfMixed([Shape("B", "N")] Tensor<float> x, [Shape("B", "N")] Tensor<float> y) => Softmax(Log(1f + x * x) + Tanh(y));
 
+    /// <summary>A softmax times a gate of its own shape: the sum pass stores the exp for the output pass, which reads the gate (an in-place call on the gate goes through scratch memory).</summary>
+    [Kernel]
+    public static Tensor<float> GatedSoftmax([Shape("B", "N")] Tensor<float> x, [Shape("B", "N")] Tensor<float> gate) => Softmax(x) * gate;
+
     /// <summary>Attention with soft-capped scores (Gemma 2): the softmax runs on the scores' scratch buffer, its max pass storing the capped scores over them.</summary>
     [Kernel]
     public static Tensor<float> CappedAttention([Shape("H", "T", "D")] Tensor<float> q, [Shape("H", "T", "D")] Tensor<float> k, [Shape("H", "T", "D")] Tensor<float> v, float scale)
@@ -268,7 +272,7 @@ public static partial class NdTestKernels
     public static Tensor<float> NormOfGelu([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> gamma, [Shape("N")] Tensor<float> beta)
         => LayerNorm(Gelu(x), gamma, beta);
 
-    /// <summary>A costly value the output pass needs beside an input of the rows' shape (which may be the destination): computed again in each pass, nothing stored.</summary>
+    /// <summary>A costly value under an RMS norm, whose pass reduces its square: the pass keeps the tanh itself for the output pass, which reads a gate of the rows' shape besides (an in-place call on the gate goes through scratch memory).</summary>
     [Kernel]
     public static Tensor<float> GatedNormOfTanh([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> gamma, [Shape("B", "N")] Tensor<float> gate)
         => RmsNorm(Tanh(x), gamma) * gate;

@@ -141,11 +141,15 @@ public static class RowLowering
         {
             var rowCompanions = group.Companions.Where(c => level[c] == Level.RowLevel).ToEquatableArray();
             passes.Add(Pass(graph, pending, -1, Op.Input, group.Output, level, leafOf, companions: rowCompanions));
-            var apart = new HashSet<int>(leaves.Where(l => IsApartFromDestinations(graph, shapes, l)).Select(l => l.Node));
-            StoreCostlyValues(graph, passes, level, leafOf, apart, product);
+            // Kernel parameters may be read after a store: one that could be the destination itself
+            // is listed (ParametersReadAfterStore) and the entry point keeps it apart. Scratch
+            // buffers may not: a group may write over one it reads (ScratchReuse).
+            var readable = new HashSet<int>(leaves.Where(l => l.Kind == RowLeafKind.Parameter).Select(l => l.Node));
+            StoreCostlyValues(graph, passes, level, leafOf, readable, product);
             RowPass output = passes[passes.Count - 1];
             passes.RemoveAt(passes.Count - 1);
-            passes.Add(ReuseStoredValue(graph, passes, output, pending, level, leafOf, apart, product) ?? output);
+            passes.Add(ReuseStoredValue(graph, passes, output, pending, level, leafOf, readable, product) ?? output);
+            DropUnreadStores(passes);
             pending = new List<LoopStatement>();
         }
 
@@ -153,7 +157,23 @@ public static class RowLowering
             pending.ToEquatableArray(), group.Output, outputIsRowScalar, group.Reason)
         {
             Companions = group.Companions,
+            ParametersReadAfterStore = ParametersReadAfterStore(graph, shapes, passes, leafOf),
         };
+    }
+
+    /// <summary>The parameters a pass reads after an earlier pass stored into the destination, of the rank of a result (so possibly the destination itself).</summary>
+    private static EquatableArray<int> ParametersReadAfterStore(KernelGraph graph, Shape?[] shapes, List<RowPass> passes, Dictionary<int, RowLeaf> leafOf)
+    {
+        int firstStore = passes.FindIndex(p => p.AlsoStores || p.KeptValue >= 0);
+        if (firstStore < 0 || graph.Results.Count > 1)
+        {
+            return EquatableArray<int>.Empty; // a tuple's results share no memory with any input
+        }
+
+        return passes.Skip(firstStore + 1)
+            .SelectMany(p => p.Inputs.Concat(p.Before.Select(s => s.Value)))
+            .Where(n => leafOf.TryGetValue(n, out RowLeaf? leaf) && leaf.Kind == RowLeafKind.Parameter && !IsApartFromDestinations(graph, shapes, leaf))
+            .Select(n => leafOf[n].Source).Distinct().OrderBy(p => p).ToEquatableArray();
     }
 
     /// <summary>The iteration space: the broadcast of every computed value's shape, with a reduction taken without keepDims counted as keeping its axis.</summary>
@@ -194,15 +214,15 @@ public static class RowLowering
 
     /// <summary>
     /// When a reduction pass reduces a costly value (a vector-math function of the inputs, such as
-    /// <c>Tanh(x) * c</c> in a softmax of capped logits) that later passes need, and those passes need
-    /// no input along the row besides it, the pass also stores the value in the destination and the
-    /// later passes reload it: one evaluation of the functions per element instead of one per pass.
-    /// Repeated from the first pass on, so a chain of such values (the capped logits, then their
-    /// exponentials) is each computed once. Cheap values are left to be recomputed: a store and a
-    /// reload cost about what an addition or two saves. Reading no input after the store keeps
-    /// in-place calls correct, as in <see cref="ReuseStoredValue"/>, which then handles the last pass.
+    /// <c>Tanh(x) * c</c> in a softmax of capped logits) that later passes need, and those passes read
+    /// no scratch buffer besides it (kernel parameters they may read: <see cref="RowProgram.ParametersReadAfterStore"/>),
+    /// the pass also stores the value in the destination and the later passes reload it: one
+    /// evaluation of the functions per element instead of one per pass. Repeated from the first pass
+    /// on, so a chain of such values (the capped logits, then their exponentials) is each computed
+    /// once. Cheap values are left to be recomputed: a store and a reload cost about what an addition
+    /// or two saves. <see cref="ReuseStoredValue"/> then handles the last pass.
     /// </summary>
-    private static void StoreCostlyValues(KernelGraph graph, List<RowPass> passes, Dictionary<int, Level> level, Dictionary<int, RowLeaf> leafOf, HashSet<int> apart, int product)
+    private static void StoreCostlyValues(KernelGraph graph, List<RowPass> passes, Dictionary<int, Level> level, Dictionary<int, RowLeaf> leafOf, HashSet<int> readable, int product)
     {
         if (product >= 0)
         {
@@ -214,52 +234,96 @@ public static class RowLowering
         for (int s = 0; s < passes.Count - 1; s++)
         {
             RowPass pass = passes[s];
-            int value = pass.Value;
-            if (pass.Reduction < 0 || pass.AlsoStores || leafOf.ContainsKey(value)
-                || !pass.Body.Any(st => st.Value != pass.Reloaded && !leafOf.ContainsKey(st.Value) && OpInfo.IsVectorMathFunction(st.Node.Op)))
+            if (pass.Reduction < 0 || pass.AlsoStores || pass.KeptValue >= 0)
             {
                 continue;
             }
 
-            var later = new List<RowPass>();
-            for (int t = s + 1; t < passes.Count; t++)
+            // The value reduced, or else a costly value it is computed from (an RMS norm reduces the
+            // square of what its output pass scales), the later in the pass the more it saves. A Max
+            // or Min keeps only the value it reduces: it may compute it again over the row (a zero
+            // maximum, whose sign the hardware may get wrong), and in place the inputs are gone.
+            var candidates = CostlyValues(graph, pass, leafOf)
+                .Where(n => n == pass.Value || pass.ReductionOp is not (Op.ReduceMax or Op.ReduceMin))
+                .OrderByDescending(n => n);
+            foreach (int value in candidates)
             {
-                RowPass q = passes[t];
-                RowPass reloading = Pass(graph, q.Before.ToList(), q.Reduction, q.ReductionOp, q.Value, level, leafOf, reloaded: value, companions: q.Companions);
-                later.Add(reloading.Body.Any(st => st.Value == value) ? reloading : q);
-            }
+                var later = new List<RowPass>();
+                for (int t = s + 1; t < passes.Count; t++)
+                {
+                    RowPass q = passes[t];
+                    RowPass reloading = Pass(graph, q.Before.ToList(), q.Reduction, q.ReductionOp, q.Value, level, leafOf, reloaded: value, companions: q.Companions);
+                    later.Add(reloading.Body.Any(st => st.Value == value) ? reloading : q);
+                }
 
-            // Worth it when a later pass needs the value; safe when no later pass reads an input
-            // (along the row, or one per row) that the destination may share memory with.
-            bool needed = later.Any(q => q.Reloaded == value);
-            bool readsNoInput = later.All(q => (destinationSharesNoInput || q.Inputs.All(apart.Contains)) && q.Before.All(st => !leafOf.ContainsKey(st.Value) || apart.Contains(st.Value)));
-            bool reloadsNothingElse = later.All(q => q.Reloaded < 0 || q.Reloaded == value); // the store overwrites an earlier pass's
-            if (!needed || !readsNoInput || !reloadsNothingElse)
-            {
-                continue;
-            }
+                // Worth it when a later pass needs the value; safe when no later pass reads a scratch
+                // buffer (along the row, or one per row) that the destination may be written over.
+                bool needed = later.Any(q => q.Reloaded == value);
+                bool readsNoInput = later.All(q => (destinationSharesNoInput || q.Inputs.All(readable.Contains)) && q.Before.All(st => !leafOf.ContainsKey(st.Value) || readable.Contains(st.Value)));
+                // The store overwrites what an earlier pass stored: no later pass may still need that.
+                bool reloadsNothingElse = Enumerable.Range(s + 1, passes.Count - s - 1)
+                    .All(t => passes[t].Reloaded < 0 || passes[t].Reloaded == value || later[t - s - 1].Reloaded == value && !NeedsAgain(later[t - s - 1], passes[t].Reloaded));
+                if (!needed || !readsNoInput || !reloadsNothingElse)
+                {
+                    continue;
+                }
 
-            passes[s] = pass with { AlsoStores = true };
-            for (int t = s + 1; t < passes.Count; t++)
-            {
-                passes[t] = later[t - s - 1];
+                passes[s] = value == pass.Value ? pass with { AlsoStores = true } : pass with { KeptValue = value };
+                for (int t = s + 1; t < passes.Count; t++)
+                {
+                    passes[t] = later[t - s - 1];
+                }
+
+                break;
             }
         }
     }
 
+    /// <summary>Takes back a store no later pass reloads (each later pass that did was rebuilt to reload a value stored after it).</summary>
+    private static void DropUnreadStores(List<RowPass> passes)
+    {
+        for (int s = 0; s < passes.Count; s++)
+        {
+            int stored = passes[s].AlsoStores ? passes[s].Value : passes[s].KeptValue;
+            if (stored >= 0 && !passes.Skip(s + 1).Any(q => q.Reloaded == stored))
+            {
+                passes[s] = passes[s] with { AlsoStores = false, KeptValue = -1 };
+            }
+        }
+    }
+
+    /// <summary>Whether a pass rebuilt to reload another value still computes <paramref name="value"/>, which it reloaded before.</summary>
+    private static bool NeedsAgain(RowPass pass, int value) => pass.Reloaded != value && pass.Body.Any(st => st.Value == value);
+
+    /// <summary>The values a pass computes (not loads) that compute a vector-math function, in its body.</summary>
+    private static IEnumerable<int> CostlyValues(KernelGraph graph, RowPass pass, Dictionary<int, RowLeaf> leafOf)
+    {
+        var computed = new HashSet<int>(pass.Body.Select(st => st.Value).Where(n => n != pass.Reloaded && !leafOf.ContainsKey(n)));
+        var costly = new HashSet<int>();
+        foreach (LoopStatement st in pass.Body.OrderBy(st => st.Value))
+        {
+            if (computed.Contains(st.Value) && (OpInfo.IsVectorMathFunction(st.Node.Op) || st.Node.Operands.Any(costly.Contains)))
+            {
+                costly.Add(st.Value);
+            }
+        }
+
+        return costly;
+    }
+
     /// <summary>
     /// When the output pass recomputes the value the last reduction pass reduced (a softmax's exp),
-    /// and reads no other input along the row that may share the destination's memory, the
-    /// reduction pass also stores that value in the destination and the output pass reloads it: one
-    /// evaluation of the expression per element instead of two. (Reading no such input in the output
-    /// pass keeps in-place calls correct: the destination may be an input, and a scratch value may be
-    /// written over a buffer it reads, <c>ScratchReuse</c>; <see cref="IsApartFromDestinations"/> tells
-    /// the inputs that cannot be. A tuple's results may share no input's memory, so a group writing
-    /// one may read inputs there too.) Returns the new output pass, after replacing the reduction pass in
-    /// <paramref name="passes"/>; null when the rule does not apply.
+    /// and reads no scratch buffer along the row besides, the reduction pass also stores that value in
+    /// the destination and the output pass reloads it: one evaluation of the expression per element
+    /// instead of two. (A scratch value may be written over a buffer it reads, <c>ScratchReuse</c>, so
+    /// no pass reads a scratch buffer after a store. A kernel parameter it may read: one that could be
+    /// the destination itself, in an in-place call, is listed in <see cref="RowProgram.ParametersReadAfterStore"/>
+    /// and the entry point then computes into scratch memory. A tuple's results share no memory with
+    /// any input, so a group writing one may read scratch buffers there too.) Returns the new output
+    /// pass, after replacing the reduction pass in <paramref name="passes"/>; null when the rule does not apply.
     /// </summary>
     private static RowPass? ReuseStoredValue(KernelGraph graph, List<RowPass> passes, RowPass output, List<LoopStatement> pending,
-        Dictionary<int, Level> level, Dictionary<int, RowLeaf> leafOf, HashSet<int> apart, int product)
+        Dictionary<int, Level> level, Dictionary<int, RowLeaf> leafOf, HashSet<int> readable, int product)
     {
         if (passes.Count == 0 || product >= 0)
         {
@@ -273,8 +337,13 @@ public static class RowLowering
         }
 
         RowPass reloading = Pass(graph, pending, -1, Op.Input, output.Value, level, leafOf, reloaded: last.Value, companions: output.Companions);
+        if (output.Reloaded >= 0 && output.Reloaded != last.Value && NeedsAgain(reloading, output.Reloaded))
+        {
+            return null; // it still needs the value an earlier pass stored, which this store would overwrite
+        }
+
         bool destinationSharesNoInput = graph.Results.Count > 1 && graph.Results.Contains(output.Value);
-        if (!reloading.Inputs.All(apart.Contains) && !destinationSharesNoInput)
+        if (!reloading.Inputs.All(readable.Contains) && !destinationSharesNoInput)
         {
             return null;
         }
@@ -284,11 +353,9 @@ public static class RowLowering
     }
 
     /// <summary>
-    /// Whether a leaf can share no memory with any destination the kernel writes, so a pass may
-    /// read it after an earlier pass stored into the destination: a kernel parameter of another rank
-    /// than every result (a layer norm's gamma and beta), which the entry point accepts over a
-    /// destination only as the same elements in the same layout, so of the same rank. Scratch
-    /// buffers are not: a group may write over one it reads (<c>ScratchReuse</c>).
+    /// Whether a parameter leaf cannot be a destination the kernel writes: one of another rank than
+    /// every result (a layer norm's gamma and beta), since the entry point accepts an input over a
+    /// destination only as the same elements in the same layout, so of the same rank.
     /// </summary>
     private static bool IsApartFromDestinations(KernelGraph graph, Shape?[] shapes, RowLeaf leaf)
         => leaf.Kind == RowLeafKind.Parameter && graph.Parameters[leaf.Source].Shape is Shape declared

@@ -55,8 +55,15 @@ public sealed record RowPass(
     /// <summary>For a reduction pass: whether it also stores its value in the destination, for the output pass to reload.</summary>
     public bool AlsoStores { get; init; }
 
-    /// <summary>For the output pass: the value it reloads from the destination instead of recomputing (-1 if none).</summary>
+    /// <summary>The value it reloads from the destination instead of recomputing, stored there by an earlier pass (-1 if none).</summary>
     public int Reloaded { get; init; } = -1;
+
+    /// <summary>
+    /// For a reduction pass: a value other than the one it reduces that it stores in the destination
+    /// for later passes to reload (an RMS norm's activation, whose square it reduces), -1 if none.
+    /// The pass's <c>At</c> stores it.
+    /// </summary>
+    public int KeptValue { get; init; } = -1;
 
     /// <summary>For the output pass of a group writing several results: the values it stores besides <see cref="Value"/>, each in its own destination.</summary>
     public EquatableArray<int> Companions { get; init; }
@@ -87,6 +94,13 @@ public sealed record RowProgram(
 
     /// <summary>The companions of one value per row, which the row method stores as it computes them (the others, whole rows, the output pass stores).</summary>
     public System.Collections.Generic.IEnumerable<int> CompanionsPerRow => Companions.Where(c => !Passes.Any(p => p.Companions.Contains(c)));
+
+    /// <summary>
+    /// The kernel parameters (indices) a pass reads after an earlier pass stored values in the
+    /// destination, and that could be the destination itself (an in-place call gives the same
+    /// elements in the same layout): the entry point then computes into scratch memory.
+    /// </summary>
+    public EquatableArray<int> ParametersReadAfterStore { get; init; }
 
     /// <summary>The operand slots the group takes: its leaves', then one per companion.</summary>
     public int SlotCount => Leaves.Count(l => l.Slot >= 0) + Companions.Count;
@@ -123,7 +137,7 @@ public sealed record RowProgram(
                 text.Append("  row %").Append(s.Value).Append(" = ").Append(s.Node.Op).Append(' ').Append(string.Join(", ", s.Node.Operands)).Append('\n');
             }
 
-            text.Append(pass.Reduction >= 0 ? $"  pass: %{pass.Reduction} = {pass.ReductionOp} over i of{(pass.AlsoStores ? " (also stored)" : "")}\n" : "  pass: store over i\n");
+            text.Append(pass.Reduction >= 0 ? $"  pass: %{pass.Reduction} = {pass.ReductionOp} over i of{(pass.AlsoStores ? " (also stored)" : "")}{(pass.KeptValue >= 0 ? $" (keeping %{pass.KeptValue})" : "")}\n" : "  pass: store over i\n");
             foreach (LoopStatement s in pass.Body)
             {
                 if (s.Value == pass.Reloaded)

@@ -136,7 +136,9 @@ public static class CSharpRowRenderer
             Op.ReduceMin => "RowMin",
             _ => "RowSum",
         };
-        string stored = pass.AlsoStores ? $" Each value is also stored in the destination, for {Reloading(program, index)} to reuse." : "";
+        string stored = pass.AlsoStores ? $" Each value is also stored in the destination, for {Reloading(program, index)} to reuse."
+            : pass.KeptValue >= 0 ? $" Its {Expression(pass, pass.KeptValue) ?? "value"} at each element is also stored in the destination, for {Reloading(program, index)} to reuse."
+            : "";
         w.Line($"// {position}, reduced along the row{what}.{stored}");
         if (mask != 0)
         {
@@ -168,12 +170,19 @@ public static class CSharpRowRenderer
     /// <summary>The passes after <paramref name="index"/> that reload its stored value, in words ("the last pass", "passes 2 and 3").</summary>
     private static string Reloading(RowProgram program, int index)
     {
-        int value = program.Passes[index].Value;
+        int value = StoredValue(program.Passes[index]);
         int[] numbers = Enumerable.Range(index + 1, program.Passes.Count - index - 1).Where(p => program.Passes[p].Reloaded == value).Select(p => p + 1).ToArray();
-        return numbers.Length == 1 && numbers[0] == program.Passes.Count ? "the last pass"
+        return numbers.Length == 0 ? "the later passes"
+            : numbers.Length == 1 && numbers[0] == program.Passes.Count ? "the last pass"
             : numbers.Length == 1 ? "pass " + numbers[0].ToString(CultureInfo.InvariantCulture)
             : "passes " + string.Join(", ", numbers.Take(numbers.Length - 1).Select(n => n.ToString(CultureInfo.InvariantCulture))) + " and " + numbers[numbers.Length - 1].ToString(CultureInfo.InvariantCulture);
     }
+
+    /// <summary>The value a pass stores in the destination for later passes, -1 if none.</summary>
+    private static int StoredValue(RowPass pass) => pass.AlsoStores ? pass.Value : pass.KeptValue;
+
+    /// <summary>The expression a value of the pass's body computes, as its comment shows it.</summary>
+    private static string? Expression(RowPass pass, int value) => pass.Body.FirstOrDefault(s => s.Value == value)?.Expression;
 
     /// <summary>Stores a companion of one value per row (<see cref="RowProgram.CompanionsPerRow"/>) right after it is computed.</summary>
     private static void StorePerRowCompanion(CodeWriter w, RowProgram program, int value)
@@ -284,7 +293,7 @@ public static class CSharpRowRenderer
     /// <summary>The fields of a pass struct, in constructor order: its rows, then its per-row values and scalar parameters.</summary>
     private static System.Collections.Generic.IEnumerable<(string Type, string Name)> PassFields(RowProgram program, RowPass pass)
         => pass.Inputs.Select(n => ("ref float", LeafName(program, n)))
-            .Concat(pass.Reloaded >= 0 ? new[] { ("ref float", "destination") } : new (string, string)[0])
+            .Concat(pass.Reloaded >= 0 || pass.KeptValue >= 0 ? new[] { ("ref float", "destination") } : new (string, string)[0])
             .Concat(pass.Companions.Select(c => ("ref float", CompanionName(c))))
             .Concat(pass.RowScalars.Select(n => ("float", "p" + n.ToString(CultureInfo.InvariantCulture))))
             .Concat(ScalarParameters(program, pass).Select(p => ("float", ScalarName(p))));
@@ -323,7 +332,7 @@ public static class CSharpRowRenderer
                 RowLeaf? leaf = program.Leaves.FirstOrDefault(l => l.Node == s.Value);
                 if (s.Value == pass.Reloaded)
                 {
-                    int storing = program.Passes.Take(index).ToList().FindLastIndex(p => p.AlsoStores && p.Value == pass.Reloaded);
+                    int storing = program.Passes.Take(index).ToList().FindLastIndex(p => StoredValue(p) == pass.Reloaded);
                     w.Line($"W {ValueName(s.Value)} = W.Load(ref destination, i); // stored by pass {storing + 1}: {s.Expression ?? "the value it reduced"}");
                     continue;
                 }
@@ -334,6 +343,12 @@ public static class CSharpRowRenderer
                     : CSharpExpressions.Elementwise(s.Node, "W", ValueName);
                 string line = $"W {ValueName(s.Value)} = {code};";
                 w.Line(s.Expression is null || leaf is not null ? line : line + " // " + s.Expression);
+            }
+
+            if (pass.KeptValue >= 0)
+            {
+                // Stored here rather than by the runtime's loop, which stores the value it reduces.
+                w.Line($"W.Store({ValueName(pass.KeptValue)}, ref destination, i); // kept for {Reloading(program, index)}");
             }
 
             foreach (int companion in pass.Companions)
@@ -353,7 +368,7 @@ public static class CSharpRowRenderer
     /// <summary>The pass struct's constructor arguments in ExecuteRow, in <see cref="PassFields"/> order.</summary>
     private static string PassArguments(RowProgram program, RowPass pass)
         => string.Join(", ", pass.Inputs.Select(n => "ref " + LeafRef(program.Leaves.First(l => l.Node == n)))
-            .Concat(pass.Reloaded >= 0 ? new[] { "ref destination" } : new string[0])
+            .Concat(pass.Reloaded >= 0 || pass.KeptValue >= 0 ? new[] { "ref destination" } : new string[0])
             .Concat(pass.Companions.Select(c => "ref " + CompanionName(c)))
             .Concat(pass.RowScalars.Select(n => ValueName(n) + ".Value"))
             .Concat(ScalarParameters(program, pass).Select(ScalarName)));

@@ -15,10 +15,11 @@ namespace KernelDsl.Compiler.Rendering;
 /// </summary>
 /// <remarks>
 /// A row group may write its destination while it reads an input of the same memory as long as it
-/// reads each element in place (no transpose, slice or broadcast) and its output pass reads no input
-/// after an earlier pass stored into the destination; the row lowering keeps that true for every row
-/// program, since a caller may pass the same tensor as input and destination (the entry point allows
-/// it for exactly these reads). Reusing a scratch buffer relies on the same property.
+/// reads each element in place (no transpose, slice or broadcast) and no pass reads it after an
+/// earlier pass stored into the destination; the row lowering keeps that true of every scratch
+/// buffer a row program reads (a kernel parameter read after a store that could be the destination
+/// itself makes the entry point compute an in-place call into scratch memory instead:
+/// <c>RowProgram.ParametersReadAfterStore</c>).
 /// </remarks>
 public static class ScratchReuse
 {

@@ -253,6 +253,7 @@ public static class ShapedKernelEmitter
                 EmitDestinationPairChecks(w);
                 EmitScratchDestinations(w);
                 EmitOverlapChecks(w);
+                EmitScratchIfShared(w);
                 for (int r = 0; r < Destinations.Count; r++)
                 {
                     string memory = DirectRowLengths[r] is null ? "DenseMemory" : "RowMemory";
@@ -636,6 +637,37 @@ public static class ShapedKernelEmitter
                 KernelParameter p = graph.Parameters[use.Key];
                 w.Line($"{Args}.RequireDisjointOrSame({p.Name}, \"{Plain(p)}\", {Destinations[0]}, \"{Destinations[0]}\", sameAllowed: {(use.Value ? "true" : "false")});");
             }
+        }
+
+        /// <summary>
+        /// When the last group stores values in the destination before it reads an input that may be
+        /// the destination itself (<see cref="RowProgram.ParametersReadAfterStore"/>), an in-place call
+        /// with that input is computed into scratch memory and copied in.
+        /// </summary>
+        private void EmitScratchIfShared(CodeWriter w)
+        {
+            if (IsTuple || programs[plan.Groups.Count - 1] is not { ParametersReadAfterStore.Count: > 0 } program)
+            {
+                return;
+            }
+
+            string destination = Destinations[0];
+            string scratch = _local + destination + "SharedScratch";
+            KernelParameter[] read = program.ParametersReadAfterStore.Select(p => graph.Parameters[p]).ToArray();
+            string names = string.Join(" or ", read.Select(Plain));
+            w.Line();
+            w.Line($"// The last group stores values in the destination before it is done reading {names}: an in-place call on {(read.Length == 1 ? "it" : "one of them")} is computed in scratch memory, then copied in.");
+            w.Line($"float[]? {scratch} = {Args}.ScratchIfShared({destination}, \"{destination}\", {string.Join(", ", read.Select(p => p.Name))});");
+            w.Line($"if ({scratch} is not null)");
+            using (w.Indented("{", "}"))
+            {
+                string arguments = string.Join(", ", graph.Parameters.Select(p => p.Name).Append($"{Args}.ScratchView({scratch}, {destination})"));
+                w.Line($"{spec.MethodName}({arguments});");
+                w.Line($"{Args}.CopyBack({scratch}, {destination});");
+                w.Line("return;");
+            }
+
+            w.Line();
         }
 
         private void EmitGroups(CodeWriter w)

@@ -362,6 +362,29 @@ public static class KernelArguments
     }
 
     /// <summary>
+    /// Dense scratch memory when one of the inputs shares the destination's memory (an in-place call,
+    /// the same elements in the same layout), or null: for a kernel that stores values in the
+    /// destination before it reads those inputs for the last time, which then computes into the
+    /// scratch (<see cref="ScratchView"/>) and copies the result in (<see cref="CopyBack"/>).
+    /// </summary>
+    public static float[]? ScratchIfShared(in TensorSpan<float> destination, string name,
+        scoped in ReadOnlyTensorSpan<float> input0, scoped in ReadOnlyTensorSpan<float> input1 = default,
+        scoped in ReadOnlyTensorSpan<float> input2 = default, scoped in ReadOnlyTensorSpan<float> input3 = default,
+        scoped in ReadOnlyTensorSpan<float> input4 = default, scoped in ReadOnlyTensorSpan<float> input5 = default,
+        scoped in ReadOnlyTensorSpan<float> input6 = default, scoped in ReadOnlyTensorSpan<float> input7 = default)
+    {
+        if (destination.IsEmpty)
+        {
+            return null;
+        }
+
+        ReadOnlySpan<float> target = Memory(destination);
+        bool shared = Memory(input0).Overlaps(target) || Memory(input1).Overlaps(target) || Memory(input2).Overlaps(target) || Memory(input3).Overlaps(target)
+            || Memory(input4).Overlaps(target) || Memory(input5).Overlaps(target) || Memory(input6).Overlaps(target) || Memory(input7).Overlaps(target);
+        return shared ? RentScratchFor(destination, name) : null;
+    }
+
+    /// <summary>
     /// Every element a destination addresses, from its first: its elements when it is dense, else
     /// the memory its rows lie in (the gaps between them are never written).
     /// </summary>
