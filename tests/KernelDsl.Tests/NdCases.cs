@@ -206,6 +206,7 @@ public static class NdCases
         }, 2e-6, 1e-6),
         new("SoftmaxOfMixed", (t, _) => Softmax(RefTensor.Zip(t[0].Map(v => Math.Log(1 + v * v)), t[1].Map(Math.Tanh), (a, b) => a + b)), 2e-5, 1e-8),
         new("GatedSoftmax", (t, _) => Softmax(t[0]) * t[1], 2e-5, 1e-8),
+        new("FiveGatedSoftmax", (t, _) => Softmax(t[0]) * t[1] * t[2] * t[3] * t[4] * t[5], 2e-5, 1e-8),
         new("CappedAttention", (t, s) => RefTensor.MatMul(Softmax(RefTensor.MatMul(t[0], t[1].Transpose()).Map(v => Math.Tanh(v * s[0]) * 5)), t[2]), 2e-5, 5e-7, ScaleSymbol: "T", Scalars: [0.35f]),
         new("CappedSoftmax", (t, s) => Softmax(t[0].Map(v => Math.Tanh(v / s[0]) * s[0])), 2e-5, 1e-8, Scalars: [3f], Low: -12, High: 12),
         new("CappedLogSoftmax", (t, s) => LogSoftmax(t[0].Map(v => Math.Tanh(v / s[0]) * s[0])), 2e-5, 2e-6, Scalars: [3f], Low: -12, High: 12),

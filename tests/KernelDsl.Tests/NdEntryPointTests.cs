@@ -214,6 +214,8 @@ public sealed class NdEntryPointTests
             InPlace(input => NdTestKernels.GatedNormOfTanhFused(input, gamma, other), (input, d) => NdTestKernels.GatedNormOfTanh(input, gamma, other, d), "GatedNormOfTanh on its input");
             InPlace(gate => NdTestKernels.GatedSoftmaxFused(x, gate), (gate, d) => NdTestKernels.GatedSoftmax(x, gate, d), "GatedSoftmax on its gate");
             InPlace(input => NdTestKernels.GatedSoftmaxFused(input, other), (input, d) => NdTestKernels.GatedSoftmax(input, other, d), "GatedSoftmax on its input");
+            InPlace(gate => NdTestKernels.FiveGatedSoftmaxFused(x, other, other, other, other, gate), (gate, d) => NdTestKernels.FiveGatedSoftmax(x, other, other, other, other, gate, d), "FiveGatedSoftmax on its fifth gate");
+            InPlace(gate => NdTestKernels.FiveGatedSoftmaxFused(x, gate, other, other, other, other), (gate, d) => NdTestKernels.FiveGatedSoftmax(x, gate, other, other, other, other, d), "FiveGatedSoftmax on its first gate");
         }
     }
 

@@ -254,6 +254,11 @@ public static partial class NdTestKernels
     [Kernel]
     public static Tensor<float> GatedSoftmax([Shape("B", "N")] Tensor<float> x, [Shape("B", "N")] Tensor<float> gate) => Softmax(x) * gate;
 
+    /// <summary>A softmax times five gates of its own shape, each read after the exp is stored: an in-place call on any of them goes through scratch memory.</summary>
+    [Kernel]
+    public static Tensor<float> FiveGatedSoftmax([Shape("B", "N")] Tensor<float> x, [Shape("B", "N")] Tensor<float> a, [Shape("B", "N")] Tensor<float> b,
+        [Shape("B", "N")] Tensor<float> c, [Shape("B", "N")] Tensor<float> d, [Shape("B", "N")] Tensor<float> e) => Softmax(x) * a * b * c * d * e;
+
     /// <summary>Attention with soft-capped scores (Gemma 2): the softmax runs on the scores' scratch buffer, its max pass storing the capped scores over them.</summary>
     [Kernel]
     public static Tensor<float> CappedAttention([Shape("H", "T", "D")] Tensor<float> q, [Shape("H", "T", "D")] Tensor<float> k, [Shape("H", "T", "D")] Tensor<float> v, float scale)

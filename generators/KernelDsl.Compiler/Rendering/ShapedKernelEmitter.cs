@@ -657,7 +657,10 @@ public static class ShapedKernelEmitter
             string names = string.Join(" or ", read.Select(Plain));
             w.Line();
             w.Line($"// The last group stores values in the destination before it is done reading {names}: an in-place call on {(read.Length == 1 ? "it" : "one of them")} is computed in scratch memory, then copied in.");
-            w.Line($"float[]? {scratch} = {Args}.ScratchIfShared({destination}, \"{destination}\", {string.Join(", ", read.Select(p => p.Name))});");
+            // The runtime compares four inputs per call.
+            IEnumerable<string> calls = read.Select((p, i) => (p, i)).GroupBy(x => x.i / 4)
+                .Select(g => $"{Args}.ScratchIfShared({destination}, \"{destination}\", {string.Join(", ", g.Select(x => x.p.Name))})");
+            w.Line($"float[]? {scratch} = {string.Join(" ?? ", calls)};");
             w.Line($"if ({scratch} is not null)");
             using (w.Indented("{", "}"))
             {

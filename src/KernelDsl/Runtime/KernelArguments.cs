@@ -362,25 +362,28 @@ public static class KernelArguments
     }
 
     /// <summary>
-    /// Dense scratch memory when one of the inputs shares the destination's memory (an in-place call,
-    /// the same elements in the same layout), or null: for a kernel that stores values in the
+    /// Dense scratch memory when one of the inputs is the destination itself (an in-place call: the
+    /// same elements in the same layout), or null: for a kernel that stores values in the
     /// destination before it reads those inputs for the last time, which then computes into the
-    /// scratch (<see cref="ScratchView"/>) and copies the result in (<see cref="CopyBack"/>).
+    /// scratch (<see cref="ScratchView"/>) and copies the result in (<see cref="CopyBack"/>). Called
+    /// after <see cref="RequireDisjointOrSame"/>, so an input sharing the destination's memory at all
+    /// starts at its first element: comparing the first elements' addresses is the whole check.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float[]? ScratchIfShared(in TensorSpan<float> destination, string name,
         scoped in ReadOnlyTensorSpan<float> input0, scoped in ReadOnlyTensorSpan<float> input1 = default,
-        scoped in ReadOnlyTensorSpan<float> input2 = default, scoped in ReadOnlyTensorSpan<float> input3 = default,
-        scoped in ReadOnlyTensorSpan<float> input4 = default, scoped in ReadOnlyTensorSpan<float> input5 = default,
-        scoped in ReadOnlyTensorSpan<float> input6 = default, scoped in ReadOnlyTensorSpan<float> input7 = default)
+        scoped in ReadOnlyTensorSpan<float> input2 = default, scoped in ReadOnlyTensorSpan<float> input3 = default)
     {
         if (destination.IsEmpty)
         {
             return null;
         }
 
-        ReadOnlySpan<float> target = Memory(destination);
-        bool shared = Memory(input0).Overlaps(target) || Memory(input1).Overlaps(target) || Memory(input2).Overlaps(target) || Memory(input3).Overlaps(target)
-            || Memory(input4).Overlaps(target) || Memory(input5).Overlaps(target) || Memory(input6).Overlaps(target) || Memory(input7).Overlaps(target);
+        ref float first = ref destination.GetPinnableReference();
+        bool shared = Unsafe.AreSame(ref first, ref Unsafe.AsRef(in input0.GetPinnableReference()))
+            || Unsafe.AreSame(ref first, ref Unsafe.AsRef(in input1.GetPinnableReference()))
+            || Unsafe.AreSame(ref first, ref Unsafe.AsRef(in input2.GetPinnableReference()))
+            || Unsafe.AreSame(ref first, ref Unsafe.AsRef(in input3.GetPinnableReference()));
         return shared ? RentScratchFor(destination, name) : null;
     }
 
