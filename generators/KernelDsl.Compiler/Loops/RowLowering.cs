@@ -141,10 +141,12 @@ public static class RowLowering
         {
             var rowCompanions = group.Companions.Where(c => level[c] == Level.RowLevel).ToEquatableArray();
             passes.Add(Pass(graph, pending, -1, Op.Input, group.Output, level, leafOf, companions: rowCompanions));
-            // Kernel parameters may be read after a store: one that could be the destination itself
-            // is listed (ParametersReadAfterStore) and the entry point keeps it apart. Scratch
-            // buffers may not: a group may write over one it reads (ScratchReuse).
-            var readable = new HashSet<int>(leaves.Where(l => l.Kind == RowLeafKind.Parameter).Select(l => l.Node));
+            // What a pass may read after an earlier one stored into the destination: kernel parameters
+            // (one that could be the destination itself is listed in ParametersReadAfterStore, and the
+            // entry point keeps it apart), not scratch buffers, since a group may write over one it
+            // reads (ScratchReuse); anything for a tuple's result, which shares no memory with any input.
+            bool tupleResult = graph.Results.Count > 1 && graph.Results.Contains(group.Output);
+            var readable = new HashSet<int>(leaves.Where(l => tupleResult || l.Kind == RowLeafKind.Parameter).Select(l => l.Node));
             StoreCostlyValues(graph, passes, level, leafOf, readable, product);
             RowPass output = passes[passes.Count - 1];
             passes.RemoveAt(passes.Count - 1);
@@ -229,8 +231,6 @@ public static class RowLowering
             return;
         }
 
-        RowPass output = passes[passes.Count - 1];
-        bool destinationSharesNoInput = graph.Results.Count > 1 && graph.Results.Contains(output.Value);
         for (int s = 0; s < passes.Count - 1; s++)
         {
             RowPass pass = passes[s];
@@ -259,11 +259,11 @@ public static class RowLowering
                 // Worth it when a later pass needs the value; safe when no later pass reads a scratch
                 // buffer (along the row, or one per row) that the destination may be written over.
                 bool needed = later.Any(q => q.Reloaded == value);
-                bool readsNoInput = later.All(q => (destinationSharesNoInput || q.Inputs.All(readable.Contains)) && q.Before.All(st => !leafOf.ContainsKey(st.Value) || readable.Contains(st.Value)));
+                bool readsNoScratch = later.All(q => q.Inputs.All(readable.Contains) && q.Before.All(st => !leafOf.ContainsKey(st.Value) || readable.Contains(st.Value)));
                 // The store overwrites what an earlier pass stored: no later pass may still need that.
                 bool reloadsNothingElse = Enumerable.Range(s + 1, passes.Count - s - 1)
                     .All(t => passes[t].Reloaded < 0 || passes[t].Reloaded == value || later[t - s - 1].Reloaded == value && !NeedsAgain(later[t - s - 1], passes[t].Reloaded));
-                if (!needed || !readsNoInput || !reloadsNothingElse)
+                if (!needed || !readsNoScratch || !reloadsNothingElse)
                 {
                     continue;
                 }
@@ -342,8 +342,7 @@ public static class RowLowering
             return null; // it still needs the value an earlier pass stored, which this store would overwrite
         }
 
-        bool destinationSharesNoInput = graph.Results.Count > 1 && graph.Results.Contains(output.Value);
-        if (!reloading.Inputs.All(readable.Contains) && !destinationSharesNoInput)
+        if (!reloading.Inputs.All(readable.Contains))
         {
             return null;
         }
