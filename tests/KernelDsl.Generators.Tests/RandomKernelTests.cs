@@ -228,7 +228,8 @@ public sealed class RandomKernelTests
     /// <summary>
     /// Generates, compiles and loads <paramref name="file"/> (kernels K0, K1, ... of class <c>Fuzz</c>
     /// taking <see cref="RandomKernels.Parameters"/>), then compares each fused kernel with its eager
-    /// body twice, at sizes drawn from <paramref name="sizes"/>.
+    /// body twice, at sizes drawn from <paramref name="sizes"/>: on one core and across cores,
+    /// through padded views, and (the first time) in place on each input of the result's shape.
     /// </summary>
     internal static void AssertFusedAgreesWithEager(string file, string label, int seed, Func<(int B, int T, int N, int M)> sizes)
     {
@@ -276,6 +277,21 @@ public sealed class RandomKernelTests
                         string layout = draw % 2 == 0 ? " (padded rows)" : " (padded columns, column-major)";
                         object viaViews = Invoke(padded, [.. arguments, expected, draw % 2 == 1], where + layout, sources[i]);
                         AssertNear(oracles, viaViews, where + layout, sources[i]);
+                    }
+
+                    // In place: each input of the result's shape passed as the destination too (a
+                    // kernel may refuse one it cannot run in place on, never compute it wrongly).
+                    if (draw == 0 && fuzz.GetMethod(name + "InPlace") is { } inPlace)
+                    {
+                        KernelOptions.ParallelThreshold = long.MaxValue;
+                        for (int which = 0; which < RandomKernels.Parameters.Length; which++)
+                        {
+                            string over = $" (in place on {RandomKernels.Parameters[which].Name})";
+                            if (Invoke(inPlace, [.. arguments, expected, which], where + over, sources[i]) is { } inPlaceResult)
+                            {
+                                AssertNear(oracles, inPlaceResult, where + over, sources[i]);
+                            }
+                        }
                     }
                 }
             }
@@ -414,6 +430,8 @@ public sealed class RandomKernelTests
             """);
         string parameters = string.Join(", ", RandomKernels.Parameters.Select(p => "Tensor<float> " + p.Name));
         string padded = string.Join(", ", RandomKernels.Parameters.Select(p => $"Padded({p.Name}, columnMajor)"));
+        string names = string.Join(", ", RandomKernels.Parameters.Select(p => p.Name));
+        string inPlace = string.Join(", ", RandomKernels.Parameters.Select((p, k) => $"which == {k} ? new ReadOnlyTensorSpan<float>(memory, lengths, []) : {p.Name}.AsReadOnlyTensorSpan()"));
         for (int i = 0; i < sources.Length; i++)
         {
             if (!sources[i].Contains($"public static Tensor<float> K{i}(", StringComparison.Ordinal))
@@ -429,6 +447,30 @@ public sealed class RandomKernelTests
                         (nint[] strides, float[] memory) = PaddedLayout(lengths, columnMajor, gapsOnRank1: true);
                         K{{i}}({{padded}}, new TensorSpan<float>(memory, lengths, strides));
                         return Gathered(memory, lengths, strides);
+                    }
+
+                    public static Tensor<float>? K{{i}}InPlace({{parameters}}, Tensor<float> like, int which)
+                    {
+                        // Parameter `which`, if it has the result's shape, is copied and passed as the destination too.
+                        Tensor<float>[] all = [{{names}}];
+                        nint[] lengths = like.Lengths.ToArray();
+                        if (!all[which].Lengths.SequenceEqual(lengths))
+                        {
+                            return null;
+                        }
+
+                        var memory = new float[all[which].FlattenedLength];
+                        all[which].FlattenTo(memory);
+                        try
+                        {
+                            K{{i}}({{inPlace}}, new TensorSpan<float>(memory, lengths, []));
+                        }
+                        catch (ArgumentException e) when (e.Message.Contains("overlaps") || e.Message.Contains("share memory"))
+                        {
+                            return null; // refused, as documented: the kernel cannot run in place on it
+                        }
+
+                        return Tensor.Create(memory, lengths);
                     }
 
                 """);
