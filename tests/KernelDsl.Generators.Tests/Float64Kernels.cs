@@ -274,6 +274,10 @@ public static class Ops64
         return Slice(x, axis, index * part, part);
     }
 
+    public static D Concat(D x, D y, D z, int axis = -1) => Concat(Concat(x, y, axis), z, axis);
+
+    public static D Concat(D w, D x, D y, D z, int axis = -1) => Concat(Concat(Concat(w, x, axis), y, axis), z, axis);
+
     public static D Concat(D x, D y, int axis = -1)
     {
         axis = axis < 0 ? axis + x.Rank : axis;
