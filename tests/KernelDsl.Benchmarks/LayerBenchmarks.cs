@@ -741,9 +741,11 @@ public class InvariantBenchmarks
 }
 
 /// <summary>
-/// A softmax of per-element transcendentals (a logarithm and a tanh in two passes), whose reduction
-/// passes loop with one accumulator so the JIT inlines them whole, next to the plain softmax and a
-/// copy, [4096, 1024].
+/// Normalizations of costly values, [4096, 1024]: a softmax of per-element transcendentals (a
+/// logarithm and a tanh), of soft-capped logits, layer and RMS norms of a GELU (each computed once
+/// per element, kept in the destination row for the later passes, whose costly loops run apart so
+/// the JIT inlines them whole), and a softmax times a gate (its exp stored for the output pass),
+/// next to the plain softmax, layer norm and a copy.
 /// </summary>
 [SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
 public class CostlyPassBenchmarks

@@ -174,8 +174,9 @@ public static class RowLowering
 
         return passes.Skip(firstStore + 1)
             .SelectMany(p => p.Inputs.Concat(p.Before.Select(s => s.Value)))
-            .Where(n => leafOf.TryGetValue(n, out RowLeaf? leaf) && leaf.Kind == RowLeafKind.Parameter && !IsApartFromDestinations(graph, shapes, leaf))
-            .Select(n => leafOf[n].Source).Distinct().OrderBy(p => p).ToEquatableArray();
+            .Select(n => leafOf.TryGetValue(n, out RowLeaf? leaf) ? leaf : null)
+            .Where(leaf => leaf is { Kind: RowLeafKind.Parameter } && !CannotBeADestination(graph, shapes, leaf))
+            .Select(leaf => leaf!.Source).Distinct().OrderBy(p => p).ToEquatableArray();
     }
 
     /// <summary>The iteration space: the broadcast of every computed value's shape, with a reduction taken without keepDims counted as keeping its axis.</summary>
@@ -216,9 +217,11 @@ public static class RowLowering
 
     /// <summary>
     /// When a reduction pass reduces a costly value (a vector-math function of the inputs, such as
-    /// <c>Tanh(x) * c</c> in a softmax of capped logits) that later passes need, and those passes read
-    /// no scratch buffer besides it (kernel parameters they may read: <see cref="RowProgram.ParametersReadAfterStore"/>),
-    /// the pass also stores the value in the destination and the later passes reload it: one
+    /// <c>Tanh(x) * c</c> in a softmax of capped logits), or one computed from such a value (an RMS
+    /// norm sums the square of its operand: the operand is kept, <see cref="RowPass.KeptValue"/>), that
+    /// later passes need, and those passes read no scratch buffer besides it (kernel parameters they
+    /// may read: <see cref="RowProgram.ParametersReadAfterStore"/>), the pass also stores the value in
+    /// the destination and the later passes reload it: one
     /// evaluation of the functions per element instead of one per pass. Repeated from the first pass
     /// on, so a chain of such values (the capped logits, then their exponentials) is each computed
     /// once. Cheap values are left to be recomputed: a store and a reload cost about what an addition
@@ -356,8 +359,8 @@ public static class RowLowering
     /// every result (a layer norm's gamma and beta), since the entry point accepts an input over a
     /// destination only as the same elements in the same layout, so of the same rank.
     /// </summary>
-    private static bool IsApartFromDestinations(KernelGraph graph, Shape?[] shapes, RowLeaf leaf)
-        => leaf.Kind == RowLeafKind.Parameter && graph.Parameters[leaf.Source].Shape is Shape declared
+    private static bool CannotBeADestination(KernelGraph graph, Shape?[] shapes, RowLeaf leaf)
+        => graph.Parameters[leaf.Source].Shape is Shape declared
             && graph.Results.All(r => shapes[r] is Shape result && result.Rank != declared.Rank);
 
     /// <param name="companions">For the output pass of a group that writes several results: the others, stored beside <paramref name="value"/>.</param>
