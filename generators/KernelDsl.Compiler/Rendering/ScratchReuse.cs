@@ -67,7 +67,7 @@ public static class ScratchReuse
         return null;
     }
 
-    /// <summary>Whether a group after <paramref name="g"/> reads <paramref name="value"/> (directly, through a view, or as a product's operand).</summary>
+    /// <summary>Whether a group after <paramref name="g"/> reads <paramref name="value"/> (directly, through views, or as a product's operand).</summary>
     internal static bool ReadAfter(KernelGraph graph, NdPlan plan, int g, int value)
     {
         for (int later = g + 1; later < plan.Groups.Count; later++)
@@ -79,7 +79,7 @@ public static class ScratchReuse
                 nodes = nodes.Append(group.Product);
             }
 
-            if (nodes.Any(n => graph.Nodes[n].Operands.Contains(value)))
+            if (nodes.Any(n => Reads(graph, n, value)))
             {
                 return true;
             }
@@ -87,4 +87,12 @@ public static class ScratchReuse
 
         return false;
     }
+
+    /// <summary>
+    /// Whether node <paramref name="n"/> reads <paramref name="value"/>: as an operand, or through
+    /// a chain of views, which read their source's memory (a group copying
+    /// <c>Transpose(Transpose(s))</c> to a result lists only the outer transpose among its nodes).
+    /// </summary>
+    private static bool Reads(KernelGraph graph, int n, int value)
+        => graph.Nodes[n].Operands.Any(o => o == value || (OpInfo.IsView(graph.Nodes[o].Op) && Reads(graph, o, value)));
 }
