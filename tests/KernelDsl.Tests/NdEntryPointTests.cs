@@ -504,6 +504,27 @@ public sealed class NdEntryPointTests
     }
 
     [Fact]
+    public void AnIntermediateValueTooLargeForAnArrayIsAnErrorNamingItsShape()
+    {
+        // An attention block's scores, [H, T, T], for 64 heads of 8,192 positions: 2^32 floats, from
+        // inputs of 2^19. The error comes before any memory is rented.
+        const int h = 64, t = 8192;
+        var inputs = new float[h * t];
+        var e = Assert.Throws<ArgumentException>(() => NdTestKernels.Attention(
+            new ReadOnlyTensorSpan<float>(inputs, [h, t, 1]), new ReadOnlyTensorSpan<float>(inputs, [h, t, 1]), new ReadOnlyTensorSpan<float>(inputs, [h, t, 1]),
+            1f, new TensorSpan<float>(new float[h * t], [h, t, 1])));
+        Assert.Contains("[H, T, T]: [64, 8192, 8192]", e.Message);
+        Assert.Contains("4,294,967,296 elements, more than one array holds (2,147,483,591)", e.Message);
+
+        // Lengths whose product overflows 64 bits are caught, not wrapped around to a small buffer.
+        nint large = (nint)1 << 40;
+        e = Assert.Throws<ArgumentException>(() => KernelDsl.Runtime.KernelArguments.RentScratch([large, large, 16], "[A, B, C]"));
+        Assert.Contains("[A, B, C]: [1099511627776, 1099511627776, 16]", e.Message);
+        Assert.Empty(KernelDsl.Runtime.KernelArguments.RentScratch([large, 0, large], "[A, B, C]"));
+        Assert.True(KernelDsl.Runtime.KernelArguments.RentScratch([3, 5], "[A, B]").Length >= 15);
+    }
+
+    [Fact]
     public void NullTensorsAreRejected()
     {
         Assert.Throws<ArgumentNullException>(() => NdTestKernels.DenseFused(Filled(2, 2), null!, Filled(2)));

@@ -279,16 +279,19 @@ public static class ShapedKernelEmitter
                         continue;
                     }
 
-                    string size = Size(shapes[t]!), holds = shapes[t]!.ToString();
+                    Shape shape = shapes[t]!;
+                    IEnumerable<string> lengths = shape.Dims.Select(DimExpression);
+                    string holds = shape.ToString();
                     if (StreamedInto(t) >= 0)
                     {
-                        string slice = SliceSize(shapes[t]!);
+                        string slice = SliceSize(shape);
                         w.Line($"nint {StreamRows(t)} = {Runtime}::AxisReduction.StreamedRows({slice}); // slices of %{t} along its first axis per piece");
-                        size = $"{StreamRows(t)} * {slice}";
+                        lengths = lengths.Skip(1).Prepend(StreamRows(t));
                         holds = $"a piece of {holds}";
                     }
 
-                    w.Line($"float[] {TempName(t)} = global::System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)({size}))); // {holds}: {graph.TryToExpression(t, 72) ?? $"intermediate %{t}"}");
+                    // The runtime checks the size: a value too large for one array is an error naming its shape.
+                    w.Line($"float[] {TempName(t)} = {Runtime}::KernelArguments.RentScratch({List(lengths)}, \"{holds}\"); // {graph.TryToExpression(t, 72) ?? $"intermediate %{t}"}");
                 }
 
                 w.Line("try");

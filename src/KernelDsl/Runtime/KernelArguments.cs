@@ -326,6 +326,49 @@ public static class KernelArguments
     }
 
     /// <summary>
+    /// Scratch memory from the shared array pool for a value the kernel passes between its groups,
+    /// of <paramref name="lengths"/> (<paramref name="shape"/> spells them as the kernel declares
+    /// them, for the message). Throws an <see cref="ArgumentException"/> naming the shape and its
+    /// sizes when the value has more elements than an array holds (an attention block's [H, T, T]
+    /// scores for a long sequence), rather than an overflow or out-of-memory error that says
+    /// neither.
+    /// </summary>
+    public static float[] RentScratch(scoped ReadOnlySpan<nint> lengths, string shape)
+    {
+        if (lengths.Contains(0))
+        {
+            return []; // an empty value, however long its other dimensions
+        }
+
+        nint count = 1;
+        foreach (nint length in lengths)
+        {
+            if (count > Array.MaxLength / length)
+            {
+                ThrowScratchTooLarge(lengths, shape);
+            }
+
+            count *= length;
+        }
+
+        return System.Buffers.ArrayPool<float>.Shared.Rent((int)count);
+    }
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowScratchTooLarge(scoped ReadOnlySpan<nint> lengths, string shape)
+    {
+        // In floating point: the exact count may not fit in 64 bits, and the message needs only its size.
+        double count = 1;
+        foreach (nint length in lengths)
+        {
+            count *= length;
+        }
+
+        throw new ArgumentException(
+            $"The kernel computes an intermediate value, {shape}: [{string.Join(", ", lengths.ToArray())}], in scratch memory between its steps: {count:#,0} elements, more than one array holds ({Array.MaxLength:#,0}). Call it on fewer rows at a time.");
+    }
+
+    /// <summary>
     /// As <see cref="ScratchFor(in TensorSpan{float}, string)"/>, for a kernel whose last step writes
     /// whole rows of <paramref name="rowLength"/> elements (a row group, or a matrix product with its
     /// epilogue): a destination whose rows are contiguous and do not overlap one another (a slice of

@@ -45,7 +45,7 @@ partial class Layers
         global::System.Span<float> destinationMemory = KernelRuntime::KernelArguments.RowMemory(destination, "destination");
 
         // Scratch buffers for the values passed between groups.
-        float[] tmp5 = global::System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)(dim_H * dim_T * dim_T))); // [H, T, T]: MatMul(q, Transpose(k)) * scale
+        float[] tmp5 = KernelRuntime::KernelArguments.RentScratch(KernelRuntime::Dims.Of(dim_H, dim_T, dim_T), "[H, T, T]"); // MatMul(q, Transpose(k)) * scale
         // Intermediate %10 (group 2) is written over tmp5, which group 2 is the last to read, element by element in place.
         try
         {

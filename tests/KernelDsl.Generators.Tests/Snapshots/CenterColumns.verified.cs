@@ -52,7 +52,7 @@ partial class Layers
         global::System.Span<float> destinationMemory = KernelRuntime::KernelArguments.RowMemory(destination, "destination");
 
         // Scratch buffers for the values passed between groups.
-        float[] tmp2 = global::System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)(dim_N * 1))); // [N, 1]: Mean(Transpose(x, [1, 0]), axis: 1, keepDims: true)
+        float[] tmp2 = KernelRuntime::KernelArguments.RentScratch(KernelRuntime::Dims.Of(dim_N, 1), "[N, 1]"); // Mean(Transpose(x, [1, 0]), axis: 1, keepDims: true)
         try
         {
             // Group 1 of 2: Mean(Transpose(x, [1, 0]), axis: 1, keepDims: true)

@@ -53,7 +53,7 @@ partial class Layers
 
         // Scratch buffers for the values passed between groups.
         nint __rows1 = KernelRuntime::AxisReduction.StreamedRows(dim_N); // slices of %1 along its first axis per piece
-        float[] tmp1 = global::System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)(__rows1 * dim_N))); // a piece of [B, N]: x * x
+        float[] tmp1 = KernelRuntime::KernelArguments.RentScratch(KernelRuntime::Dims.Of(__rows1, dim_N), "a piece of [B, N]"); // x * x
         try
         {
             // Group 1 of 2: x * x

@@ -41,7 +41,7 @@ partial class Layers
         global::System.Span<float> destinationMemory = KernelRuntime::KernelArguments.RowMemory(destination, "destination");
 
         // Scratch buffers for the values passed between groups.
-        float[] tmp1 = global::System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)(dim_B * dim_T * dim_H * dim_D))); // [B, T, H, D]: Transpose(heads, [0, 2, 1, 3])
+        float[] tmp1 = KernelRuntime::KernelArguments.RentScratch(KernelRuntime::Dims.Of(dim_B, dim_T, dim_H, dim_D), "[B, T, H, D]"); // Transpose(heads, [0, 2, 1, 3])
         try
         {
             // Group 1 of 2: Transpose(heads, [0, 2, 1, 3])
