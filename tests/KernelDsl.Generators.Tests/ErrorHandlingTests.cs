@@ -31,6 +31,27 @@ public sealed class ErrorHandlingTests
         Assert.Empty(GeneratorHarness.Errors(output));
     }
 
+    /// <summary>
+    /// Literal sizes past the range of int (declared, or a join's sum or a reshape's product of
+    /// them) are written as nint casts: a long constant does not convert to nint implicitly, and the
+    /// generated code did not compile.
+    /// </summary>
+    [Theory]
+    [InlineData("[Kernel] public static Tensor<float> A([Shape(\"B\", \"8589934592\")] Tensor<float> x) => Chunk(x, 2, 1);")]
+    [InlineData("[Kernel] public static Tensor<float> A([Shape(\"8589934592\", \"B\")] Tensor<float> x) => Chunk(x, 2, 0, axis: 0) + Chunk(x, 2, 1, axis: 0);")]
+    [InlineData("[Kernel] public static Tensor<float> A([Shape(\"B\", \"4611686018427387904\")] Tensor<float> x) => Reshape(x, 0, 2, -1);")]
+    [InlineData("[Kernel] public static Tensor<float> A([Shape(\"B\", \"9223372036854775807\")] Tensor<float> x) => Softmax(x);")]
+    [InlineData("[Kernel] public static Tensor<float> A([Shape(\"B\", \"2147483647\")] Tensor<float> x) => Concat(x, x, axis: 1) * 2f;")]
+    [InlineData("[Kernel] public static Tensor<float> A([Shape(\"B\", \"4611686018427387904\")] Tensor<float> x, [Shape(\"4611686018427387904\", \"4611686018427387904\")] Tensor<float> w) => MatMul(x, w);")]
+    public void LiteralSizesPastIntCompile(string kernel)
+    {
+        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Usings + "public static partial class K\n{\n    " + kernel + "\n}\n");
+        Assert.Null(result.Results[0].Exception);
+        Assert.Empty(result.Diagnostics);
+        Assert.Single(result.Results[0].GeneratedSources);
+        Assert.Empty(GeneratorHarness.Errors(output));
+    }
+
     [Fact]
     public void AWarningDoesNotStopGeneration()
     {

@@ -392,7 +392,7 @@ public static class ShapedKernelEmitter
 
                     if (dim.IsLiteral)
                     {
-                        w.Line($"{Args}.RequireLength({p.Name}.Lengths, {d}, {dim.Size}, \"{name}\", \"{shape}\");");
+                        w.Line($"{Args}.RequireLength({p.Name}.Lengths, {d}, {SizeLiteral(dim.Size)}, \"{name}\", \"{shape}\");");
                     }
                     else if (_boundFrom.TryGetValue(dim.Symbol!, out string? first))
                     {
@@ -1157,7 +1157,7 @@ public static class ShapedKernelEmitter
         {
             if (dim.IsLiteral)
             {
-                return dim.Size.ToString(CultureInfo.InvariantCulture);
+                return SizeLiteral(dim.Size);
             }
 
             if (dim.IsSum)
@@ -1171,8 +1171,18 @@ public static class ShapedKernelEmitter
             }
 
             IEnumerable<string> factors = dim.Factors.Select(SymbolLocal);
-            return "(" + string.Join(" * ", dim.Coefficient == 1 ? factors : factors.Prepend(dim.Coefficient.ToString(CultureInfo.InvariantCulture))) + ")";
+            return "(" + string.Join(" * ", dim.Coefficient == 1 ? factors : factors.Prepend(SizeLiteral(dim.Coefficient))) + ")";
         }
+
+        /// <summary>
+        /// A literal size as C# of type <see langword="nint"/>: a long constant past the range of int
+        /// does not convert to nint implicitly (a [Shape("8589934592")], or a join of two halves that
+        /// large), so it is cast.
+        /// </summary>
+        private static string SizeLiteral(long size)
+            => size is >= int.MinValue and <= int.MaxValue
+                ? size.ToString(CultureInfo.InvariantCulture)
+                : "(nint)" + size.ToString(CultureInfo.InvariantCulture) + "L";
 
         private string SymbolLocal(string symbol) => _local + "dim_" + symbol;
 

@@ -50,9 +50,10 @@ internal static class ChunkLowering
             return null;
         }
 
-        if (size.IsLiteral)
+        if (size.IsLiteral && size.Size <= int.MaxValue)
         {
-            // A literal size: the chunk is a plain slice, read in place.
+            // A literal size: the chunk is a plain slice, read in place. (A slice's bounds are ints; a
+            // size past them takes the reshape below, as a symbolic one does.)
             long part = size.Size / chunks;
             return builder.Slice(x, along, checked((int)(index * part)), checked((int)part));
         }
