@@ -166,6 +166,19 @@ public sealed class RandomKernelTests
         }
     }
 
+    /// <summary>
+    /// One value per row from rows that read a vector of the row's length, at sizes where B = N, so
+    /// the in-place runs pass that vector as the destination: found with seed 130, where row r read
+    /// beta after earlier rows had written their maxima over it (a vector every row reads is now
+    /// refused as the destination; a value per row may still be).
+    /// </summary>
+    [Theory]
+    [InlineData("Max(LayerNorm(x, g, v, 0.01f), axis: 1, keepDims: false)")]
+    [InlineData("Sum(x * v, axis: -1, keepDims: false) + Mean(y - g, axis: 1)")]
+    [InlineData("Softmax(Sum(x * Exp(v), axis: -1, keepDims: false)) * 3f")]
+    public void AVectorEveryRowReadsAsTheDestination(string body)
+        => AssertOneKernelAgrees("Tensor<float>", "=> " + body + ";", body, [(5, 2, 5, 3), (17, 5, 17, 40)]);
+
     /// <summary>A kernel returning <paramref name="results"/> tensors, its block body <paramref name="body"/>.</summary>
     private static void AssertTupleKernelAgrees(int results, string body)
         => AssertOneKernelAgrees("(" + string.Join(", ", Enumerable.Repeat("Tensor<float>", results)) + ")", "{ " + body + " }", body);

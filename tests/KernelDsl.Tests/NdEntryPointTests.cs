@@ -175,6 +175,28 @@ public sealed class NdEntryPointTests
     }
 
     /// <summary>
+    /// An input may be the destination itself only where each of its elements is read at the
+    /// position written: a value per row, read by its own row, may; a vector every row reads along
+    /// the row may not, even when it has the destination's shape (B = N), since later rows would read
+    /// the maxima earlier rows wrote over it.
+    /// </summary>
+    [Fact]
+    public void OnlyAnInputReadAtTheElementsWrittenMayBeTheDestination()
+    {
+        float[] beta = Filled(5).ToArray();
+        var e = Assert.Throws<ArgumentException>(() => NdTestKernels.RowMaxOfLayerNorm(
+            Filled(5, 5), Filled(5), new ReadOnlyTensorSpan<float>(beta, [5]), new TensorSpan<float>(beta, [5])));
+        Assert.Equal("beta", e.ParamName);
+        Assert.Contains("'beta' overlaps 'destination'; the kernel reads 'beta' at other elements than the ones it is writing", e.Message);
+
+        float[] r = Filled(5, 1).ToArray();
+        Tensor<float> x = Filled(5, 7);
+        float[] expected = NdTestKernels.RowSumsPlusFused(x, Tensor.Create((float[])r.Clone(), [5, 1])).ToArray();
+        NdTestKernels.RowSumsPlus(x, new ReadOnlyTensorSpan<float>(r, [5, 1]), new TensorSpan<float>(r, [5, 1]));
+        Assert.Equal(expected, r);
+    }
+
+    /// <summary>
     /// Kernels whose first pass stores a costly value in the destination for the later passes
     /// (capped logits, a GELU) give the same results in place, where that store overwrites the
     /// input as it goes: a log-softmax over rows whose capped maximum is exactly 0 (the case its

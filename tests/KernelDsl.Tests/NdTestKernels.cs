@@ -44,6 +44,13 @@ public static partial class NdTestKernels
     [Kernel] public static Tensor<float> SumOuterAxes([Shape("A", "B", "N")] Tensor<float> x) => Sum(x * x, axes: [0, 2]);
     [Kernel] public static Tensor<float> MaxInnerAxes([Shape("A", "B", "N")] Tensor<float> x) => Max(x, [1, 2], keepDims: true) * 2f;
     [Kernel] public static Tensor<float> SoftmaxRows([Shape("B", "N")] Tensor<float> x) => Softmax(x);
+
+    /// <summary>One value per row, from rows that each read all of gamma and beta (of the destination's length when B = N).</summary>
+    [Kernel] public static Tensor<float> RowMaxOfLayerNorm([Shape("B", "N")] Tensor<float> x, [Shape("N")] Tensor<float> gamma, [Shape("N")] Tensor<float> beta)
+        => Max(LayerNorm(x, gamma, beta), axis: 1, keepDims: false);
+
+    /// <summary>One value per row, plus a value per row read at the row's own position.</summary>
+    [Kernel] public static Tensor<float> RowSumsPlus([Shape("B", "N")] Tensor<float> x, [Shape("B", "1")] Tensor<float> r) => Sum(x, axis: -1, keepDims: true) * 0.5f + r;
     [Kernel] public static Tensor<float> LogSoftmaxRank3([Shape("A", "B", "N")] Tensor<float> x) => LogSoftmax(x, axis: -1);
 
     [Kernel]

@@ -580,9 +580,14 @@ public static class ShapedKernelEmitter
 
             if (program is not null)
             {
+                // An input may be the destination itself only where each element is read at the
+                // position it is written to: not a vector every row reads along the row (a layer norm's
+                // beta against a destination of one value per row, the same length when B = N).
+                Shape result = shapes[plan.Results[0]]!;
                 foreach (RowLeaf leaf in program.Leaves.Where(l => l.Kind == RowLeafKind.Parameter))
                 {
-                    Use(leaf.Source, last.Kind == NdGroupKind.Rows && leaf.Permutation.Count == 0 && leaf.Offsets.Count == 0);
+                    Use(leaf.Source, last.Kind == NdGroupKind.Rows && leaf.Permutation.Count == 0 && leaf.Offsets.Count == 0
+                        && leaf.RowScalar == program.OutputIsRowScalar && leaf.Shape.Equals(result));
                 }
 
                 foreach (int parameter in ParametersReadThroughReshape(program))

@@ -564,7 +564,7 @@ public static class KernelArguments
             throw new ArgumentException(
                 sameAllowed
                     ? $"'{inputName}' overlaps '{destinationName}' without being the same elements in the same layout; the kernel would read values it has already overwritten."
-                    : $"'{inputName}' overlaps '{destinationName}'; a matrix product reads its operands while it writes the result, so they must not share memory.",
+                    : $"'{inputName}' overlaps '{destinationName}'; the kernel reads '{inputName}' at other elements than the ones it is writing (a matrix product's operand, a vector every row reads), so they must not share memory.",
                 inputName);
         }
     }

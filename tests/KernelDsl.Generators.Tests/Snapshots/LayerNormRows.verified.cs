@@ -55,8 +55,8 @@ partial class Layers
         }
 
         KernelRuntime::KernelArguments.RequireDisjointOrSame(x, "x", destination, "destination", sameAllowed: true);
-        KernelRuntime::KernelArguments.RequireDisjointOrSame(gamma, "gamma", destination, "destination", sameAllowed: true);
-        KernelRuntime::KernelArguments.RequireDisjointOrSame(beta, "beta", destination, "destination", sameAllowed: true);
+        KernelRuntime::KernelArguments.RequireDisjointOrSame(gamma, "gamma", destination, "destination", sameAllowed: false);
+        KernelRuntime::KernelArguments.RequireDisjointOrSame(beta, "beta", destination, "destination", sameAllowed: false);
         global::System.Span<float> destinationMemory = KernelRuntime::KernelArguments.RowMemory(destination, "destination");
 
         // Group 1 of 1: the result
