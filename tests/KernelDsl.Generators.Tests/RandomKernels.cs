@@ -61,7 +61,7 @@ internal sealed class RandomKernels(int seed)
     /// four makes N equal to B and one in eight M equal to N, so that a vector of one symbol has the
     /// length of a result of another, and the in-place runs pass it as the destination (a layer
     /// norm's beta of [N] under a row max of [B] was read after rows wrote over it, seen only when
-    /// B and N happened to be drawn alike).
+    /// B and N happened to be drawn alike). One draw in eight has an empty B, N or M.
     /// </summary>
     public (int B, int T, int N, int M) Sizes()
     {
@@ -71,6 +71,13 @@ internal sealed class RandomKernels(int seed)
         int alike = _random.Next(8);
         n = alike < 2 ? b : n;
         m = alike == 2 ? n : m;
+        switch (_random.Next(24)) // T stays: kernels slice its first position
+        {
+            case 0: b = 0; break;
+            case 1: n = 0; break;
+            case 2: m = 0; break;
+        }
+
         return (b, t, n, m);
     }
 
