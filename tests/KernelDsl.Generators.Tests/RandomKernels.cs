@@ -46,10 +46,14 @@ internal sealed class RandomKernels(int seed)
             _rows = ["s", "x", "s"];
             string first = Value(Pick("BN", "B1", "N"), 2);
             string second = _random.Next(8) == 0 ? first : Value(Pick("BN", "BM", "B1"), 2);
+            // One tuple in three has a third result: the shared value itself, or a view of it, or another.
+            string? third = _random.Next(3) != 0 ? null : Pick("s", "Transpose(Transpose(s))", Value(Pick("BN", "N", "TN"), 2));
 
             _rows = ["x", "y"];
-            return $"    [Kernel]\n    public static (Tensor<float>, Tensor<float>) {name}({parameters})\n    {{\n"
-                + $"        var s = {shared};\n        return ({first}, {second});\n    }}\n";
+            string types = third is null ? "Tensor<float>, Tensor<float>" : "Tensor<float>, Tensor<float>, Tensor<float>";
+            string results = third is null ? $"{first}, {second}" : $"{first}, {second}, {third}";
+            return $"    [Kernel]\n    public static ({types}) {name}({parameters})\n    {{\n"
+                + $"        var s = {shared};\n        return ({results});\n    }}\n";
         }
 
         string result = Value(Pick("BN", "BN", "BN", "BM", "B1", "N", "B", "TN", "TN", "TM", "TT"), 4);
