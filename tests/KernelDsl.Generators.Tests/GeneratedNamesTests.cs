@@ -26,13 +26,7 @@ public sealed class GeneratedNamesTests
     [InlineData("[Kernel] public static Tensor<float> F(Tensor<float> KernelRuntime, Tensor<float> System) => KernelRuntime * System;")]
     [InlineData("public static float KernelRuntime = 1f;\n[Kernel] public static Tensor<float> F([Shape(\"B\", \"N\")] Tensor<float> x) => Softmax(x);\n[Kernel] public static Tensor<float> G(Tensor<float> x) => Exp(x);")]
     public void ParametersNamedLikeGeneratedLocalsCompile(string kernel)
-    {
-        (GeneratorDriverRunResult result, Compilation output) = GeneratorHarness.Run(GeneratorHarness.Usings + "public static partial class K\n{\n" + kernel + "\n}\n");
-        Assert.Null(result.Results[0].Exception);
-        Assert.Empty(result.Diagnostics);
-        Assert.Equal(kernel.Split("[Kernel]").Length - 1, result.Results[0].GeneratedSources.Length);
-        Assert.Empty(GeneratorHarness.Errors(output));
-    }
+        => GeneratorHarness.AssertGeneratesCompilingCode(kernel, kernels: kernel.Split("[Kernel]").Length - 1);
 
     [Fact]
     public void LocalsKeepTheirPlainNamesUnlessAParameterCouldBeOne()

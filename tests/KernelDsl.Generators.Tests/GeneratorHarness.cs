@@ -58,6 +58,20 @@ internal static class GeneratorHarness
         return result.Diagnostics;
     }
 
+    /// <summary>
+    /// Runs the generator on a kernel class body and asserts that it generated
+    /// <paramref name="kernels"/> files without a diagnostic or an exception, and that the
+    /// generated code compiles.
+    /// </summary>
+    public static void AssertGeneratesCompilingCode(string members, int kernels)
+    {
+        (GeneratorDriverRunResult result, Compilation output) = Run(Usings + "public static partial class K\n{\n" + members + "\n}\n");
+        Xunit.Assert.Null(result.Results[0].Exception);
+        Xunit.Assert.Empty(result.Diagnostics);
+        Xunit.Assert.Equal(kernels, result.Results[0].GeneratedSources.Length);
+        Xunit.Assert.Empty(Errors(output));
+    }
+
     /// <summary>Errors in a compilation, excluding warnings.</summary>
     public static IEnumerable<Diagnostic> Errors(Compilation compilation)
         => compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error);
