@@ -184,6 +184,7 @@ public static class Ops64
     public static D Where(D condition, D whenTrue, D whenFalse) => Zip([condition, whenTrue, whenFalse], v => v[0] != 0 ? v[1] : v[2]);
 
     public static D Sum(D x, int axis, bool keepDims = false) => Reduce(x, [axis], keepDims, 0, (a, v) => a + v);
+    public static D Prod(D x, int axis, bool keepDims = false) => Reduce(x, [axis], keepDims, 1, (a, v) => a * v);
     public static D Mean(D x, int axis, bool keepDims = false) => Mean(x, [axis], keepDims);
     public static D Mean(D x, int[] axes, bool keepDims = false)
     {

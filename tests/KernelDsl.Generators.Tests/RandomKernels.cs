@@ -167,7 +167,7 @@ internal sealed class RandomKernels(int seed)
             "B1" => _random.Next(5) switch
             {
                 4 => $"{Pick("Sum", "Max", "Min")}(Concat({Value("BN", d)}, {Value("B1", d)}, {Value("BM", d)}), axis: -1, keepDims: true)", // rows of N+1+M
-                0 => $"{Pick("Sum", "Mean", "Max", "Min")}({Value("BN", d)}, axis: -1, keepDims: true)",
+                0 => $"{Pick("Sum", "Mean", "Max", "Min", "Prod")}({Value("BN", d)}, axis: -1, keepDims: true)",
                 3 => $"{Pick("Sum", "Max")}(Concat({Value("BN", d)}, {Value("BN", d)}), axis: -1, keepDims: true)",
                 1 => $"{Pick("Mean", "Max")}({Value("BM", d)}, axis: 1, keepDims: true)",
                 _ => Unary(Value("B1", d)),
@@ -176,7 +176,7 @@ internal sealed class RandomKernels(int seed)
             {
                 6 => Unary(Value("N", d)), // the same for every row of a [B, N] reader: computed once where costly
                 5 => $"{Pick("Sum", "Max")}(Concat({Value("BN", d)}, {Pick("Mean", "Min")}({Value("BN", d)}, axis: 0, keepDims: true), axis: 0), axis: 0, keepDims: false)", // B+1 rows
-                0 => $"{Pick("Sum", "Mean")}({Value("BN", d)}, axis: 0)",
+                0 => $"{Pick("Sum", "Mean", "Prod")}({Value("BN", d)}, axis: 0)",
                 4 => $"Max(Concat({Value("BN", d)}, {Value("BN", d)}, axis: 0), axis: 0, keepDims: false)",
                 3 => $"{Pick("Sum", "Max")}({Value("NB", d)}, axis: -1, keepDims: false)",
                 1 => $"{Pick("Max", "Min")}({Value("BN", d)}, axis: 0, keepDims: false)",
