@@ -179,6 +179,27 @@ public sealed class RandomKernelTests
     public void AVectorEveryRowReadsAsTheDestination(string body)
         => AssertOneKernelAgrees("Tensor<float>", "=> " + body + ";", body, [(5, 2, 5, 3), (17, 5, 17, 40)]);
 
+    /// <summary>
+    /// A chunk of a join (read through views of the join's memory) beside the join's row max, which a
+    /// group of its own writes: the max's use of the join made the chunk's group read the whole join
+    /// as a leaf, rows of 2*N in a group over rows of N (KD9999; found with seed 177).
+    /// </summary>
+    [Theory]
+    [InlineData(1, "return Chunk(Concat(x, x, axis: -1), 2, 1, axis: -1) + Max(Concat(x, x), axis: -1, keepDims: true);")]
+    [InlineData(1, "return Chunk(Concat(x, y, axis: -1), 2, 0, axis: -1) * Sum(Concat(x, y), axis: -1, keepDims: true);")]
+    [InlineData(3, "var s = Where(GreaterThan(Sum(a, axis: 1), -0.67f), Chunk(Concat(x, x, axis: -1), 2, 1, axis: -1), Max(Concat(x, x), axis: -1, keepDims: true)); return (Sqrt(1f + g * g), -(Pow(Sigmoid(z), 0.5f)), Transpose(Transpose(s)));")]
+    public void AChunkOfAJoinBesideItsRowReduction(int results, string body)
+    {
+        if (results == 1)
+        {
+            AssertOneKernelAgrees("Tensor<float>", "{ " + body + " }", body);
+        }
+        else
+        {
+            AssertTupleKernelAgrees(results, body);
+        }
+    }
+
     /// <summary>A kernel returning <paramref name="results"/> tensors, its block body <paramref name="body"/>.</summary>
     private static void AssertTupleKernelAgrees(int results, string body)
         => AssertOneKernelAgrees("(" + string.Join(", ", Enumerable.Repeat("Tensor<float>", results)) + ")", "{ " + body + " }", body);

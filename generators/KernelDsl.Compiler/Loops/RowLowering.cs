@@ -437,15 +437,20 @@ public static class RowLowering
         GraphNode node = graph.Nodes[n];
         if (node.Op == Op.Input || n == product || stops.Contains(n) && !outputs.Contains(n))
         {
-            return !IsViewedOnly(graph, n, cone, outputs);
+            return !IsViewedOnly(graph, n, stops, cone, outputs);
         }
 
-        return OpInfo.IsView(node.Op) && !IsViewedOnly(graph, n, cone, outputs);
+        return OpInfo.IsView(node.Op) && !IsViewedOnly(graph, n, stops, cone, outputs);
     }
 
-    /// <summary>Whether every use of n in the group is by a view (so n is read only through that view).</summary>
-    private static bool IsViewedOnly(KernelGraph graph, int n, HashSet<int> cone, HashSet<int> outputs)
-        => !outputs.Contains(n) && cone.Where(u => graph.Nodes[u].Operands.Contains(n)).All(u => OpInfo.IsView(graph.Nodes[u].Op));
+    /// <summary>
+    /// Whether every use of n in the group is by a view (so n is read only through that view). A use
+    /// by a value the group reads from memory (an earlier group's output) does not count: the group
+    /// does not compute it from n (a chunk of a join, beside the join's row max of another group).
+    /// </summary>
+    private static bool IsViewedOnly(KernelGraph graph, int n, HashSet<int> stops, HashSet<int> cone, HashSet<int> outputs)
+        => !outputs.Contains(n) && cone.Where(u => graph.Nodes[u].Operands.Contains(n) && !(stops.Contains(u) && !outputs.Contains(u)))
+            .All(u => OpInfo.IsView(graph.Nodes[u].Op));
 
     /// <summary>
     /// Whether a reshape only drops size-1 dimensions of a view that is not in memory itself (the
