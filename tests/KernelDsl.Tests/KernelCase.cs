@@ -44,14 +44,17 @@ public sealed record KernelCase(
     /// <summary>Whether <paramref name="actual"/> matches the float64 <paramref name="expected"/> within this case's tolerance.</summary>
     /// <param name="inputs">The element's inputs; for a Pow case (<see cref="PowExponent"/> set: the
     /// constant exponent, or NaN when the exponent is the second input) the relative tolerance is
-    /// scaled by 1 + |y·ln x|, the error model of e^(y·log x).</param>
+    /// scaled by 1.1 + 1.3·|y·ln x|, the error model of e^(y·log x).</param>
     public bool Accepts(float actual, double expected, double[] inputs, bool eager = false)
     {
         (double relative, double absolute) = eager && EagerTolerance is { } e ? e : (RelativeTolerance, AbsoluteTolerance);
         if (PowExponent is double exponent && !eager)
         {
+            // e^(y·log x): Exp's own error (1.06 ulp) plus the exponent's, |y·ln x| times the
+            // logarithm's relative error (0.78 ulp) and the product's rounding (0.5 ulp). 1 + |y·ln x|
+            // fell short by 2% for Pow(2.8042018, 2.0796225) without hardware FMA (3.5 ulp).
             double y = double.IsNaN(exponent) ? inputs[1] : exponent;
-            double amplification = 1 + Math.Abs(y * Math.Log(Math.Abs(inputs[0])));
+            double amplification = 1.1 + 1.3 * Math.Abs(y * Math.Log(Math.Abs(inputs[0])));
             relative *= double.IsFinite(amplification) ? amplification : 1;
         }
 
