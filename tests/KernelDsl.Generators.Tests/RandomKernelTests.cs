@@ -200,6 +200,27 @@ public sealed class RandomKernelTests
         }
     }
 
+    /// <summary>
+    /// Tuples whose results are inputs, views of inputs or of computed values, or values of other
+    /// shapes computed from one shared value (a join and its chunk, a product and its transpose,
+    /// scores and a column max): each result into its own destination.
+    /// </summary>
+    [Theory]
+    [InlineData(2, "return (x, x);")]
+    [InlineData(2, "return (Transpose(x), x);")]
+    [InlineData(2, "return (Transpose(Transpose(x)), Slice(x, 1, 0, 1));")]
+    [InlineData(2, "return (Sum(x, axis: 0), Sum(x, axis: 1));")]
+    [InlineData(2, "return (MatMul(x, w), Transpose(MatMul(x, w)));")]
+    [InlineData(2, "return (Concat(x, y), Chunk(Concat(x, y), 2, 1));")]
+    [InlineData(3, "return (v, g * 2f, Transpose(w));")]
+    [InlineData(2, "var s = Softmax(x); return (Transpose(s), Slice(s, 1, 0, 1) * 2f);")]
+    [InlineData(2, "var s = MatMul(x, w); return (Softmax(s), Max(s, axis: 0, keepDims: false));")]
+    [InlineData(3, "var s = Concat(x, y, axis: 0); return (s, Chunk(s, 2, 0, axis: 0), Sum(s, axis: 0));")]
+    [InlineData(2, "var s = Reshape(a, 0, -1); return (s, Mean(s, axis: -1, keepDims: true));")]
+    [InlineData(2, "var s = Transpose(a, 0, 2, 1); return (Softmax(s), MatMul(s, a));")]
+    public void ResultsThatAreInputsViewsOrShareAValue(int results, string body)
+        => AssertTupleKernelAgrees(results, body);
+
     /// <summary>A kernel returning <paramref name="results"/> tensors, its block body <paramref name="body"/>.</summary>
     private static void AssertTupleKernelAgrees(int results, string body)
         => AssertOneKernelAgrees("(" + string.Join(", ", Enumerable.Repeat("Tensor<float>", results)) + ")", "{ " + body + " }", body);
