@@ -155,16 +155,7 @@ public sealed class RandomKernelTests
     [InlineData(1, "var s = x / (1f + Sum(x, axis: -1, keepDims: true)); return MatMul(Concat(s - g, y), Transpose(Concat(Transpose(Transpose(s)), y)));")]
     [InlineData(2, "var s = Softmax(x); return (Sum(Concat(s * y, z), axis: -1, keepDims: true), Transpose(Transpose(Transpose(Transpose(s)))) + 1f);")]
     public void AValueReadThroughViewsAfterAGroupReadItInPlace(int results, string body)
-    {
-        if (results == 1)
-        {
-            AssertOneKernelAgrees("Tensor<float>", "{ " + body + " }", body);
-        }
-        else
-        {
-            AssertTupleKernelAgrees(results, body);
-        }
-    }
+        => AssertBlockKernelAgrees(results, body);
 
     /// <summary>
     /// One value per row from rows that read a vector of the row's length, at sizes where B = N, so
@@ -189,16 +180,7 @@ public sealed class RandomKernelTests
     [InlineData(1, "return Chunk(Concat(x, y, axis: -1), 2, 0, axis: -1) * Sum(Concat(x, y), axis: -1, keepDims: true);")]
     [InlineData(3, "var s = Where(GreaterThan(Sum(a, axis: 1), -0.67f), Chunk(Concat(x, x, axis: -1), 2, 1, axis: -1), Max(Concat(x, x), axis: -1, keepDims: true)); return (Sqrt(1f + g * g), -(Pow(Sigmoid(z), 0.5f)), Transpose(Transpose(s)));")]
     public void AChunkOfAJoinBesideItsRowReduction(int results, string body)
-    {
-        if (results == 1)
-        {
-            AssertOneKernelAgrees("Tensor<float>", "{ " + body + " }", body);
-        }
-        else
-        {
-            AssertTupleKernelAgrees(results, body);
-        }
-    }
+        => AssertBlockKernelAgrees(results, body);
 
     /// <summary>
     /// Tuples whose results are inputs, views of inputs or of computed values, or values of other
@@ -221,9 +203,12 @@ public sealed class RandomKernelTests
     public void ResultsThatAreInputsViewsOrShareAValue(int results, string body)
         => AssertTupleKernelAgrees(results, body);
 
-    /// <summary>A kernel returning <paramref name="results"/> tensors, its block body <paramref name="body"/>.</summary>
-    private static void AssertTupleKernelAgrees(int results, string body)
-        => AssertOneKernelAgrees("(" + string.Join(", ", Enumerable.Repeat("Tensor<float>", results)) + ")", "{ " + body + " }", body);
+    /// <summary>A kernel returning <paramref name="results"/> tensors (a tuple of them, or one), its block body <paramref name="body"/>.</summary>
+    private static void AssertBlockKernelAgrees(int results, string body)
+        => AssertOneKernelAgrees(results == 1 ? "Tensor<float>" : "(" + string.Join(", ", Enumerable.Repeat("Tensor<float>", results)) + ")", "{ " + body + " }", body);
+
+    /// <summary>A kernel returning a tuple of <paramref name="results"/> tensors, its block body <paramref name="body"/>.</summary>
+    private static void AssertTupleKernelAgrees(int results, string body) => AssertBlockKernelAgrees(results, body);
 
     /// <summary>
     /// A kernel whose float32 results rounding leads astray at these sizes, more than a perturbation
