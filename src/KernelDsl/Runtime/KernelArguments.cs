@@ -364,8 +364,9 @@ public static class KernelArguments
             count *= length;
         }
 
-        throw new ArgumentException(
-            $"The kernel computes an intermediate value, {shape}: [{string.Join(", ", lengths.ToArray())}], in scratch memory between its steps: {count:#,0} elements, more than one array holds ({Array.MaxLength:#,0}). Call it on fewer rows at a time.");
+        // Invariant digits and separators, so the message reads the same in every culture.
+        throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"The kernel computes an intermediate value, {shape}: [{string.Join(", ", lengths.ToArray())}], in scratch memory between its steps: {count:#,0} elements, more than one array holds ({Array.MaxLength:#,0}). Call it on fewer rows at a time."));
     }
 
     /// <summary>
