@@ -124,7 +124,7 @@ public sealed class RandomKernelTests
     [InlineData(2, "return (Softmax(x), Softmax(x));")]
     [InlineData(3, "var s = Sum(a, axis: 1); return (s * 2f, s * 2f, Tanh(s * 2f));")]
     public void AValueReturnedMoreThanOnce(int results, string body)
-        => AssertTupleKernelAgrees(results, body);
+        => AssertBlockKernelAgrees(results, body);
 
     /// <summary>
     /// Values over the same rows written by one row group (SharedRows): a tuple's results, per-row
@@ -141,7 +141,7 @@ public sealed class RandomKernelTests
     [InlineData(3, "return (x * 2f, y - Sum(y, axis: 0, keepDims: true), Exp(x));")]
     [InlineData(3, "return (Mean(x, axis: -1, keepDims: true), Max(x * y, axis: -1, keepDims: true) * 2f, Sum(z, axis: -1, keepDims: true));")]
     public void ValuesSharingARowGroup(int results, string body)
-        => AssertTupleKernelAgrees(results, body);
+        => AssertBlockKernelAgrees(results, body);
 
     /// <summary>
     /// A scratch value a later group reads through a chain of views, after a row group that reads it
@@ -201,14 +201,12 @@ public sealed class RandomKernelTests
     [InlineData(2, "var s = Reshape(a, 0, -1); return (s, Mean(s, axis: -1, keepDims: true));")]
     [InlineData(2, "var s = Transpose(a, 0, 2, 1); return (Softmax(s), MatMul(s, a));")]
     public void ResultsThatAreInputsViewsOrShareAValue(int results, string body)
-        => AssertTupleKernelAgrees(results, body);
+        => AssertBlockKernelAgrees(results, body);
 
     /// <summary>A kernel returning <paramref name="results"/> tensors (a tuple of them, or one), its block body <paramref name="body"/>.</summary>
     private static void AssertBlockKernelAgrees(int results, string body)
         => AssertOneKernelAgrees(results == 1 ? "Tensor<float>" : "(" + string.Join(", ", Enumerable.Repeat("Tensor<float>", results)) + ")", "{ " + body + " }", body);
 
-    /// <summary>A kernel returning a tuple of <paramref name="results"/> tensors, its block body <paramref name="body"/>.</summary>
-    private static void AssertTupleKernelAgrees(int results, string body) => AssertBlockKernelAgrees(results, body);
 
     /// <summary>
     /// A kernel whose float32 results rounding leads astray at these sizes, more than a perturbation
